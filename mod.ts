@@ -1,0 +1,121 @@
+/**
+ * Ship read-only reference data with a Deno program as static SQLite files,
+ * and query it fast: country tables, taxonomies, price lists, geo lookups.
+ *
+ * - A {@linkcode DataSet} is one named database. Models declared on it give
+ *   the table, the columns and the TypeScript row type from one declaration.
+ * - A {@linkcode Store} queries one model; results come through async
+ *   generators, so nothing loads a whole table unless you collect it.
+ * - A {@linkcode SQLiteBindFactory} maps dataset names to files: explicit
+ *   paths, else the app's import map (`"datasets:<name>"` in `deno.json`),
+ *   else `:memory:`. File datasets open read-only; in-memory ones are
+ *   writable, so tests build their data in place.
+ * - SQLite is reached through FFI (`--allow-ffi`), else Deno's built-in
+ *   `node:sqlite`.
+ *
+ * @example Declare, fill and query an in-memory dataset
+ * ```ts
+ * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const Geo = DataSet.create("mod_geo");
+ * class Country extends Geo.Model("country", {
+ *   code: text({ primaryKey: true }),
+ *   name: text(),
+ *   population: integer({ nullable: true }),
+ * }, { orderBy: "name" }) {}
+ *
+ * await using _db = Geo;
+ * await Geo.createAll();
+ * const countries = new Store(Country);
+ * await countries.createMany([
+ *   { code: "FR", name: "France", population: 68_000_000 },
+ *   { code: "IS", name: "Iceland", population: 390_000 },
+ * ]);
+ * const small = await Array.fromAsync(countries.search({ population: { lt: 1_000_000 } }));
+ * assert.deepEqual(small.map((c) => c.code), ["IS"]);
+ * assert.equal((await countries.retrieve("FR")).name, "France");
+ * ```
+ *
+ * @module
+ */
+export {
+  DataSet,
+  type DataSetOptions,
+  type SQLParameter,
+  type SQLRow,
+} from "./src/dataset.ts";
+export {
+  type BuildContext,
+  buildDataSet,
+  type BuildResult,
+} from "./src/build.ts";
+export {
+  type AnyModel,
+  type Columns,
+  type Insert,
+  type InsertOf,
+  type ModelClass,
+  type ModelDefinition,
+  type ModelOptions,
+  type OptionalKeys,
+  type OrderKey,
+  type RequiredKeys,
+  type Row,
+  type RowOf,
+  type ValueOf,
+} from "./src/model.ts";
+export {
+  type AnyColumn,
+  bigint,
+  type BigIntOptions,
+  blob,
+  type BlobOptions,
+  boolean,
+  type BooleanOptions,
+  type BoundColumn,
+  Column,
+  type ColumnKind,
+  type ColumnOptions,
+  type ForeignKeyAction,
+  integer,
+  type IntegerOptions,
+  json,
+  type JsonOptions,
+  type JsonValue,
+  type NullableOf,
+  type OptionalOf,
+  real,
+  type RealOptions,
+  text,
+  type TextOptions,
+} from "./src/columns.ts";
+export {
+  type Filter,
+  type Instance,
+  type OrderBy,
+  type SearchOptions,
+  Store,
+} from "./src/store.ts";
+export {
+  type Condition,
+  type FilterOf,
+  type FilterValue,
+  type Operators,
+} from "./src/filter.ts";
+export {
+  type EngineChoice,
+  SQLiteBindFactory,
+  type SQLiteBindFactoryOptions,
+} from "./src/bind.ts";
+export {
+  DataSetError,
+  DuplicateModelError,
+  ModelIntegrityError,
+  ModelNotFoundError,
+  MultipleModelsFoundError,
+  ReadOnlyError,
+  SQLiteError,
+  type SQLiteErrorOptions,
+} from "./src/errors.ts";
+export type { EngineName, SQLValue } from "./src/_engine.ts";

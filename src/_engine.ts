@@ -1,0 +1,123 @@
+/**
+ * The small internal interface every SQLite engine implements.
+ *
+ * Only `src/_ffi.ts` and `src/_node.ts` touch native code; everything above
+ * speaks this interface. Nothing here is exported from `mod.ts`.
+ *
+ * @module
+ */
+
+/** A value as SQLite stores it. */
+export type SQLValue = null | number | bigint | string | Uint8Array;
+
+/** The name of an engine. */
+export type EngineName = "ffi" | "node";
+
+/** How to open a connection. */
+export interface OpenRequest {
+  /** A file system path, or `":memory:"`. */
+  path: string;
+  /** Open without write access (`SQLITE_OPEN_READONLY`, `mode=ro`). */
+  readOnly: boolean;
+  /**
+   * The file never changes while open (`immutable=1` where the engine allows
+   * URIs, else `PRAGMA locking_mode=EXCLUSIVE`). Only with `readOnly`.
+   */
+  immutable: boolean;
+  /** Create the file when missing (only for building). */
+  create: boolean;
+}
+
+/**
+ * An error raised by an engine, carrying SQLite's result codes. The dataset
+ * layer maps it onto the public error hierarchy.
+ */
+export class EngineError extends Error {
+  /** The primary result code (`code & 0xff`), e.g. 19 for SQLITE_CONSTRAINT. */
+  readonly code: number;
+  /** The extended result code, e.g. 2067 for SQLITE_CONSTRAINT_UNIQUE. */
+  readonly extendedCode: number;
+  constructor(message: string, extendedCode: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "EngineError";
+    this.extendedCode = extendedCode;
+    this.code = extendedCode & 0xff;
+  }
+}
+
+/** SQLite result codes the library reacts to. */
+export const ResultCode = {
+  ERROR: 1,
+  PERM: 3,
+  BUSY: 5,
+  READONLY: 8,
+  CORRUPT: 11,
+  CANTOPEN: 14,
+  CONSTRAINT: 19,
+  MISMATCH: 20,
+  RANGE: 25,
+  NOTADB: 26,
+  ROW: 100,
+  DONE: 101,
+  CONSTRAINT_PRIMARYKEY: 1555,
+  CONSTRAINT_UNIQUE: 2067,
+} as const;
+
+/** Loads engines and opens connections. */
+export interface Engine {
+  /** Which engine this is. */
+  readonly name: EngineName;
+  /** The SQLite version the engine runs, e.g. `"3.40.1"`. */
+  readonly version: string;
+  /** Opens a connection; throws {@linkcode EngineError} when SQLite refuses. */
+  open(request: OpenRequest): Connection;
+  /**
+   * Opens a private in-memory connection holding a copy of a serialized
+   * database image.
+   */
+  deserialize(bytes: Uint8Array, readOnly: boolean): Connection;
+}
+
+/** One open database connection. */
+export interface Connection {
+  /** Compiles one SQL statement. Throws {@linkcode EngineError}. */
+  prepare(sql: string): Statement;
+  /** Runs one or more SQL statements without parameters. */
+  exec(sql: string): void;
+  /** Rows changed by the last INSERT, UPDATE or DELETE. */
+  changes(): number;
+  /** The rowid of the last inserted row. */
+  lastInsertRowid(): number | bigint;
+  /** Whether a transaction is open. */
+  inTransaction(): boolean;
+  /** A copy of the database as one byte image. */
+  serialize(): Uint8Array;
+  /** Finalizes every statement and closes; idempotent. */
+  close(): void;
+}
+
+/** A compiled statement. All methods throw after `finalize()`. */
+export interface Statement {
+  /** The SQL text. */
+  readonly sql: string;
+  /** The result column names, in order. */
+  readonly columnNames: readonly string[];
+  /** `true` once finalized (by `finalize()` or by closing the connection). */
+  readonly finalized: boolean;
+  /**
+   * Resets the statement and binds positional parameters (1-based in SQL,
+   * 0-based here). Every parameter must be given.
+   */
+  bind(params: readonly SQLValue[]): void;
+  /** Steps once: `true` when a row is ready, `false` when done. */
+  step(): boolean;
+  /**
+   * Reads column `index` of the current row. Integers come as `number`
+   * when they fit in 2^53, else as `bigint`.
+   */
+  column(index: number): SQLValue;
+  /** Resets the statement so it can run again; keeps nothing locked. */
+  reset(): void;
+  /** Releases the statement; idempotent. */
+  finalize(): void;
+}

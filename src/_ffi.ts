@@ -1,0 +1,863 @@
+/**
+ * The engine over the system SQLite library, called through Deno's FFI
+ * (`Deno.dlopen`). Nothing is loaded until {@linkcode loadFfiEngine} runs.
+ *
+ * Hot paths (`step`, `column`) make as few FFI calls as they can and
+ * allocate nothing beyond the value they return: integers are read through
+ * `sqlite3_column_double` (exact for every safe integer, and free of the
+ * bigint Deno returns for `i64`), and only integers beyond 2^53 take the
+ * `sqlite3_column_int64` path.
+ *
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path";
+import {
+  type Connection,
+  type Engine,
+  EngineError,
+  type OpenRequest,
+  ResultCode,
+  type SQLValue,
+  type Statement,
+} from "./_engine.ts";
+
+/** The C functions the engine calls, as `Deno.dlopen` declares them. */
+const SYMBOLS = {
+  sqlite3_libversion: { parameters: [], result: "pointer" },
+  sqlite3_open_v2: {
+    parameters: ["buffer", "buffer", "i32", "pointer"],
+    result: "i32",
+  },
+  sqlite3_close_v2: { parameters: ["pointer"], result: "i32" },
+  sqlite3_extended_result_codes: {
+    parameters: ["pointer", "i32"],
+    result: "i32",
+  },
+  sqlite3_errmsg: { parameters: ["pointer"], result: "pointer" },
+  sqlite3_errstr: { parameters: ["i32"], result: "pointer" },
+  sqlite3_extended_errcode: { parameters: ["pointer"], result: "i32" },
+  sqlite3_prepare_v2: {
+    // The SQL goes as a pointer, not a buffer, so the tail pointer SQLite
+    // writes back can be compared with the address it was given.
+    parameters: ["pointer", "pointer", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
+  sqlite3_finalize: { parameters: ["pointer"], result: "i32" },
+  sqlite3_reset: { parameters: ["pointer"], result: "i32" },
+  sqlite3_clear_bindings: { parameters: ["pointer"], result: "i32" },
+  sqlite3_step: { parameters: ["pointer"], result: "i32" },
+  sqlite3_bind_null: { parameters: ["pointer", "i32"], result: "i32" },
+  sqlite3_bind_int64: { parameters: ["pointer", "i32", "i64"], result: "i32" },
+  sqlite3_bind_double: { parameters: ["pointer", "i32", "f64"], result: "i32" },
+  sqlite3_bind_text: {
+    // The last argument is the destructor; -1 is SQLITE_TRANSIENT.
+    parameters: ["pointer", "i32", "buffer", "i32", "isize"],
+    result: "i32",
+  },
+  sqlite3_bind_blob: {
+    parameters: ["pointer", "i32", "buffer", "i32", "isize"],
+    result: "i32",
+  },
+  sqlite3_bind_parameter_count: { parameters: ["pointer"], result: "i32" },
+  sqlite3_column_count: { parameters: ["pointer"], result: "i32" },
+  sqlite3_column_name: { parameters: ["pointer", "i32"], result: "pointer" },
+  sqlite3_column_type: { parameters: ["pointer", "i32"], result: "i32" },
+  sqlite3_column_int64: { parameters: ["pointer", "i32"], result: "i64" },
+  sqlite3_column_double: { parameters: ["pointer", "i32"], result: "f64" },
+  sqlite3_column_text: { parameters: ["pointer", "i32"], result: "pointer" },
+  sqlite3_column_bytes: { parameters: ["pointer", "i32"], result: "i32" },
+  sqlite3_column_blob: { parameters: ["pointer", "i32"], result: "pointer" },
+  sqlite3_changes: { parameters: ["pointer"], result: "i32" },
+  sqlite3_last_insert_rowid: { parameters: ["pointer"], result: "i64" },
+  sqlite3_get_autocommit: { parameters: ["pointer"], result: "i32" },
+  sqlite3_exec: {
+    parameters: ["pointer", "buffer", "pointer", "pointer", "buffer"],
+    result: "i32",
+  },
+  sqlite3_stmt_readonly: { parameters: ["pointer"], result: "i32" },
+  sqlite3_serialize: {
+    parameters: ["pointer", "buffer", "buffer", "u32"],
+    result: "pointer",
+  },
+  sqlite3_deserialize: {
+    parameters: ["pointer", "buffer", "pointer", "i64", "i64", "u32"],
+    result: "i32",
+  },
+  sqlite3_malloc64: { parameters: ["u64"], result: "pointer" },
+  sqlite3_free: { parameters: ["pointer"], result: "void" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/**
+ * The loaded functions. 64-bit integer parameters take bigints: Deno takes
+ * numbers there too, but only through its slow call path (about 6 times
+ * slower than converting with `BigInt()` first).
+ */
+type Symbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+// Open flags.
+const OPEN_READONLY = 0x1;
+const OPEN_READWRITE = 0x2;
+const OPEN_CREATE = 0x4;
+const OPEN_URI = 0x40;
+const OPEN_NOMUTEX = 0x8000;
+const OPEN_EXRESCODE = 0x02000000;
+
+// Deserialize flags.
+const DESERIALIZE_FREEONCLOSE = 1;
+const DESERIALIZE_RESIZEABLE = 2;
+const DESERIALIZE_READONLY = 4;
+
+// Fundamental datatypes, as sqlite3_column_type returns them.
+const SQLITE_INTEGER = 1;
+const SQLITE_FLOAT = 2;
+const SQLITE_TEXT = 3;
+const SQLITE_BLOB = 4;
+
+/** The destructor argument that makes SQLite copy bound text and blobs. */
+const SQLITE_TRANSIENT = -1n;
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+// Reused by every call; none of this allocates per row.
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+/** Receives a pointer written by SQLite (`sqlite3 **`, `char **`, ...). */
+const pointerOut = new BigUint64Array(1);
+/** Receives a 64-bit size written by SQLite. */
+const sizeOut = new BigInt64Array(1);
+/** A non-null buffer for zero-length blobs (a null one would bind NULL). */
+const emptyBytes = new Uint8Array(1);
+/** Text parameters are encoded here unless they are large. */
+let scratch = new Uint8Array(4096);
+const SCRATCH_LIMIT = 1 << 20;
+const MAIN = encoder.encode("main\0");
+
+const FINALIZED = "Cannot use statement: it was finalized";
+const CLOSED = "Cannot use connection: it was closed";
+
+/** Engines already loaded, by the library name they were loaded from. */
+const engines = new Map<string, FfiEngine>();
+/** Engines already found, by the candidate list that found them. */
+const resolutions = new Map<string, FfiEngine>();
+
+/**
+ * Loads SQLite through FFI and returns the engine, once per library.
+ *
+ * When `library` is given, only it is tried. Otherwise the candidates are,
+ * in order: the environment variable `MICROCOSM_SQLITE_LIBRARY`, then
+ * `DENO_SQLITE_PATH` (each only when set and readable without a permission
+ * prompt), then the platform's usual names (`libsqlite3.so.0` and
+ * `libsqlite3.so` on Linux, `libsqlite3.dylib` and
+ * `/usr/lib/libsqlite3.dylib` on macOS, `sqlite3.dll` and `winsqlite3.dll`
+ * on Windows). The first one that loads with every needed symbol wins.
+ *
+ * @param library A path or library name to load instead of the defaults.
+ * @returns The engine.
+ * @throws {Deno.errors.NotCapable} When FFI is not allowed.
+ * @throws {Error} When no candidate loads; the message lists each candidate
+ * and why it failed (including any missing symbol).
+ */
+export function loadFfiEngine(library?: string): Engine {
+  const candidates = library ? [library] : defaultCandidates();
+  // A failed candidate is not retried while the same list resolved before.
+  const key = candidates.join("\0");
+  const resolved = resolutions.get(key);
+  if (resolved !== undefined) return resolved;
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    let engine = engines.get(candidate);
+    if (engine === undefined) {
+      const result = open(candidate);
+      if (typeof result === "string") {
+        failures.push(`${candidate} (${result})`);
+        continue;
+      }
+      engine = result;
+      engines.set(candidate, engine);
+    }
+    resolutions.set(key, engine);
+    return engine;
+  }
+  throw new Error(
+    `Cannot load SQLite through FFI: tried ${failures.join(", ")}`,
+  );
+}
+
+/** Loads one candidate: the engine, or why it could not be loaded. */
+function open(candidate: string): FfiEngine | string {
+  const optional: Deno.ForeignLibraryInterface = {};
+  for (const [name, definition] of Object.entries(SYMBOLS)) {
+    optional[name] = { ...definition, optional: true };
+  }
+  let lib: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>;
+  try {
+    lib = Deno.dlopen(candidate, optional);
+  } catch (error) {
+    if (
+      error instanceof Deno.errors.NotCapable ||
+      error instanceof Deno.errors.PermissionDenied
+    ) {
+      throw error;
+    }
+    return describeLoadError(candidate, error);
+  }
+  const symbols = lib.symbols as Record<string, unknown>;
+  const missing = Object.keys(SYMBOLS).filter((name) => symbols[name] == null);
+  if (missing.length > 0) {
+    lib.close();
+    return `missing symbol${missing.length > 1 ? "s" : ""} ${
+      missing.join(", ")
+    }`;
+  }
+  return new FfiEngine(candidate, lib.symbols as unknown as Symbols);
+}
+
+/** Shortens Deno's "Could not open library: ...: <reason>" message. */
+function describeLoadError(candidate: string, error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  message = message.replace(/^(Could not open library: )+/, "");
+  if (message.startsWith(`${candidate}: `)) {
+    message = message.slice(candidate.length + 2);
+  }
+  return message;
+}
+
+/** The environment's choice, then the platform's usual names. */
+function defaultCandidates(): string[] {
+  const candidates: string[] = [];
+  for (const variable of ["MICROCOSM_SQLITE_LIBRARY", "DENO_SQLITE_PATH"]) {
+    const value = readEnv(variable);
+    if (value && !candidates.includes(value)) candidates.push(value);
+  }
+  switch (Deno.build.os) {
+    case "darwin":
+      candidates.push("libsqlite3.dylib", "/usr/lib/libsqlite3.dylib");
+      break;
+    case "windows":
+      candidates.push("sqlite3.dll", "winsqlite3.dll");
+      break;
+    default:
+      candidates.push("libsqlite3.so.0", "libsqlite3.so");
+  }
+  return candidates;
+}
+
+/** Reads an environment variable, or `undefined` if it is not allowed. */
+function readEnv(variable: string): string | undefined {
+  try {
+    const { state } = Deno.permissions.querySync({ name: "env", variable });
+    return state === "granted" ? Deno.env.get(variable) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a NUL-terminated C string; `""` for a null pointer. */
+function cString(pointer: Deno.PointerValue): string {
+  return pointer === null ? "" : Deno.UnsafePointerView.getCString(pointer);
+}
+
+/** The number of UTF-8 bytes that encode `text` (well-formed text only). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else if (unit >= 0xd800 && unit < 0xdc00) {
+      bytes += 2; // 4 bytes for the pair's 2 units
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/**
+ * Decodes `bytes` bytes of UTF-8 at `pointer`, including any embedded NUL.
+ * The common case is one `getCString`; text that has a NUL before its end
+ * (or is not well-formed UTF-8) is decoded again from its full length.
+ */
+function readText(pointer: Deno.PointerObject, bytes: number): string {
+  const text = Deno.UnsafePointerView.getCString(pointer);
+  if (text.length === bytes) return text; // ASCII: nothing was cut
+  if (!text.includes("\uFFFD") && utf8Length(text) === bytes) return text;
+  return decoder.decode(
+    new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(pointer, bytes)),
+  );
+}
+
+/** Narrows a 64-bit integer to a number when it is safe. */
+function narrow(value: number | bigint): number | bigint {
+  if (typeof value === "number") return value;
+  return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
+}
+
+/**
+ * Builds an {@linkcode EngineError} from the connection's last error,
+ * falling back to the generic text of `rc` when SQLite did not record it.
+ */
+function engineError(
+  sym: Symbols,
+  db: Deno.PointerValue,
+  rc: number,
+  prefix = "",
+): EngineError {
+  let code = rc;
+  let message: string;
+  const extended = db === null ? rc : sym.sqlite3_extended_errcode(db);
+  if (db !== null && (extended & 0xff) === (rc & 0xff)) {
+    code = extended;
+    message = cString(sym.sqlite3_errmsg(db));
+  } else {
+    message = cString(sym.sqlite3_errstr(rc));
+  }
+  return new EngineError(prefix + message, code);
+}
+
+/** Percent-encodes an absolute path into a `file:` URI without a query. */
+function fileUri(path: string): string {
+  let absolute = isAbsolute(path) ? resolve(path) : resolve(Deno.cwd(), path);
+  if (Deno.build.os === "windows") {
+    absolute = absolute.replaceAll("\\", "/");
+    if (/^[A-Za-z]:/.test(absolute)) absolute = `/${absolute}`;
+  }
+  const encoded = encodeURI(absolute).replace(
+    /[?#]/g,
+    (c) => c === "?" ? "%3F" : "%23",
+  );
+  // An empty authority keeps a path starting with "//" from being read as
+  // a host name.
+  return `file://${encoded}`;
+}
+
+/** Encodes a string as a NUL-terminated C string. */
+function cStringBytes(text: string): Uint8Array {
+  return encoder.encode(`${text}\0`);
+}
+
+/** SQLite loaded through FFI. */
+class FfiEngine implements Engine {
+  /** Always `"ffi"`. */
+  readonly name = "ffi" as const;
+  /** The SQLite version of the loaded library, e.g. `"3.40.1"`. */
+  readonly version: string;
+  /** The library name or path the engine was loaded from. */
+  readonly library: string;
+  readonly #sym: Symbols;
+
+  constructor(library: string, sym: Symbols) {
+    this.library = library;
+    this.#sym = sym;
+    this.version = cString(sym.sqlite3_libversion());
+  }
+
+  open(request: OpenRequest): Connection {
+    let filename: string;
+    let flags: number;
+    if (request.path === ":memory:") {
+      filename = ":memory:";
+      flags = OPEN_READWRITE | OPEN_CREATE;
+    } else if (request.readOnly) {
+      filename = `${fileUri(request.path)}?mode=ro${
+        request.immutable ? "&immutable=1" : ""
+      }`;
+      flags = OPEN_READONLY | OPEN_URI;
+    } else {
+      filename = fileUri(request.path);
+      flags = OPEN_READWRITE | OPEN_URI | (request.create ? OPEN_CREATE : 0);
+    }
+    const db = this.#openHandle(
+      filename,
+      flags | OPEN_NOMUTEX | OPEN_EXRESCODE,
+    );
+    return new FfiConnection(this.#sym, db);
+  }
+
+  deserialize(bytes: Uint8Array, readOnly: boolean): Connection {
+    const sym = this.#sym;
+    const db = this.#openHandle(
+      ":memory:",
+      OPEN_READWRITE | OPEN_CREATE | OPEN_NOMUTEX | OPEN_EXRESCODE,
+    );
+    const size = bytes.length;
+    // sqlite3_malloc64(0) returns NULL, so an empty image gets one byte.
+    const buffer = sym.sqlite3_malloc64(BigInt(Math.max(size, 1)));
+    if (buffer === null) {
+      sym.sqlite3_close_v2(db);
+      throw new EngineError(
+        "Cannot deserialize: out of memory",
+        7, // SQLITE_NOMEM
+      );
+    }
+    if (size > 0) {
+      new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(buffer, size))
+        .set(bytes);
+    }
+    const flags = DESERIALIZE_FREEONCLOSE |
+      (readOnly ? DESERIALIZE_READONLY : DESERIALIZE_RESIZEABLE);
+    // With FREEONCLOSE, SQLite owns the buffer from here on, even when the
+    // call fails.
+    const rc = sym.sqlite3_deserialize(
+      db,
+      MAIN,
+      buffer,
+      BigInt(size),
+      BigInt(Math.max(size, 1)),
+      flags,
+    );
+    if (rc !== 0) {
+      const error = engineError(sym, db, rc, "Cannot deserialize: ");
+      sym.sqlite3_close_v2(db);
+      throw error;
+    }
+    return new FfiConnection(sym, db);
+  }
+
+  /** Opens a handle with `sqlite3_open_v2`; throws on failure. */
+  #openHandle(filename: string, flags: number): Deno.PointerObject {
+    const sym = this.#sym;
+    pointerOut[0] = 0n;
+    const rc = sym.sqlite3_open_v2(
+      cStringBytes(filename),
+      pointerOut,
+      flags,
+      null,
+    );
+    const db = Deno.UnsafePointer.create(pointerOut[0]);
+    if (rc !== 0 || db === null) {
+      const error = engineError(sym, db, rc === 0 ? 7 : rc);
+      if (db !== null) sym.sqlite3_close_v2(db);
+      throw error;
+    }
+    sym.sqlite3_extended_result_codes(db, 1);
+    return db;
+  }
+}
+
+/** A connection opened through FFI. */
+class FfiConnection implements Connection {
+  readonly #sym: Symbols;
+  #db: Deno.PointerObject | null;
+  readonly #statements = new Set<FfiStatement>();
+
+  constructor(sym: Symbols, db: Deno.PointerObject) {
+    this.#sym = sym;
+    this.#db = db;
+  }
+
+  #live(): Deno.PointerObject {
+    const db = this.#db;
+    if (db === null) throw new Error(CLOSED);
+    return db;
+  }
+
+  /**
+   * Compiles one statement. SQL holding a second statement is refused
+   * rather than having the rest silently ignored; trailing comments and
+   * whitespace are fine.
+   */
+  prepare(sql: string): FfiStatement {
+    const db = this.#live();
+    const sym = this.#sym;
+    const bytes = encoder.encode(sql);
+    if (bytes.length === 0) {
+      throw new EngineError(
+        "Cannot prepare: the SQL holds no statement",
+        ResultCode.ERROR,
+      );
+    }
+    // Taken before the call, so SQLite sees the very address compared below.
+    const base = Deno.UnsafePointer.of(bytes);
+    if (base === null) {
+      throw new Error("Cannot prepare: no address for the SQL");
+    }
+    pointerOut[0] = 0n;
+    const tailOut = new BigUint64Array(1);
+    const rc = sym.sqlite3_prepare_v2(
+      db,
+      base,
+      bytes.length,
+      pointerOut,
+      tailOut,
+    );
+    const handle = Deno.UnsafePointer.create(pointerOut[0]);
+    if (rc !== 0) {
+      if (handle !== null) sym.sqlite3_finalize(handle);
+      throw engineError(sym, db, rc);
+    }
+    if (handle === null) {
+      throw new EngineError(
+        "Cannot prepare: the SQL holds no statement",
+        ResultCode.ERROR,
+      );
+    }
+    // Addresses fit in a double exactly (user space is below 2^53).
+    const used = Number(tailOut[0] ?? 0n) -
+      Number(Deno.UnsafePointer.value(base));
+    if (
+      used >= 0 && used < bytes.length &&
+      /\S/.test(decoder.decode(bytes.subarray(used)))
+    ) {
+      // Something follows: a second statement unless it is only comments.
+      pointerOut[0] = 0n;
+      const restRc = sym.sqlite3_prepare_v2(
+        db,
+        Deno.UnsafePointer.offset(base, used),
+        bytes.length - used,
+        pointerOut,
+        null,
+      );
+      const next = Deno.UnsafePointer.create(pointerOut[0]);
+      if (next !== null) sym.sqlite3_finalize(next);
+      if (restRc !== 0 || next !== null) {
+        sym.sqlite3_finalize(handle);
+        throw new EngineError(
+          "Cannot prepare: the SQL holds more than one statement",
+          ResultCode.ERROR,
+        );
+      }
+    }
+    const statement = new FfiStatement(
+      sym,
+      db,
+      handle,
+      sql,
+      this.#statements,
+    );
+    this.#statements.add(statement);
+    return statement;
+  }
+
+  exec(sql: string): void {
+    const db = this.#live();
+    const sym = this.#sym;
+    pointerOut[0] = 0n;
+    const rc = sym.sqlite3_exec(db, cStringBytes(sql), null, null, pointerOut);
+    if (rc === 0) return;
+    const messagePointer = Deno.UnsafePointer.create(pointerOut[0]);
+    const extended = sym.sqlite3_extended_errcode(db);
+    const code = (extended & 0xff) === (rc & 0xff) ? extended : rc;
+    let message: string;
+    if (messagePointer !== null) {
+      message = Deno.UnsafePointerView.getCString(messagePointer);
+      sym.sqlite3_free(messagePointer);
+    } else {
+      message = cString(sym.sqlite3_errstr(rc));
+    }
+    throw new EngineError(message, code);
+  }
+
+  changes(): number {
+    return this.#sym.sqlite3_changes(this.#live());
+  }
+
+  lastInsertRowid(): number | bigint {
+    return narrow(this.#sym.sqlite3_last_insert_rowid(this.#live()));
+  }
+
+  inTransaction(): boolean {
+    return this.#sym.sqlite3_get_autocommit(this.#live()) === 0;
+  }
+
+  serialize(): Uint8Array {
+    const db = this.#live();
+    const sym = this.#sym;
+    sizeOut[0] = 0n;
+    const pointer = sym.sqlite3_serialize(db, MAIN, sizeOut, 0);
+    const size = Number(sizeOut[0]);
+    if (pointer === null) {
+      // An empty database serializes to nothing (SQLite allocates 0 bytes).
+      if (size <= 0) return new Uint8Array(0);
+      throw new EngineError("Cannot serialize: out of memory", 7);
+    }
+    try {
+      const bytes = new Uint8Array(size);
+      if (size > 0) Deno.UnsafePointerView.copyInto(pointer, bytes);
+      return bytes;
+    } finally {
+      sym.sqlite3_free(pointer);
+    }
+  }
+
+  close(): void {
+    const db = this.#db;
+    if (db === null) return;
+    for (const statement of [...this.#statements]) statement.finalize();
+    this.#db = null;
+    this.#sym.sqlite3_close_v2(db);
+  }
+}
+
+/**
+ * A statement prepared through FFI. Beyond {@linkcode Statement}, it offers
+ * typed column reads for fast paths that know their column types.
+ */
+export class FfiStatement implements Statement {
+  /** The SQL text. */
+  readonly sql: string;
+  /** The result column names, in order. */
+  readonly columnNames: readonly string[];
+  readonly #sym: Symbols;
+  readonly #db: Deno.PointerObject;
+  #handle: Deno.PointerObject | null;
+  readonly #owner: Set<FfiStatement>;
+
+  /** Wraps a prepared handle; only {@linkcode FfiConnection} makes these. */
+  constructor(
+    sym: Symbols,
+    db: Deno.PointerObject,
+    handle: Deno.PointerObject,
+    sql: string,
+    owner: Set<FfiStatement>,
+  ) {
+    this.#sym = sym;
+    this.#db = db;
+    this.#handle = handle;
+    this.sql = sql;
+    this.#owner = owner;
+    const count = sym.sqlite3_column_count(handle);
+    const names: string[] = [];
+    for (let i = 0; i < count; i++) {
+      names.push(cString(sym.sqlite3_column_name(handle, i)));
+    }
+    this.columnNames = names;
+  }
+
+  /** `true` once finalized (by `finalize()` or by closing the connection). */
+  get finalized(): boolean {
+    return this.#handle === null;
+  }
+
+  /** Whether the statement leaves the database unchanged. */
+  get readOnly(): boolean {
+    return this.#sym.sqlite3_stmt_readonly(this.#live()) !== 0;
+  }
+
+  #live(): Deno.PointerObject {
+    const handle = this.#handle;
+    if (handle === null) throw new Error(FINALIZED);
+    return handle;
+  }
+
+  /**
+   * Resets the statement and binds every positional parameter: `null` and
+   * `undefined` as NULL, safe integers and bigints as INTEGER, other numbers
+   * as REAL, booleans as 0 or 1, strings as TEXT and `Uint8Array`s as BLOB.
+   * @throws {RangeError} When the count differs from the statement's, or a
+   * bigint does not fit in 64 bits.
+   * @throws {TypeError} For any other kind of value.
+   */
+  bind(params: readonly SQLValue[]): void {
+    const handle = this.#live();
+    const sym = this.#sym;
+    sym.sqlite3_reset(handle);
+    sym.sqlite3_clear_bindings(handle);
+    const count = sym.sqlite3_bind_parameter_count(handle);
+    if (params.length !== count) {
+      throw new RangeError(
+        `Cannot bind: the statement takes ${count} parameters, got ${params.length}`,
+      );
+    }
+    for (let i = 0; i < count; i++) {
+      const value = params[i] as unknown;
+      const at = i + 1;
+      let rc: number;
+      switch (typeof value) {
+        case "number":
+          rc = Number.isSafeInteger(value)
+            ? sym.sqlite3_bind_int64(handle, at, BigInt(value))
+            : sym.sqlite3_bind_double(handle, at, value);
+          break;
+        case "string": {
+          let bytes: Uint8Array;
+          let length: number;
+          if (value.length * 3 <= scratch.length) {
+            bytes = scratch;
+            length = encoder.encodeInto(value, scratch).written;
+          } else if (value.length * 3 <= SCRATCH_LIMIT) {
+            scratch = new Uint8Array(SCRATCH_LIMIT);
+            bytes = scratch;
+            length = encoder.encodeInto(value, scratch).written;
+          } else {
+            bytes = encoder.encode(value);
+            length = bytes.length;
+            if (length === 0) bytes = emptyBytes;
+          }
+          rc = sym.sqlite3_bind_text(
+            handle,
+            at,
+            bytes,
+            length,
+            SQLITE_TRANSIENT,
+          );
+          break;
+        }
+        case "bigint":
+          if (value < INT64_MIN || value > INT64_MAX) {
+            throw new RangeError(
+              `Cannot bind the parameter at index ${i}: ${value} does not fit in a 64-bit integer`,
+            );
+          }
+          rc = sym.sqlite3_bind_int64(handle, at, value);
+          break;
+        case "boolean":
+          rc = sym.sqlite3_bind_int64(handle, at, value ? 1n : 0n);
+          break;
+        case "undefined":
+          rc = sym.sqlite3_bind_null(handle, at);
+          break;
+        default:
+          if (value === null) {
+            rc = sym.sqlite3_bind_null(handle, at);
+          } else if (value instanceof Uint8Array) {
+            rc = value.length === 0
+              ? sym.sqlite3_bind_blob(
+                handle,
+                at,
+                emptyBytes,
+                0,
+                SQLITE_TRANSIENT,
+              )
+              : sym.sqlite3_bind_blob(
+                handle,
+                at,
+                value,
+                value.length,
+                SQLITE_TRANSIENT,
+              );
+          } else {
+            throw new TypeError(
+              `Cannot bind the parameter at index ${i}: ${
+                describe(value)
+              } is not a SQLite value`,
+            );
+          }
+      }
+      if (rc !== 0) throw engineError(sym, this.#db, rc);
+    }
+  }
+
+  /**
+   * Steps once: `true` when a row is ready, `false` when done. On failure
+   * the statement is reset (so nothing stays locked) and an
+   * {@linkcode EngineError} is thrown.
+   */
+  step(): boolean {
+    const handle = this.#live();
+    const rc = this.#sym.sqlite3_step(handle);
+    if (rc === 100) return true;
+    if (rc === 101) return false;
+    const error = engineError(this.#sym, this.#db, rc);
+    this.#sym.sqlite3_reset(handle);
+    throw error;
+  }
+
+  /**
+   * Reads column `index` of the current row by its storage class. Integers
+   * come as `number` within ±(2^53−1), else as `bigint`; text is decoded as
+   * UTF-8 in full, embedded NULs included; blobs are copied.
+   */
+  column(index: number): SQLValue {
+    const handle = this.#handle;
+    if (handle === null) throw new Error(FINALIZED);
+    const sym = this.#sym;
+    switch (sym.sqlite3_column_type(handle, index)) {
+      case SQLITE_INTEGER: {
+        // Exact for every integer within ±(2^53−1); anything larger rounds
+        // to at least 2^53 in magnitude and takes the 64-bit read.
+        const value = sym.sqlite3_column_double(handle, index);
+        if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+        return sym.sqlite3_column_int64(handle, index);
+      }
+      case SQLITE_FLOAT:
+        return sym.sqlite3_column_double(handle, index);
+      case SQLITE_TEXT: {
+        const pointer = sym.sqlite3_column_text(handle, index);
+        if (pointer === null) return "";
+        return readText(pointer, sym.sqlite3_column_bytes(handle, index));
+      }
+      case SQLITE_BLOB: {
+        const pointer = sym.sqlite3_column_blob(handle, index);
+        const size = sym.sqlite3_column_bytes(handle, index);
+        const bytes = new Uint8Array(size);
+        if (size > 0 && pointer !== null) {
+          Deno.UnsafePointerView.copyInto(pointer, bytes);
+        }
+        return bytes;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * The storage class of column `index` in the current row: 1 INTEGER,
+   * 2 FLOAT, 3 TEXT, 4 BLOB, 5 NULL.
+   */
+  columnType(index: number): number {
+    const handle = this.#handle;
+    if (handle === null) throw new Error(FINALIZED);
+    return this.#sym.sqlite3_column_type(handle, index);
+  }
+
+  /**
+   * Reads column `index` as an integer: a `number` within ±(2^53−1), else a
+   * `bigint`. Meant for INTEGER columns, where it is exact; REAL values are
+   * truncated and NULL reads as 0, as `sqlite3_column_int64` does.
+   */
+  columnInt(index: number): number | bigint {
+    const handle = this.#handle;
+    if (handle === null) throw new Error(FINALIZED);
+    const sym = this.#sym;
+    const value = sym.sqlite3_column_double(handle, index);
+    if (value <= MAX_SAFE && value >= -MAX_SAFE && Number.isInteger(value)) {
+      return value;
+    }
+    return narrow(sym.sqlite3_column_int64(handle, index));
+  }
+
+  /** Reads column `index` as a float (`sqlite3_column_double`; NULL is 0). */
+  columnDouble(index: number): number {
+    const handle = this.#handle;
+    if (handle === null) throw new Error(FINALIZED);
+    return this.#sym.sqlite3_column_double(handle, index);
+  }
+
+  /**
+   * Reads column `index` as text (`sqlite3_column_text`, so numbers are
+   * converted), or `null` for NULL.
+   */
+  columnText(index: number): string | null {
+    const handle = this.#handle;
+    if (handle === null) throw new Error(FINALIZED);
+    const sym = this.#sym;
+    const pointer = sym.sqlite3_column_text(handle, index);
+    if (pointer === null) return null;
+    return readText(pointer, sym.sqlite3_column_bytes(handle, index));
+  }
+
+  /** Resets the statement so it can run again; bindings are kept. */
+  reset(): void {
+    // The return code repeats the last step's error, already reported.
+    this.#sym.sqlite3_reset(this.#live());
+  }
+
+  /** Releases the statement; idempotent. */
+  finalize(): void {
+    const handle = this.#handle;
+    if (handle === null) return;
+    this.#handle = null;
+    this.#owner.delete(this);
+    this.#sym.sqlite3_finalize(handle);
+  }
+}
+
+/** Names a value's type for error messages. */
+function describe(value: unknown): string {
+  if (typeof value !== "object" || value === null) return typeof value;
+  const name = (value as { constructor?: { name?: string } }).constructor
+    ?.name;
+  return name ? `object (${name})` : "object";
+}

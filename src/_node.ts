@@ -1,0 +1,329 @@
+/**
+ * The engine over Deno's built-in `node:sqlite`, used where FFI is not
+ * allowed. It never relies on `file:` URIs: Deno takes them as relative file
+ * names unless every permission is granted, so immutability is approximated
+ * with `PRAGMA locking_mode=EXCLUSIVE`.
+ *
+ * @module
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import {
+  type Connection,
+  type Engine,
+  EngineError,
+  type OpenRequest,
+  type SQLValue,
+  type Statement,
+} from "./_engine.ts";
+
+type NodeSqlite = typeof import("node:sqlite");
+
+let engine: Engine | undefined;
+
+/**
+ * Loads `node:sqlite` on first use and returns the engine.
+ * @returns The engine.
+ */
+export async function loadNodeEngine(): Promise<Engine> {
+  if (engine === undefined) {
+    const sqlite: NodeSqlite = await import("node:sqlite");
+    engine = new NodeEngine(sqlite);
+  }
+  return engine;
+}
+
+/** Turns a `node:sqlite` error into an {@linkcode EngineError}. */
+function translate(error: unknown): unknown {
+  if (error instanceof Error && "errcode" in error) {
+    const code = (error as Error & { errcode: number }).errcode;
+    return new EngineError(error.message, code, { cause: error });
+  }
+  return error;
+}
+
+class NodeEngine implements Engine {
+  readonly name = "node" as const;
+  readonly version: string;
+  readonly #sqlite: NodeSqlite;
+
+  constructor(sqlite: NodeSqlite) {
+    this.#sqlite = sqlite;
+    const db = new sqlite.DatabaseSync(":memory:");
+    try {
+      const row = db.prepare("select sqlite_version() as v").get() as
+        | { v: string }
+        | undefined;
+      this.version = row?.v ?? "unknown";
+    } finally {
+      db.close();
+    }
+  }
+
+  open(request: OpenRequest): Connection {
+    try {
+      const db = new this.#sqlite.DatabaseSync(request.path, {
+        readOnly: request.readOnly,
+        enableForeignKeyConstraints: false,
+      });
+      if (request.readOnly && request.immutable) {
+        // Holds the shared lock after the first read instead of taking it
+        // for every statement: the speed of immutable=1 without a URI.
+        db.exec("PRAGMA locking_mode=EXCLUSIVE");
+      }
+      return new NodeConnection(db);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  deserialize(bytes: Uint8Array, readOnly: boolean): Connection {
+    const db = new this.#sqlite.DatabaseSync(":memory:");
+    try {
+      (db as DatabaseSync & { deserialize(b: Uint8Array): void }).deserialize(
+        bytes,
+      );
+      if (readOnly) db.exec("PRAGMA query_only = ON");
+    } catch (error) {
+      db.close();
+      throw translate(error);
+    }
+    return new NodeConnection(db);
+  }
+}
+
+class NodeConnection implements Connection {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Set<NodeStatement>();
+  #closed = false;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new Error("Cannot use connection: it was closed");
+  }
+
+  prepare(sql: string): Statement {
+    this.#check();
+    let stmt: StatementSync;
+    try {
+      stmt = this.#db.prepare(sql);
+    } catch (error) {
+      throw translate(error);
+    }
+    const statement = new NodeStatement(
+      sql,
+      stmt,
+      this.#db,
+      this.#statements,
+    );
+    this.#statements.add(statement);
+    return statement;
+  }
+
+  exec(sql: string): void {
+    this.#check();
+    try {
+      this.#db.exec(sql);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  changes(): number {
+    this.#check();
+    const row = this.#db.prepare("select changes() as n").get() as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  lastInsertRowid(): number | bigint {
+    this.#check();
+    const row = this.#db.prepare("select last_insert_rowid() as n").get() as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  inTransaction(): boolean {
+    this.#check();
+    return this.#db.isTransaction;
+  }
+
+  serialize(): Uint8Array {
+    this.#check();
+    return (this.#db as DatabaseSync & { serialize(): Uint8Array })
+      .serialize();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const statement of [...this.#statements]) statement.finalize();
+    this.#db.close();
+  }
+}
+
+const READ_QUERY = /^\s*(select|with|values)\b/i;
+
+/**
+ * A statement over `StatementSync`, which has no step API. Deno's
+ * `iterate()` ends silently when SQLite reports an error mid-way (a
+ * constraint, malformed JSON, ...), so:
+ * - statements without result columns run with `run()`, which throws;
+ * - other writes (`RETURNING`, pragmas) run with `all()`, which throws;
+ * - queries stream with `iterate()`, and when it reports the end, the rest
+ *   of the query after the rows already read runs once with `all()`: it
+ *   returns nothing after a real end, and throws SQLite's error after a
+ *   silent one.
+ */
+class NodeStatement implements Statement {
+  readonly sql: string;
+  readonly columnNames: readonly string[];
+  #stmt: StatementSync | undefined;
+  #tail: StatementSync | undefined;
+  readonly #db: DatabaseSync;
+  readonly #owner: Set<NodeStatement>;
+  readonly #streams: boolean;
+  #params: SQLValue[] = [];
+  #rows: Iterator<unknown[]> | undefined;
+  #buffer: unknown[][] | undefined;
+  #index = 0;
+  #read = 0;
+  #row: unknown[] | undefined;
+
+  constructor(
+    sql: string,
+    stmt: StatementSync,
+    db: DatabaseSync,
+    owner: Set<NodeStatement>,
+  ) {
+    this.sql = sql;
+    this.#stmt = stmt;
+    this.#db = db;
+    this.#owner = owner;
+    arrays(stmt);
+    this.columnNames = stmt.columns().map((column) => column.name);
+    this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
+  }
+
+  get finalized(): boolean {
+    return this.#stmt === undefined;
+  }
+
+  #check(): StatementSync {
+    const stmt = this.#stmt;
+    if (stmt === undefined) {
+      throw new Error("Cannot use statement: it was finalized");
+    }
+    return stmt;
+  }
+
+  bind(params: readonly SQLValue[]): void {
+    this.reset();
+    this.#check();
+    this.#params = params.map((value) =>
+      typeof value === "boolean" ? (value ? 1 : 0) : value
+    );
+  }
+
+  step(): boolean {
+    const stmt = this.#check();
+    try {
+      if (this.#buffer === undefined && this.#rows === undefined) {
+        if (this.columnNames.length === 0) {
+          stmt.run(...(this.#params as never[]));
+          this.#buffer = [];
+        } else if (!this.#streams) {
+          this.#buffer = stmt.all(...(this.#params as never[])) as never;
+        } else {
+          this.#rows = stmt.iterate(...(this.#params as never[])) as never;
+        }
+        this.#index = 0;
+        this.#read = 0;
+      }
+      if (this.#rows !== undefined) {
+        const result = this.#rows.next();
+        if (!result.done) {
+          this.#read++;
+          this.#row = result.value;
+          return true;
+        }
+        this.#rows = undefined;
+        this.#buffer = this.#rest();
+        this.#index = 0;
+      }
+      const buffer = this.#buffer!;
+      if (this.#index < buffer.length) {
+        this.#row = buffer[this.#index++];
+        return true;
+      }
+    } catch (error) {
+      this.reset();
+      throw translate(error);
+    }
+    this.#row = undefined;
+    return false;
+  }
+
+  /** The rows after those read: none, or SQLite's error as an exception. */
+  #rest(): unknown[][] {
+    if (this.#tail === undefined) {
+      this.#tail = this.#db.prepare(
+        `SELECT * FROM (\n${
+          this.sql.replace(/;\s*$/, "")
+        }\n) LIMIT -1 OFFSET ?`,
+      );
+      arrays(this.#tail);
+    }
+    return this.#tail.all(
+      ...(this.#params as never[]),
+      this.#read,
+    ) as unknown as unknown[][];
+  }
+
+  column(index: number): SQLValue {
+    const value = this.#row?.[index];
+    if (typeof value === "bigint") {
+      return value >= -9007199254740991n && value <= 9007199254740991n
+        ? Number(value)
+        : value;
+    }
+    return (value ?? null) as SQLValue;
+  }
+
+  reset(): void {
+    if (this.#rows !== undefined) {
+      try {
+        this.#rows.return?.();
+      } catch {
+        // The iterator was already finished or failed; nothing to release.
+      }
+      this.#rows = undefined;
+    }
+    this.#buffer = undefined;
+    this.#row = undefined;
+  }
+
+  finalize(): void {
+    if (this.#stmt === undefined) return;
+    this.reset();
+    this.#stmt = undefined;
+    this.#tail = undefined;
+    this.#owner.delete(this);
+  }
+}
+
+/**
+ * Rows as arrays (present in Deno's node:sqlite, missing from its type
+ * declarations), integers as bigints: Deno's iterate() also ends silently
+ * at an integer beyond 2^53 unless they are read as bigints; column()
+ * narrows them back to numbers.
+ */
+function arrays(stmt: StatementSync): void {
+  (stmt as StatementSync & { setReturnArrays(on: boolean): void })
+    .setReturnArrays(true);
+  stmt.setReadBigInts(true);
+}

@@ -1,0 +1,762 @@
+/**
+ * Datasets: one named SQLite database with its own connection, statement
+ * cache and configuration.
+ *
+ * @module
+ */
+import type { Engine, EngineName, SQLValue } from "./_engine.ts";
+import { loadFfiEngine } from "./_ffi.ts";
+import { loadNodeEngine } from "./_node.ts";
+import { Session, Slicer, toPublicError } from "./_session.ts";
+import { type EngineChoice, SQLiteBindFactory } from "./bind.ts";
+import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
+import { DataSetError } from "./errors.ts";
+import {
+  type AnyModel,
+  type Columns,
+  declareModel,
+  type ModelClass,
+  type ModelOptions,
+} from "./model.ts";
+
+/** Options of {@linkcode DataSet.create}. */
+export interface DataSetOptions {
+  /**
+   * Open the dataset's file for writing (for building). Without it a file
+   * dataset is read-only; `":memory:"` datasets are always writable.
+   * @default {false}
+   */
+  writable?: boolean;
+  /**
+   * Whether the file never changes while open. `false` for files another
+   * process may rewrite: SQLite then takes its usual locks.
+   * @default {true}
+   */
+  immutable?: boolean;
+  /**
+   * The engine: `"ffi"`, `"node"`, or `"auto"` (FFI when `--allow-ffi` is
+   * granted and a SQLite library loads, else `node:sqlite`).
+   * @default {the factory's engine, "auto"}
+   */
+  engine?: EngineChoice;
+  /**
+   * The SQLite library the FFI engine loads.
+   * @default {the factory's library, then MICROCOSM_SQLITE_LIBRARY, then DENO_SQLITE_PATH, then the platform's usual names}
+   */
+  library?: string;
+  /**
+   * Bytes of the file SQLite may memory-map when reading.
+   * @default {268435456}
+   */
+  mmapSize?: number;
+}
+
+/** A raw SQL row: column names to values. */
+export type SQLRow = Record<string, SQLValue>;
+
+/** Values `dataset.sql` binds: SQL values, booleans, or arrays of them. */
+export type SQLParameter = SQLValue | boolean | readonly (SQLValue | boolean)[];
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const HEADER = "SQLite format 3\0";
+const DEFAULT_MMAP = 268435456;
+
+/** @internal The key stores use to reach a dataset's session. */
+export const SESSION: unique symbol = Symbol("microcosm.session");
+/**
+ * @internal The key builders use to point a dataset at a writable file for
+ * a while (`undefined` restores the bound file).
+ */
+export const REDIRECT: unique symbol = Symbol("microcosm.redirect");
+
+function ffiGranted(): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+function describeOpenFailure(error: unknown, path: string): string {
+  if (error instanceof Deno.errors.NotFound) {
+    return `file does not exist: ${path}`;
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    return `read access to ${path} is not granted (run Deno with --allow-read=${path} or a folder holding it)`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `the operating system denies reading ${path}`;
+  }
+  return `${(error as Error).message ?? String(error)}: ${path}`;
+}
+
+/** Checks that a file exists, is readable and looks like a whole database. */
+function checkFile(path: string): void {
+  const stat = Deno.statSync(path);
+  if (stat.isDirectory) throw new Error(`is a directory: ${path}`);
+  if (stat.size === 0) throw new Error(`file is empty: ${path}`);
+  const header = new Uint8Array(100);
+  const file = Deno.openSync(path, { read: true });
+  let read = 0;
+  try {
+    while (read < header.length) {
+      const n = file.readSync(header.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+  } finally {
+    file.close();
+  }
+  const magic = new TextDecoder("latin1").decode(header.subarray(0, 16));
+  if (read < 100 || magic !== HEADER) {
+    throw new Error(`not a SQLite database (wrong header): ${path}`);
+  }
+  const view = new DataView(header.buffer);
+  let pageSize = view.getUint16(16);
+  if (pageSize === 1) pageSize = 65536;
+  const pages = view.getUint32(28);
+  const valid = view.getUint32(24) === view.getUint32(92);
+  if (valid && pages > 0 && stat.size < pageSize * pages) {
+    throw new Error(
+      `file is truncated (${stat.size} bytes, the header says ${
+        pageSize * pages
+      }): ${path}`,
+    );
+  }
+}
+
+/**
+ * One named SQLite database. Declare models on it, bind it to a file (or
+ * leave it in memory), and query it through stores.
+ *
+ * @example An in-memory dataset, as in tests
+ * ```ts
+ * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const Example = DataSet.create("doc_example");
+ * class Person extends Example.Model("person", {
+ *   id: integer({ primaryKey: true }),
+ *   name: text(),
+ * }) {}
+ *
+ * await using _db = Example; // closed (and emptied) at the end of the scope
+ * await Example.createAll();
+ * await new Store(Person).create({ name: "Ada" });
+ * assert.equal(await new Store(Person).count(), 1);
+ * ```
+ */
+export class DataSet {
+  static readonly #names = new Set<string>();
+  /** The dataset name. */
+  readonly name: string;
+  readonly #options: DataSetOptions;
+  readonly #models: AnyModel[] = [];
+  #factory: SQLiteBindFactory | undefined;
+  #session: Session | undefined;
+  #opening: Promise<Session> | undefined;
+  #lastEngine: EngineName | undefined;
+  #redirect: string | undefined;
+
+  private constructor(name: string, options: DataSetOptions) {
+    this.name = name;
+    this.#options = { ...options };
+  }
+
+  /**
+   * Creates a dataset. Names are unique within the process.
+   * @param name The dataset name, matching `/^[A-Za-z_][A-Za-z0-9_.-]*$/`.
+   * @param options Engine and file options.
+   * @returns The dataset.
+   * @throws {TypeError} When the name is invalid or already used.
+   *
+   * @example
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const Countries = DataSet.create("doc_countries");
+   * assert.equal(Countries.name, "doc_countries");
+   * assert.throws(() => DataSet.create("doc_countries"), TypeError);
+   * assert.throws(() => DataSet.create("no spaces"), TypeError);
+   * ```
+   */
+  static create(name: string, options: DataSetOptions = {}): DataSet {
+    if (typeof name !== "string" || !NAME.test(name)) {
+      throw new TypeError(
+        `Invalid dataset name ${
+          JSON.stringify(name)
+        }: expected letters, digits, "_", "." or "-", starting with a letter or "_"`,
+      );
+    }
+    if (DataSet.#names.has(name)) {
+      throw new TypeError(
+        `Cannot create dataset "${name}": a dataset of that name already exists in this process`,
+      );
+    }
+    if (
+      options.engine !== undefined &&
+      !["auto", "ffi", "node"].includes(options.engine)
+    ) {
+      throw new TypeError(
+        `Invalid engine ${
+          JSON.stringify(options.engine)
+        } for dataset "${name}": expected "auto", "ffi" or "node"`,
+      );
+    }
+    if (
+      options.mmapSize !== undefined &&
+      (!Number.isSafeInteger(options.mmapSize) || options.mmapSize < 0)
+    ) {
+      throw new RangeError(
+        `Invalid mmapSize for dataset "${name}": expected a non-negative integer`,
+      );
+    }
+    DataSet.#names.add(name);
+    return new DataSet(name, options);
+  }
+
+  /**
+   * The model classes declared on this dataset, in declaration order.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_models");
+   * db.Model("a", { id: integer({ primaryKey: true }) });
+   * assert.deepEqual(db.models.map((m) => m.tableName), ["a"]);
+   * ```
+   */
+  get models(): readonly AnyModel[] {
+    return [...this.#models];
+  }
+
+  /**
+   * The engine of the open connection (or of the last one), `undefined`
+   * before the first use.
+   *
+   * @example
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_engine", { engine: "node" });
+   * await db.open();
+   * assert.equal(db.engine, "node");
+   * await db.close();
+   * ```
+   */
+  get engine(): EngineName | undefined {
+    return this.#session?.engine.name ?? this.#lastEngine;
+  }
+
+  /**
+   * The path this dataset opens, as its factory resolves it now.
+   *
+   * @example
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(DataSet.create("doc_path").path, ":memory:");
+   * ```
+   */
+  get path(): string {
+    return this.#session?.path ?? this.#redirect ??
+      this.#factoryOrDefault().path(this.name);
+  }
+
+  /**
+   * Whether the dataset refuses writes: file datasets unless `writable`.
+   *
+   * @example
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(DataSet.create("doc_readonly").readOnly, false); // in memory
+   * ```
+   */
+  get readOnly(): boolean {
+    return this.path !== ":memory:" && this.#options.writable !== true &&
+      this.#redirect === undefined;
+  }
+
+  /**
+   * Attaches a bind factory; closes any open connection so the next use
+   * opens the newly bound file.
+   * @param factory The factory.
+   * @returns This dataset.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, SQLiteBindFactory } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_bind");
+   * db.bind(new SQLiteBindFactory({ paths: { doc_bind: "/data/x.sqlite" } }));
+   * assert.equal(db.path, "/data/x.sqlite");
+   * ```
+   */
+  bind(factory: SQLiteBindFactory): this {
+    if (!(factory instanceof SQLiteBindFactory)) {
+      throw new TypeError(
+        `Cannot bind dataset "${this.name}": expected a SQLiteBindFactory`,
+      );
+    }
+    this.#closeSession();
+    this.#factory = factory;
+    return this;
+  }
+
+  /**
+   * Declares a model: a table, its columns and constraints, and the class
+   * whose instances are its rows. Extend the returned class to add getters
+   * and methods.
+   * @param table The table name.
+   * @param columns The columns by property name.
+   * @param options Unique constraints, indexes and the default order.
+   * @returns The model class.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_model");
+   * class Person extends db.Model("person", {
+   *   id: integer({ primaryKey: true }),
+   *   first: text(),
+   *   last: text({ name: "LastName" }),
+   * }, { unique: [["first", "last"]], orderBy: ["last", "first"] }) {
+   *   get fullName(): string {
+   *     return `${this.first} ${this.last}`;
+   *   }
+   * }
+   * await db.createAll();
+   * const person = await new Store(Person).create({ first: "Ada", last: "Lovelace" });
+   * assert.equal(person.fullName, "Ada Lovelace");
+   * await db.close();
+   * ```
+   */
+  Model<C extends Columns>(
+    table: string,
+    columns: C,
+    options: ModelOptions<C> = {},
+  ): ModelClass<C> {
+    if (
+      this.#models.some((model) =>
+        model.tableName.toLowerCase() === String(table).toLowerCase()
+      )
+    ) {
+      throw new TypeError(
+        `Cannot declare model "${table}" on dataset "${this.name}": the table is already declared`,
+      );
+    }
+    const model = declareModel(this, table, columns, options);
+    this.#models.push(model);
+    return model;
+  }
+
+  /**
+   * Opens the connection now instead of at first use.
+   * @returns This dataset.
+   * @throws {DataSetError} When the file is missing, unreadable or not a
+   * SQLite database, or the engine cannot load.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, DataSetError, SQLiteBindFactory } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_open").bind(
+   *   new SQLiteBindFactory({ paths: { doc_open: "/nonexistent/x.sqlite" } }),
+   * );
+   * await assert.rejects(db.open(), DataSetError);
+   * ```
+   */
+  async open(): Promise<this> {
+    await this[SESSION]();
+    return this;
+  }
+
+  /** @internal Points the dataset at a writable file, or back. */
+  async [REDIRECT](path: string | undefined): Promise<void> {
+    await this.close();
+    this.#redirect = path;
+  }
+
+  /** @internal The open session, opening it on first use. */
+  [SESSION](): Promise<Session> | Session {
+    const session = this.#session;
+    if (session !== undefined && !session.closed) return session;
+    this.#opening ??= this.#connect().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  #factoryOrDefault(): SQLiteBindFactory {
+    return this.#factory ?? SQLiteBindFactory.default;
+  }
+
+  async #connect(): Promise<Session> {
+    const factory = this.#factoryOrDefault();
+    const action = `Cannot open dataset "${this.name}"`;
+    let path: string;
+    try {
+      path = this.#redirect ?? factory.path(this.name);
+    } catch (error) {
+      throw new DataSetError(`${action}: ${(error as Error).message}`, {
+        dataset: this.name,
+        cause: error,
+      });
+    }
+    const memory = path === ":memory:";
+    const writable = memory || this.#options.writable === true ||
+      this.#redirect !== undefined;
+    if (!memory && !writable) {
+      try {
+        checkFile(path);
+      } catch (error) {
+        throw new DataSetError(
+          `${action}: ${
+            error instanceof Deno.errors.NotFound ||
+              error instanceof Deno.errors.NotCapable ||
+              error instanceof Deno.errors.PermissionDenied
+              ? describeOpenFailure(error, path)
+              : (error as Error).message
+          }`,
+          { dataset: this.name, cause: error },
+        );
+      }
+    }
+    const engine = await this.#loadEngine(
+      this.#options.engine ?? factory.engine,
+      this.#options.library ?? factory.library,
+    );
+    const immutable = !writable && this.#options.immutable !== false;
+    let connection;
+    try {
+      connection = engine.open({
+        path,
+        readOnly: !writable,
+        immutable,
+        create: writable,
+      });
+    } catch (error) {
+      throw new DataSetError(
+        `${action} (${path}): ${(error as Error).message}`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    const session = new Session(this.name, engine, connection, path, !writable);
+    try {
+      const mmap = this.#options.mmapSize ?? DEFAULT_MMAP;
+      if (!memory) session.exec(`PRAGMA mmap_size=${mmap}`, action);
+      if (writable) session.exec("PRAGMA foreign_keys=ON", action);
+      session.value("SELECT count(*) FROM sqlite_schema", [], action);
+    } catch (error) {
+      session.close();
+      throw error instanceof DataSetError ? error : new DataSetError(
+        `${action} (${path}): ${(error as Error).message}`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    this.#session = session;
+    this.#lastEngine = engine.name;
+    return session;
+  }
+
+  async #loadEngine(
+    choice: EngineChoice,
+    library: string | undefined,
+  ): Promise<Engine> {
+    if (choice === "node") return await loadNodeEngine();
+    if (choice === "ffi") {
+      try {
+        return loadFfiEngine(library);
+      } catch (error) {
+        throw new DataSetError(
+          `Cannot open dataset "${this.name}" with the ffi engine: ${
+            error instanceof Deno.errors.NotCapable
+              ? "FFI is not allowed (run Deno with --allow-ffi)"
+              : (error as Error).message
+          }`,
+          { dataset: this.name, cause: error },
+        );
+      }
+    }
+    if (ffiGranted()) {
+      try {
+        return loadFfiEngine(library);
+      } catch {
+        // No usable library: fall back to node:sqlite.
+      }
+    }
+    return await loadNodeEngine();
+  }
+
+  /**
+   * Creates every declared table with its indexes, unique constraints and
+   * foreign keys, where missing.
+   * @returns Nothing.
+   * @throws {ReadOnlyError} On a read-only dataset.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_create_all");
+   * class Item extends db.Model("item", { id: integer({ primaryKey: true }) }) {}
+   * await db.createAll();
+   * assert.equal(await new Store(Item).count(), 0);
+   * await db.close();
+   * ```
+   */
+  async createAll(): Promise<void> {
+    const session = await this[SESSION]();
+    const action = `Cannot create the tables of dataset "${this.name}"`;
+    session.assertWritable(action);
+    const statements = this.#models.flatMap((model) => createTableSql(model));
+    session.exec(
+      ["BEGIN", ...statements, "COMMIT"].join(";\n"),
+      action,
+    );
+  }
+
+  /**
+   * Drops every declared table.
+   * @returns Nothing.
+   * @throws {ReadOnlyError} On a read-only dataset.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_drop_all");
+   * class Item extends db.Model("item", { id: integer({ primaryKey: true }) }) {}
+   * await db.createAll();
+   * await db.dropAll();
+   * await assert.rejects(new Store(Item).count());
+   * await db.close();
+   * ```
+   */
+  async dropAll(): Promise<void> {
+    const session = await this[SESSION]();
+    const action = `Cannot drop the tables of dataset "${this.name}"`;
+    session.assertWritable(action);
+    const drops = [...this.#models].reverse().map((model) =>
+      `DROP TABLE IF EXISTS ${quote(model.tableName)}`
+    );
+    session.exec(
+      ["PRAGMA foreign_keys=OFF", "BEGIN", ...drops, "COMMIT"].join(";\n"),
+      action,
+    );
+    session.exec("PRAGMA foreign_keys=ON", action);
+  }
+
+  /**
+   * Runs raw SQL, binding every interpolated value as a parameter (arrays
+   * become comma-separated parameter lists), and yields plain row objects.
+   * The escape hatch for joins and aggregates.
+   * @param strings The template's strings.
+   * @param values The interpolated values.
+   * @returns The rows.
+   *
+   * @example
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_sql");
+   * const name = "x'; DROP TABLE t; --";
+   * const rows = await Array.fromAsync(db.sql`select ${name} as name, 1 in (${[1, 2]}) as found`);
+   * assert.deepEqual(rows, [{ name, found: 1 }]);
+   * await db.close();
+   * ```
+   */
+  async *sql(
+    strings: TemplateStringsArray,
+    ...values: SQLParameter[]
+  ): AsyncGenerator<SQLRow, void, undefined> {
+    if (!Array.isArray(strings) || !("raw" in strings)) {
+      throw new TypeError(
+        "Cannot run sql: call it as a tagged template, db.sql`select ...`",
+      );
+    }
+    let text = strings[0]!;
+    const params: SQLValue[] = [];
+    const bindOne = (value: unknown, index: number): string => {
+      if (typeof value === "boolean") value = value ? 1 : 0;
+      if (
+        value === null || typeof value === "number" ||
+        typeof value === "bigint" || typeof value === "string" ||
+        value instanceof Uint8Array
+      ) {
+        params.push(value);
+        return "?";
+      }
+      throw new TypeError(
+        `Cannot run sql: interpolation ${index} is ${
+          value === undefined ? "undefined" : typeof value
+        }; expected null, a number, bigint, string, boolean, Uint8Array or an array of them`,
+      );
+    };
+    values.forEach((value, index) => {
+      const placeholder = Array.isArray(value)
+        ? (value.length === 0
+          ? "NULL"
+          : value.map((item) => bindOne(item, index)).join(", "))
+        : bindOne(value, index);
+      text += placeholder + strings[index + 1]!;
+    });
+    const session = await this[SESSION]();
+    const action = `Cannot run sql on dataset "${this.name}"`;
+    const statement = session.acquire(text, action);
+    const slicer = new Slicer();
+    try {
+      statement.bind(params);
+      const names = statement.columnNames;
+      for (;;) {
+        session.check(action);
+        if (!statement.step()) break;
+        const row: SQLRow = {};
+        for (let i = 0; i < names.length; i++) {
+          Object.defineProperty(row, names[i]!, {
+            value: statement.column(i),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        yield row;
+        if (slicer.due()) await slicer.pause();
+      }
+    } catch (error) {
+      throw toPublicError(error, action, this.name, text);
+    } finally {
+      session.release(statement);
+    }
+  }
+
+  /**
+   * Closes the connection; idempotent. An in-memory dataset loses its
+   * data. The next use opens the dataset again.
+   * @returns Nothing.
+   *
+   * @example
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_close");
+   * await db.open();
+   * await db.close();
+   * await db.close();
+   * assert.deepEqual(await Array.fromAsync(db.sql`select 1 as one`), [{ one: 1 }]);
+   * await db.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#opening !== undefined) {
+      try {
+        await this.#opening;
+      } catch {
+        // The open failed: nothing to close.
+      }
+    }
+    this.#closeSession();
+  }
+
+  #closeSession(): void {
+    this.#session?.close();
+    this.#session = undefined;
+  }
+
+  /**
+   * Closes the dataset at the end of an `await using` scope.
+   * @returns Nothing.
+   *
+   * @example
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   *
+   * const db = DataSet.create("doc_dispose");
+   * {
+   *   await using scoped = db;
+   *   await scoped.open();
+   * } // closed here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** The `CREATE TABLE` and `CREATE INDEX` statements of a model. */
+export function createTableSql(model: AnyModel): string[] {
+  const { table, columns, keys, primaryKey, unique, indexes } =
+    model.definition;
+  const sqlName = (key: string) => quote(columns[key]!.bound.name);
+  const lines: string[] = [];
+  const foreign: string[] = [];
+  for (const key of keys) {
+    const column = columns[key]!;
+    const { options } = column;
+    let line = `${sqlName(key)} ${SQL_TYPES[column.kind]}`;
+    if (!column.nullable) line += " NOT NULL";
+    if (primaryKey.length === 1 && primaryKey[0] === key) {
+      line += " PRIMARY KEY";
+    }
+    if (options.unique === true) line += " UNIQUE";
+    if (options.default !== undefined) {
+      line += ` DEFAULT ${
+        sqlLiteral(encodeValue(column, options.default, "default"))
+      }`;
+    }
+    if (column.kind === "boolean") {
+      line += ` CHECK (${sqlName(key)} IN (0, 1))`;
+    }
+    lines.push(line);
+    if (options.references !== undefined) {
+      const target = options.references().bound;
+      foreign.push(
+        `FOREIGN KEY (${sqlName(key)}) REFERENCES ${quote(target.table)} (${
+          quote(target.name)
+        })${options.onDelete ? ` ON DELETE ${options.onDelete}` : ""}`,
+      );
+    }
+  }
+  if (primaryKey.length > 1) {
+    lines.push(`PRIMARY KEY (${primaryKey.map(sqlName).join(", ")})`);
+  }
+  for (const group of unique) {
+    lines.push(`UNIQUE (${group.map(sqlName).join(", ")})`);
+  }
+  lines.push(...foreign);
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS ${quote(table)} (\n  ${lines.join(",\n  ")}\n)`,
+  ];
+  const indexGroups = [
+    ...keys.filter((key) => columns[key]!.options.index === true).map((
+      key,
+    ) => [key]),
+    ...indexes,
+  ];
+  for (const group of indexGroups) {
+    const name = `${table}_${
+      group.map((key) => columns[key]!.bound.name).join("_")
+    }_idx`;
+    statements.push(
+      `CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(table)} (${
+        group.map(sqlName).join(", ")
+      })`,
+    );
+  }
+  return statements;
+}

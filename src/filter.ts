@@ -1,0 +1,185 @@
+/**
+ * Filters: objects keyed by property name, compiled to SQL conditions with
+ * every value bound as a parameter.
+ *
+ * @module
+ */
+import type { SQLValue } from "./_engine.ts";
+import { type AnyColumn, encodeValue, quote } from "./columns.ts";
+import type { Columns, RowOf } from "./model.ts";
+
+/**
+ * A condition in SQL with its parameters. Store subclasses return these from
+ * their filter hook; the SQL text must come from code, never from input.
+ */
+export interface Condition {
+  /** SQL text with `?` placeholders. */
+  readonly sql: string;
+  /** The values of the placeholders, in order. */
+  readonly params: readonly SQLValue[];
+}
+
+/** The operators a filter value may use. */
+export interface Operators<T> {
+  /** Equal (`null`: `IS NULL`). */
+  eq?: T | null;
+  /** Not equal; rows holding `null` match (`null`: `IS NOT NULL`). */
+  ne?: T | null;
+  /** Less than. Comparisons never match `null`. */
+  lt?: T;
+  /** Less than or equal. */
+  lte?: T;
+  /** Greater than. */
+  gt?: T;
+  /** Greater than or equal. */
+  gte?: T;
+  /** One of the values. */
+  in?: readonly (T | null)[];
+  /** None of the values; rows holding `null` match unless it is listed. */
+  notIn?: readonly (T | null)[];
+  /** SQL `LIKE` pattern (`%`, `_`; case-insensitive for ASCII). */
+  like?: T extends string ? string : never;
+}
+
+/** The names of the filter operators. */
+export const OPERATORS: readonly (keyof Operators<unknown>)[] = [
+  "eq",
+  "ne",
+  "lt",
+  "lte",
+  "gt",
+  "gte",
+  "in",
+  "notIn",
+  "like",
+];
+
+/** What a filter accepts for one value type: the value, or operators. */
+export type FilterValue<V> = V | Operators<NonNullable<V>>;
+
+/** A filter over a set of columns. */
+export type FilterOf<C extends Columns> = {
+  [K in keyof C]?: FilterValue<RowOf<C>[K]>;
+};
+
+const MAX_LIST = 32000;
+
+function isOperatorObject(value: unknown, column: AnyColumn): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (value instanceof Uint8Array) return false;
+  if (column.kind === "json") return !Array.isArray(value);
+  return true;
+}
+
+/**
+ * Compiles the condition of one column.
+ * @param column The column.
+ * @param value A value, `null`, or an operators object.
+ * @returns The condition.
+ */
+export function columnCondition(column: AnyColumn, value: unknown): Condition {
+  const { table, key, name } = column.bound;
+  const id = quote(name);
+  const where = `filter value`;
+  if (value === undefined) {
+    throw new TypeError(
+      `Invalid filter for ${table}.${key}: the value is undefined (use null for IS NULL)`,
+    );
+  }
+  if (value === null) return { sql: `${id} IS NULL`, params: [] };
+  if (!isOperatorObject(value, column)) {
+    return { sql: `${id} = ?`, params: [encodeValue(column, value, where)] };
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) {
+    throw new TypeError(
+      `Invalid filter for ${table}.${key}: the operators object is empty; expected one of ${
+        OPERATORS.join(", ")
+      }`,
+    );
+  }
+  const parts: string[] = [];
+  const params: SQLValue[] = [];
+  for (const [operator, operand] of entries) {
+    if (!(OPERATORS as readonly string[]).includes(operator)) {
+      throw new TypeError(
+        `Invalid filter for ${table}.${key}: unknown operator ${
+          JSON.stringify(operator)
+        }; expected one of ${OPERATORS.join(", ")}`,
+      );
+    }
+    if (operand === undefined) {
+      throw new TypeError(
+        `Invalid filter for ${table}.${key}: the value of ${operator} is undefined`,
+      );
+    }
+    switch (operator) {
+      case "eq":
+      case "ne":
+        if (operand === null) {
+          parts.push(`${id} IS ${operator === "eq" ? "" : "NOT "}NULL`);
+        } else {
+          // IS NOT: a null row is "not equal" to a value, as in JavaScript.
+          parts.push(`${id} ${operator === "eq" ? "=" : "IS NOT"} ?`);
+          params.push(encodeValue(column, operand, where));
+        }
+        break;
+      case "lt":
+      case "lte":
+      case "gt":
+      case "gte": {
+        if (operand === null) {
+          throw new TypeError(
+            `Invalid filter for ${table}.${key}: ${operator} cannot compare with null`,
+          );
+        }
+        const sign = { lt: "<", lte: "<=", gt: ">", gte: ">=" }[operator];
+        parts.push(`${id} ${sign} ?`);
+        params.push(encodeValue(column, operand, where));
+        break;
+      }
+      case "in":
+      case "notIn": {
+        if (!Array.isArray(operand)) {
+          throw new TypeError(
+            `Invalid filter for ${table}.${key}: ${operator} takes an array`,
+          );
+        }
+        if (operand.length > MAX_LIST) {
+          throw new RangeError(
+            `Invalid filter for ${table}.${key}: ${operator} takes at most ${MAX_LIST} values, got ${operand.length}`,
+          );
+        }
+        const values = operand.filter((item) => item !== null);
+        const hasNull = values.length !== operand.length;
+        const list = values.map((item) => encodeValue(column, item, where));
+        const inList = list.length === 0
+          ? "0"
+          : `${id} IN (${list.map(() => "?").join(", ")})`;
+        if (operator === "in") {
+          parts.push(hasNull ? `(${inList} OR ${id} IS NULL)` : inList);
+        } else {
+          parts.push(
+            list.length === 0
+              ? (hasNull ? `${id} IS NOT NULL` : "1")
+              : `(${id} NOT IN (${list.map(() => "?").join(", ")})${
+                hasNull ? ` AND ${id} IS NOT NULL` : ` OR ${id} IS NULL`
+              })`,
+          );
+        }
+        params.push(...list);
+        break;
+      }
+      case "like":
+        if (typeof operand !== "string") {
+          throw new TypeError(
+            `Invalid filter for ${table}.${key}: like takes a string pattern`,
+          );
+        }
+        parts.push(`${id} LIKE ?`);
+        params.push(operand);
+        break;
+    }
+  }
+  return { sql: parts.join(" AND "), params };
+}

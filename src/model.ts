@@ -1,0 +1,290 @@
+/**
+ * Models: one declaration gives the table, its columns and constraints, and
+ * the TypeScript type of a row. Declared with `dataset.Model(...)`.
+ *
+ * @module
+ */
+import {
+  type AnyColumn,
+  checkIdentifier,
+  type Column,
+  encodeValue,
+} from "./columns.ts";
+import type { DataSet } from "./dataset.ts";
+
+/** The columns of a model, keyed by property name. */
+export type Columns = Record<string, AnyColumn>;
+
+/** The value type of a column, `null` included when it is nullable. */
+export type ValueOf<C> = C extends Column<infer T, infer N, boolean>
+  ? (N extends true ? T | null : T)
+  : never;
+
+/** The plain row shape of a set of columns. */
+export type RowOf<C extends Columns> = {
+  -readonly [K in keyof C]: ValueOf<C[K]>;
+};
+
+/** The properties an insert may leave out. */
+export type OptionalKeys<C extends Columns> = {
+  [K in keyof C]: C[K] extends Column<unknown, boolean, true> ? K : never;
+}[keyof C];
+/** The properties an insert must give. */
+export type RequiredKeys<C extends Columns> = Exclude<keyof C, OptionalKeys<C>>;
+
+/** The values an insert takes for a set of columns. */
+export type InsertOf<C extends Columns> =
+  & { [K in RequiredKeys<C>]: ValueOf<C[K]> }
+  & { [K in OptionalKeys<C>]?: ValueOf<C[K]> };
+
+/** A property name of a model, or one prefixed with `-` for descending. */
+export type OrderKey<K extends string> = K | `-${K}`;
+
+/** Options of `dataset.Model(...)`. */
+export interface ModelOptions<C extends Columns> {
+  /**
+   * Unique constraints over several columns, by property name.
+   * @default {[]}
+   */
+  unique?: readonly (readonly (keyof C & string)[])[];
+  /**
+   * Indexes over several columns, by property name.
+   * @default {[]}
+   */
+  indexes?: readonly (readonly (keyof C & string)[])[];
+  /**
+   * The default order of `Store.search()`; the primary key breaks ties.
+   * @default {the primary key}
+   */
+  orderBy?: OrderKey<keyof C & string> | readonly OrderKey<keyof C & string>[];
+}
+
+/** What the library knows about a model, derived once from its declaration. */
+export interface ModelDefinition {
+  /** The table name. */
+  readonly table: string;
+  /** The columns, keyed by property name, in declaration order. */
+  readonly columns: Readonly<Record<string, AnyColumn>>;
+  /** The property names, in declaration order. */
+  readonly keys: readonly string[];
+  /** The primary key's property names (empty: the table's rowid). */
+  readonly primaryKey: readonly string[];
+  /** Unique constraints, by property name. */
+  readonly unique: readonly (readonly string[])[];
+  /** Indexes, by property name. */
+  readonly indexes: readonly (readonly string[])[];
+  /** The default order, as property names with an optional `-`. */
+  readonly orderBy: readonly string[];
+}
+
+/**
+ * The class a model declaration returns; extend it to add getters and
+ * methods. Its instances are rows.
+ */
+export interface ModelClass<C extends Columns = Columns> {
+  /** Makes a row object (not stored) from values. */
+  new (values?: Partial<RowOf<C>>): RowOf<C>;
+  /** The table name. */
+  readonly tableName: string;
+  /** The columns by property name, for references: `Person.columns.id`. */
+  readonly columns: Readonly<C>;
+  /** The dataset the model is declared on. */
+  readonly dataset: DataSet;
+  /** The derived definition. */
+  readonly definition: ModelDefinition;
+}
+
+/**
+ * The plain data shape of a model's rows.
+ *
+ * @example
+ * ```ts
+ * import { DataSet, integer, text, type Row } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_row");
+ * class Person extends db.Model("person", {
+ *   id: integer({ primaryKey: true }),
+ *   name: text(),
+ * }) {}
+ * const row: Row<typeof Person> = { id: 1, name: "Ada" };
+ * assert.equal(row.name, "Ada");
+ * ```
+ */
+export type Row<M extends { readonly columns: Columns }> = RowOf<M["columns"]>;
+
+/**
+ * The values `Store.create()` takes: defaulted, nullable and integer
+ * primary key columns are optional.
+ *
+ * @example
+ * ```ts
+ * import { DataSet, integer, text, type Insert } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_insert");
+ * class Person extends db.Model("person", {
+ *   id: integer({ primaryKey: true }),
+ *   name: text(),
+ *   nick: text({ nullable: true }),
+ * }) {}
+ * const values: Insert<typeof Person> = { name: "Ada" };
+ * assert.equal(values.name, "Ada");
+ * ```
+ */
+export type Insert<M extends { readonly columns: Columns }> = InsertOf<
+  M["columns"]
+>;
+
+/**
+ * Any model class, subclasses with their own constructors included: what
+ * stores and helpers accept.
+ */
+export interface AnyModel {
+  /** Makes a row object; subclasses may declare their own parameters. */
+  // deno-lint-ignore no-explicit-any -- subclasses may declare any constructor
+  new (...args: any[]): object;
+  /** The table name. */
+  readonly tableName: string;
+  /** The columns by property name. */
+  readonly columns: Columns;
+  /** The dataset the model is declared on. */
+  readonly dataset: DataSet;
+  /** The derived definition. */
+  readonly definition: ModelDefinition;
+}
+
+const TABLE_NAME = /^[^\0]+$/;
+
+/** Parses `"-born"` into its key and direction. */
+export function parseOrderKey(
+  entry: unknown,
+  keys: readonly string[],
+  table: string,
+): { key: string; descending: boolean } {
+  if (typeof entry !== "string") {
+    throw new TypeError(
+      `Invalid orderBy for ${table}: expected property names, got ${typeof entry}`,
+    );
+  }
+  const descending = entry.startsWith("-");
+  const key = descending ? entry.slice(1) : entry;
+  if (!Object.hasOwn(Object.fromEntries(keys.map((k) => [k, 1])), key)) {
+    throw new TypeError(
+      `Invalid orderBy for ${table}: unknown property ${
+        JSON.stringify(key)
+      }; expected one of ${keys.join(", ")}`,
+    );
+  }
+  return { key, descending };
+}
+
+/**
+ * Declares a model on a dataset. Used by `DataSet.prototype.Model`.
+ * @internal
+ */
+export function declareModel<C extends Columns>(
+  dataset: DataSet,
+  table: string,
+  columns: C,
+  options: ModelOptions<C>,
+): ModelClass<C> {
+  if (typeof table !== "string" || !TABLE_NAME.test(table)) {
+    throw new TypeError(
+      `Invalid table name ${
+        JSON.stringify(table)
+      }: expected a non-empty string without NUL characters`,
+    );
+  }
+  if (table.toLowerCase().startsWith("sqlite_")) {
+    throw new TypeError(
+      `Invalid table name ${
+        JSON.stringify(table)
+      }: names starting with "sqlite_" are reserved by SQLite`,
+    );
+  }
+  const keys = Object.keys(columns);
+  if (keys.length === 0) {
+    throw new TypeError(`Cannot declare model ${table}: it has no columns`);
+  }
+  const sqlNames = new Set<string>();
+  for (const key of keys) {
+    checkIdentifier(key, "property");
+    const column = columns[key];
+    if (!(column instanceof Object) || !("kind" in column)) {
+      throw new TypeError(
+        `Cannot declare ${table}.${key}: expected a column from integer(), text(), ...`,
+      );
+    }
+    column.bind(table, key);
+    const name = column.bound.name.toLowerCase();
+    if (sqlNames.has(name)) {
+      throw new TypeError(
+        `Cannot declare model ${table}: two properties map to the SQL column ${
+          JSON.stringify(column.bound.name)
+        }`,
+      );
+    }
+    sqlNames.add(name);
+  }
+  const primaryKey = keys.filter((key) =>
+    columns[key]!.options.primaryKey === true
+  );
+  const checkGroups = (
+    groups: readonly (readonly string[])[] | undefined,
+    what: string,
+  ): readonly (readonly string[])[] =>
+    (groups ?? []).map((group) => {
+      if (!Array.isArray(group) || group.length === 0) {
+        throw new TypeError(
+          `Invalid ${what} for ${table}: expected arrays of property names`,
+        );
+      }
+      for (const key of group) {
+        if (!keys.includes(key)) {
+          throw new TypeError(
+            `Invalid ${what} for ${table}: unknown property ${
+              JSON.stringify(key)
+            }; expected one of ${keys.join(", ")}`,
+          );
+        }
+      }
+      return [...group];
+    });
+  const orderBy = options.orderBy === undefined
+    ? []
+    : typeof options.orderBy === "string"
+    ? [options.orderBy]
+    : [...options.orderBy];
+  for (const entry of orderBy) parseOrderKey(entry, keys, table);
+
+  const definition: ModelDefinition = Object.freeze({
+    table,
+    columns: Object.freeze({ ...columns }),
+    keys: Object.freeze(keys),
+    primaryKey: Object.freeze(primaryKey),
+    unique: checkGroups(options.unique, "unique"),
+    indexes: checkGroups(options.indexes, "indexes"),
+    orderBy: Object.freeze(orderBy),
+  });
+  for (const key of keys) {
+    const column = columns[key]!;
+    if (column.options.default !== undefined) {
+      encodeValue(column, column.options.default, "default");
+    }
+  }
+
+  const frozenColumns = Object.freeze({ ...columns });
+  const Model = class {
+    static readonly tableName: string = table;
+    static readonly columns: Readonly<C> = frozenColumns;
+    static readonly dataset: DataSet = dataset;
+    static readonly definition: ModelDefinition = definition;
+
+    constructor(values?: Partial<RowOf<C>>) {
+      if (values !== undefined) Object.assign(this, values);
+    }
+  };
+  Object.defineProperty(Model, "name", { value: table });
+  return Model as unknown as ModelClass<C>;
+}

@@ -1,0 +1,887 @@
+/**
+ * Stores: the query and persistence operations of one model.
+ *
+ * @module
+ */
+import type { SQLValue, Statement } from "./_engine.ts";
+import { type Session, Slicer, toPublicError } from "./_session.ts";
+import { type AnyColumn, encodeValue, quote } from "./columns.ts";
+import { SESSION } from "./dataset.ts";
+import {
+  DataSetError,
+  ModelNotFoundError,
+  MultipleModelsFoundError,
+} from "./errors.ts";
+import { columnCondition, type Condition, type FilterOf } from "./filter.ts";
+import {
+  type AnyModel,
+  type Insert,
+  type ModelDefinition,
+  type OrderKey,
+  parseOrderKey,
+  type Row,
+} from "./model.ts";
+
+/** A filter on a model: property names to values or operators. */
+export type Filter<M extends AnyModel> = FilterOf<M["columns"]>;
+
+/** The order of a search: property names, `-` first for descending. */
+export type OrderBy<M extends AnyModel> =
+  | OrderKey<keyof Row<M> & string>
+  | readonly OrderKey<keyof Row<M> & string>[];
+
+/** Options of `Store.search()` and `Store.first()`. */
+export interface SearchOptions<M extends AnyModel> {
+  /**
+   * The most rows to return.
+   * @default {no limit}
+   */
+  limit?: number;
+  /**
+   * How many rows to skip.
+   * @default {0}
+   */
+  offset?: number;
+  /**
+   * The order; the primary key always breaks ties.
+   * @default {the model's orderBy, else the primary key}
+   */
+  orderBy?: OrderBy<M>;
+}
+
+/** The rows a store yields: instances of its model class. */
+export type Instance<M extends AnyModel> = InstanceType<M>;
+
+type Decoder = (value: SQLValue, row: Record<string, unknown>) => unknown;
+
+function checkCount(value: unknown, name: string, table: string): number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Invalid ${name} for ${table}: expected a number, got ${typeof value}`,
+    );
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `Invalid ${name} for ${table}: expected a non-negative integer, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The query and persistence operations of one model. Reads come through
+ * async generators or promises; nothing loads a whole table unless the
+ * caller collects it.
+ *
+ * Subclasses extend filtering through {@linkcode Store.filterCondition} and
+ * ordering through {@linkcode Store.orderKeys}; the second type parameter
+ * types their extra filter keys.
+ *
+ * @example Query a model
+ * ```ts
+ * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_store");
+ * class Person extends db.Model("person", {
+ *   id: integer({ primaryKey: true }),
+ *   last: text(),
+ *   born: integer({ nullable: true }),
+ * }) {}
+ * await db.createAll();
+ * const store = new Store(Person);
+ * await store.createMany([
+ *   { last: "Washington", born: 1732 },
+ *   { last: "Adams", born: 1735 },
+ *   { last: "Washington", born: null },
+ * ]);
+ * const found = await Array.fromAsync(store.search({ last: "Washington" }, { orderBy: "-id" }));
+ * assert.deepEqual(found.map((p) => p.id), [3, 1]);
+ * assert.equal(await store.count({ born: { gte: 1733 } }), 1);
+ * await db.close();
+ * ```
+ *
+ * @example A custom filter key
+ * ```ts
+ * import { type Condition, DataSet, integer, Store, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_store_hook");
+ * class Person extends db.Model("person", {
+ *   id: integer({ primaryKey: true }),
+ *   first: text(),
+ * }) {}
+ *
+ * class PersonStore extends Store<typeof Person, { excludeFirst?: string }> {
+ *   constructor() {
+ *     super(Person);
+ *   }
+ *   protected override filterCondition(key: string, value: unknown): Condition {
+ *     if (key === "excludeFirst") {
+ *       return { sql: `${this.sqlColumn("first")} <> ?`, params: [String(value)] };
+ *     }
+ *     return super.filterCondition(key, value);
+ *   }
+ * }
+ * await db.createAll();
+ * const store = new PersonStore();
+ * await store.createMany([{ first: "Ada" }, { first: "Bob" }]);
+ * const rows = await Array.fromAsync(store.search({ excludeFirst: "Ada" }));
+ * assert.deepEqual(rows.map((p) => p.first), ["Bob"]);
+ * await db.close();
+ * ```
+ */
+export class Store<
+  M extends AnyModel,
+  X extends object = Record<never, never>,
+> {
+  /** The model this store queries. */
+  readonly model: M;
+  readonly #definition: ModelDefinition;
+  readonly #keys: readonly string[];
+  readonly #decoders: readonly (Decoder | undefined)[];
+  readonly #columnList: string;
+  readonly #insertSql = new Map<string, string>();
+  #retrieveSql: string | undefined;
+
+  /**
+   * Creates a store.
+   * @param model The model class (or a subclass of it).
+   */
+  constructor(model: M) {
+    if (
+      typeof model !== "function" || !("definition" in model) ||
+      model.definition === undefined
+    ) {
+      throw new TypeError(
+        "Cannot create store: expected a model class declared with dataset.Model()",
+      );
+    }
+    this.model = model;
+    this.#definition = model.definition;
+    this.#keys = this.#definition.keys;
+    this.#decoders = this.#keys.map((key) =>
+      decoderFor(this.#definition.columns[key]!)
+    );
+    this.#columnList = this.#keys.map((key) => this.sqlColumn(key)).join(
+      ", ",
+    );
+  }
+
+  /**
+   * The quoted SQL name of a property's column, for filter hooks.
+   * @param key A property name of the model.
+   * @returns The quoted column name.
+   */
+  protected sqlColumn(key: string): string {
+    const column = this.#definition.columns[key];
+    if (column === undefined) this.#unknownKey(key, "property");
+    return quote(column.bound.name);
+  }
+
+  #unknownKey(key: string, what: string): never {
+    throw new TypeError(
+      `Invalid ${what} ${
+        JSON.stringify(key)
+      } for ${this.#definition.table}: expected one of ${
+        this.#keys.join(", ")
+      }`,
+    );
+  }
+
+  /**
+   * The filter hook: compiles one filter entry. The base implementation
+   * handles the model's properties and throws `TypeError` for any other
+   * key; override it to add keys and call `super` for the rest.
+   * @param key The filter key.
+   * @param value Its value.
+   * @returns The condition.
+   */
+  protected filterCondition(key: string, value: unknown): Condition {
+    const column = Object.hasOwn(this.#definition.columns, key)
+      ? this.#definition.columns[key]
+      : undefined;
+    if (column === undefined) this.#unknownKey(key, "filter key");
+    return columnCondition(column, value);
+  }
+
+  /**
+   * The order hook: the order keys (property names, `-` first for
+   * descending) a search uses. The base implementation takes the option,
+   * else the model's `orderBy`, else the primary key.
+   * @param orderBy The `orderBy` option as given.
+   * @returns The order keys.
+   */
+  protected orderKeys(orderBy: OrderBy<M> | undefined): readonly string[] {
+    if (orderBy === undefined) return this.#definition.orderBy;
+    return typeof orderBy === "string" ? [orderBy] : orderBy as string[];
+  }
+
+  #where(filter: unknown): Condition {
+    if (filter === undefined) return { sql: "", params: [] };
+    if (
+      filter === null || typeof filter !== "object" || Array.isArray(filter)
+    ) {
+      throw new TypeError(
+        `Invalid filter for ${this.#definition.table}: expected an object keyed by property name`,
+      );
+    }
+    const parts: string[] = [];
+    const params: SQLValue[] = [];
+    for (const key of Object.keys(filter)) {
+      const condition = this.filterCondition(
+        key,
+        (filter as Record<string, unknown>)[key],
+      );
+      parts.push(`(${condition.sql})`);
+      params.push(...condition.params);
+    }
+    return parts.length === 0
+      ? { sql: "", params }
+      : { sql: ` WHERE ${parts.join(" AND ")}`, params };
+  }
+
+  #orderSql(orderBy: OrderBy<M> | undefined): string {
+    const { table, primaryKey, keys } = this.#definition;
+    const entries = this.orderKeys(orderBy);
+    if (!Array.isArray(entries)) {
+      throw new TypeError(
+        `Invalid orderBy for ${table}: expected a property name or an array of them`,
+      );
+    }
+    const seen = new Set<string>();
+    const terms: string[] = [];
+    for (const entry of entries) {
+      const { key, descending } = parseOrderKey(entry, keys, table);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      terms.push(`${this.sqlColumn(key)}${descending ? " DESC" : ""}`);
+    }
+    if (primaryKey.length === 0) terms.push("rowid");
+    for (const key of primaryKey) {
+      if (!seen.has(key)) terms.push(this.sqlColumn(key));
+    }
+    return ` ORDER BY ${terms.join(", ")}`;
+  }
+
+  #select(
+    filter: unknown,
+    options: SearchOptions<M> | undefined,
+  ): { sql: string; params: SQLValue[] } {
+    const table = this.#definition.table;
+    if (
+      options !== undefined && (options === null || typeof options !== "object")
+    ) {
+      throw new TypeError(
+        `Invalid search options for ${table}: expected an object`,
+      );
+    }
+    for (const name of Object.keys(options ?? {})) {
+      if (!["limit", "offset", "orderBy"].includes(name)) {
+        throw new TypeError(
+          `Invalid search option ${
+            JSON.stringify(name)
+          } for ${table}: expected limit, offset or orderBy`,
+        );
+      }
+    }
+    const where = this.#where(filter);
+    let sql = `SELECT ${this.#columnList} FROM ${quote(table)}${where.sql}${
+      this.#orderSql(options?.orderBy)
+    }`;
+    const params = [...where.params];
+    const limit = options?.limit;
+    const offset = options?.offset;
+    if (limit !== undefined || offset !== undefined) {
+      sql += " LIMIT ? OFFSET ?";
+      params.push(
+        limit === undefined ? -1 : checkCount(limit, "limit", table),
+        offset === undefined ? 0 : checkCount(offset, "offset", table),
+      );
+    }
+    return { sql, params };
+  }
+
+  async #session(): Promise<Session> {
+    return await this.model.dataset[SESSION]();
+  }
+
+  #read(statement: Statement): Instance<M> {
+    const row = new this.model() as Record<string, unknown>;
+    const keys = this.#keys;
+    const decoders = this.#decoders;
+    for (let i = 0; i < keys.length; i++) {
+      const value = statement.column(i);
+      const decode = decoders[i];
+      row[keys[i]!] = decode === undefined || value === null
+        ? value
+        : decode(value, row);
+    }
+    return row as Instance<M>;
+  }
+
+  async *#rows(
+    sql: string,
+    params: readonly SQLValue[],
+    action: string,
+  ): AsyncGenerator<Instance<M>, void, undefined> {
+    const session = await this.#session();
+    const statement = session.acquire(sql, action);
+    const slicer = new Slicer();
+    try {
+      statement.bind(params);
+      for (;;) {
+        if (session.closed) session.check(action);
+        if (!statement.step()) break;
+        yield this.#read(statement);
+        if (slicer.due()) await slicer.pause();
+      }
+    } catch (error) {
+      throw toPublicError(error, action, session.dataset, sql);
+    } finally {
+      session.release(statement);
+    }
+  }
+
+  /**
+   * Yields the rows matching a filter: filtered, then ordered, then
+   * paginated. Breaking out early releases the statement.
+   * @param filter Property names to values or operators.
+   * @param options `limit`, `offset`, `orderBy`.
+   * @returns The rows, one at a time.
+   * @throws {TypeError} For an unknown property, operator or option.
+   * @throws {RangeError} For a negative or fractional limit or offset.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_search");
+   * class N extends db.Model("n", { id: integer({ primaryKey: true }) }) {}
+   * await db.createAll();
+   * const store = new Store(N);
+   * await store.createMany([{}, {}, {}, {}]);
+   * const ids = [];
+   * for await (const row of store.search({ id: { gt: 1 } }, { orderBy: "-id", limit: 2 })) {
+   *   ids.push(row.id);
+   * }
+   * assert.deepEqual(ids, [4, 3]);
+   * await db.close();
+   * ```
+   */
+  search(
+    filter?: Filter<M> & X,
+    options?: SearchOptions<M>,
+  ): AsyncGenerator<Instance<M>, void, undefined> {
+    const action = `Cannot search ${this.#definition.table}`;
+    let query: { sql: string; params: SQLValue[] };
+    try {
+      query = this.#select(filter, options);
+    } catch (error) {
+      return failing(error);
+    }
+    return this.#rows(query.sql, query.params, action);
+  }
+
+  /**
+   * Counts the rows matching a filter.
+   * @param filter Property names to values or operators.
+   * @returns The count.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_count");
+   * class N extends db.Model("n", { id: integer({ primaryKey: true }) }) {}
+   * await db.createAll();
+   * await new Store(N).createMany([{}, {}, {}]);
+   * assert.equal(await new Store(N).count({ id: { in: [1, 3, 9] } }), 2);
+   * await db.close();
+   * ```
+   */
+  async count(filter?: Filter<M> & X): Promise<number> {
+    const where = this.#where(filter);
+    const sql = `SELECT count(*) FROM ${
+      quote(this.#definition.table)
+    }${where.sql}`;
+    const session = await this.#session();
+    return Number(
+      session.value(
+        sql,
+        where.params,
+        `Cannot count ${this.#definition.table}`,
+      ),
+    );
+  }
+
+  /**
+   * Answers whether any row matches a filter.
+   * @param filter Property names to values or operators.
+   * @returns `true` when a row matches.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_exists");
+   * class N extends db.Model("n", { id: integer({ primaryKey: true }) }) {}
+   * await db.createAll();
+   * assert.equal(await new Store(N).exists(), false);
+   * await new Store(N).create({});
+   * assert.equal(await new Store(N).exists({ id: 1 }), true);
+   * await db.close();
+   * ```
+   */
+  async exists(filter?: Filter<M> & X): Promise<boolean> {
+    const where = this.#where(filter);
+    const sql = `SELECT 1 FROM ${
+      quote(this.#definition.table)
+    }${where.sql} LIMIT 1`;
+    const session = await this.#session();
+    return session.value(
+      sql,
+      where.params,
+      `Cannot query ${this.#definition.table}`,
+    ) !== undefined;
+  }
+
+  /**
+   * The first row in order, or `undefined`.
+   * @param filter Property names to values or operators.
+   * @param options `offset` and `orderBy` (`limit` is 1).
+   * @returns The row or `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_first");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), name: text() }) {}
+   * await db.createAll();
+   * await new Store(P).createMany([{ name: "b" }, { name: "a" }]);
+   * assert.equal((await new Store(P).first({}, { orderBy: "name" }))?.name, "a");
+   * assert.equal(await new Store(P).first({ name: "z" }), undefined);
+   * await db.close();
+   * ```
+   */
+  async first(
+    filter?: Filter<M> & X,
+    options?: SearchOptions<M>,
+  ): Promise<Instance<M> | undefined> {
+    for await (const row of this.search(filter, { ...options, limit: 1 })) {
+      return row;
+    }
+    return undefined;
+  }
+
+  /**
+   * The only row matching a filter.
+   * @param filter Property names to values or operators.
+   * @param options `orderBy` and `offset`.
+   * @returns The row.
+   * @throws {ModelNotFoundError} When no row matches.
+   * @throws {MultipleModelsFoundError} When more than one row matches.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, ModelNotFoundError, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_one");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), name: text() }) {}
+   * await db.createAll();
+   * await new Store(P).create({ name: "a" });
+   * assert.equal((await new Store(P).one({ name: "a" })).id, 1);
+   * await assert.rejects(new Store(P).one({ name: "z" }), ModelNotFoundError);
+   * await db.close();
+   * ```
+   */
+  async one(
+    filter?: Filter<M> & X,
+    options?: SearchOptions<M>,
+  ): Promise<Instance<M>> {
+    const rows: Instance<M>[] = [];
+    for await (const row of this.search(filter, { ...options, limit: 2 })) {
+      rows.push(row);
+    }
+    const table = this.#definition.table;
+    const dataset = this.model.dataset.name;
+    if (rows.length === 0) {
+      throw new ModelNotFoundError(
+        `Cannot find one ${table}: no row matches ${describeFilter(filter)}`,
+        { dataset },
+      );
+    }
+    if (rows.length > 1) {
+      throw new MultipleModelsFoundError(
+        `Cannot find one ${table}: more than one row matches ${
+          describeFilter(filter)
+        }`,
+        { dataset },
+      );
+    }
+    return rows[0]!;
+  }
+
+  /**
+   * The row with a primary key: a value, or an object for a composite key.
+   * @param id The primary key.
+   * @returns The row.
+   * @throws {ModelNotFoundError} When no row has the key.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, ModelNotFoundError, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_retrieve");
+   * class Rate extends db.Model("rate", {
+   *   from: text({ primaryKey: true }),
+   *   to: text({ primaryKey: true }),
+   *   value: integer(),
+   * }) {}
+   * await db.createAll();
+   * await new Store(Rate).create({ from: "EUR", to: "USD", value: 2 });
+   * assert.equal((await new Store(Rate).retrieve({ from: "EUR", to: "USD" })).value, 2);
+   * await assert.rejects(new Store(Rate).retrieve({ from: "USD", to: "EUR" }), ModelNotFoundError);
+   * await db.close();
+   * ```
+   */
+  async retrieve(
+    id: SQLValue | boolean | Partial<Row<M>>,
+  ): Promise<Instance<M>> {
+    const { table, primaryKey, columns } = this.#definition;
+    if (primaryKey.length === 0) {
+      throw new TypeError(`Cannot retrieve ${table}: it has no primary key`);
+    }
+    let values: unknown[];
+    if (primaryKey.length === 1) {
+      const key = primaryKey[0]!;
+      const value = id !== null && typeof id === "object" &&
+          !(id instanceof Uint8Array) && Object.hasOwn(id, key)
+        ? (id as Record<string, unknown>)[key]
+        : id;
+      values = [value];
+    } else {
+      if (id === null || typeof id !== "object" || id instanceof Uint8Array) {
+        throw new TypeError(
+          `Invalid key for ${table}: the primary key is composite; expected an object with ${
+            primaryKey.join(", ")
+          }`,
+        );
+      }
+      values = primaryKey.map((key) => {
+        if (!Object.hasOwn(id, key)) {
+          throw new TypeError(
+            `Invalid key for ${table}: missing ${key}; expected ${
+              primaryKey.join(", ")
+            }`,
+          );
+        }
+        return (id as Record<string, unknown>)[key];
+      });
+    }
+    const params = values.map((value, i) => {
+      if (value === null || value === undefined) {
+        throw new TypeError(
+          `Invalid key for ${table}: ${primaryKey[i]} is ${value}`,
+        );
+      }
+      return encodeValue(columns[primaryKey[i]!]!, value, "key");
+    });
+    this.#retrieveSql ??= `SELECT ${this.#columnList} FROM ${
+      quote(table)
+    } WHERE ${
+      primaryKey.map((key) => `${this.sqlColumn(key)} = ?`).join(" AND ")
+    }`;
+    const action = `Cannot retrieve ${table}`;
+    const session = await this.#session();
+    const sql = this.#retrieveSql;
+    const statement = session.acquire(sql, action);
+    try {
+      statement.bind(params);
+      if (statement.step()) return this.#read(statement);
+    } catch (error) {
+      throw toPublicError(error, action, session.dataset, sql);
+    } finally {
+      session.release(statement);
+    }
+    throw new ModelNotFoundError(
+      `Cannot retrieve ${table}: no row has ${
+        primaryKey.map((key, i) => `${key} = ${String(values[i])}`).join(", ")
+      }`,
+      { dataset: session.dataset },
+    );
+  }
+
+  #insert(
+    values: unknown,
+    returning: boolean,
+    where: string,
+  ): { sql: string; params: SQLValue[] } {
+    const { table, columns } = this.#definition;
+    if (
+      values === null || typeof values !== "object" || Array.isArray(values)
+    ) {
+      throw new TypeError(
+        `Cannot insert ${table}${where}: expected an object of values`,
+      );
+    }
+    const keys: string[] = [];
+    const params: SQLValue[] = [];
+    for (const key of Object.keys(values)) {
+      const value = (values as Record<string, unknown>)[key];
+      if (!Object.hasOwn(columns, key)) this.#unknownKey(key, "property");
+      if (value === undefined) continue;
+      keys.push(key);
+      params.push(encodeValue(columns[key]!, value, `value${where}`));
+    }
+    const signature = `${returning ? "r" : "n"}:${keys.join("\0")}`;
+    let sql = this.#insertSql.get(signature);
+    if (sql === undefined) {
+      sql = `INSERT INTO ${quote(table)} ${
+        keys.length === 0
+          ? "DEFAULT VALUES"
+          : `(${keys.map((key) => this.sqlColumn(key)).join(", ")}) VALUES (${
+            keys.map(() => "?").join(", ")
+          })`
+      }${returning ? ` RETURNING ${this.#columnList}` : ""}`;
+      this.#insertSql.set(signature, sql);
+    }
+    return { sql, params };
+  }
+
+  /**
+   * Inserts a row and returns it as stored, defaults and generated key
+   * filled. Writable datasets only.
+   * @param values The values.
+   * @returns The stored row.
+   * @throws {ReadOnlyError} On a read-only dataset.
+   * @throws {DuplicateModelError} When a unique or primary key exists.
+   * @throws {ModelIntegrityError} On a NOT NULL, CHECK or foreign key failure.
+   *
+   * @example
+   * ```ts
+   * import { boolean, DataSet, DuplicateModelError, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_create");
+   * class P extends db.Model("p", {
+   *   id: integer({ primaryKey: true }),
+   *   name: text({ unique: true }),
+   *   active: boolean({ default: true }),
+   * }) {}
+   * await db.createAll();
+   * const store = new Store(P);
+   * const row = await store.create({ name: "a" });
+   * assert.deepEqual({ ...row }, { id: 1, name: "a", active: true });
+   * await assert.rejects(store.create({ name: "a" }), DuplicateModelError);
+   * await db.close();
+   * ```
+   */
+  async create(values: Insert<M>): Promise<Instance<M>> {
+    const table = this.#definition.table;
+    const action = `Cannot insert ${table}`;
+    const { sql, params } = this.#insert(values, true, "");
+    const session = await this.#session();
+    session.assertWritable(action);
+    const statement = session.acquire(sql, action);
+    try {
+      statement.bind(params);
+      if (!statement.step()) {
+        throw new DataSetError(`${action}: the insert returned no row`, {
+          dataset: session.dataset,
+          sql,
+        });
+      }
+      const row = this.#read(statement);
+      while (statement.step());
+      return row;
+    } catch (error) {
+      throw toPublicError(error, action, session.dataset, sql);
+    } finally {
+      session.release(statement);
+    }
+  }
+
+  /**
+   * Inserts many rows in one transaction, streaming from an iterable or
+   * async iterable. Nothing is inserted when any row fails.
+   * @param values The rows.
+   * @returns How many rows were inserted.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_create_many");
+   * class N extends db.Model("n", { id: integer({ primaryKey: true }), v: integer() }) {}
+   * await db.createAll();
+   * async function* generate() {
+   *   for (let v = 0; v < 100; v++) yield { v };
+   * }
+   * assert.equal(await new Store(N).createMany(generate()), 100);
+   * await db.close();
+   * ```
+   */
+  async createMany(
+    values: Iterable<Insert<M>> | AsyncIterable<Insert<M>>,
+  ): Promise<number> {
+    const table = this.#definition.table;
+    const action = `Cannot insert ${table}`;
+    if (
+      values === null || typeof values !== "object" ||
+      (!(Symbol.iterator in values) && !(Symbol.asyncIterator in values))
+    ) {
+      throw new TypeError(
+        `${action}: createMany takes an iterable or async iterable of rows`,
+      );
+    }
+    const session = await this.#session();
+    session.assertWritable(action);
+    const savepoint = quote(`microcosm_many_${++savepoints}`);
+    session.exec(`SAVEPOINT ${savepoint}`, action);
+    let count = 0;
+    let current: Statement | undefined;
+    try {
+      for await (const item of values) {
+        const { sql, params } = this.#insert(item, false, ` (row ${count})`);
+        if (current?.sql !== sql) {
+          if (current !== undefined) session.release(current);
+          current = undefined;
+          current = session.acquire(sql, action);
+        }
+        try {
+          current.bind(params);
+          while (current.step());
+        } catch (error) {
+          throw toPublicError(
+            error,
+            `${action} (row ${count})`,
+            session.dataset,
+            sql,
+          );
+        }
+        count++;
+      }
+      if (current !== undefined) session.release(current);
+      current = undefined;
+      session.exec(`RELEASE ${savepoint}`, action);
+      return count;
+    } catch (error) {
+      if (current !== undefined) session.release(current);
+      if (!session.closed) {
+        session.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`, action);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the rows matching a filter. Writable datasets only.
+   * @param filter Property names to values or operators.
+   * @returns How many rows were deleted.
+   * @throws {ModelNotFoundError} When no row matched.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, ModelNotFoundError, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_delete");
+   * class N extends db.Model("n", { id: integer({ primaryKey: true }) }) {}
+   * await db.createAll();
+   * await new Store(N).createMany([{}, {}, {}]);
+   * assert.equal(await new Store(N).delete({ id: { lte: 2 } }), 2);
+   * await assert.rejects(new Store(N).delete({ id: 1 }), ModelNotFoundError);
+   * await db.close();
+   * ```
+   */
+  async delete(filter?: Filter<M> & X): Promise<number> {
+    const table = this.#definition.table;
+    const action = `Cannot delete ${table}`;
+    const where = this.#where(filter);
+    const session = await this.#session();
+    session.assertWritable(action);
+    const sql = `DELETE FROM ${quote(table)}${where.sql}`;
+    const changes = session.run(sql, where.params, action);
+    if (changes === 0) {
+      throw new ModelNotFoundError(
+        `${action}: no row matches ${describeFilter(filter)}`,
+        { dataset: session.dataset },
+      );
+    }
+    return changes;
+  }
+}
+
+let savepoints = 0;
+
+// deno-lint-ignore require-yield -- throws on the first next(), as a search would
+async function* failing(
+  error: unknown,
+): AsyncGenerator<never, void, undefined> {
+  throw error;
+}
+
+function describeFilter(filter: unknown): string {
+  if (filter === undefined) return "(no filter)";
+  try {
+    return JSON.stringify(
+      filter,
+      (_key, value) => typeof value === "bigint" ? `${value}n` : value,
+    );
+  } catch {
+    return "the filter";
+  }
+}
+
+function decoderFor(column: AnyColumn): Decoder | undefined {
+  const { table, key } = column.bound;
+  switch (column.kind) {
+    case "integer":
+      return (value) => {
+        if (typeof value === "bigint") {
+          throw new RangeError(
+            `Cannot read ${table}.${key}: ${value} is beyond 2^53; declare the column with bigint()`,
+          );
+        }
+        return value;
+      };
+    case "bigint":
+      return (value) =>
+        typeof value === "bigint" ? value : BigInt(value as number);
+    case "boolean":
+      return (value) => value !== 0 && value !== 0n;
+    case "json":
+      return (value, row) => {
+        try {
+          return JSON.parse(value as string);
+        } catch (error) {
+          throw new DataSetError(
+            `Cannot read ${table}.${key}: invalid JSON in the row ${
+              describeRow(column, row)
+            }: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+      };
+    default:
+      return undefined;
+  }
+}
+
+function describeRow(column: AnyColumn, row: Record<string, unknown>): string {
+  const entries = Object.entries(row).filter(([, v]) =>
+    typeof v === "number" || typeof v === "string"
+  ).slice(0, 3);
+  return entries.length === 0
+    ? `of ${column.bound.table}`
+    : entries.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ");
+}

@@ -1,0 +1,111 @@
+import type { EngineName } from "../src/_engine.ts";
+import {
+  boolean,
+  DataSet,
+  type DataSetOptions,
+  integer,
+  json,
+  SQLiteBindFactory,
+  Store,
+  text,
+} from "../mod.ts";
+
+/** Both engines: every behaviour test runs on each. */
+export const ENGINES: readonly EngineName[] = ["ffi", "node"];
+
+let counter = 0;
+
+/** A dataset with a name no other test uses. */
+export function freshDataSet(
+  engine: EngineName,
+  options: DataSetOptions = {},
+): DataSet {
+  return DataSet.create(`test_${engine}_${++counter}`, { engine, ...options });
+}
+
+/** Registers one test per engine, named `<name> [<engine>]`. */
+export function engineTest(
+  name: string,
+  fn: (engine: EngineName) => Promise<void>,
+): void {
+  for (const engine of ENGINES) {
+    Deno.test(`${name} [${engine}]`, () => fn(engine));
+  }
+}
+
+/** Declares the people model of API.md on a dataset. */
+export function declarePeople(db: DataSet) {
+  class Person extends db.Model("person", {
+    id: integer({ primaryKey: true }),
+    first: text(),
+    last: text(),
+    born: integer({ nullable: true }),
+    active: boolean({ default: true }),
+    tags: json<string[]>({ default: [] }),
+  }, { unique: [["first", "last"]], orderBy: ["last", "first"] }) {
+    get fullName(): string {
+      return `${this.first} ${this.last}`;
+    }
+  }
+  return Person;
+}
+
+/** Rows for the people model. */
+export const PEOPLE = [
+  { first: "George", last: "Washington", born: 1732 },
+  { first: "John", last: "Adams", born: 1735 },
+  { first: "Thomas", last: "Jefferson", born: 1743 },
+  { first: "Martha", last: "Washington", born: 1731, active: false },
+  { first: "Nobody", last: "Known", born: null },
+] as const;
+
+/** A people dataset in memory, filled. */
+export async function peopleInMemory(engine: EngineName) {
+  const db = freshDataSet(engine);
+  const Person = declarePeople(db);
+  await db.createAll();
+  const store = new Store(Person);
+  await store.createMany(PEOPLE.map((p) => ({ ...p })));
+  return { db, Person, store };
+}
+
+/**
+ * Builds a people file in a temp folder through a writable dataset and
+ * returns its path.
+ */
+export async function peopleFile(engine: EngineName): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "microcosm_test_" });
+  const path = `${dir}/people.sqlite`;
+  const db = freshDataSet(engine, { writable: true });
+  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  const Person = declarePeople(db);
+  await db.createAll();
+  await new Store(Person).createMany(PEOPLE.map((p) => ({ ...p })));
+  await db.close();
+  return path;
+}
+
+/** A read-only dataset over a file, with the people model. */
+export function openPeopleFile(
+  engine: EngineName,
+  path: string,
+  options: DataSetOptions = {},
+) {
+  const db = freshDataSet(engine, options);
+  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  const Person = declarePeople(db);
+  return { db, Person, store: new Store(Person) };
+}
+
+/** SHA-256 of a file, hex. */
+export async function sha256(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    await Deno.readFile(path),
+  );
+  return Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
