@@ -490,7 +490,11 @@ function ffiCheck(
   );
 }
 
-/** Opens like the C reference's default: immutable URI, mmap, NOMUTEX. */
+/**
+ * Opens like the C reference's default (immutable URI, mmap, NOMUTEX) minus
+ * its `sqlite3_config` calls, which are variadic and cannot be called
+ * through Deno FFI.
+ */
 function ffiOpen(lib: FfiLib, path: string): Deno.PointerValue {
   const out = new BigUint64Array(1);
   const rc = lib.sqlite3_open_v2(
@@ -669,7 +673,11 @@ export interface CRunOptions {
   db?: string;
   /** Repeat count for `lookup`, `count` and `open`; default {@link DEFAULT_COUNTS}. */
   count?: number;
-  /** Open configuration; default: the program's fastest (`immutable-nomutex`). */
+  /**
+   * Open configuration; default: the program's fastest, `immutable-single`
+   * (immutable URI + mmap + `SQLITE_OPEN_NOMUTEX` + single-thread mode and
+   * no memory statistics).
+   */
   config?: CConfig;
 }
 
