@@ -10,6 +10,24 @@
 /** A value as SQLite stores it. */
 export type SQLValue = null | number | bigint | string | Uint8Array;
 
+/**
+ * What a reader expects in a column, so an engine can read it with fewer
+ * native calls. `NUMBER` reads INTEGER, REAL and NULL cells exactly as
+ * without a hint (a TEXT cell that starts like a number may read as that
+ * number); `TEXT` reads any non-NULL cell as SQLite converts it to text.
+ */
+export const ColumnHint = {
+  /** Anything: the storage class decides. */
+  ANY: 0,
+  /** A number (INTEGER or REAL storage), or NULL. */
+  NUMBER: 1,
+  /** TEXT, or NULL. */
+  TEXT: 2,
+} as const;
+
+/** One of {@linkcode ColumnHint}'s values. */
+export type ColumnHint = typeof ColumnHint[keyof typeof ColumnHint];
+
 /** The name of an engine. */
 export type EngineName = "ffi" | "node";
 
@@ -112,10 +130,16 @@ export interface Statement {
   /** Steps once: `true` when a row is ready, `false` when done. */
   step(): boolean;
   /**
+   * Steps to the first row of a query whose caller reads at most that row
+   * and then resets: `true` when there is one.
+   */
+  stepOne(): boolean;
+  /**
    * Reads column `index` of the current row. Integers come as `number`
    * when they fit in 2^53, else as `bigint`.
+   * @param hint What the caller expects; see {@linkcode ColumnHint}.
    */
-  column(index: number): SQLValue;
+  column(index: number, hint?: ColumnHint): SQLValue;
   /** Resets the statement so it can run again; keeps nothing locked. */
   reset(): void;
   /** Releases the statement; idempotent. */

@@ -12,6 +12,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import {
+  ColumnHint,
   type Connection,
   type Engine,
   EngineError,
@@ -111,6 +112,7 @@ const DESERIALIZE_READONLY = 4;
 const SQLITE_INTEGER = 1;
 const SQLITE_FLOAT = 2;
 const SQLITE_TEXT = 3;
+const SQLITE_NULL = 5;
 const SQLITE_BLOB = 4;
 
 /** The destructor argument that makes SQLite copy bound text and blobs. */
@@ -603,6 +605,9 @@ export class FfiStatement implements Statement {
   readonly #db: Deno.PointerObject;
   #handle: Deno.PointerObject | null;
   readonly #owner: Set<FfiStatement>;
+  readonly #parameters: number;
+  /** Whether the statement stepped since its last reset. */
+  #stepped = false;
 
   /** Wraps a prepared handle; only {@linkcode FfiConnection} makes these. */
   constructor(
@@ -623,6 +628,7 @@ export class FfiStatement implements Statement {
       names.push(cString(sym.sqlite3_column_name(handle, i)));
     }
     this.columnNames = names;
+    this.#parameters = sym.sqlite3_bind_parameter_count(handle);
   }
 
   /** `true` once finalized (by `finalize()` or by closing the connection). */
@@ -652,9 +658,12 @@ export class FfiStatement implements Statement {
   bind(params: readonly SQLValue[]): void {
     const handle = this.#live();
     const sym = this.#sym;
-    sym.sqlite3_reset(handle);
-    sym.sqlite3_clear_bindings(handle);
-    const count = sym.sqlite3_bind_parameter_count(handle);
+    if (this.#stepped) {
+      sym.sqlite3_reset(handle);
+      this.#stepped = false;
+    }
+    // Every parameter is bound below, so no old binding survives.
+    const count = this.#parameters;
     if (params.length !== count) {
       throw new RangeError(
         `Cannot bind: the statement takes ${count} parameters, got ${params.length}`,
@@ -746,6 +755,7 @@ export class FfiStatement implements Statement {
    */
   step(): boolean {
     const handle = this.#live();
+    this.#stepped = true;
     const rc = this.#sym.sqlite3_step(handle);
     if (rc === 100) return true;
     if (rc === 101) return false;
@@ -759,10 +769,36 @@ export class FfiStatement implements Statement {
    * come as `number` within ±(2^53−1), else as `bigint`; text is decoded as
    * UTF-8 in full, embedded NULs included; blobs are copied.
    */
-  column(index: number): SQLValue {
+  stepOne(): boolean {
+    return this.step();
+  }
+
+  column(index: number, hint: ColumnHint = ColumnHint.ANY): SQLValue {
     const handle = this.#handle;
     if (handle === null) throw new Error(FINALIZED);
     const sym = this.#sym;
+    if (hint === ColumnHint.NUMBER) {
+      // One call for the common case: NULL, and TEXT or BLOB cells that do
+      // not parse as numbers, all read as 0.0, so only 0 needs the type.
+      const value = sym.sqlite3_column_double(handle, index);
+      if (value !== 0) {
+        if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+        if (sym.sqlite3_column_type(handle, index) === SQLITE_INTEGER) {
+          return narrow(sym.sqlite3_column_int64(handle, index));
+        }
+        return value;
+      }
+      const type = sym.sqlite3_column_type(handle, index);
+      if (type === SQLITE_NULL) return null;
+      if (type === SQLITE_INTEGER || type === SQLITE_FLOAT) return 0;
+      // TEXT or BLOB: read as column() does.
+    } else if (hint === ColumnHint.TEXT) {
+      // A NULL cell is the only one whose text pointer is NULL; any other
+      // cell reads as SQLite converts it to text.
+      const pointer = sym.sqlite3_column_text(handle, index);
+      if (pointer === null) return null;
+      return readText(pointer, sym.sqlite3_column_bytes(handle, index));
+    }
     switch (sym.sqlite3_column_type(handle, index)) {
       case SQLITE_INTEGER: {
         // Exact for every integer within ±(2^53−1); anything larger rounds
@@ -842,6 +878,7 @@ export class FfiStatement implements Statement {
   reset(): void {
     // The return code repeats the last step's error, already reported.
     this.#sym.sqlite3_reset(this.#live());
+    this.#stepped = false;
   }
 
   /** Releases the statement; idempotent. */

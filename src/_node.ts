@@ -167,17 +167,30 @@ class NodeConnection implements Connection {
 }
 
 const READ_QUERY = /^\s*(select|with|values)\b/i;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const NO_ROWS: unknown[][] = [];
+
+/** Whether node:sqlite refused an integer beyond 2^53 as a number. */
+function tooLarge(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === "ERR_OUT_OF_RANGE";
+}
 
 /**
  * A statement over `StatementSync`, which has no step API. Deno's
  * `iterate()` ends silently when SQLite reports an error mid-way (a
- * constraint, malformed JSON, ...), so:
+ * constraint, malformed JSON, an integer beyond 2^53 read as a number), so:
  * - statements without result columns run with `run()`, which throws;
  * - other writes (`RETURNING`, pragmas) run with `all()`, which throws;
+ * - single-row reads (`stepOne`) run with `get()`, which throws;
  * - queries stream with `iterate()`, and when it reports the end, the rest
  *   of the query after the rows already read runs once with `all()`: it
  *   returns nothing after a real end, and throws SQLite's error after a
  *   silent one.
+ *
+ * Queries read integers as numbers, which is fastest; the first integer
+ * beyond 2^53 switches the statement to bigints for good and reruns the
+ * read, skipping the rows already returned, so no value is ever rounded.
+ * Writes read bigints from the start: they must never run twice.
  */
 class NodeStatement implements Statement {
   readonly sql: string;
@@ -187,6 +200,7 @@ class NodeStatement implements Statement {
   readonly #db: DatabaseSync;
   readonly #owner: Set<NodeStatement>;
   readonly #streams: boolean;
+  #bigints = false;
   #params: SQLValue[] = [];
   #rows: Iterator<unknown[]> | undefined;
   #buffer: unknown[][] | undefined;
@@ -207,6 +221,9 @@ class NodeStatement implements Statement {
     arrays(stmt);
     this.columnNames = stmt.columns().map((column) => column.name);
     this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
+    // A write must never run twice, so one that returns rows reads
+    // integers as bigints from the start instead of retrying.
+    if (!this.#streams) this.#useBigInts(stmt);
   }
 
   get finalized(): boolean {
@@ -221,18 +238,48 @@ class NodeStatement implements Statement {
     return stmt;
   }
 
+  #useBigInts(stmt: StatementSync): void {
+    this.#bigints = true;
+    stmt.setReadBigInts(true);
+    this.#tail?.setReadBigInts(true);
+  }
+
   bind(params: readonly SQLValue[]): void {
     this.reset();
     this.#check();
-    this.#params = params.map((value) =>
-      typeof value === "boolean" ? (value ? 1 : 0) : value
-    );
+    this.#params = params as SQLValue[];
+  }
+
+  stepOne(): boolean {
+    const stmt = this.#check();
+    if (!this.#streams) return this.step();
+    if (this.#rows !== undefined) this.reset();
+    let row: unknown;
+    try {
+      try {
+        const params = this.#params;
+        row = params.length === 1
+          ? stmt.get(params[0] as never)
+          : stmt.get(...(params as never[]));
+      } catch (error) {
+        if (this.#bigints || !tooLarge(error)) throw error;
+        this.#useBigInts(stmt);
+        row = stmt.get(...(this.#params as never[]));
+      }
+    } catch (error) {
+      throw translate(error);
+    }
+    this.#buffer = NO_ROWS;
+    this.#row = row as unknown[] | undefined;
+    return row !== undefined;
   }
 
   step(): boolean {
     const stmt = this.#check();
     try {
       if (this.#buffer === undefined && this.#rows === undefined) {
+        this.#index = 0;
+        this.#read = 0;
         if (this.columnNames.length === 0) {
           stmt.run(...(this.#params as never[]));
           this.#buffer = [];
@@ -241,8 +288,6 @@ class NodeStatement implements Statement {
         } else {
           this.#rows = stmt.iterate(...(this.#params as never[])) as never;
         }
-        this.#index = 0;
-        this.#read = 0;
       }
       if (this.#rows !== undefined) {
         const result = this.#rows.next();
@@ -252,7 +297,9 @@ class NodeStatement implements Statement {
           return true;
         }
         this.#rows = undefined;
-        this.#buffer = this.#rest();
+        const rest = this.#rest(stmt);
+        if (rest === undefined) return this.step();
+        this.#buffer = rest;
         this.#index = 0;
       }
       const buffer = this.#buffer!;
@@ -268,8 +315,13 @@ class NodeStatement implements Statement {
     return false;
   }
 
-  /** The rows after those read: none, or SQLite's error as an exception. */
-  #rest(): unknown[][] {
+  /**
+   * The rows after those read: none after a real end, SQLite's error as an
+   * exception after a silent one, or `undefined` when the silent end was an
+   * integer beyond 2^53: the iteration then restarts with bigints, past the
+   * rows already read.
+   */
+  #rest(stmt: StatementSync): unknown[][] | undefined {
     if (this.#tail === undefined) {
       this.#tail = this.#db.prepare(
         `SELECT * FROM (\n${
@@ -277,19 +329,29 @@ class NodeStatement implements Statement {
         }\n) LIMIT -1 OFFSET ?`,
       );
       arrays(this.#tail);
+      if (this.#bigints) this.#tail.setReadBigInts(true);
     }
-    return this.#tail.all(
-      ...(this.#params as never[]),
-      this.#read,
-    ) as unknown as unknown[][];
+    try {
+      return this.#tail.all(
+        ...(this.#params as never[]),
+        this.#read,
+      ) as unknown as unknown[][];
+    } catch (error) {
+      if (this.#bigints || !tooLarge(error)) throw error;
+      this.#useBigInts(stmt);
+      const rows = stmt.iterate(...(this.#params as never[])) as Iterator<
+        unknown[]
+      >;
+      for (let i = 0; i < this.#read; i++) rows.next();
+      this.#rows = rows;
+      return undefined;
+    }
   }
 
   column(index: number): SQLValue {
     const value = this.#row?.[index];
     if (typeof value === "bigint") {
-      return value >= -9007199254740991n && value <= 9007199254740991n
-        ? Number(value)
-        : value;
+      return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
     }
     return (value ?? null) as SQLValue;
   }
@@ -317,13 +379,10 @@ class NodeStatement implements Statement {
 }
 
 /**
- * Rows as arrays (present in Deno's node:sqlite, missing from its type
- * declarations), integers as bigints: Deno's iterate() also ends silently
- * at an integer beyond 2^53 unless they are read as bigints; column()
- * narrows them back to numbers.
+ * Rows as arrays: present in Deno's node:sqlite, missing from its type
+ * declarations.
  */
 function arrays(stmt: StatementSync): void {
   (stmt as StatementSync & { setReturnArrays(on: boolean): void })
     .setReturnArrays(true);
-  stmt.setReadBigInts(true);
 }

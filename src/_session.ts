@@ -24,34 +24,6 @@ import {
 const IDLE_PER_SQL = 4;
 /** How many distinct statements the cache keeps. */
 const MAX_CACHED_SQL = 256;
-/** How long a scan runs before it hands control back to the event loop. */
-const SLICE_MS = 8;
-
-/** Resolves after a macrotask, so timers and I/O get their turn. */
-export function macrotask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Tells a stepping loop when to yield to the event loop. */
-export class Slicer {
-  #deadline = performance.now() + SLICE_MS;
-  #count = 0;
-
-  /** `true` every few milliseconds. Cheap: reads the clock every 64 calls. */
-  due(): boolean {
-    if ((++this.#count & 63) !== 0) return false;
-    const now = performance.now();
-    if (now < this.#deadline) return false;
-    return true;
-  }
-
-  /** Yields a macrotask and starts a new slice. */
-  async pause(): Promise<void> {
-    await macrotask();
-    this.#deadline = performance.now() + SLICE_MS;
-  }
-}
-
 /** Maps an engine error onto the public hierarchy. */
 export function toPublicError(
   error: unknown,
@@ -212,7 +184,7 @@ export class Session {
     const statement = this.acquire(sql, action);
     try {
       statement.bind(params);
-      return statement.step() ? statement.column(0) : undefined;
+      return statement.stepOne() ? statement.column(0) : undefined;
     } catch (error) {
       throw toPublicError(error, action, this.dataset, sql);
     } finally {

@@ -7,7 +7,8 @@
 import type { Engine, EngineName, SQLValue } from "./_engine.ts";
 import { loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
-import { Session, Slicer, toPublicError } from "./_session.ts";
+import { Cursor } from "./_cursor.ts";
+import { Session } from "./_session.ts";
 import { type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
 import { DataSetError } from "./errors.ts";
@@ -580,10 +581,22 @@ export class DataSet {
    * await db.close();
    * ```
    */
-  async *sql(
+  sql(
     strings: TemplateStringsArray,
     ...values: SQLParameter[]
   ): AsyncGenerator<SQLRow, void, undefined> {
+    try {
+      const { text, params } = this.#template(strings, values);
+      return this.#cursor(text, params);
+    } catch (error) {
+      return new Cursor<SQLRow>(undefined, error);
+    }
+  }
+
+  #template(
+    strings: TemplateStringsArray,
+    values: SQLParameter[],
+  ): { text: string; params: SQLValue[] } {
     if (!Array.isArray(strings) || !("raw" in strings)) {
       throw new TypeError(
         "Cannot run sql: call it as a tagged template, db.sql`select ...`",
@@ -615,16 +628,17 @@ export class DataSet {
         : bindOne(value, index);
       text += placeholder + strings[index + 1]!;
     });
-    const session = await this[SESSION]();
-    const action = `Cannot run sql on dataset "${this.name}"`;
-    const statement = session.acquire(text, action);
-    const slicer = new Slicer();
-    try {
-      statement.bind(params);
-      const names = statement.columnNames;
-      for (;;) {
-        session.check(action);
-        if (!statement.step()) break;
+    return { text, params };
+  }
+
+  #cursor(text: string, params: SQLValue[]): Cursor<SQLRow> {
+    return new Cursor({
+      session: () => this[SESSION](),
+      sql: text,
+      params,
+      action: `Cannot run sql on dataset "${this.name}"`,
+      read: (statement) => {
+        const names = statement.columnNames;
         const row: SQLRow = {};
         for (let i = 0; i < names.length; i++) {
           Object.defineProperty(row, names[i]!, {
@@ -634,14 +648,9 @@ export class DataSet {
             configurable: true,
           });
         }
-        yield row;
-        if (slicer.due()) await slicer.pause();
-      }
-    } catch (error) {
-      throw toPublicError(error, action, this.name, text);
-    } finally {
-      session.release(statement);
-    }
+        return row;
+      },
+    });
   }
 
   /**

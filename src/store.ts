@@ -3,8 +3,9 @@
  *
  * @module
  */
-import type { SQLValue, Statement } from "./_engine.ts";
-import { type Session, Slicer, toPublicError } from "./_session.ts";
+import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
+import { Cursor } from "./_cursor.ts";
+import { type Session, toPublicError } from "./_session.ts";
 import { type AnyColumn, encodeValue, quote } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
 import {
@@ -140,9 +141,11 @@ export class Store<
   readonly #definition: ModelDefinition;
   readonly #keys: readonly string[];
   readonly #decoders: readonly (Decoder | undefined)[];
+  readonly #hints: readonly ColumnHint[];
   readonly #columnList: string;
   readonly #insertSql = new Map<string, string>();
   #retrieveSql: string | undefined;
+  readonly #retrieveAction: string;
 
   /**
    * Creates a store.
@@ -163,9 +166,13 @@ export class Store<
     this.#decoders = this.#keys.map((key) =>
       decoderFor(this.#definition.columns[key]!)
     );
+    this.#hints = this.#keys.map((key) =>
+      HINTS[this.#definition.columns[key]!.kind]
+    );
     this.#columnList = this.#keys.map((key) => this.sqlColumn(key)).join(
       ", ",
     );
+    this.#retrieveAction = `Cannot retrieve ${this.#definition.table}`;
   }
 
   /**
@@ -302,16 +309,17 @@ export class Store<
     return { sql, params };
   }
 
-  async #session(): Promise<Session> {
-    return await this.model.dataset[SESSION]();
+  #session(): Session | Promise<Session> {
+    return this.model.dataset[SESSION]();
   }
 
   #read(statement: Statement): Instance<M> {
     const row = new this.model() as Record<string, unknown>;
     const keys = this.#keys;
+    const hints = this.#hints;
     const decoders = this.#decoders;
     for (let i = 0; i < keys.length; i++) {
-      const value = statement.column(i);
+      const value = statement.column(i, hints[i]);
       const decode = decoders[i];
       row[keys[i]!] = decode === undefined || value === null
         ? value
@@ -320,27 +328,18 @@ export class Store<
     return row as Instance<M>;
   }
 
-  async *#rows(
+  #rows(
     sql: string,
     params: readonly SQLValue[],
     action: string,
-  ): AsyncGenerator<Instance<M>, void, undefined> {
-    const session = await this.#session();
-    const statement = session.acquire(sql, action);
-    const slicer = new Slicer();
-    try {
-      statement.bind(params);
-      for (;;) {
-        if (session.closed) session.check(action);
-        if (!statement.step()) break;
-        yield this.#read(statement);
-        if (slicer.due()) await slicer.pause();
-      }
-    } catch (error) {
-      throw toPublicError(error, action, session.dataset, sql);
-    } finally {
-      session.release(statement);
-    }
+  ): Cursor<Instance<M>> {
+    return new Cursor({
+      session: () => this.model.dataset[SESSION](),
+      sql,
+      params,
+      action,
+      read: (statement) => this.#read(statement),
+    });
   }
 
   /**
@@ -379,7 +378,7 @@ export class Store<
     try {
       query = this.#select(filter, options);
     } catch (error) {
-      return failing(error);
+      return new Cursor<Instance<M>>(undefined, error);
     }
     return this.#rows(query.sql, query.params, action);
   }
@@ -552,9 +551,25 @@ export class Store<
    * await db.close();
    * ```
    */
-  async retrieve(
+  retrieve(
     id: SQLValue | boolean | Partial<Row<M>>,
   ): Promise<Instance<M>> {
+    // Not async: a point lookup is short, and skipping the extra promise
+    // turns of an async function is a fair share of its cost.
+    try {
+      const params = this.#keyParams(id);
+      const session = this.model.dataset[SESSION]();
+      if (session instanceof Promise) {
+        return session.then((opened) => this.#lookup(opened, params));
+      }
+      return Promise.resolve(this.#lookup(session, params));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The primary key's values as parameters, checked. */
+  #keyParams(id: unknown): SQLValue[] {
     const { table, primaryKey, columns } = this.#definition;
     if (primaryKey.length === 0) {
       throw new TypeError(`Cannot retrieve ${table}: it has no primary key`);
@@ -586,7 +601,7 @@ export class Store<
         return (id as Record<string, unknown>)[key];
       });
     }
-    const params = values.map((value, i) => {
+    return values.map((value, i) => {
       if (value === null || value === undefined) {
         throw new TypeError(
           `Invalid key for ${table}: ${primaryKey[i]} is ${value}`,
@@ -594,26 +609,28 @@ export class Store<
       }
       return encodeValue(columns[primaryKey[i]!]!, value, "key");
     });
+  }
+
+  #lookup(session: Session, params: SQLValue[]): Instance<M> {
+    const { table, primaryKey } = this.#definition;
     this.#retrieveSql ??= `SELECT ${this.#columnList} FROM ${
       quote(table)
     } WHERE ${
       primaryKey.map((key) => `${this.sqlColumn(key)} = ?`).join(" AND ")
     }`;
-    const action = `Cannot retrieve ${table}`;
-    const session = await this.#session();
     const sql = this.#retrieveSql;
-    const statement = session.acquire(sql, action);
+    const statement = session.acquire(sql, this.#retrieveAction);
     try {
       statement.bind(params);
-      if (statement.step()) return this.#read(statement);
+      if (statement.stepOne()) return this.#read(statement);
     } catch (error) {
-      throw toPublicError(error, action, session.dataset, sql);
+      throw toPublicError(error, this.#retrieveAction, session.dataset, sql);
     } finally {
       session.release(statement);
     }
     throw new ModelNotFoundError(
       `Cannot retrieve ${table}: no row has ${
-        primaryKey.map((key, i) => `${key} = ${String(values[i])}`).join(", ")
+        primaryKey.map((key, i) => `${key} = ${String(params[i])}`).join(", ")
       }`,
       { dataset: session.dataset },
     );
@@ -823,13 +840,6 @@ export class Store<
 
 let savepoints = 0;
 
-// deno-lint-ignore require-yield -- throws on the first next(), as a search would
-async function* failing(
-  error: unknown,
-): AsyncGenerator<never, void, undefined> {
-  throw error;
-}
-
 function describeFilter(filter: unknown): string {
   if (filter === undefined) return "(no filter)";
   try {
@@ -841,6 +851,17 @@ function describeFilter(filter: unknown): string {
     return "the filter";
   }
 }
+
+/** The read hint of each column kind. */
+const HINTS: Readonly<Record<AnyColumn["kind"], ColumnHint>> = {
+  integer: ColumnHint.NUMBER,
+  real: ColumnHint.NUMBER,
+  boolean: ColumnHint.NUMBER,
+  text: ColumnHint.TEXT,
+  json: ColumnHint.TEXT,
+  blob: ColumnHint.ANY,
+  bigint: ColumnHint.ANY,
+};
 
 function decoderFor(column: AnyColumn): Decoder | undefined {
   const { table, key } = column.bound;

@@ -1,0 +1,112 @@
+/**
+ * The benchmark workloads through @microcosm/sqlite itself, on either
+ * engine, with the same checksums as the baselines in `baselines.ts`.
+ *
+ * @module
+ */
+import type { EngineName } from "../src/_engine.ts";
+import {
+  DataSet,
+  integer,
+  real,
+  SQLiteBindFactory,
+  Store,
+  text,
+} from "../mod.ts";
+import {
+  type BenchResult,
+  DEFAULT_COUNTS,
+  FILTER_CATEGORY,
+  lookupIds,
+  RowChecksum,
+  type Workload,
+} from "./baselines.ts";
+
+let datasets = 0;
+
+/** Declares the benchmark table on a fresh dataset bound to `path`. */
+export function openBench(path: string, engine: EngineName) {
+  const name = `bench_${engine}_${++datasets}`;
+  const db = DataSet.create(name, { engine });
+  db.bind(new SQLiteBindFactory({ paths: { [name]: path } }));
+  class T extends db.Model("t", {
+    id: integer({ primaryKey: true }),
+    name: text(),
+    category: text({ nullable: true }),
+    value: real({ nullable: true }),
+  }) {}
+  return { db, T, store: new Store(T) };
+}
+
+/**
+ * Runs one workload through the library. The dataset is opened before the
+ * clock starts (except for `open`).
+ */
+export async function runLibrary(
+  path: string,
+  workload: Workload,
+  engine: EngineName,
+): Promise<BenchResult> {
+  const acc = new RowChecksum();
+  if (workload === "open") {
+    const count = DEFAULT_COUNTS.open;
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      const { db, store } = openBench(path, engine);
+      const row = await store.retrieve(1);
+      acc.add(row.id, row.name, row.category, row.value ?? 0);
+      await db.close();
+    }
+    return {
+      ms: performance.now() - t0,
+      rows: acc.rows,
+      checksum: acc.checksum,
+    };
+  }
+  const { db, store } = openBench(path, engine);
+  await db.open();
+  try {
+    let t0 = performance.now();
+    switch (workload) {
+      case "scan":
+      case "filter": {
+        const filter = workload === "filter"
+          ? { category: FILTER_CATEGORY }
+          : undefined;
+        t0 = performance.now();
+        for await (const row of store.search(filter)) {
+          acc.add(row.id, row.name, row.category, row.value ?? 0);
+        }
+        break;
+      }
+      case "lookup": {
+        const ids = [...lookupIds(DEFAULT_COUNTS.lookup)];
+        t0 = performance.now();
+        for (const id of ids) {
+          const row = await store.retrieve(id);
+          acc.add(row.id, row.name, row.category, row.value ?? 0);
+        }
+        break;
+      }
+      case "count": {
+        let sum = 0;
+        t0 = performance.now();
+        for (let i = 0; i < DEFAULT_COUNTS.count; i++) {
+          sum += await store.count({ category: FILTER_CATEGORY });
+        }
+        return {
+          ms: performance.now() - t0,
+          rows: DEFAULT_COUNTS.count,
+          checksum: sum,
+        };
+      }
+    }
+    return {
+      ms: performance.now() - t0,
+      rows: acc.rows,
+      checksum: acc.checksum,
+    };
+  } finally {
+    await db.close();
+  }
+}

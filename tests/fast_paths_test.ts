@@ -1,0 +1,159 @@
+// Correctness guards for the fast paths: typed column reads, the node
+// engine's bigint restart and single-row reads, and the cursor.
+import assert from "node:assert/strict";
+import { bigint, integer, real, Store, text } from "../mod.ts";
+import { engineTest, freshDataSet } from "./_helpers.ts";
+
+engineTest(
+  "Number columns read zero, negatives, NULL and extremes exactly",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    await using _ = db;
+    class N extends db.Model("n", {
+      id: integer({ primaryKey: true }),
+      i: integer({ nullable: true }),
+      r: real({ nullable: true }),
+    }) {}
+    await db.createAll();
+    const rows = [
+      { i: 0, r: 0 },
+      { i: -1, r: -0.5 },
+      { i: null, r: null },
+      { i: Number.MAX_SAFE_INTEGER, r: 1e308 },
+      { i: -Number.MAX_SAFE_INTEGER, r: -Infinity },
+      { i: 7, r: Infinity },
+      { i: 3, r: 3 },
+    ];
+    await new Store(N).createMany(rows);
+    const read = await Array.fromAsync(new Store(N).search());
+    assert.deepEqual(read.map(({ i, r }) => ({ i, r })), rows);
+    // A REAL cell in an INTEGER column keeps its value.
+    for await (const _ of db.sql`update n set i = 1.5 where id = 1`);
+    assert.equal((await new Store(N).retrieve(1)).i, 1.5);
+  },
+);
+
+engineTest(
+  "Text columns read empty strings, NULL, unicode and embedded NUL",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    await using _ = db;
+    class T extends db.Model("t", {
+      id: integer({ primaryKey: true }),
+      s: text({ nullable: true }),
+    }) {}
+    await db.createAll();
+    const values = ["", null, "plain", "é✓😀 mixed", "a\0b", "\0"];
+    await new Store(T).createMany(values.map((s) => ({ s })));
+    const read = await Array.fromAsync(new Store(T).search());
+    // Deno's node:sqlite reads TEXT only up to the first NUL (it binds it
+    // whole): a known limitation of that engine, pinned here so a fix shows.
+    const expected = engine === "ffi"
+      ? values
+      : values.map((value) => value?.split("\0")[0] ?? null);
+    assert.deepEqual(read.map((row) => row.s), expected);
+    const lengths = await Array.fromAsync(
+      db.sql`select length(cast(s as blob)) as n from t order by id`,
+    );
+    assert.deepEqual(lengths.map((row) => row.n), [0, null, 5, 15, 3, 1]);
+  },
+);
+
+engineTest(
+  "A streamed integer beyond 2^53 mid-scan is exact and no row repeats",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    await using _ = db;
+    class B extends db.Model("b", {
+      id: integer({ primaryKey: true }),
+      v: bigint(),
+    }) {}
+    await db.createAll();
+    const big = 2n ** 60n + 1n;
+    await new Store(B).createMany(
+      Array.from(
+        { length: 300 },
+        (_, i) => ({ v: i === 150 ? big : BigInt(i) }),
+      ),
+    );
+    const rows = await Array.fromAsync(new Store(B).search());
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      rows.map((row) => row.v),
+      Array.from({ length: 300 }, (_, i) => i === 150 ? big : BigInt(i)),
+    );
+    const raw = await Array.fromAsync(db.sql`select v from b order by id`);
+    assert.equal(raw.length, 300);
+    assert.equal(raw[150]!.v, big);
+    assert.equal(raw[149]!.v, 149);
+  },
+);
+
+engineTest(
+  "An insert returning an integer beyond 2^53 runs once",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    await using _ = db;
+    class B extends db.Model("b", {
+      id: integer({ primaryKey: true }),
+      v: bigint(),
+    }) {}
+    await db.createAll();
+    const row = await new Store(B).create({ v: -(2n ** 62n) });
+    assert.equal(row.v, -(2n ** 62n));
+    assert.equal(await new Store(B).count(), 1);
+  },
+);
+
+engineTest(
+  "retrieve() and count() read single rows without leaving them open",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    await using _ = db;
+    class N extends db.Model("n", {
+      id: integer({ primaryKey: true }),
+      v: text(),
+    }) {}
+    await db.createAll();
+    await new Store(N).createMany([{ v: "a" }, { v: "b" }, { v: "a" }]);
+    for (let i = 0; i < 50; i++) {
+      assert.equal((await new Store(N).retrieve(2)).v, "b");
+      assert.equal(await new Store(N).count({ v: "a" }), 2);
+    }
+    // Writes still work: nothing holds a read open.
+    assert.equal(await new Store(N).delete({ v: "a" }), 2);
+  },
+);
+
+engineTest(
+  "A search cursor is an AsyncGenerator that releases on return, throw and dispose",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    await using _ = db;
+    class N extends db.Model("n", { id: integer({ primaryKey: true }) }) {}
+    await db.createAll();
+    await new Store(N).createMany([{}, {}, {}]);
+    const store = new Store(N);
+    const cursor = store.search();
+    assert.equal(
+      Object.prototype.toString.call(cursor),
+      "[object AsyncGenerator]",
+    );
+    assert.equal((await cursor.next()).value?.id, 1);
+    assert.deepEqual(await cursor.return(), { value: undefined, done: true });
+    assert.deepEqual(await cursor.next(), { value: undefined, done: true });
+    const failing = store.search();
+    await failing.next();
+    await assert.rejects(failing.throw(new Error("stop")), /stop/);
+    assert.equal((await failing.next()).done, true);
+    {
+      await using disposable = store.search();
+      assert.equal((await disposable.next()).value?.id, 1);
+    }
+    // Every statement came back: a delete (which needs no reader) succeeds.
+    assert.equal(await store.delete(), 3);
+  },
+);
