@@ -577,6 +577,9 @@ export class Store<
     let values: unknown[];
     if (primaryKey.length === 1) {
       const key = primaryKey[0]!;
+      if (typeof id === "number" || typeof id === "string") {
+        return [encodeValue(columns[key]!, id, "key")];
+      }
       const value = id !== null && typeof id === "object" &&
           !(id instanceof Uint8Array) && Object.hasOwn(id, key)
         ? (id as Record<string, unknown>)[key]
