@@ -9,7 +9,9 @@
  * - A {@linkcode SQLiteBindFactory} maps dataset names to files: explicit
  *   paths, else the app's import map (`"datasets:<name>"` in `deno.json`),
  *   else `:memory:`. File datasets open read-only; in-memory ones are
- *   writable, so tests build their data in place.
+ *   writable, so tests build their data in place. A dataset can also be
+ *   served read-only from the bytes of its file (`factory.set(name, bytes)`),
+ *   for `deno compile` binaries and `with { type: "bytes" }` imports.
  * - SQLite is reached through FFI (`--allow-ffi`), else Deno's built-in
  *   `node:sqlite`.
  *

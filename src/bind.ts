@@ -13,10 +13,13 @@ export type EngineChoice = EngineName | "auto";
 export interface SQLiteBindFactoryOptions {
   /**
    * Explicit paths (or `file:` URLs) by dataset name; they win over
-   * everything else.
+   * everything else. A value may also be the bytes of a database file
+   * (a `Uint8Array`, e.g. from `import data from "./x.sqlite" with { type:
+   * "bytes" }` or `Deno.readFile`): the dataset is then served read-only
+   * from an in-memory copy of the image (see {@linkcode SQLiteBindFactory.set}).
    * @default {{}}
    */
-  paths?: Record<string, string | URL>;
+  paths?: Record<string, string | URL | Uint8Array>;
   /**
    * The application's `import.meta.resolve`. A dataset named `example` is
    * looked up as `"datasets:example"` (see `prefix`) in the app's import map
@@ -46,6 +49,12 @@ export interface SQLiteBindFactoryOptions {
   library?: string;
 }
 
+/**
+ * What {@linkcode SQLiteBindFactory.path} answers for a dataset served from
+ * bytes: it has no file.
+ */
+export const BYTES_PATH = ":bytes:";
+
 /** Turns a `file:` URL or path into a path; rejects other URLs. */
 export function toPath(value: string | URL, name: string): string {
   if (value instanceof URL || /^[a-z][a-z0-9+.-]+:\/\//i.test(value)) {
@@ -68,9 +77,9 @@ export function toPath(value: string | URL, name: string): string {
 }
 
 /**
- * Maps dataset names to files. Resolution order: paths given in `paths` or
- * with `set()`, then the application's import map through `resolve`, then
- * `defaultPath` (`":memory:"`).
+ * Maps dataset names to files. Resolution order: paths (or bytes) given in
+ * `paths` or with `set()`, then the application's import map through
+ * `resolve`, then `defaultPath` (`":memory:"`).
  *
  * @example Explicit paths and the in-memory default
  * ```ts
@@ -94,6 +103,7 @@ export function toPath(value: string | URL, name: string): string {
 export class SQLiteBindFactory {
   static #default: SQLiteBindFactory | undefined;
   readonly #paths = new Map<string, string>();
+  readonly #bytes = new Map<string, Uint8Array>();
   readonly #resolve: ((specifier: string) => string) | undefined;
   readonly #prefix: string;
   readonly #defaultPath: string;
@@ -148,12 +158,25 @@ export class SQLiteBindFactory {
   }
 
   /**
-   * Sets the path of a dataset; wins over the import map.
-   * @param name The dataset name.
-   * @param path A path, `file:` URL, or `":memory:"`.
-   * @returns This factory.
+   * Sets the path of a dataset, or the bytes of its file; wins over the
+   * import map.
    *
-   * @example
+   * Bytes serve a dataset whose file is not on a real file system: inside a
+   * `deno compile` binary (`--include`d, read with `Deno.readFile`), or
+   * imported with `with { type: "bytes" }` (`--unstable-raw-imports`, no
+   * read permission needed). The dataset is read-only all the same: every
+   * write throws `ReadOnlyError`. Memory: each open connection deserializes
+   * its own copy of the whole image (SQLite then reads it without touching
+   * the disk), and the factory keeps a reference to the array to reopen
+   * after `close()`, so count on about twice the file's size. Prefer a path
+   * for large files on a real file system: SQLite then reads only the
+   * pages a query needs.
+   * @param name The dataset name.
+   * @param source A path, `file:` URL, `":memory:"`, or a database image.
+   * @returns This factory.
+   * @throws {TypeError} When the source is neither a local path nor bytes.
+   *
+   * @example A path
    * ```ts
    * import { SQLiteBindFactory } from "@microcosm/sqlite";
    * import assert from "node:assert/strict";
@@ -161,16 +184,78 @@ export class SQLiteBindFactory {
    * const factory = new SQLiteBindFactory().set("prices", "./prices.sqlite");
    * assert.equal(factory.path("prices"), "./prices.sqlite");
    * ```
+   *
+   * @example The bytes of a database file
+   * ```ts
+   * import { buildDataSet, DataSet, integer, ReadOnlyError, SQLiteBindFactory, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const Tags = DataSet.create("doc_bytes");
+   * class Tag extends Tags.Model("tag", { id: integer({ primaryKey: true }), name: text() }) {}
+   *
+   * // Any database image will do; here a file built beforehand, read whole.
+   * const dir = await Deno.makeTempDir();
+   * await buildDataSet(Tags, `${dir}/tags.sqlite`, async () => {
+   *   await new Store(Tag).createMany([{ name: "a" }, { name: "b" }]);
+   * });
+   * const bytes = await Deno.readFile(`${dir}/tags.sqlite`);
+   *
+   * Tags.bind(new SQLiteBindFactory().set("doc_bytes", bytes));
+   * assert.equal(await new Store(Tag).count(), 2);
+   * assert.equal(Tags.readOnly, true);
+   * await assert.rejects(new Store(Tag).create({ name: "c" }), ReadOnlyError);
+   * await Tags.close();
+   * ```
    */
-  set(name: string, path: string | URL): this {
-    this.#paths.set(name, path === ":memory:" ? path : toPath(path, name));
+  set(name: string, source: string | URL | Uint8Array): this {
+    if (source instanceof Uint8Array) {
+      this.#paths.delete(name);
+      this.#bytes.set(name, source);
+      return this;
+    }
+    if (typeof source !== "string" && !(source instanceof URL)) {
+      throw new TypeError(
+        `Cannot bind dataset "${name}": expected a path, a file: URL or the bytes of a database (Uint8Array), got ${
+          source === null
+            ? "null"
+            : typeof source === "object"
+            ? Object.prototype.toString.call(source)
+            : typeof source
+        }`,
+      );
+    }
+    const path = source === ":memory:" ? source : toPath(source, name);
+    this.#bytes.delete(name);
+    this.#paths.set(name, path);
     return this;
+  }
+
+  /**
+   * Answers the database image set for a dataset, if any.
+   * @param name The dataset name.
+   * @returns The bytes given to `set()` or `paths`, else `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { SQLiteBindFactory } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const image = new Uint8Array(512);
+   * const factory = new SQLiteBindFactory({ paths: { geo: image } });
+   * assert.equal(factory.bytes("geo"), image);
+   * assert.equal(factory.path("geo"), ":bytes:");
+   * assert.equal(factory.bytes("other"), undefined);
+   * ```
+   */
+  bytes(name: string): Uint8Array | undefined {
+    return this.#bytes.get(name);
   }
 
   /**
    * Answers the path a dataset resolves to.
    * @param name The dataset name.
-   * @returns A file system path or `":memory:"`.
+   * @returns A file system path, `":memory:"`, or `":bytes:"` for a
+   * dataset served from bytes.
    * @throws {TypeError} When the import map maps the dataset to a non-file URL.
    *
    * @example
@@ -188,6 +273,7 @@ export class SQLiteBindFactory {
   path(name: string): string {
     const explicit = this.#paths.get(name);
     if (explicit !== undefined) return explicit;
+    if (this.#bytes.has(name)) return BYTES_PATH;
     if (this.#resolve !== undefined) {
       const specifier = this.#prefix + name;
       let resolved: string | undefined;

@@ -9,7 +9,7 @@ import { loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
-import { type EngineChoice, SQLiteBindFactory } from "./bind.ts";
+import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
 import { DataSetError } from "./errors.ts";
 import {
@@ -108,22 +108,48 @@ function checkFile(path: string): void {
   } finally {
     file.close();
   }
+  checkHeader(header.subarray(0, read), stat.size, path);
+}
+
+/**
+ * Checks that the first bytes of a database look like a whole database of
+ * `size` bytes; `where` names it in errors.
+ */
+function checkHeader(header: Uint8Array, size: number, where: string): void {
   const magic = new TextDecoder("latin1").decode(header.subarray(0, 16));
-  if (read < 100 || magic !== HEADER) {
-    throw new Error(`not a SQLite database (wrong header): ${path}`);
+  if (header.length < 100 || magic !== HEADER) {
+    throw new Error(`not a SQLite database (wrong header): ${where}`);
   }
-  const view = new DataView(header.buffer);
+  const view = new DataView(header.buffer, header.byteOffset, 100);
   let pageSize = view.getUint16(16);
   if (pageSize === 1) pageSize = 65536;
   const pages = view.getUint32(28);
   const valid = view.getUint32(24) === view.getUint32(92);
-  if (valid && pages > 0 && stat.size < pageSize * pages) {
+  if (valid && pages > 0 && size < pageSize * pages) {
     throw new Error(
-      `file is truncated (${stat.size} bytes, the header says ${
+      `truncated (${size} bytes, the header says ${
         pageSize * pages
-      }): ${path}`,
+      }): ${where}`,
     );
   }
+}
+
+/**
+ * Checks a database image and returns the bytes to deserialize: a WAL-mode
+ * image gets a copy marked as a rollback-journal database, since an
+ * in-memory database cannot read WAL mode (the image alone holds every
+ * page a reader sees).
+ */
+function prepareImage(bytes: Uint8Array): Uint8Array {
+  if (bytes.length === 0) throw new Error("the database image is empty");
+  checkHeader(bytes.subarray(0, 100), bytes.length, "the database image");
+  if (bytes[18] === 2 || bytes[19] === 2) {
+    const copy = bytes.slice();
+    copy[18] = 1;
+    copy[19] = 1;
+    return copy;
+  }
+  return bytes;
 }
 
 /**
@@ -281,8 +307,12 @@ export class DataSet {
    * ```
    */
   get readOnly(): boolean {
-    return this.path !== ":memory:" && this.#options.writable !== true &&
-      this.#redirect === undefined;
+    if (this.#session !== undefined) return this.#session.readOnly;
+    if (this.#redirect !== undefined) return false;
+    const factory = this.#factoryOrDefault();
+    if (factory.bytes(this.name) !== undefined) return true;
+    return factory.path(this.name) !== ":memory:" &&
+      this.#options.writable !== true;
   }
 
   /**
@@ -415,6 +445,10 @@ export class DataSet {
         cause: error,
       });
     }
+    const image = this.#redirect === undefined
+      ? factory.bytes(this.name)
+      : undefined;
+    if (image !== undefined) return await this.#connectBytes(factory, image);
     const memory = path === ":memory:";
     const writable = memory || this.#options.writable === true ||
       this.#redirect !== undefined;
@@ -463,6 +497,61 @@ export class DataSet {
       session.close();
       throw error instanceof DataSetError ? error : new DataSetError(
         `${action} (${path}): ${(error as Error).message}`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    this.#session = session;
+    this.#lastEngine = engine.name;
+    return session;
+  }
+
+  /** Opens a read-only in-memory copy of a database image. */
+  async #connectBytes(
+    factory: SQLiteBindFactory,
+    bytes: Uint8Array,
+  ): Promise<Session> {
+    const action = `Cannot open dataset "${this.name}" from bytes`;
+    if (this.#options.writable === true) {
+      throw new DataSetError(
+        `${action}: a dataset served from bytes is read-only (writable applies to files)`,
+        { dataset: this.name },
+      );
+    }
+    let image: Uint8Array;
+    try {
+      image = prepareImage(bytes);
+    } catch (error) {
+      throw new DataSetError(`${action}: ${(error as Error).message}`, {
+        dataset: this.name,
+        cause: error,
+      });
+    }
+    const engine = await this.#loadEngine(
+      this.#options.engine ?? factory.engine,
+      this.#options.library ?? factory.library,
+    );
+    let connection;
+    try {
+      connection = engine.deserialize(image, true);
+    } catch (error) {
+      throw new DataSetError(`${action}: ${(error as Error).message}`, {
+        dataset: this.name,
+        cause: error,
+      });
+    }
+    const session = new Session(
+      this.name,
+      engine,
+      connection,
+      BYTES_PATH,
+      true,
+    );
+    try {
+      session.value("SELECT count(*) FROM sqlite_schema", [], action);
+    } catch (error) {
+      session.close();
+      throw error instanceof DataSetError ? error : new DataSetError(
+        `${action}: ${(error as Error).message}`,
         { dataset: this.name, cause: error },
       );
     }

@@ -1,0 +1,45 @@
+// JSR readiness: what `deno publish` would upload is the library, not the
+// repository.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+async function dryRun(): Promise<{ files: string[]; output: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(output.stdout) +
+    new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, text);
+  const files = [...text.matchAll(/^\s+(file:\/\/\S+) \([^)]*\)$/gm)].map((
+    match,
+  ) => fileURLToPath(match[1]!).slice(root.length));
+  return { files, output: text };
+}
+
+Deno.test("deno publish --dry-run ships only the library: no tests, bench, examples or data files", async () => {
+  const { files, output } = await dryRun();
+  assert.doesNotMatch(output, /warning/i);
+  const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
+  const exports: string[] = Object.values(config.exports as object).map((
+    target: string,
+  ) => target.replace(/^\.\//, ""));
+  assert.ok(files.includes("mod.ts"), files.join("\n"));
+  for (const target of exports) assert.ok(files.includes(target), target);
+  const allowed = new Set(["LICENSE", "README.md", "deno.json", ...exports]);
+  const stray = files.filter((file) =>
+    !allowed.has(file) &&
+    !(file.startsWith("src/") && file.endsWith(".ts") &&
+      !file.endsWith("_test.ts"))
+  );
+  assert.deepEqual(stray, []);
+  for (const prefix of ["tests/", "bench/", "examples/", ".git"]) {
+    assert.ok(!files.some((file) => file.startsWith(prefix)), prefix);
+  }
+  assert.ok(!files.some((file) => /\.(sqlite|db|csv|jsonl)$/.test(file)));
+});
