@@ -48,8 +48,17 @@ export {
 export {
   type BuildContext,
   buildDataSet,
+  type BuildMetadata,
   type BuildResult,
+  type BuildSource,
+  METADATA_TABLE,
+  readBuildMetadata,
 } from "./src/build.ts";
+export {
+  type LoadCsvOptions,
+  type LoadOptions,
+  type LoadProgress,
+} from "./src/load.ts";
 export {
   type AnyModel,
   type Columns,
@@ -109,6 +118,8 @@ export {
   type SQLiteBindFactoryOptions,
 } from "./src/bind.ts";
 export {
+  DataFileError,
+  type DataFileErrorOptions,
   DataSetError,
   DuplicateModelError,
   ModelIntegrityError,
