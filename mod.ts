@@ -55,6 +55,18 @@ export {
   readBuildMetadata,
 } from "./src/build.ts";
 export {
+  type DumpCsvOptions,
+  type DumpOptions,
+  type DumpSource,
+  dumpCsv,
+  dumpJsonLines,
+} from "./src/dump.ts";
+export {
+  verifyDataSet,
+  type VerifyProblem,
+  type VerifyReport,
+} from "./src/verify.ts";
+export {
   type LoadCsvOptions,
   type LoadOptions,
   type LoadProgress,
