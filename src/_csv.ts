@@ -64,9 +64,10 @@ const Parser = (Papa as {
 async function* textChunks(
   source: ByteSource,
   onBytes: (bytes: Uint8Array) => void,
+  chunkBytes: number,
 ): AsyncGenerator<string, void, undefined> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const buffer = new Uint8Array(CHUNK_BYTES);
+  const buffer = new Uint8Array(chunkBytes);
   for (;;) {
     let filled = 0;
     while (filled < buffer.length) {
@@ -134,6 +135,7 @@ export async function* csvRecords(
   source: ByteSource,
   delimiter: string,
   onBytes: (bytes: Uint8Array) => void,
+  chunkBytes: number = CHUNK_BYTES,
 ): AsyncGenerator<Batch<string[]>, void, undefined> {
   let parser: PapaParser | undefined;
   let newline = "\n";
@@ -178,7 +180,7 @@ export async function* csvRecords(
     pending = input.slice(result.meta.cursor);
     return { records, lines };
   };
-  for await (const text of textChunks(source, onBytes)) {
+  for await (const text of textChunks(source, onBytes, chunkBytes)) {
     const input = pending + text;
     if (parser === undefined) {
       const found = detectNewline(input);
@@ -212,6 +214,7 @@ export async function* jsonLines(
   reviver?: (this: unknown, key: string, value: unknown, context?: {
     source?: string;
   }) => unknown,
+  chunkBytes: number = CHUNK_BYTES,
 ): AsyncGenerator<Batch<unknown>, void, undefined> {
   let pending = "";
   let line = 1;
@@ -232,7 +235,7 @@ export async function* jsonLines(
     }
     line++;
   };
-  for await (const text of textChunks(source, onBytes)) {
+  for await (const text of textChunks(source, onBytes, chunkBytes)) {
     const input = pending + text;
     const records: unknown[] = [];
     const lines: number[] = [];
