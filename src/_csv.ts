@@ -11,8 +11,6 @@
  *
  * @module
  */
-import Papa from "papaparse";
-
 /** The bytes a reader pulls at a time. */
 const CHUNK_BYTES = 1 << 16;
 
@@ -52,9 +50,19 @@ interface PapaResult {
 interface PapaParser {
   parse(input: string, baseIndex: number, ignoreLastRow: boolean): PapaResult;
 }
-const Parser = (Papa as {
-  Parser: new (config: Record<string, unknown>) => PapaParser;
-}).Parser;
+type ParserClass = new (config: Record<string, unknown>) => PapaParser;
+let parserClass: Promise<ParserClass> | undefined;
+
+/**
+ * Papa Parse's parser, imported on first use: importing the library (or
+ * reading datasets) never loads it.
+ */
+function loadParser(): Promise<ParserClass> {
+  parserClass ??= import("papaparse").then((module) =>
+    (module.default as { Parser: ParserClass }).Parser
+  );
+  return parserClass;
+}
 
 /**
  * Reads decoded text chunks from a byte source, calling `onBytes` with
@@ -137,6 +145,7 @@ export async function* csvRecords(
   onBytes: (bytes: Uint8Array) => void,
   chunkBytes: number = CHUNK_BYTES,
 ): AsyncGenerator<Batch<string[]>, void, undefined> {
+  const Parser = await loadParser();
   let parser: PapaParser | undefined;
   let newline = "\n";
   let pending = "";
