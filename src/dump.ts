@@ -172,7 +172,8 @@ function stream(
  * query or any iterable.
  * @param options Model, headers, delimiter, line ending.
  * @returns The CSV bytes, produced as they are read.
- * @throws {TypeError} For a source that is not rows, or headers of the wrong length.
+ * @throws {TypeError} For a source that is not rows, or headers of the wrong
+ * length (when the stream is read).
  *
  * @example Dump a filter result
  * ```ts
@@ -241,7 +242,8 @@ export function dumpCsv(
  * query or any iterable.
  * @param options Model and keys.
  * @returns The JSON Lines bytes, produced as they are read.
- * @throws {TypeError} For a source that is not rows, or headers of the wrong length.
+ * @throws {TypeError} For a source that is not rows, or headers of the wrong
+ * length (when the stream is read).
  *
  * @example Dump a whole store
  * ```ts
