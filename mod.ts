@@ -55,11 +55,11 @@ export {
   readBuildMetadata,
 } from "./src/build.ts";
 export {
+  dumpCsv,
   type DumpCsvOptions,
+  dumpJsonLines,
   type DumpOptions,
   type DumpSource,
-  dumpCsv,
-  dumpJsonLines,
 } from "./src/dump.ts";
 export {
   verifyDataSet,

@@ -31,75 +31,87 @@ async function previousBuild(engine: "ffi" | "node") {
   return { dir, path, db, ...models, hash: await sha256(path) };
 }
 
-engineTest("A failing build leaves the previous file byte for byte and no temporary file", async (engine) => {
-  const { dir, path, db, Category, hash } = await previousBuild(engine);
-  await assert.rejects(
-    buildDataSet(db, path, async (b) => {
-      await b.loadRecords(Category, [{ code: "x", label: "X" }]);
-      throw new Error("user code failed");
-    }),
-    /user code failed/,
-  );
-  assert.equal(await sha256(path), hash);
-  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
-    "shop.sqlite",
-  ]);
-});
+engineTest(
+  "A failing build leaves the previous file byte for byte and no temporary file",
+  async (engine) => {
+    const { dir, path, db, Category, hash } = await previousBuild(engine);
+    await assert.rejects(
+      buildDataSet(db, path, async (b) => {
+        await b.loadRecords(Category, [{ code: "x", label: "X" }]);
+        throw new Error("user code failed");
+      }),
+      /user code failed/,
+    );
+    assert.equal(await sha256(path), hash);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "shop.sqlite",
+    ]);
+  },
+);
 
-engineTest("A broken foreign key fails the build with the list of offending rows", async (engine) => {
-  const { dir, path, db, Category, Product, hash } = await previousBuild(
-    engine,
-  );
-  await assert.rejects(
-    buildDataSet(db, path, async (b) => {
+engineTest(
+  "A broken foreign key fails the build with the list of offending rows",
+  async (engine) => {
+    const { dir, path, db, Category, Product, hash } = await previousBuild(
+      engine,
+    );
+    await assert.rejects(
+      buildDataSet(db, path, async (b) => {
+        await b.loadCsv(Category, data("category.csv"));
+        await b.loadCsv(Product, data("product_broken_fk.csv"));
+      }),
+      (error: Error) => {
+        assert.ok(error instanceof ModelIntegrityError);
+        assert.match(
+          error.message,
+          /2 rows reference missing rows: product rowid 2 \(category = "power-tools"\) -> category \(code\); product rowid 3 \(category = "nowhere"\) -> category \(code\)/,
+        );
+        return true;
+      },
+    );
+    assert.equal(await sha256(path), hash);
+    assert.equal([...Deno.readDirSync(dir)].length, 1);
+  },
+);
+
+engineTest(
+  "Tables load in any order: foreign keys are checked once at the end",
+  async (engine) => {
+    const dir = await Deno.makeTempDir();
+    const db = freshDataSet(engine);
+    const { Category, Product } = declareShop(db);
+    const result = await buildDataSet(db, `${dir}/s.sqlite`, async (b) => {
+      await b.loadCsv(Product, data("product.csv"));
       await b.loadCsv(Category, data("category.csv"));
-      await b.loadCsv(Product, data("product_broken_fk.csv"));
-    }),
-    (error: Error) => {
-      assert.ok(error instanceof ModelIntegrityError);
-      assert.match(
-        error.message,
-        /2 rows reference missing rows: product rowid 2 \(category = "power-tools"\) -> category \(code\); product rowid 3 \(category = "nowhere"\) -> category \(code\)/,
-      );
-      return true;
-    },
-  );
-  assert.equal(await sha256(path), hash);
-  assert.equal([...Deno.readDirSync(dir)].length, 1);
-});
+    });
+    assert.deepEqual(result.rows, { category: 3, product: 3 });
+  },
+);
 
-engineTest("Tables load in any order: foreign keys are checked once at the end", async (engine) => {
-  const dir = await Deno.makeTempDir();
-  const db = freshDataSet(engine);
-  const { Category, Product } = declareShop(db);
-  const result = await buildDataSet(db, `${dir}/s.sqlite`, async (b) => {
-    await b.loadCsv(Product, data("product.csv"));
-    await b.loadCsv(Category, data("category.csv"));
-  });
-  assert.deepEqual(result.rows, { category: 3, product: 3 });
-});
-
-engineTest("A build records its metadata: time, row counts, source hashes, library version", async (engine) => {
-  const { path, db } = await previousBuild(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  const metadata = await readBuildMetadata(db);
-  assert.ok(metadata !== undefined);
-  assert.equal(metadata.dataset, db.name);
-  assert.equal(metadata.library, "@microcosm/sqlite");
-  assert.equal(metadata.libraryVersion, VERSION);
-  assert.match(metadata.sqliteVersion, /^3\.\d+\.\d+$/);
-  assert.ok(Math.abs(Date.parse(metadata.builtAt) - Date.now()) < 600_000);
-  assert.deepEqual(metadata.tables, { category: 3, product: 3 });
-  assert.equal(metadata.sources.length, 2);
-  const [category, product] = metadata.sources;
-  assert.equal(category!.sha256, await sha256(data("category.csv")));
-  assert.equal(product!.sha256, await sha256(data("product.csv")));
-  assert.equal(product!.table, "product");
-  assert.equal(product!.rows, 3);
-  assert.equal(product!.bytes, (await Deno.stat(data("product.csv"))).size);
-  assert.ok(product!.file.endsWith("tests/testdata/build/product.csv"));
-  await db.close();
-});
+engineTest(
+  "A build records its metadata: time, row counts, source hashes, library version",
+  async (engine) => {
+    const { path, db } = await previousBuild(engine);
+    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const metadata = await readBuildMetadata(db);
+    assert.ok(metadata !== undefined);
+    assert.equal(metadata.dataset, db.name);
+    assert.equal(metadata.library, "@microcosm/sqlite");
+    assert.equal(metadata.libraryVersion, VERSION);
+    assert.match(metadata.sqliteVersion, /^3\.\d+\.\d+$/);
+    assert.ok(Math.abs(Date.parse(metadata.builtAt) - Date.now()) < 600_000);
+    assert.deepEqual(metadata.tables, { category: 3, product: 3 });
+    assert.equal(metadata.sources.length, 2);
+    const [category, product] = metadata.sources;
+    assert.equal(category!.sha256, await sha256(data("category.csv")));
+    assert.equal(product!.sha256, await sha256(data("product.csv")));
+    assert.equal(product!.table, "product");
+    assert.equal(product!.rows, 3);
+    assert.equal(product!.bytes, (await Deno.stat(data("product.csv"))).size);
+    assert.ok(product!.file.endsWith("tests/testdata/build/product.csv"));
+    await db.close();
+  },
+);
 
 Deno.test("Source paths are recorded relative to the built file's folder", async () => {
   const dir = await Deno.makeTempDir();
@@ -208,7 +220,11 @@ Deno.test("The next build removes the temporary files of killed builds, not thos
   }
   assert.deepEqual(
     [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
-    [".other.sqlite.0badc0de.building", ".shop.sqlite.1ee1ee1e.building", "shop.sqlite"],
+    [
+      ".other.sqlite.0badc0de.building",
+      ".shop.sqlite.1ee1ee1e.building",
+      "shop.sqlite",
+    ],
   );
 });
 
@@ -221,7 +237,9 @@ Deno.test("A build process killed mid-way leaves the previous file intact; the n
       JSON.stringify(new URL("../mod.ts", import.meta.url).href)
     };
 import { Shop, Category, Product } from ${
-      JSON.stringify(new URL("./testdata/build/models.ts", import.meta.url).href)
+      JSON.stringify(
+        new URL("./testdata/build/models.ts", import.meta.url).href,
+      )
     };
 await buildDataSet(Shop, ${JSON.stringify(path)}, async (b) => {
   await b.loadRecords(Category, [{ code: "c", label: "C" }]);
@@ -270,8 +288,12 @@ await buildDataSet(Shop, ${JSON.stringify(path)}, async (b) => {
 
   const db = freshDataSet("node");
   const { Category } = declareShop(db);
-  await buildDataSet(db, path, (b) =>
-    b.loadRecords(Category, [{ code: "new", label: "New" }]).then(() => {}));
+  await buildDataSet(
+    db,
+    path,
+    (b) =>
+      b.loadRecords(Category, [{ code: "new", label: "New" }]).then(() => {}),
+  );
   assert.deepEqual(
     [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
     ["shop.sqlite", "slow_build.ts"],

@@ -29,7 +29,8 @@ async function records(text: string, chunkBytes?: number) {
   return { rows, lines };
 }
 
-const TRICKY = '\uFEFFid,text\r\n1,"a ""quoted"", comma"\r\n2,"two\r\nlines"\r\n' +
+const TRICKY =
+  '\uFEFFid,text\r\n1,"a ""quoted"", comma"\r\n2,"two\r\nlines"\r\n' +
   "\r\n3,Grüße 日本 🌱\r\n4,\r\n";
 
 Deno.test("CSV records keep quotes, embedded line breaks, unicode and empty fields, and drop the BOM", async () => {

@@ -295,10 +295,16 @@ export async function generateModels(
       if (singleIndex.has(column.name)) opts.push("index: true");
       const ref = references.get(column.name);
       if (ref !== undefined) opts.push(`references: ${ref}`);
+      const line = `  ${property}: ${builder}(${
+        opts.length === 0 ? "" : `{ ${opts.join(", ")} }`
+      }),`;
+      // Lines stay within deno fmt's 80 columns, as it would break them.
       lines.push(
-        `  ${property}: ${builder}(${
-          opts.length === 0 ? "" : `{ ${opts.join(", ")} }`
-        }),`,
+        line.length <= 80 ? line : [
+          `  ${property}: ${builder}({`,
+          ...opts.map((opt) => `    ${opt},`),
+          "  }),",
+        ].join("\n"),
       );
     }
     const propsOf = (group: string[]) =>
