@@ -50,8 +50,29 @@ export {
 export {
   type BuildContext,
   buildDataSet,
+  type BuildMetadata,
   type BuildResult,
+  type BuildSource,
+  METADATA_TABLE,
+  readBuildMetadata,
 } from "./src/build.ts";
+export {
+  dumpCsv,
+  type DumpCsvOptions,
+  dumpJsonLines,
+  type DumpOptions,
+  type DumpSource,
+} from "./src/dump.ts";
+export {
+  verifyDataSet,
+  type VerifyProblem,
+  type VerifyReport,
+} from "./src/verify.ts";
+export {
+  type LoadCsvOptions,
+  type LoadOptions,
+  type LoadProgress,
+} from "./src/load.ts";
 export {
   type AnyModel,
   type Columns,
@@ -111,6 +132,8 @@ export {
   type SQLiteBindFactoryOptions,
 } from "./src/bind.ts";
 export {
+  DataFileError,
+  type DataFileErrorOptions,
   DataSetError,
   DuplicateModelError,
   ModelIntegrityError,

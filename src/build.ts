@@ -1,12 +1,68 @@
 /**
- * Building dataset files atomically.
+ * Building dataset files atomically, from stores, records, CSV and JSON
+ * Lines files.
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type DataSet, REDIRECT, SESSION } from "./dataset.ts";
-import { ModelIntegrityError } from "./errors.ts";
+import type { SQLValue } from "./_engine.ts";
+import type { Session } from "./_session.ts";
+import { LIBRARY, VERSION } from "./_version.ts";
+import { quote } from "./columns.ts";
+import { createTableSql, DataSet, REDIRECT, SESSION } from "./dataset.ts";
+import { DataSetError, ModelIntegrityError } from "./errors.ts";
+import {
+  type FileLoad,
+  loadCsvFile,
+  type LoadCsvOptions,
+  loadJsonLinesFile,
+  type LoadOptions,
+  loadRecordIterable,
+} from "./load.ts";
+import type { AnyModel } from "./model.ts";
+
+/**
+ * The table every built file holds its {@linkcode BuildMetadata} in: one
+ * row per field, `key` the field name and `value` its JSON. Models may not
+ * declare a table of this name.
+ */
+export const METADATA_TABLE = "microcosm_metadata";
+
+/** A source file loaded into a build, as recorded in its metadata. */
+export interface BuildSource {
+  /** The table it was loaded into. */
+  readonly table: string;
+  /** Its path relative to the built file's folder, with `/` separators. */
+  readonly file: string;
+  /** SHA-256 of its bytes, hex. */
+  readonly sha256: string;
+  /** Its size in bytes. */
+  readonly bytes: number;
+  /** The rows it gave. */
+  readonly rows: number;
+}
+
+/** What a built file records about its build, in {@linkcode METADATA_TABLE}. */
+export interface BuildMetadata {
+  /** The dataset name. */
+  readonly dataset: string;
+  /**
+   * When the build ran, ISO 8601 in UTC (`SOURCE_DATE_EPOCH` when set and
+   * readable, for reproducible files).
+   */
+  readonly builtAt: string;
+  /** The library that built the file. */
+  readonly library: string;
+  /** Its version. */
+  readonly libraryVersion: string;
+  /** The SQLite version that wrote the file. */
+  readonly sqliteVersion: string;
+  /** Rows per model table. */
+  readonly tables: Readonly<Record<string, number>>;
+  /** The files loaded, in load order. */
+  readonly sources: readonly BuildSource[];
+}
 
 /** What a build callback receives. */
 export interface BuildContext {
@@ -14,6 +70,52 @@ export interface BuildContext {
   readonly dataset: DataSet;
   /** The temporary file being written (renamed over the target at the end). */
   readonly path: string;
+  /**
+   * Streams an RFC 4180 CSV file into a model's table, applying the
+   * model's column types (see the README for the conversions). Header
+   * names map to property names or SQL column names. The file's SHA-256
+   * goes into the build metadata.
+   * @param model A model of the dataset being built.
+   * @param file The CSV file.
+   * @param options Delimiter, column names for a file without header, progress.
+   * @returns The rows inserted.
+   * @throws {DataFileError} On a bad value, naming file, line, column and value.
+   */
+  loadCsv(
+    model: AnyModel,
+    file: string | URL,
+    options?: LoadCsvOptions,
+  ): Promise<number>;
+  /**
+   * Streams a JSON Lines file (one object per line) into a model's table,
+   * applying the model's column types. Keys map to property names or SQL
+   * column names; a missing key or `null` is an empty value.
+   * @param model A model of the dataset being built.
+   * @param file The JSON Lines file.
+   * @param options Progress.
+   * @returns The rows inserted.
+   * @throws {DataFileError} On a bad line or value.
+   */
+  loadJsonLines(
+    model: AnyModel,
+    file: string | URL,
+    options?: LoadOptions,
+  ): Promise<number>;
+  /**
+   * Streams records from an iterable or async iterable into a model's
+   * table, converted as JSON Lines values are: typed values, or text as in
+   * a CSV file (`"42"`, `"yes"`).
+   * @param model A model of the dataset being built.
+   * @param records Objects keyed by property or SQL column names.
+   * @param options Progress.
+   * @returns The rows inserted.
+   * @throws {DataFileError} On a bad record, naming its position.
+   */
+  loadRecords(
+    model: AnyModel,
+    records: Iterable<object> | AsyncIterable<object>,
+    options?: LoadOptions,
+  ): Promise<number>;
 }
 
 /** What a build produced. */
@@ -22,22 +124,164 @@ export interface BuildResult {
   readonly path: string;
   /** Rows per table. */
   readonly rows: Readonly<Record<string, number>>;
+  /** The metadata recorded in the file. */
+  readonly metadata: BuildMetadata;
+}
+
+const TEMP_SUFFIX = ".building";
+const SIDE_FILES = ["-journal", "-wal", "-shm"];
+/** How many foreign key violations a failed build lists. */
+const LISTED_VIOLATIONS = 20;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**
- * Builds a dataset file atomically: a temporary file beside the target gets
- * the tables of every model, the rows the callback writes through stores,
- * a foreign key check, `ANALYZE` and `VACUUM`; then one rename replaces the
- * target. On any failure the target is untouched and the temporary file is
- * removed. While the callback runs, the dataset's stores write to the new
- * file.
- * @param dataset The dataset whose models define the tables.
- * @param outPath The file to write.
- * @param fill Writes the rows.
- * @returns The path and the row counts.
- * @throws {ModelIntegrityError} When a foreign key points nowhere.
+ * Removes the temporary files of earlier builds of the same target that
+ * were killed: those no live build holds a lock on.
+ */
+async function removeStrayTemps(folder: string, base: string): Promise<void> {
+  const pattern = new RegExp(
+    `^\\.${escapeRegExp(base)}\\.[0-9a-f]{8}${
+      escapeRegExp(TEMP_SUFFIX)
+    }(-journal|-wal|-shm)?$`,
+  );
+  const mains: string[] = [];
+  const sides: string[] = [];
+  for await (const entry of Deno.readDir(folder)) {
+    const match = pattern.exec(entry.name);
+    if (match === null || !entry.isFile) continue;
+    (match[1] === undefined ? mains : sides).push(entry.name);
+  }
+  for (const name of mains) {
+    const path = join(folder, name);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true, write: true });
+    } catch {
+      continue;
+    }
+    try {
+      // A live build holds an exclusive lock on its temporary file.
+      if (!(await file.tryLock(true))) continue;
+      await Deno.remove(path).catch(() => {});
+      for (const side of SIDE_FILES) {
+        await Deno.remove(path + side).catch(() => {});
+      }
+    } finally {
+      file.close();
+    }
+  }
+  for (const name of sides) {
+    const main = name.replace(/-(journal|wal|shm)$/, "");
+    if (mains.includes(main)) continue;
+    await Deno.remove(join(folder, name)).catch(() => {});
+  }
+}
+
+function buildTime(): string {
+  try {
+    const state = Deno.permissions.querySync({
+      name: "env",
+      variable: "SOURCE_DATE_EPOCH",
+    }).state;
+    const epoch = state === "granted"
+      ? Deno.env.get("SOURCE_DATE_EPOCH")
+      : undefined;
+    if (epoch !== undefined && /^\d+$/.test(epoch)) {
+      return new Date(Number(epoch) * 1000).toISOString();
+    }
+  } catch {
+    // No env access: the clock.
+  }
+  return new Date().toISOString();
+}
+
+function toPath(file: string | URL): string {
+  return file instanceof URL ? fileURLToPath(file) : file;
+}
+
+/** Lists the rows whose foreign keys point nowhere, or `undefined`. */
+async function foreignKeyViolations(
+  dataset: DataSet,
+  session: Session,
+  action: string,
+): Promise<string | undefined> {
+  const listed: string[] = [];
+  let total = 0;
+  for await (
+    const row of dataset
+      .sql`SELECT "table" AS child, rowid, parent, fkid FROM pragma_foreign_key_check`
+  ) {
+    total++;
+    if (listed.length >= LISTED_VIOLATIONS) continue;
+    const child = String(row.child);
+    const keys: { from: string; to: string | null }[] = [];
+    for await (
+      const key of dataset
+        .sql`SELECT "from", "to" FROM pragma_foreign_key_list(${child}) WHERE id = ${
+        row.fkid ?? null
+      } ORDER BY seq`
+    ) {
+      keys.push({ from: String(key.from), to: key.to as string | null });
+    }
+    const values = row.rowid === null ? [] : keys.map((key) =>
+      session.value(
+        `SELECT ${quote(key.from)} FROM ${quote(child)} WHERE rowid = ?`,
+        [row.rowid as SQLValue],
+        action,
+      )
+    );
+    const shown = keys.map((key, i) =>
+      `${key.from} = ${
+        typeof values[i] === "string"
+          ? JSON.stringify(values[i])
+          : String(values[i])
+      }`
+    ).join(", ");
+    const to = keys.some((key) => key.to !== null)
+      ? ` (${keys.map((key) => key.to ?? "?").join(", ")})`
+      : "";
+    listed.push(
+      `${child} rowid ${row.rowid} (${shown}) -> ${row.parent}${to}`,
+    );
+  }
+  if (total === 0) return undefined;
+  return `${total} row${total === 1 ? "" : "s"} reference${
+    total === 1 ? "s" : ""
+  } missing rows: ${listed.join("; ")}${
+    total > listed.length ? `; and ${total - listed.length} more` : ""
+  }`;
+}
+
+/**
+ * Builds a dataset file atomically. A temporary file in the target's
+ * folder gets the tables and indexes of every model; the callback fills
+ * them through stores or the context's loaders (CSV, JSON Lines, records);
+ * then foreign keys are checked once (a violation fails the build with a
+ * list of the offending rows), `PRAGMA integrity_check` runs, a
+ * {@linkcode BuildMetadata} record is written to
+ * {@linkcode METADATA_TABLE}, `ANALYZE` and `VACUUM` run, the file is
+ * synced to disk, and one rename replaces the target.
  *
- * @example
+ * A failure, an exception in the callback or a killed process leaves the
+ * previous file byte for byte intact. The temporary file is removed on
+ * failure, and the next build of the same target removes the ones killed
+ * processes left (a live build keeps a lock on its own).
+ *
+ * While the callback runs, the dataset's stores write to the new file;
+ * foreign keys are not enforced row by row, so tables load in any order.
+ * @param dataset The dataset whose models define the tables.
+ * @param outPath The file to write; its folder must exist.
+ * @param fill Writes the rows; its result (or what its promise resolves to) is
+ * ignored.
+ * @returns The path, the row counts and the metadata.
+ * @throws {ModelIntegrityError} When a foreign key points nowhere.
+ * @throws {DataFileError} When a loaded file holds a bad value.
+ * @throws {TypeError} When a model declares the metadata table.
+ *
+ * @example Rows from stores
  * ```ts
  * import { buildDataSet, DataSet, integer, SQLiteBindFactory, Store, text } from "@microcosm/sqlite";
  * import assert from "node:assert/strict";
@@ -54,69 +298,281 @@ export interface BuildResult {
  * assert.equal(await new Store(Tag).count(), 2);
  * await Tags.close();
  * ```
+ *
+ * @example Rows from a CSV file
+ * ```ts
+ * import { boolean, buildDataSet, DataSet, integer, SQLiteBindFactory, Store, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const Shop = DataSet.create("doc_build_csv");
+ * class Item extends Shop.Model("item", {
+ *   id: integer({ primaryKey: true }),
+ *   name: text(),
+ *   inStock: boolean({ name: "in_stock" }),
+ * }) {}
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/items.csv`, "id,name,in_stock\r\n1,bolt,yes\r\n2,\"nut, M6\",no\r\n");
+ * const { metadata } = await buildDataSet(Shop, `${dir}/shop.sqlite`, async (build) => {
+ *   await build.loadCsv(Item, `${dir}/items.csv`);
+ * });
+ * assert.equal(metadata.sources[0]!.file, "items.csv");
+ *
+ * Shop.bind(new SQLiteBindFactory({ paths: { doc_build_csv: `${dir}/shop.sqlite` } }));
+ * assert.deepEqual((await new Store(Item).retrieve(2)).inStock, false);
+ * await Shop.close();
+ * ```
  */
 export async function buildDataSet(
   dataset: DataSet,
   outPath: string | URL,
-  fill: (context: BuildContext) => void | Promise<void>,
+  fill: (context: BuildContext) => unknown,
 ): Promise<BuildResult> {
-  const target = resolve(
-    outPath instanceof URL ? fileURLToPath(outPath) : outPath,
-  );
-  const temp = join(
-    dirname(target),
-    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}.building`,
-  );
+  if (!(dataset instanceof DataSet)) {
+    throw new TypeError(
+      "Cannot build: expected a DataSet (from a models module importing this copy of @microcosm/sqlite)",
+    );
+  }
+  if (typeof fill !== "function") {
+    throw new TypeError(
+      `Cannot build dataset "${dataset.name}": expected a fill function`,
+    );
+  }
+  const models = dataset.models;
+  for (const model of models) {
+    if (model.tableName.toLowerCase() === METADATA_TABLE) {
+      throw new TypeError(
+        `Cannot build dataset "${dataset.name}": the table name "${model.tableName}" is reserved for the build metadata`,
+      );
+    }
+  }
+  const target = resolve(toPath(outPath));
+  const folder = dirname(target);
   const action = `Cannot build dataset "${dataset.name}" into ${target}`;
-  await dataset[REDIRECT](temp);
+  await removeStrayTemps(folder, basename(target));
+  const temp = join(
+    folder,
+    `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}${TEMP_SUFFIX}`,
+  );
+  // The lock tells later builds this temporary file is not a stray.
+  const lock = await Deno.open(temp, {
+    read: true,
+    write: true,
+    createNew: true,
+  });
   let done = false;
   try {
-    await dataset.createAll();
-    await fill({ dataset, path: temp });
+    await lock.lock(true);
+    await dataset[REDIRECT](temp);
     const session = await dataset[SESSION]();
-    const broken: string[] = [];
-    for await (
-      const row of dataset
-        .sql`SELECT "table", rowid, parent FROM pragma_foreign_key_check`
-    ) {
-      if (broken.length < 20) {
-        broken.push(`${row.table} rowid ${row.rowid} -> ${row.parent}`);
+    // The temporary file is discarded on failure: no need for a journal on
+    // disk or syncs before the final one.
+    session.exec(
+      "PRAGMA foreign_keys=OFF; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-2000; PRAGMA mmap_size=0",
+      action,
+    );
+    // Tables now; indexes after the rows, which builds them in one sort
+    // instead of row by row.
+    const schema = models.flatMap((model) => createTableSql(model));
+    const indexes = schema.filter((sql) => sql.startsWith("CREATE INDEX"));
+    session.exec(
+      ["BEGIN", ...schema.filter((sql) => !indexes.includes(sql)), "COMMIT"]
+        .join(";\n"),
+      action,
+    );
+
+    const sources: BuildSource[] = [];
+    const modelOf = (model: AnyModel, what: string): AnyModel => {
+      if (
+        typeof model !== "function" ||
+        !models.some((m) => m.definition === model.definition)
+      ) {
+        throw new TypeError(
+          `Cannot ${what}: the model is not declared on dataset "${dataset.name}"`,
+        );
       }
+      return model;
+    };
+    const record = (model: AnyModel, file: string, load: FileLoad) => {
+      sources.push({
+        table: model.tableName,
+        file: relative(folder, resolve(file)).split(sep).join("/"),
+        sha256: load.sha256,
+        bytes: load.bytes,
+        rows: load.rows,
+      });
+      return load.rows;
+    };
+    const context: BuildContext = {
+      dataset,
+      path: temp,
+      loadCsv: async (model, file, options) => {
+        const path = toPath(file);
+        const load = await loadCsvFile(
+          await dataset[SESSION](),
+          modelOf(model, `load ${path}`),
+          path,
+          path,
+          options,
+        );
+        return record(model, path, load);
+      },
+      loadJsonLines: async (model, file, options) => {
+        const path = toPath(file);
+        const load = await loadJsonLinesFile(
+          await dataset[SESSION](),
+          modelOf(model, `load ${path}`),
+          path,
+          path,
+          options,
+        );
+        return record(model, path, load);
+      },
+      loadRecords: async (model, records, options) =>
+        await loadRecordIterable(
+          await dataset[SESSION](),
+          modelOf(model, "load records"),
+          records,
+          options,
+        ),
+    };
+    await fill(context);
+
+    const final = await dataset[SESSION]();
+    final.exec(["BEGIN", ...indexes, "COMMIT"].join(";\n"), action);
+    const broken = await foreignKeyViolations(dataset, final, action);
+    if (broken !== undefined) {
+      throw new ModelIntegrityError(`${action}: ${broken}`, {
+        dataset: dataset.name,
+      });
     }
-    if (broken.length > 0) {
-      throw new ModelIntegrityError(
-        `${action}: foreign keys point nowhere: ${broken.join("; ")}`,
+    const problems: string[] = [];
+    for await (const row of dataset.sql`PRAGMA integrity_check`) {
+      const message = String(Object.values(row)[0]);
+      if (message !== "ok") problems.push(message);
+    }
+    if (problems.length > 0) {
+      throw new DataSetError(
+        `${action}: the integrity check failed: ${problems.join("; ")}`,
         { dataset: dataset.name },
       );
     }
     const rows: Record<string, number> = {};
-    for (const model of dataset.models) {
+    for (const model of models) {
       rows[model.tableName] = Number(
-        session.value(
-          `SELECT count(*) FROM "${model.tableName.replaceAll('"', '""')}"`,
+        final.value(
+          `SELECT count(*) FROM ${quote(model.tableName)}`,
           [],
           action,
         ),
       );
     }
-    session.exec("ANALYZE", action);
-    session.exec("VACUUM", action);
-    await dataset[REDIRECT](undefined);
-    const file = await Deno.open(temp, { read: true, write: true });
-    try {
-      await file.sync();
-    } finally {
-      file.close();
+    const metadata: BuildMetadata = {
+      dataset: dataset.name,
+      builtAt: buildTime(),
+      library: LIBRARY,
+      libraryVersion: VERSION,
+      sqliteVersion: final.engine.version,
+      tables: rows,
+      sources,
+    };
+    final.exec(
+      `CREATE TABLE ${
+        quote(METADATA_TABLE)
+      } (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+      action,
+    );
+    for (const [key, value] of Object.entries(metadata)) {
+      final.run(
+        `INSERT INTO ${quote(METADATA_TABLE)} (key, value) VALUES (?, ?)`,
+        [key, JSON.stringify(value)],
+        action,
+      );
     }
+    final.exec("ANALYZE", action);
+    try {
+      final.exec("VACUUM", action);
+    } catch (error) {
+      // Deno's node:sqlite refuses ATTACH (which VACUUM uses) unless every
+      // permission is granted. The rows were appended in one pass and the
+      // indexes built after them, so the file is compact without it.
+      if (!/too many attached databases/.test(String(error))) throw error;
+    }
+    await dataset[REDIRECT](undefined);
+    await lock.sync();
     await Deno.rename(temp, target);
     done = true;
-    return { path: target, rows };
+    await syncFolder(folder);
+    return { path: target, rows, metadata };
   } finally {
     if (!done) {
       await dataset[REDIRECT](undefined);
-      for (const suffix of ["", "-journal", "-wal", "-shm"]) {
+      await Deno.remove(temp).catch(() => {});
+      for (const suffix of SIDE_FILES) {
         await Deno.remove(temp + suffix).catch(() => {});
       }
     }
+    lock.close();
   }
+}
+
+/** Makes a rename durable where the platform allows syncing a folder. */
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await Deno.open(folder, { read: true });
+    try {
+      await handle.sync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // Not every platform can open or sync a folder.
+  }
+}
+
+/**
+ * Reads the {@linkcode BuildMetadata} of a dataset's file, or `undefined`
+ * when the file was not built by {@linkcode buildDataSet}.
+ * @param dataset A dataset bound to a built file.
+ * @returns The metadata, or `undefined`.
+ * @throws {DataSetError} When the file cannot be opened.
+ *
+ * @example
+ * ```ts
+ * import { buildDataSet, DataSet, integer, readBuildMetadata, SQLiteBindFactory } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const Numbers = DataSet.create("doc_metadata");
+ * class N extends Numbers.Model("n", { id: integer({ primaryKey: true }) }) {}
+ * const dir = await Deno.makeTempDir();
+ * await buildDataSet(Numbers, `${dir}/n.sqlite`, (build) => build.loadRecords(N, [{ id: 1 }]));
+ * Numbers.bind(new SQLiteBindFactory({ paths: { doc_metadata: `${dir}/n.sqlite` } }));
+ * const metadata = await readBuildMetadata(Numbers);
+ * assert.deepEqual(metadata?.tables, { n: 1 });
+ * await Numbers.close();
+ * ```
+ */
+export async function readBuildMetadata(
+  dataset: DataSet,
+): Promise<BuildMetadata | undefined> {
+  const exists = await Array.fromAsync(
+    dataset
+      .sql`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ${METADATA_TABLE}`,
+  );
+  if (exists.length === 0) return undefined;
+  const fields: Record<string, unknown> = {};
+  for await (
+    const row of dataset.sql`SELECT key, value FROM microcosm_metadata`
+  ) {
+    try {
+      fields[String(row.key)] = JSON.parse(String(row.value));
+    } catch (error) {
+      throw new DataSetError(
+        `Cannot read the build metadata of dataset "${dataset.name}": the value of ${
+          JSON.stringify(row.key)
+        } is not JSON`,
+        { dataset: dataset.name, cause: error },
+      );
+    }
+  }
+  return fields as unknown as BuildMetadata;
 }

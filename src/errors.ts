@@ -148,3 +148,70 @@ export class ModelNotFoundError extends SQLiteError {
   /** An HTTP status code that suits the error. */
   override readonly statusCode: number = 404;
 }
+
+/** Where in a data file a bad value sits. */
+export interface DataFileErrorOptions extends SQLiteErrorOptions {
+  /** The file, as given to the loader. */
+  file: string;
+  /**
+   * The 1-based line the record starts on (JSON Lines: the line; records
+   * from an iterable: the record's 1-based position).
+   */
+  line: number;
+  /**
+   * The column (CSV header or JSON key) holding the bad value.
+   * @default {undefined}
+   */
+  column?: string;
+  /**
+   * The bad value as read.
+   * @default {undefined}
+   */
+  value?: string;
+}
+
+/**
+ * A data file being loaded into a build holds a bad record: a value the
+ * column's type refuses, an empty field in a NOT NULL column, a malformed
+ * line, or an unknown column. The message names the file, line, column and
+ * value, also kept as properties.
+ *
+ * @example
+ * ```ts
+ * import { DataFileError, SQLiteError } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new DataFileError(
+ *   'Cannot load people.csv into "person": line 3, column "born": expected an integer, got "abc"',
+ *   { file: "people.csv", line: 3, column: "born", value: "abc" },
+ * );
+ * assert.ok(error instanceof SQLiteError);
+ * assert.equal(error.statusCode, 422);
+ * assert.equal(error.line, 3);
+ * ```
+ */
+export class DataFileError extends SQLiteError {
+  /** An HTTP status code that suits the error. */
+  override readonly statusCode: number = 422;
+  /** The file, as given to the loader. */
+  readonly file: string;
+  /** The 1-based line (or record number) of the bad record. */
+  readonly line: number;
+  /** The column holding the bad value, when one does. */
+  readonly column: string | undefined;
+  /** The bad value as read, when one is. */
+  readonly value: string | undefined;
+
+  /**
+   * Creates an error.
+   * @param message What was tried and what went wrong, with the place.
+   * @param options The file, line, column and value.
+   */
+  constructor(message: string, options: DataFileErrorOptions) {
+    super(message, options);
+    this.file = options.file;
+    this.line = options.line;
+    this.column = options.column;
+    this.value = options.value;
+  }
+}

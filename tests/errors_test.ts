@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  DataFileError,
   DataSetError,
   DuplicateModelError,
   ModelIntegrityError,
@@ -22,6 +23,7 @@ Deno.test("Errors form the documented hierarchy with HTTP status hints", () => {
     [new DuplicateModelError("x"), ModelIntegrityError, 409],
     [new MultipleModelsFoundError("x"), ModelIntegrityError, 500],
     [new ModelNotFoundError("x"), SQLiteError, 404],
+    [new DataFileError("x", { file: "f", line: 1 }), SQLiteError, 422],
   ];
   for (const [error, parent, status] of cases) {
     assert.ok(error instanceof parent, error.name);

@@ -4,9 +4,11 @@ import * as mod from "../mod.ts";
 Deno.test("mod.ts exports exactly the public names", () => {
   assert.deepEqual(Object.keys(mod).sort(), [
     "Column",
+    "DataFileError",
     "DataSet",
     "DataSetError",
     "DuplicateModelError",
+    "METADATA_TABLE",
     "ModelIntegrityError",
     "ModelNotFoundError",
     "MultipleModelsFoundError",
@@ -18,10 +20,14 @@ Deno.test("mod.ts exports exactly the public names", () => {
     "blob",
     "boolean",
     "buildDataSet",
+    "dumpCsv",
+    "dumpJsonLines",
     "integer",
     "json",
+    "readBuildMetadata",
     "real",
     "text",
+    "verifyDataSet",
   ]);
 });
 
@@ -43,5 +49,13 @@ console.log(Object.keys(m).length, db.engine);`,
     env: { NO_COLOR: "1" },
   }).output();
   assert.equal(strict.code, 0, new TextDecoder().decode(strict.stderr));
-  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "19 node");
+  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "25 node");
+});
+
+Deno.test("The recorded library version is deno.json's version", async () => {
+  const { VERSION } = await import("../src/_version.ts");
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
+  assert.equal(VERSION, config.version);
 });

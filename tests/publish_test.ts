@@ -24,7 +24,15 @@ async function dryRun(): Promise<{ files: string[]; output: string }> {
 
 Deno.test("deno publish --dry-run ships only the library: no tests, bench, examples or data files", async () => {
   const { files, output } = await dryRun();
-  assert.doesNotMatch(output, /warning/i);
+  // The one expected warning: the CLI imports the user's models module from
+  // a file URL known only at run time, which publish cannot analyze (and
+  // has no way to silence, denoland/deno#22594). Any other warning fails.
+  const warnings = [
+    ...output.matchAll(/warning\[([\w-]+)\][^\n]*\n\s*--> ([^:\n]+)/g),
+  ]
+    .map((match) => `${match[1]} ${match[2]!.slice(root.length)}`);
+  assert.deepEqual(warnings, ["unanalyzable-dynamic-import src/cli/_io.ts"]);
+  assert.equal(output.match(/warning/gi)?.length, 1, output);
   const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
   const exports: string[] = Object.values(config.exports as object).map((
     target: string,

@@ -1,0 +1,269 @@
+/**
+ * Streaming CSV and JSON Lines readers over a byte source. Internal: the
+ * loaders of `src/load.ts` use them.
+ *
+ * CSV parsing is Papa Parse's core parser (`npm:papaparse`), fed one chunk
+ * at a time: the partial last record of a chunk is carried over to the
+ * next, so memory holds one chunk and one record whatever the file size.
+ * Papa Parse was chosen over `csv-parse` for speed: on a 1M-row file it
+ * parses in a quarter of the time, which keeps a build within twice the
+ * `sqlite3` shell's `.import`.
+ *
+ * @module
+ */
+/** The bytes a reader pulls at a time. */
+const CHUNK_BYTES = 1 << 16;
+
+/** A source of bytes: an open file or anything with `read`. */
+export interface ByteSource {
+  read(buffer: Uint8Array): Promise<number | null>;
+}
+
+/** A batch of records and the 1-based line each starts on. */
+export interface Batch<T> {
+  /** The records. */
+  readonly records: T[];
+  /** The line each record starts on. */
+  readonly lines: number[];
+}
+
+/** A problem in the text itself (not in a value), with its line. */
+export class SyntaxProblem extends Error {
+  /** The 1-based line. */
+  readonly line: number;
+  constructor(message: string, line: number) {
+    super(message);
+    this.line = line;
+  }
+}
+
+interface PapaError {
+  code: string;
+  message: string;
+  row: number;
+}
+interface PapaResult {
+  data: string[][];
+  errors: PapaError[];
+  meta: { cursor: number };
+}
+interface PapaParser {
+  parse(input: string, baseIndex: number, ignoreLastRow: boolean): PapaResult;
+}
+type ParserClass = new (config: Record<string, unknown>) => PapaParser;
+let parserClass: Promise<ParserClass> | undefined;
+
+/**
+ * Papa Parse's parser, imported on first use: importing the library (or
+ * reading datasets) never loads it.
+ */
+function loadParser(): Promise<ParserClass> {
+  parserClass ??= import("papaparse").then((module) =>
+    (module.default as { Parser: ParserClass }).Parser
+  );
+  return parserClass;
+}
+
+/**
+ * Reads decoded text chunks from a byte source, calling `onBytes` with
+ * every raw chunk (for hashing and progress). The UTF-8 byte-order mark is
+ * dropped.
+ */
+async function* textChunks(
+  source: ByteSource,
+  onBytes: (bytes: Uint8Array) => void,
+  chunkBytes: number,
+): AsyncGenerator<string, void, undefined> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const buffer = new Uint8Array(chunkBytes);
+  for (;;) {
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = await source.read(buffer.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    if (filled === 0) break;
+    const bytes = buffer.subarray(0, filled);
+    onBytes(bytes);
+    yield decodeOrThrow(decoder, bytes, true);
+    if (filled < buffer.length) break;
+  }
+  const rest = decodeOrThrow(decoder, undefined, false);
+  if (rest !== "") yield rest;
+}
+
+function decodeOrThrow(
+  decoder: TextDecoder,
+  bytes: Uint8Array | undefined,
+  stream: boolean,
+): string {
+  try {
+    return decoder.decode(bytes, { stream });
+  } catch (error) {
+    throw new SyntaxProblem(
+      `the file is not valid UTF-8 (${(error as Error).message})`,
+      0,
+    );
+  }
+}
+
+/** The line ending of a CSV text: the first one outside quotes. */
+function detectNewline(text: string): "\r\n" | "\n" | "\r" | undefined {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) quoted = !quoted;
+    else if (!quoted && c === 13) {
+      if (i + 1 === text.length) return undefined;
+      return text.charCodeAt(i + 1) === 10 ? "\r\n" : "\r";
+    } else if (!quoted && c === 10) return "\n";
+  }
+  return undefined;
+}
+
+function countOf(text: string, char: string): number {
+  let count = 0;
+  for (
+    let at = text.indexOf(char);
+    at !== -1;
+    at = text.indexOf(char, at + 1)
+  ) {
+    count++;
+  }
+  return count;
+}
+
+/**
+ * Streams the records of an RFC 4180 CSV text (quotes, doubled quotes,
+ * embedded line breaks, CRLF or LF, an optional byte-order mark) in
+ * batches. Blank lines are skipped.
+ */
+export async function* csvRecords(
+  source: ByteSource,
+  delimiter: string,
+  onBytes: (bytes: Uint8Array) => void,
+  chunkBytes: number = CHUNK_BYTES,
+): AsyncGenerator<Batch<string[]>, void, undefined> {
+  const Parser = await loadParser();
+  let parser: PapaParser | undefined;
+  let newline = "\n";
+  let pending = "";
+  let line = 1;
+  const parse = (input: string, last: boolean): Batch<string[]> => {
+    const result = parser!.parse(input, 0, !last);
+    const records: string[][] = [];
+    const lines: number[] = [];
+    const hasQuotes = input.includes('"');
+    const rows = result.data;
+    const breakChar = newline === "\r" ? "\r" : "\n";
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const error = result.errors.find((e) => e.row === r);
+      if (error !== undefined) {
+        throw new SyntaxProblem(
+          error.code === "MissingQuotes"
+            ? "a quoted field is never closed"
+            : "a quote inside a quoted field is not doubled",
+          line,
+        );
+      }
+      const blank = row.length === 1 && row[0] === "";
+      if (!blank) {
+        records.push(row);
+        lines.push(line);
+      }
+      line++;
+      if (hasQuotes) {
+        for (const field of row) {
+          if (field.length > 0) line += countOf(field, breakChar);
+        }
+      }
+    }
+    // Errors past the last record belong to the carried-over partial
+    // record, parsed again with the next chunk; only the end reports them.
+    const stray = result.errors.find((e) => e.row >= rows.length);
+    if (last && stray !== undefined) {
+      throw new SyntaxProblem("a quoted field is never closed", line);
+    }
+    pending = input.slice(result.meta.cursor);
+    return { records, lines };
+  };
+  for await (const text of textChunks(source, onBytes, chunkBytes)) {
+    const input = pending + text;
+    if (parser === undefined) {
+      const found = detectNewline(input);
+      if (found === undefined) {
+        pending = input;
+        continue;
+      }
+      newline = found;
+      parser = new Parser({ delimiter, newline, quoteChar: '"' });
+    }
+    const batch = parse(input, false);
+    if (batch.records.length > 0) yield batch;
+  }
+  parser ??= new Parser({ delimiter, newline, quoteChar: '"' });
+  if (pending !== "") {
+    const input = pending.endsWith(newline)
+      ? pending.slice(0, -newline.length)
+      : pending;
+    const batch = parse(input, true);
+    if (batch.records.length > 0) yield batch;
+  }
+}
+
+/**
+ * Streams the lines of a JSON Lines text, parsed, in batches. Blank lines
+ * are skipped; CRLF is accepted.
+ */
+export async function* jsonLines(
+  source: ByteSource,
+  onBytes: (bytes: Uint8Array) => void,
+  reviver?: (this: unknown, key: string, value: unknown, context?: {
+    source?: string;
+  }) => unknown,
+  chunkBytes: number = CHUNK_BYTES,
+): AsyncGenerator<Batch<unknown>, void, undefined> {
+  let pending = "";
+  let line = 1;
+  const parseLine = (text: string, records: unknown[], lines: number[]) => {
+    const body = text.endsWith("\r") ? text.slice(0, -1) : text;
+    if (body.trim() !== "") {
+      try {
+        records.push(
+          JSON.parse(body, reviver as Parameters<typeof JSON.parse>[1]),
+        );
+      } catch (error) {
+        throw new SyntaxProblem(
+          `invalid JSON (${(error as Error).message})`,
+          line,
+        );
+      }
+      lines.push(line);
+    }
+    line++;
+  };
+  for await (const text of textChunks(source, onBytes, chunkBytes)) {
+    const input = pending + text;
+    const records: unknown[] = [];
+    const lines: number[] = [];
+    let start = 0;
+    for (
+      let end = input.indexOf("\n");
+      end !== -1;
+      end = input.indexOf("\n", start)
+    ) {
+      parseLine(input.slice(start, end), records, lines);
+      start = end + 1;
+    }
+    pending = input.slice(start);
+    if (records.length > 0) yield { records, lines };
+  }
+  if (pending !== "") {
+    const records: unknown[] = [];
+    const lines: number[] = [];
+    parseLine(pending, records, lines);
+    if (records.length > 0) yield { records, lines };
+  }
+}

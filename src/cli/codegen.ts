@@ -1,0 +1,413 @@
+/**
+ * `codegen`: a TypeScript module of models for an existing SQLite file.
+ *
+ * The file's names are data: they only ever appear in the generated text
+ * as JSON string literals or as identifiers made of `[A-Za-z0-9_]`.
+ *
+ * @module
+ */
+import { basename, extname } from "node:path";
+import { parseArgs } from "node:util";
+import { quote } from "../columns.ts";
+import type { DataSet } from "../dataset.ts";
+import { affinity } from "../verify.ts";
+import { type Io, openFile, UsageError, write } from "./_io.ts";
+import { query, readTables, type TableInfo } from "./inspect.ts";
+
+/** The usage text of `codegen`. */
+export const CODEGEN_USAGE = `Usage: microcosm codegen <file.sqlite> [options]
+
+Prints a TypeScript module declaring a dataset and one model per table of an
+existing SQLite file: SQL names mapped to camelCase properties (with
+{ name } where they differ), types, nullability, primary keys (composite
+too), foreign keys, unique constraints and indexes. Opens the file
+read-only.
+
+Options:
+  --dataset <name>     the dataset name (default: the file name)
+  --import <spec>      where the module imports the library from
+                       (default "@microcosm/sqlite")
+  --output <file>      write into a file instead of stdout
+  -h, --help           this help
+`;
+
+const RESERVED = new Set(
+  ("break case catch class const continue debugger default delete do else " +
+    "enum export extends false finally for function if import in instanceof " +
+    "new null return super switch this throw true try typeof var void while " +
+    "with yield let static implements interface package private protected " +
+    "public await constructor __proto__ prototype").split(" "),
+);
+const GLOBALS = new Set(
+  ("Array Boolean DataSet Date Deno Error Function JSON Map Math Number " +
+    "Object Promise Record RegExp Set String Symbol AnyColumn").split(" "),
+);
+const BUILDERS = [
+  "bigint",
+  "blob",
+  "boolean",
+  "integer",
+  "json",
+  "real",
+  "text",
+] as const;
+type Builder = typeof BUILDERS[number];
+
+/** Splits an SQL name into words: `area_km2`, `FirstName`, `HTTPCode`. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word !== "");
+}
+
+/** `area_km2` → `areaKm2`; never a reserved word, never starting with a digit. */
+export function camelCase(name: string): string {
+  const parts = words(name).map((word) => word.toLowerCase());
+  let result = parts.map((word, i) =>
+    i === 0 ? word : word[0]!.toUpperCase() + word.slice(1)
+  ).join("");
+  if (result === "") result = "column";
+  if (/^[0-9]/.test(result)) result = `_${result}`;
+  if (RESERVED.has(result)) result = `${result}_`;
+  return result;
+}
+
+/** `order_items` → `OrderItems`. */
+export function pascalCase(name: string): string {
+  let result = words(name).map((word) =>
+    word[0]!.toUpperCase() + word.slice(1).toLowerCase()
+  ).join("");
+  if (result === "") result = "Table";
+  if (/^[0-9]/.test(result)) result = `T${result}`;
+  return result;
+}
+
+function unique(name: string, taken: Set<string>): string {
+  let result = name;
+  for (let n = 2; taken.has(result); n++) result = `${name}${n}`;
+  taken.add(result);
+  return result;
+}
+
+/** The kinds of values a column holds, from one scan. */
+async function storedTypes(
+  dataset: DataSet,
+  table: string,
+  column: string,
+): Promise<Set<string>> {
+  const types = new Set<string>();
+  for await (
+    const row of query(
+      dataset,
+      `SELECT DISTINCT typeof(${quote(column)}) AS t FROM ${quote(table)}`,
+    )
+  ) {
+    types.add(String(row.t));
+  }
+  types.delete("null");
+  return types;
+}
+
+async function exceeds53Bits(
+  dataset: DataSet,
+  table: string,
+  column: string,
+): Promise<boolean> {
+  const rows = await Array.fromAsync(
+    query(
+      dataset,
+      `SELECT 1 AS found FROM ${quote(table)} WHERE typeof(${
+        quote(column)
+      }) = 'integer' AND abs(${quote(column)}) > 9007199254740991 LIMIT 1`,
+    ),
+  );
+  return rows.length > 0;
+}
+
+function fromStored(types: Set<string>): Builder {
+  if (types.size === 0) return "text";
+  if ([...types].every((t) => t === "integer")) return "integer";
+  if ([...types].every((t) => t === "integer" || t === "real")) return "real";
+  if ([...types].every((t) => t === "blob")) return "blob";
+  return "text";
+}
+
+async function builderFor(
+  dataset: DataSet,
+  table: string,
+  tableSql: string,
+  column: TableInfo["columns"][number],
+): Promise<Builder> {
+  const declared = column.type.toUpperCase();
+  if (declared.includes("BOOL")) return "boolean";
+  if (declared === "JSON") return "json";
+  const checkBoolean = new RegExp(
+    `CHECK\\s*\\(\\s*(?:"${
+      column.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replaceAll('"', '""')
+    }"|${
+      column.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    })\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)\\s*\\)`,
+    "i",
+  );
+  switch (affinity(column.type)) {
+    case "INTEGER":
+      if (checkBoolean.test(tableSql)) return "boolean";
+      return await exceeds53Bits(dataset, table, column.name)
+        ? "bigint"
+        : "integer";
+    case "TEXT":
+      return "text";
+    case "REAL":
+      return "real";
+    case "BLOB":
+      return declared.includes("BLOB")
+        ? "blob"
+        : fromStored(await storedTypes(dataset, table, column.name));
+    case "NUMERIC":
+      return fromStored(await storedTypes(dataset, table, column.name));
+  }
+}
+
+/** Options of {@linkcode generateModels}. */
+export interface GenerateOptions {
+  /** The dataset name. */
+  datasetName: string;
+  /** The library import specifier. */
+  importFrom: string;
+  /** The file name, for the header comment. */
+  fileName: string;
+}
+
+/** Writes the models module for an open file. */
+export async function generateModels(
+  dataset: DataSet,
+  options: GenerateOptions,
+): Promise<string> {
+  const tables = await readTables(dataset);
+  const sqlOf = new Map<string, string>();
+  for await (
+    const row of dataset
+      .sql`SELECT name, sql FROM sqlite_schema WHERE type = 'table'`
+  ) {
+    sqlOf.set(String(row.name), String(row.sql ?? ""));
+  }
+  const taken = new Set([...GLOBALS, ...RESERVED, ...BUILDERS]);
+  const classNames = new Map<string, string>();
+  for (const table of tables) {
+    classNames.set(table.name, unique(pascalCase(table.name), taken));
+  }
+  const datasetConst = unique(pascalCase(options.datasetName), taken);
+  const order = new Map(tables.map((t, i) => [t.name, i]));
+  const used = new Set<string>(["DataSet"]);
+  let needsAnyColumn = false;
+  const blocks: string[] = [];
+
+  for (const [index, table] of tables.entries()) {
+    const properties = new Map<string, string>();
+    const takenProps = new Set<string>();
+    for (const column of table.columns) {
+      properties.set(column.name, unique(camelCase(column.name), takenProps));
+    }
+    const pk = table.columns.filter((c) => c.primaryKey > 0);
+    const references = new Map<string, string>();
+    const comments: string[] = [];
+    for (const key of table.foreignKeys) {
+      if (key.columns.length !== 1) {
+        comments.push(
+          `  // Foreign key (${
+            key.columns.join(", ")
+          }) -> ${key.table}: composite, not declared.`,
+        );
+        continue;
+      }
+      const target = tables.find((t) =>
+        t.name.toLowerCase() === key.table.toLowerCase()
+      );
+      if (target === undefined) {
+        comments.push(
+          `  // Foreign key ${
+            key.columns[0]
+          } -> ${key.table}: table not in the file.`,
+        );
+        continue;
+      }
+      const toName = key.to[0] ??
+        target.columns.find((c) => c.primaryKey === 1)?.name;
+      const to = target.columns.find((c) =>
+        c.name.toLowerCase() === toName?.toLowerCase()
+      );
+      if (to === undefined) continue;
+      const targetClass = classNames.get(target.name)!;
+      const targetProp = camelCase(to.name);
+      const targetProps = new Set<string>();
+      let prop = targetProp;
+      for (const column of target.columns) {
+        const p = unique(camelCase(column.name), targetProps);
+        if (column.name === to.name) prop = p;
+      }
+      // A reference to this table or a later one goes through an annotated
+      // function, so the classes' types do not depend on each other.
+      const cyclic = order.get(target.name)! >= index;
+      if (cyclic) needsAnyColumn = true;
+      references.set(
+        key.columns[0]!,
+        `${cyclic ? "(): AnyColumn" : "()"} => ${targetClass}.columns.${prop}`,
+      );
+    }
+    const singleUnique = new Set<string>();
+    const singleIndex = new Set<string>();
+    const uniqueGroups: string[][] = [];
+    const indexGroups: string[][] = [];
+    for (const index of table.indexes) {
+      if (index.columns.includes("(expression)")) continue;
+      // A unique index (constraint or CREATE UNIQUE INDEX) becomes a
+      // unique constraint; one over the primary key adds nothing.
+      const isUnique = index.unique;
+      if (
+        isUnique && index.columns.length === pk.length &&
+        pk.every((c) => index.columns.includes(c.name))
+      ) continue;
+      if (index.columns.length === 1) {
+        (isUnique ? singleUnique : singleIndex).add(index.columns[0]!);
+      } else {
+        (isUnique ? uniqueGroups : indexGroups).push(index.columns);
+      }
+    }
+    const lines: string[] = [];
+    for (const column of table.columns) {
+      const builder = await builderFor(
+        dataset,
+        table.name,
+        sqlOf.get(table.name) ?? "",
+        column,
+      );
+      used.add(builder);
+      const property = properties.get(column.name)!;
+      const opts: string[] = [];
+      if (property !== column.name) {
+        opts.push(`name: ${JSON.stringify(column.name)}`);
+      }
+      if (column.primaryKey > 0) opts.push("primaryKey: true");
+      else if (!column.notNull) opts.push("nullable: true");
+      if (singleUnique.has(column.name)) opts.push("unique: true");
+      if (singleIndex.has(column.name)) opts.push("index: true");
+      const ref = references.get(column.name);
+      if (ref !== undefined) opts.push(`references: ${ref}`);
+      const line = `  ${property}: ${builder}(${
+        opts.length === 0 ? "" : `{ ${opts.join(", ")} }`
+      }),`;
+      // Lines stay within deno fmt's 80 columns, as it would break them.
+      lines.push(
+        line.length <= 80 ? line : [
+          `  ${property}: ${builder}({`,
+          ...opts.map((opt) => `    ${opt},`),
+          "  }),",
+        ].join("\n"),
+      );
+    }
+    const propsOf = (group: string[]) =>
+      `[${
+        group.map((c) => JSON.stringify(properties.get(c) ?? c)).join(", ")
+      }]`;
+    const modelOptions: string[] = [];
+    if (uniqueGroups.length > 0) {
+      modelOptions.push(`unique: [${uniqueGroups.map(propsOf).join(", ")}]`);
+    }
+    if (indexGroups.length > 0) {
+      modelOptions.push(`indexes: [${indexGroups.map(propsOf).join(", ")}]`);
+    }
+    const className = classNames.get(table.name)!;
+    blocks.push(
+      [
+        `/** A row of table ${JSON.stringify(table.name)}. */`,
+        `export class ${className} extends ${datasetConst}.Model(${
+          JSON.stringify(table.name)
+        }, {`,
+        ...lines,
+        ...comments,
+        modelOptions.length === 0
+          ? "}) {}"
+          : `}, { ${modelOptions.join(", ")} }) {}`,
+      ].join("\n"),
+    );
+  }
+  const imports = [...used].sort((a, b) =>
+    a.localeCompare(b, "en", { sensitivity: "base" })
+  );
+  const importList = [
+    ...(needsAnyColumn ? ["type AnyColumn"] : []),
+    ...imports,
+  ].sort((a, b) =>
+    a.replace("type ", "").localeCompare(b.replace("type ", ""), "en", {
+      sensitivity: "base",
+    })
+  );
+  const header = [
+    `// Models of ${
+      JSON.stringify(options.fileName)
+    }, generated by \`microcosm codegen\`.`,
+    `// Bind the dataset to the file, e.g. "datasets:${options.datasetName}" in deno.json.`,
+    `import {\n${importList.map((name) => `  ${name},\n`).join("")}} from ${
+      JSON.stringify(options.importFrom)
+    };`,
+    "",
+    `/** The ${JSON.stringify(options.datasetName)} dataset. */`,
+    `export const ${datasetConst} = DataSet.create(${
+      JSON.stringify(options.datasetName)
+    });`,
+  ].join("\n");
+  return [header, ...blocks].join("\n\n") + "\n";
+}
+
+/** A dataset name from a file name: `world-cities.sqlite` → `world-cities`. */
+function datasetNameOf(path: string): string {
+  const stem = basename(path, extname(path)).replace(/[^A-Za-z0-9_.-]/g, "_");
+  return /^[A-Za-z_]/.test(stem) ? stem : `_${stem}`;
+}
+
+/** Runs `codegen`. */
+export async function codegen(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      dataset: { type: "string" },
+      import: { type: "string" },
+      output: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    await write(io.out, CODEGEN_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError("expected one <file.sqlite>");
+  }
+  const path = positionals[0]!;
+  const datasetName = values.dataset ?? datasetNameOf(path);
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(datasetName)) {
+    throw new UsageError(
+      `invalid dataset name ${
+        JSON.stringify(datasetName)
+      }: expected letters, digits, "_", "." or "-"`,
+    );
+  }
+  const dataset = await openFile(path);
+  let text: string;
+  try {
+    text = await generateModels(dataset, {
+      datasetName,
+      importFrom: values.import ?? "@microcosm/sqlite",
+      fileName: basename(path),
+    });
+  } finally {
+    await dataset.close();
+  }
+  if (values.output === undefined) await write(io.out, text);
+  else await Deno.writeTextFile(values.output, text);
+  return 0;
+}

@@ -1,0 +1,241 @@
+/**
+ * `inspect`: what a dataset file holds.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { METADATA_TABLE, readBuildMetadata } from "../build.ts";
+import type { BuildMetadata } from "../build.ts";
+import { quote } from "../columns.ts";
+import type { DataSet } from "../dataset.ts";
+import {
+  count,
+  fileSha256,
+  type Io,
+  openFile,
+  size,
+  UsageError,
+  write,
+} from "./_io.ts";
+
+/** The usage text of `inspect`. */
+export const INSPECT_USAGE = `Usage: microcosm inspect <file.sqlite> [--json]
+
+Shows the tables of a dataset file with their columns and types, row
+counts and indexes, the page size, the file size, its SHA-256 and the
+build metadata. Opens the file read-only.
+
+Options:
+  --json       machine-readable output
+  -h, --help   this help
+`;
+
+/** A column as `inspect` reports it. */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  notNull: boolean;
+  primaryKey: number;
+  default: string | null;
+}
+
+/** A table as `inspect` reports it. */
+export interface TableInfo {
+  name: string;
+  rows: number;
+  columns: ColumnInfo[];
+  indexes: { name: string; unique: boolean; columns: string[] }[];
+  foreignKeys: { columns: string[]; table: string; to: (string | null)[] }[];
+}
+
+/** What `inspect --json` prints. */
+export interface FileInfo {
+  path: string;
+  bytes: number;
+  sha256: string;
+  pageSize: number;
+  pageCount: number;
+  tables: TableInfo[];
+  metadata: BuildMetadata | null;
+}
+
+/** Reads the schema of an open file: user tables in creation order. */
+export async function readTables(dataset: DataSet): Promise<TableInfo[]> {
+  const names: string[] = [];
+  for await (
+    const row of dataset
+      .sql`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ${METADATA_TABLE} AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY rowid`
+  ) {
+    names.push(String(row.name));
+  }
+  const tables: TableInfo[] = [];
+  for (const name of names) {
+    const columns: ColumnInfo[] = [];
+    for await (
+      const row of dataset
+        .sql`SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info(${name}) ORDER BY cid`
+    ) {
+      columns.push({
+        name: String(row.name),
+        type: String(row.type),
+        notNull: row.notnull === 1,
+        primaryKey: Number(row.pk),
+        default: row.dflt_value === null ? null : String(row.dflt_value),
+      });
+    }
+    const indexes: TableInfo["indexes"] = [];
+    for await (
+      const row of dataset
+        .sql`SELECT name, "unique", origin, partial FROM pragma_index_list(${name}) ORDER BY seq DESC`
+    ) {
+      if (row.origin === "pk") continue;
+      const indexColumns: string[] = [];
+      for await (
+        const col of dataset
+          .sql`SELECT name FROM pragma_index_info(${
+          String(row.name)
+        }) ORDER BY seqno`
+      ) {
+        indexColumns.push(
+          col.name === null ? "(expression)" : String(col.name),
+        );
+      }
+      indexes.push({
+        name: String(row.name),
+        unique: row.unique === 1,
+        columns: indexColumns,
+      });
+    }
+    const foreignKeys = new Map<number, TableInfo["foreignKeys"][number]>();
+    for await (
+      const row of dataset
+        .sql`SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(${name}) ORDER BY id, seq`
+    ) {
+      const id = Number(row.id);
+      const key = foreignKeys.get(id) ??
+        { columns: [], table: String(row.table), to: [] };
+      key.columns.push(String(row.from));
+      key.to.push(row.to === null ? null : String(row.to));
+      foreignKeys.set(id, key);
+    }
+    const rows = await Array.fromAsync(
+      query(dataset, `SELECT count(*) AS n FROM ${quote(name)}`),
+    );
+    tables.push({
+      name,
+      rows: Number(rows[0]?.n ?? 0),
+      columns,
+      indexes,
+      foreignKeys: [...foreignKeys.values()],
+    });
+  }
+  return tables;
+}
+
+/** Runs raw SQL text with no parameters through a dataset. */
+export function query(
+  dataset: DataSet,
+  sql: string,
+): AsyncGenerator<Record<string, unknown>, void, undefined> {
+  const strings = Object.assign([sql], { raw: [sql] });
+  return dataset.sql(strings as unknown as TemplateStringsArray);
+}
+
+/** Runs `inspect`. */
+export async function inspect(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    await write(io.out, INSPECT_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError("expected one <file.sqlite>");
+  }
+  const path = positionals[0]!;
+  const dataset = await openFile(path);
+  try {
+    const info: FileInfo = {
+      path,
+      bytes: (await Deno.stat(path)).size,
+      sha256: await fileSha256(path),
+      pageSize: Number(
+        (await Array.fromAsync(query(dataset, "PRAGMA page_size")))[0]
+          ?.page_size,
+      ),
+      pageCount: Number(
+        (await Array.fromAsync(query(dataset, "PRAGMA page_count")))[0]
+          ?.page_count,
+      ),
+      tables: await readTables(dataset),
+      metadata: (await readBuildMetadata(dataset)) ?? null,
+    };
+    await write(
+      io.out,
+      values.json ? JSON.stringify(info, null, 2) + "\n" : render(info),
+    );
+  } finally {
+    await dataset.close();
+  }
+  return 0;
+}
+
+function render(info: FileInfo): string {
+  const lines = [
+    `file     ${info.path}`,
+    `size     ${size(info.bytes)} (${count(info.bytes)} bytes), ${
+      count(info.pageCount)
+    } pages of ${info.pageSize} bytes`,
+    `sha256   ${info.sha256}`,
+  ];
+  const meta = info.metadata;
+  if (meta === null) {
+    lines.push("built    (no build metadata)");
+  } else {
+    lines.push(
+      `built    ${meta.builtAt} by ${meta.library} ${meta.libraryVersion} (SQLite ${meta.sqliteVersion}), dataset "${meta.dataset}"`,
+    );
+    for (const source of meta.sources) {
+      lines.push(
+        `source   ${source.file} -> ${source.table}: ${
+          count(source.rows)
+        } rows, ${size(source.bytes)}, sha256 ${source.sha256}`,
+      );
+    }
+  }
+  for (const table of info.tables) {
+    lines.push("", `table ${table.name}: ${count(table.rows)} rows`);
+    const width = Math.max(...table.columns.map((c) => c.name.length));
+    for (const column of table.columns) {
+      const flags = [
+        column.type || "(no type)",
+        column.notNull ? "NOT NULL" : "",
+        column.primaryKey > 0 ? "PRIMARY KEY" : "",
+        column.default !== null ? `DEFAULT ${column.default}` : "",
+      ].filter((flag) => flag !== "");
+      lines.push(`  ${column.name.padEnd(width)}  ${flags.join(" ")}`);
+    }
+    for (const index of table.indexes) {
+      lines.push(
+        `  ${index.unique ? "unique index" : "index"} ${index.name} (${
+          index.columns.join(", ")
+        })`,
+      );
+    }
+    for (const key of table.foreignKeys) {
+      lines.push(
+        `  foreign key (${key.columns.join(", ")}) -> ${key.table}${
+          key.to.some((t) => t !== null) ? ` (${key.to.join(", ")})` : ""
+        }`,
+      );
+    }
+  }
+  return lines.join("\n") + "\n";
+}

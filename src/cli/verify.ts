@@ -1,0 +1,72 @@
+/**
+ * `verify`: a models module against a dataset file.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { SQLiteBindFactory } from "../bind.ts";
+import { verifyDataSet } from "../verify.ts";
+import { count, type Io, loadModels, UsageError, write } from "./_io.ts";
+
+/** The usage text of `verify`. */
+export const VERIFY_USAGE =
+  `Usage: microcosm verify <models.ts> <file.sqlite> [options]
+
+Checks a dataset file against a models module: missing tables or columns,
+declared types or stored values the models cannot read, NULLs in NOT NULL
+columns, and SQLite's integrity check. Prints a report; exits with 1 on any
+problem. Opens the file read-only.
+
+Options:
+  --dataset <name>   the dataset, when the module declares several
+  --json             machine-readable output
+  -h, --help         this help
+`;
+
+/** Runs `verify`. */
+export async function verify(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      dataset: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    await write(io.out, VERIFY_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 2) {
+    throw new UsageError("expected <models.ts> <file.sqlite>");
+  }
+  const [models, path] = positionals as [string, string];
+  const dataset = await loadModels(models, values.dataset);
+  dataset.bind(new SQLiteBindFactory({ paths: { [dataset.name]: path } }));
+  try {
+    const report = await verifyDataSet(dataset);
+    if (values.json) {
+      await write(io.out, JSON.stringify(report, null, 2) + "\n");
+    } else {
+      const lines = Object.entries(report.tables).map(([table, rows]) =>
+        `table ${table}: ${count(rows)} rows`
+      );
+      for (const problem of report.problems) {
+        lines.push(`problem: ${problem.message}`);
+      }
+      lines.push(
+        report.ok
+          ? `ok: ${path} matches the models of dataset "${dataset.name}"`
+          : `${report.problems.length} problem${
+            report.problems.length === 1 ? "" : "s"
+          }: ${path} does not match the models of dataset "${dataset.name}"`,
+      );
+      await write(io.out, lines.join("\n") + "\n");
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    await dataset.close();
+  }
+}

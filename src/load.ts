@@ -1,0 +1,862 @@
+/**
+ * Loading CSV files, JSON Lines files and records into a model's table,
+ * streamed, with the model's column types applied. Used through the
+ * {@linkcode BuildContext} of `buildDataSet`.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { SQLValue, Statement } from "./_engine.ts";
+import {
+  type ByteSource,
+  csvRecords,
+  jsonLines,
+  SyntaxProblem,
+} from "./_csv.ts";
+import { type Session, toPublicError } from "./_session.ts";
+import { type AnyColumn, encodeValue, quote } from "./columns.ts";
+import { DataFileError } from "./errors.ts";
+import type { AnyModel } from "./model.ts";
+
+/** How far a load has come, as given to `onProgress`. */
+export interface LoadProgress {
+  /** The table being loaded. */
+  readonly table: string;
+  /** The file being read, as given; `undefined` for records. */
+  readonly file: string | undefined;
+  /** The rows inserted so far. */
+  readonly rows: number;
+  /** The bytes read so far (0 for records). */
+  readonly bytesRead: number;
+  /** The file's size, when known. */
+  readonly bytesTotal: number | undefined;
+}
+
+/** Options of every loader. */
+export interface LoadOptions {
+  /**
+   * Called after every batch of rows (about once per MiB of input) and at
+   * the end, e.g. to draw a progress bar.
+   * @default {undefined}
+   */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** Options of `loadCsv`. */
+export interface LoadCsvOptions extends LoadOptions {
+  /**
+   * The field delimiter: `","`, `";"`, `"\t"`, ...
+   * @default {","}
+   */
+  delimiter?: string;
+  /**
+   * The column names, when the file has no header row. Names map to
+   * property names or SQL column names, as header names do.
+   * @default {the first row of the file}
+   */
+  columns?: readonly string[];
+}
+
+/** What loading one file produced. */
+export interface FileLoad {
+  /** Rows inserted. */
+  readonly rows: number;
+  /** Bytes read. */
+  readonly bytes: number;
+  /** SHA-256 of the file's bytes, hex. */
+  readonly sha256: string;
+}
+
+/** A value refused by a column, with the reason. */
+class BadValue extends Error {}
+
+/** Marks a column that has no value to fall back on. */
+const REQUIRED: unique symbol = Symbol("required");
+
+type FromText = (text: string) => SQLValue;
+type FromJson = (value: unknown) => SQLValue;
+
+const INTEGER = /^\s*[+-]?\d+\s*$/;
+const REAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+const INFINITY = /^\s*([+-]?)(?:inf|infinity)\s*$/i;
+const TRUE = new Set(["true", "yes", "1"]);
+const FALSE = new Set(["false", "no", "0"]);
+const MAX_INT64 = 2n ** 63n - 1n;
+const MIN_INT64 = -(2n ** 63n);
+
+function textConverter(column: AnyColumn): FromText {
+  switch (column.kind) {
+    case "text":
+      return (text) => text;
+    case "integer":
+      return (text) => {
+        if (!INTEGER.test(text)) throw new BadValue("expected an integer");
+        const value = Number(text);
+        if (!Number.isSafeInteger(value)) {
+          throw new BadValue(
+            "the integer is beyond 2^53 (declare the column with bigint())",
+          );
+        }
+        return value;
+      };
+    case "bigint":
+      return (text) => {
+        if (!INTEGER.test(text)) throw new BadValue("expected an integer");
+        const value = BigInt(text.trim());
+        if (value > MAX_INT64 || value < MIN_INT64) {
+          throw new BadValue("the integer does not fit in 64 bits");
+        }
+        return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+      };
+    case "real":
+      return (text) => {
+        if (REAL.test(text)) return Number(text);
+        const infinite = INFINITY.exec(text);
+        if (infinite !== null) {
+          return infinite[1] === "-" ? -Infinity : Infinity;
+        }
+        throw new BadValue("expected a number");
+      };
+    case "boolean":
+      return (text) => {
+        const word = text.trim().toLowerCase();
+        if (TRUE.has(word)) return 1;
+        if (FALSE.has(word)) return 0;
+        throw new BadValue("expected true/false, yes/no or 1/0");
+      };
+    case "json":
+      return (text) => {
+        try {
+          return JSON.stringify(JSON.parse(text));
+        } catch {
+          throw new BadValue("expected JSON");
+        }
+      };
+    case "blob":
+      return (text) => {
+        try {
+          return Uint8Array.fromBase64(text.trim());
+        } catch {
+          throw new BadValue("expected base64");
+        }
+      };
+  }
+}
+
+function jsonConverter(column: AnyColumn): FromJson {
+  const fromText = textConverter(column);
+  const kind = column.kind;
+  return (value) => {
+    if (kind === "json") return JSON.stringify(value);
+    switch (typeof value) {
+      case "string":
+        return fromText(value);
+      case "number":
+        if (kind === "real") return value;
+        if (kind === "integer" || kind === "bigint") {
+          if (Number.isSafeInteger(value)) return value;
+          throw new BadValue(
+            Number.isInteger(value)
+              ? "the integer is beyond 2^53 (declare the column with bigint())"
+              : "expected an integer",
+          );
+        }
+        if (kind === "boolean" && (value === 0 || value === 1)) return value;
+        break;
+      case "bigint":
+        if (kind === "bigint") {
+          if (value > MAX_INT64 || value < MIN_INT64) {
+            throw new BadValue("the integer does not fit in 64 bits");
+          }
+          return value;
+        }
+        if (kind === "integer") {
+          throw new BadValue(
+            "the integer is beyond 2^53 (declare the column with bigint())",
+          );
+        }
+        if (kind === "real") return Number(value);
+        break;
+      case "boolean":
+        if (kind === "boolean") return value ? 1 : 0;
+        break;
+    }
+    throw new BadValue(`expected ${expected(kind)}`);
+  };
+}
+
+function expected(kind: AnyColumn["kind"]): string {
+  switch (kind) {
+    case "integer":
+    case "bigint":
+      return "an integer";
+    case "real":
+      return "a number";
+    case "text":
+      return "a string";
+    case "boolean":
+      return "a boolean";
+    case "blob":
+      return "a base64 string";
+    case "json":
+      return "a JSON value";
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The table a load writes: its columns, insert statement and fallbacks. */
+class Target {
+  readonly model: AnyModel;
+  readonly table: string;
+  readonly keys: readonly string[];
+  readonly columns: readonly AnyColumn[];
+  /** The insert statement for `rows` rows. */
+  readonly sql: (rows: number) => string;
+  /** What an empty or missing value becomes, per column. */
+  readonly empty: readonly (SQLValue | typeof REQUIRED)[];
+  readonly #byName = new Map<string, number>();
+
+  constructor(model: AnyModel) {
+    const { table, keys, columns, primaryKey } = model.definition;
+    this.model = model;
+    this.table = table;
+    this.keys = keys;
+    this.columns = keys.map((key) => columns[key]!);
+    const head = `INSERT INTO ${quote(table)} (${
+      this.columns.map((c) => quote(c.bound.name)).join(", ")
+    }) VALUES `;
+    const tuple = `(${keys.map(() => "?").join(", ")})`;
+    this.sql = (rows) => head + Array(rows).fill(tuple).join(", ");
+    this.empty = this.columns.map((column, i) => {
+      if (column.nullable) return null;
+      if (column.options.default !== undefined) {
+        return encodeValue(column, column.options.default, "default");
+      }
+      const rowid = primaryKey.length === 1 && primaryKey[0] === keys[i] &&
+        column.kind === "integer";
+      return rowid ? null : REQUIRED;
+    });
+    // Exact property names first, then SQL names, then either in any case.
+    const names: [string, number][] = [];
+    keys.forEach((key, i) => names.push([key, i]));
+    this.columns.forEach((c, i) => names.push([c.bound.name, i]));
+    for (const [name, i] of names) {
+      if (!this.#byName.has(name)) this.#byName.set(name, i);
+    }
+    for (const [name, i] of names) {
+      const lower = name.toLowerCase();
+      if (!this.#byName.has(lower)) this.#byName.set(lower, i);
+    }
+  }
+
+  /** The column index a header name or JSON key maps to. */
+  resolve(name: string): number | undefined {
+    const trimmed = name.trim();
+    return this.#byName.get(trimmed) ?? this.#byName.get(trimmed.toLowerCase());
+  }
+
+  /** The valid names, for messages. */
+  get names(): string {
+    return this.keys.map((key, i) => {
+      const sql = this.columns[i]!.bound.name;
+      return sql === key ? key : `${key} (${sql})`;
+    }).join(", ");
+  }
+}
+
+/** The most parameters one multi-row insert binds. */
+const MAX_BATCH_PARAMS = 999;
+/** The most rows one multi-row insert takes. */
+const MAX_BATCH_ROWS = 64;
+
+/**
+ * Inserts rows in one savepoint, several rows per statement (a multi-row
+ * `INSERT` halves the cost per row). When a batch fails, its rows are
+ * replayed one by one so the error names the right line.
+ */
+class Writer {
+  readonly #session: Session;
+  readonly #action: string;
+  readonly #unit: string;
+  readonly #savepoint: string;
+  readonly #width: number;
+  readonly #single: Statement;
+  readonly #batch: Statement | undefined;
+  readonly #batchRows: number;
+  readonly #buffer: SQLValue[];
+  readonly #lines: number[];
+  #filled = 0;
+  rows = 0;
+
+  constructor(session: Session, target: Target, action: string, unit: string) {
+    this.#session = session;
+    this.#action = action;
+    this.#unit = unit;
+    this.#width = target.columns.length;
+    session.assertWritable(action);
+    this.#savepoint = quote(`microcosm_load_${++savepoints}`);
+    this.#batchRows = Math.min(
+      MAX_BATCH_ROWS,
+      Math.floor(MAX_BATCH_PARAMS / this.#width),
+    );
+    this.#buffer = new Array(this.#batchRows * this.#width).fill(null);
+    this.#lines = new Array(this.#batchRows).fill(0);
+    session.exec(`SAVEPOINT ${this.#savepoint}`, action);
+    let single: Statement | undefined;
+    try {
+      single = session.acquire(target.sql(1), action);
+      this.#batch = this.#batchRows > 1
+        ? session.acquire(target.sql(this.#batchRows), action)
+        : undefined;
+      this.#single = single;
+    } catch (error) {
+      if (single !== undefined) session.release(single);
+      session.exec(
+        `ROLLBACK TO ${this.#savepoint}; RELEASE ${this.#savepoint}`,
+        action,
+      );
+      throw error;
+    }
+  }
+
+  /** Queues one row; `line` names it in errors. */
+  insert(params: readonly SQLValue[], line: number): void {
+    if (this.#batch === undefined) return this.#insertOne(params, line);
+    const base = this.#filled * this.#width;
+    for (let i = 0; i < this.#width; i++) this.#buffer[base + i] = params[i]!;
+    this.#lines[this.#filled++] = line;
+    if (this.#filled === this.#batchRows) this.#flush();
+  }
+
+  #insertOne(params: readonly SQLValue[], line: number): void {
+    const statement = this.#single;
+    try {
+      statement.bind(params);
+      statement.step();
+    } catch (error) {
+      throw toPublicError(
+        error,
+        `${this.#action}: ${this.#unit} ${line}`,
+        this.#session.dataset,
+        statement.sql,
+      );
+    }
+    this.rows++;
+  }
+
+  #flush(): void {
+    const filled = this.#filled;
+    this.#filled = 0;
+    const statement = this.#batch!;
+    try {
+      statement.bind(this.#buffer);
+      statement.step();
+      this.rows += filled;
+    } catch (error) {
+      // The failed statement changed nothing: replay the rows one by one
+      // to find the one SQLite refuses.
+      for (let r = 0; r < filled; r++) {
+        const base = r * this.#width;
+        this.#insertOne(
+          this.#buffer.slice(base, base + this.#width),
+          this.#lines[r]!,
+        );
+      }
+      throw toPublicError(
+        error,
+        this.#action,
+        this.#session.dataset,
+        statement.sql,
+      );
+    }
+  }
+
+  /** Writes the rows still queued. */
+  end(): void {
+    for (let r = 0; r < this.#filled; r++) {
+      const base = r * this.#width;
+      this.#insertOne(
+        this.#buffer.slice(base, base + this.#width),
+        this.#lines[r]!,
+      );
+    }
+    this.#filled = 0;
+  }
+
+  /** Commits (`ok`) or rolls back, and releases the statements. */
+  finish(ok: boolean): void {
+    this.#session.release(this.#single);
+    if (this.#batch !== undefined) this.#session.release(this.#batch);
+    if (this.#session.closed) return;
+    this.#session.exec(
+      ok
+        ? `RELEASE ${this.#savepoint}`
+        : `ROLLBACK TO ${this.#savepoint}; RELEASE ${this.#savepoint}`,
+      this.#action,
+    );
+  }
+}
+
+let savepoints = 0;
+
+/** The `file` of errors about records from an iterable. */
+const RECORDS = "(records)";
+
+interface FileReader {
+  readonly source: ByteSource;
+  readonly total: number | undefined;
+  bytes: number;
+  readonly hash: ReturnType<typeof createHash>;
+  onBytes(chunk: Uint8Array): void;
+  close(): void;
+}
+
+async function openFile(path: string, action: string): Promise<FileReader> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`${action}: file does not exist`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  let total: number | undefined;
+  try {
+    const stat = await file.stat();
+    total = stat.isFile ? stat.size : undefined;
+  } catch {
+    total = undefined;
+  }
+  const hash = createHash("sha256");
+  const reader: FileReader = {
+    source: file,
+    total,
+    bytes: 0,
+    hash,
+    onBytes(chunk) {
+      reader.bytes += chunk.length;
+      hash.update(chunk);
+    },
+    close: () => file.close(),
+  };
+  return reader;
+}
+
+function fileError(
+  action: string,
+  file: string,
+  line: number,
+  detail: string,
+  column?: string,
+  value?: string,
+): DataFileError {
+  const unit = file === RECORDS ? "record" : "line";
+  const place = column === undefined
+    ? `${unit} ${line}`
+    : `${unit} ${line}, column ${JSON.stringify(column)}`;
+  return new DataFileError(`${action}: ${place}: ${detail}`, {
+    file,
+    line,
+    ...(column === undefined ? {} : { column }),
+    ...(value === undefined ? {} : { value }),
+  });
+}
+
+/**
+ * Loads a CSV file into a model's table. Internal: reached through
+ * `BuildContext.loadCsv`.
+ */
+export async function loadCsvFile(
+  session: Session,
+  model: AnyModel,
+  path: string,
+  display: string,
+  options: LoadCsvOptions = {},
+): Promise<FileLoad> {
+  const target = new Target(model);
+  const action = `Cannot load ${display} into "${target.table}"`;
+  const delimiter = options.delimiter ?? ",";
+  if (
+    typeof delimiter !== "string" || delimiter.length === 0 ||
+    /["\r\n]/.test(delimiter)
+  ) {
+    throw new TypeError(
+      `${action}: invalid delimiter ${
+        JSON.stringify(delimiter)
+      }: expected a non-empty string without quotes or line breaks`,
+    );
+  }
+  const reader = await openFile(path, action);
+  const writer = new Writer(session, target, action, "line");
+  let ok = false;
+  try {
+    const converters = target.columns.map(textConverter);
+    const params: SQLValue[] = target.empty.map((e) =>
+      e === REQUIRED ? null : e
+    );
+    let header: string[] | undefined = options.columns === undefined
+      ? undefined
+      : [...options.columns];
+    let map: number[] = [];
+    let headerLine = 1;
+    const useHeader = (names: string[], line: number) => {
+      const seen = new Map<number, string>();
+      map = names.map((name) => {
+        const index = target.resolve(name);
+        if (index === undefined) {
+          throw fileError(
+            action,
+            display,
+            line,
+            `unknown column ${
+              JSON.stringify(name)
+            }; expected one of ${target.names}`,
+          );
+        }
+        const twice = seen.get(index);
+        if (twice !== undefined) {
+          throw fileError(
+            action,
+            display,
+            line,
+            `columns ${JSON.stringify(twice)} and ${
+              JSON.stringify(name)
+            } both map to ${target.keys[index]}`,
+          );
+        }
+        seen.set(index, name);
+        return index;
+      });
+      target.empty.forEach((empty, i) => {
+        if (empty === REQUIRED && !seen.has(i)) {
+          throw fileError(
+            action,
+            display,
+            line,
+            `the required column ${target.keys[i]} is missing`,
+          );
+        }
+      });
+      header = names;
+      headerLine = line;
+    };
+    if (header !== undefined) useHeader(header, 0);
+    const progress = () =>
+      options.onProgress?.({
+        table: target.table,
+        file: display,
+        rows: writer.rows,
+        bytesRead: reader.bytes,
+        bytesTotal: reader.total,
+      });
+    for await (
+      const { records, lines } of csvRecords(
+        reader.source,
+        delimiter,
+        reader.onBytes,
+      )
+    ) {
+      let start = 0;
+      if (header === undefined) {
+        useHeader(records[0]!, lines[0]!);
+        start = 1;
+      }
+      const width = map.length;
+      for (let r = start; r < records.length; r++) {
+        const record = records[r]!;
+        const line = lines[r]!;
+        if (record.length !== width) {
+          throw fileError(
+            action,
+            display,
+            line,
+            `expected ${width} fields (as on line ${headerLine}), got ${record.length}`,
+          );
+        }
+        let h = 0;
+        try {
+          for (; h < width; h++) {
+            const c = map[h]!;
+            const text = record[h]!;
+            if (text === "") {
+              const empty = target.empty[c]!;
+              if (empty === REQUIRED) {
+                throw new BadValue(
+                  `empty value in the NOT NULL column ${target.keys[c]}`,
+                );
+              }
+              params[c] = empty;
+            } else {
+              params[c] = converters[c]!(text);
+            }
+          }
+        } catch (error) {
+          if (!(error instanceof BadValue)) throw error;
+          const text = record[h]!;
+          throw fileError(
+            action,
+            display,
+            line,
+            text === "" ? error.message : `${error.message}, got ${show(text)}`,
+            header![h],
+            text,
+          );
+        }
+        writer.insert(params, line);
+      }
+      progress();
+    }
+    writer.end();
+    progress();
+    ok = true;
+  } catch (error) {
+    if (error instanceof SyntaxProblem) {
+      throw fileError(action, display, error.line, error.message);
+    }
+    throw error;
+  } finally {
+    reader.close();
+    writer.finish(ok);
+  }
+  return {
+    rows: writer.rows,
+    bytes: reader.bytes,
+    sha256: reader.hash.digest("hex"),
+  };
+}
+
+/** Inserts object records: JSON Lines and iterables share this. */
+class RecordInserter {
+  readonly #target: Target;
+  readonly #writer: Writer;
+  readonly #action: string;
+  readonly #file: string;
+  readonly #converters: FromJson[];
+  readonly #params: SQLValue[];
+  readonly #stamp: number[];
+  readonly #cache = new Map<string, number>();
+  #count = 0;
+
+  constructor(target: Target, writer: Writer, action: string, file: string) {
+    this.#target = target;
+    this.#writer = writer;
+    this.#action = action;
+    this.#file = file;
+    this.#converters = target.columns.map(jsonConverter);
+    this.#params = target.columns.map(() => null);
+    this.#stamp = target.columns.map(() => 0);
+  }
+
+  insert(record: unknown, line: number): void {
+    const target = this.#target;
+    const stamp = ++this.#count;
+    if (
+      record === null || typeof record !== "object" || Array.isArray(record)
+    ) {
+      throw fileError(
+        this.#action,
+        this.#file,
+        line,
+        `expected an object, got ${show(record)}`,
+      );
+    }
+    for (const name in record) {
+      if (!Object.hasOwn(record, name)) continue;
+      let c = this.#cache.get(name);
+      if (c === undefined) {
+        c = target.resolve(name);
+        if (c === undefined) {
+          throw fileError(
+            this.#action,
+            this.#file,
+            line,
+            `unknown column ${
+              JSON.stringify(name)
+            }; expected one of ${target.names}`,
+          );
+        }
+        this.#cache.set(name, c);
+      }
+      if (this.#stamp[c] === stamp) {
+        throw fileError(
+          this.#action,
+          this.#file,
+          line,
+          `two keys map to ${target.keys[c]}`,
+          name,
+        );
+      }
+      this.#stamp[c] = stamp;
+      const value = (record as Record<string, unknown>)[name];
+      if (value === null || value === undefined) {
+        this.#stamp[c] = 0;
+        continue;
+      }
+      try {
+        this.#params[c] = this.#converters[c]!(value);
+      } catch (error) {
+        if (!(error instanceof BadValue)) throw error;
+        throw fileError(
+          this.#action,
+          this.#file,
+          line,
+          `${error.message}, got ${show(value)}`,
+          name,
+          typeof value === "string" ? value : show(value),
+        );
+      }
+    }
+    for (let c = 0; c < this.#stamp.length; c++) {
+      if (this.#stamp[c] === stamp) continue;
+      const empty = target.empty[c]!;
+      if (empty === REQUIRED) {
+        throw fileError(
+          this.#action,
+          this.#file,
+          line,
+          `no value for the NOT NULL column ${target.keys[c]}`,
+          target.keys[c],
+        );
+      }
+      this.#params[c] = empty;
+    }
+    this.#writer.insert(this.#params, line);
+  }
+}
+
+/**
+ * Loads a JSON Lines file (one object per line) into a model's table.
+ * Internal: reached through `BuildContext.loadJsonLines`.
+ */
+export async function loadJsonLinesFile(
+  session: Session,
+  model: AnyModel,
+  path: string,
+  display: string,
+  options: LoadOptions = {},
+): Promise<FileLoad> {
+  const target = new Target(model);
+  const action = `Cannot load ${display} into "${target.table}"`;
+  const reader = await openFile(path, action);
+  const writer = new Writer(session, target, action, "line");
+  const inserter = new RecordInserter(target, writer, action, display);
+  // Integers in bigint columns are read exactly from the source text.
+  const bigintKeys = new Set<string>();
+  target.columns.forEach((column, i) => {
+    if (column.kind === "bigint") {
+      bigintKeys.add(target.keys[i]!);
+      bigintKeys.add(column.bound.name);
+    }
+  });
+  const reviver = bigintKeys.size === 0 ? undefined : function (
+    this: unknown,
+    key: string,
+    value: unknown,
+    context?: { source?: string },
+  ): unknown {
+    return typeof value === "number" && bigintKeys.has(key) &&
+        context?.source !== undefined && INTEGER.test(context.source)
+      ? BigInt(context.source)
+      : value;
+  };
+  let ok = false;
+  try {
+    for await (
+      const { records, lines } of jsonLines(
+        reader.source,
+        reader.onBytes,
+        reviver,
+      )
+    ) {
+      for (let r = 0; r < records.length; r++) {
+        inserter.insert(records[r], lines[r]!);
+      }
+      options.onProgress?.({
+        table: target.table,
+        file: display,
+        rows: writer.rows,
+        bytesRead: reader.bytes,
+        bytesTotal: reader.total,
+      });
+    }
+    writer.end();
+    ok = true;
+  } catch (error) {
+    if (error instanceof SyntaxProblem) {
+      throw fileError(action, display, error.line, error.message);
+    }
+    throw error;
+  } finally {
+    reader.close();
+    writer.finish(ok);
+  }
+  return {
+    rows: writer.rows,
+    bytes: reader.bytes,
+    sha256: reader.hash.digest("hex"),
+  };
+}
+
+/**
+ * Loads records (objects keyed by property or SQL column names, values
+ * typed or as text) into a model's table. Internal: reached through
+ * `BuildContext.loadRecords`.
+ */
+export async function loadRecordIterable(
+  session: Session,
+  model: AnyModel,
+  records: Iterable<object> | AsyncIterable<object>,
+  options: LoadOptions = {},
+): Promise<number> {
+  const target = new Target(model);
+  const action = `Cannot load records into "${target.table}"`;
+  if (
+    records === null || typeof records !== "object" ||
+    (!(Symbol.iterator in records) && !(Symbol.asyncIterator in records))
+  ) {
+    throw new TypeError(`${action}: expected an iterable or async iterable`);
+  }
+  const writer = new Writer(session, target, action, "record");
+  const inserter = new RecordInserter(target, writer, action, RECORDS);
+  let ok = false;
+  try {
+    let n = 0;
+    for await (const record of records) {
+      n++;
+      inserter.insert(record, n);
+      if (options.onProgress !== undefined && (n & 0xffff) === 0) {
+        options.onProgress({
+          table: target.table,
+          file: undefined,
+          rows: writer.rows,
+          bytesRead: 0,
+          bytesTotal: undefined,
+        });
+      }
+    }
+    writer.end();
+    options.onProgress?.({
+      table: target.table,
+      file: undefined,
+      rows: writer.rows,
+      bytesRead: 0,
+      bytesTotal: undefined,
+    });
+    ok = true;
+  } finally {
+    writer.finish(ok);
+  }
+  return writer.rows;
+}

@@ -1,0 +1,249 @@
+/**
+ * Checking a dataset's file against its models.
+ *
+ * @module
+ */
+import type { SQLValue } from "./_engine.ts";
+import { type AnyColumn, type ColumnKind, quote } from "./columns.ts";
+import { type DataSet, SESSION } from "./dataset.ts";
+
+/** One mismatch between the models and the file. */
+export interface VerifyProblem {
+  /** The table concerned, when one is. */
+  readonly table: string | undefined;
+  /** The SQL column concerned, when one is. */
+  readonly column: string | undefined;
+  /** What is wrong. */
+  readonly message: string;
+}
+
+/** What {@linkcode verifyDataSet} found. */
+export interface VerifyReport {
+  /** `true` when there is no problem. */
+  readonly ok: boolean;
+  /** The file checked. */
+  readonly path: string;
+  /** The problems, in model order; empty when `ok`. */
+  readonly problems: readonly VerifyProblem[];
+  /** Rows per model table found in the file. */
+  readonly tables: Readonly<Record<string, number>>;
+}
+
+/** SQLite's type affinity of a declared column type (section 3.1 of its docs). */
+export function affinity(
+  declared: string,
+): "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC" {
+  const type = declared.toUpperCase();
+  if (type.includes("INT")) return "INTEGER";
+  if (type.includes("CHAR") || type.includes("CLOB") || type.includes("TEXT")) {
+    return "TEXT";
+  }
+  if (type.includes("BLOB") || type === "") return "BLOB";
+  if (type.includes("REAL") || type.includes("FLOA") || type.includes("DOUB")) {
+    return "REAL";
+  }
+  return "NUMERIC";
+}
+
+const COMPATIBLE: Readonly<Record<ColumnKind, readonly string[]>> = {
+  integer: ["INTEGER", "NUMERIC"],
+  bigint: ["INTEGER", "NUMERIC"],
+  boolean: ["INTEGER", "NUMERIC"],
+  real: ["REAL", "NUMERIC", "INTEGER"],
+  text: ["TEXT"],
+  json: ["TEXT"],
+  blob: ["BLOB"],
+};
+
+/** An SQL condition true for a stored value the column kind cannot read. */
+function badValue(kind: ColumnKind, column: string): string {
+  const type = `typeof(${column})`;
+  let wrong: string;
+  switch (kind) {
+    case "integer":
+      wrong = `${type} <> 'integer' OR abs(${column}) > 9007199254740991`;
+      break;
+    case "bigint":
+      wrong = `${type} <> 'integer'`;
+      break;
+    case "boolean":
+      wrong = `${type} <> 'integer' OR ${column} NOT IN (0, 1)`;
+      break;
+    case "real":
+      wrong = `${type} NOT IN ('real', 'integer')`;
+      break;
+    case "text":
+      wrong = `${type} <> 'text'`;
+      break;
+    case "json":
+      wrong = `${type} <> 'text' OR NOT json_valid(${column})`;
+      break;
+    case "blob":
+      wrong = `${type} <> 'blob'`;
+      break;
+  }
+  return `(${column} IS NOT NULL AND (${wrong}))`;
+}
+
+function describeKind(kind: ColumnKind): string {
+  switch (kind) {
+    case "integer":
+      return "integers within 2^53";
+    case "bigint":
+      return "integers";
+    case "boolean":
+      return "0 or 1";
+    case "real":
+      return "numbers";
+    case "text":
+      return "text";
+    case "json":
+      return "valid JSON text";
+    case "blob":
+      return "blobs";
+  }
+}
+
+interface FileColumn {
+  name: string;
+  type: string;
+  notnull: boolean;
+  pk: number;
+}
+
+/**
+ * Checks the file a dataset is bound to against its models: missing
+ * tables or columns, declared types the models cannot read, NOT NULL
+ * columns holding `NULL`, stored values of the wrong type, and
+ * `PRAGMA integrity_check`. Nothing is written.
+ * @param dataset The dataset, bound to the file to check.
+ * @returns The report; `ok` is `false` on any problem.
+ * @throws {DataSetError} When the file cannot be opened.
+ *
+ * @example
+ * ```ts
+ * import { buildDataSet, DataSet, integer, SQLiteBindFactory, text, verifyDataSet } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const Old = DataSet.create("doc_verify_old");
+ * class OldItem extends Old.Model("item", { id: integer({ primaryKey: true }) }) {}
+ * const dir = await Deno.makeTempDir();
+ * await buildDataSet(Old, `${dir}/item.sqlite`, (b) => b.loadRecords(OldItem, [{ id: 1 }]));
+ *
+ * const New = DataSet.create("doc_verify_new");
+ * New.Model("item", { id: integer({ primaryKey: true }), name: text() });
+ * New.bind(new SQLiteBindFactory({ paths: { doc_verify_new: `${dir}/item.sqlite` } }));
+ * const report = await verifyDataSet(New);
+ * assert.equal(report.ok, false);
+ * assert.match(report.problems[0]!.message, /column "name" is missing/);
+ * await New.close();
+ * ```
+ */
+export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
+  const session = await dataset[SESSION]();
+  const action = `Cannot verify dataset "${dataset.name}"`;
+  const problems: VerifyProblem[] = [];
+  const tables: Record<string, number> = {};
+  const problem = (
+    table: string | undefined,
+    column: string | undefined,
+    message: string,
+  ) => problems.push({ table, column, message });
+  const value = (sql: string, params: readonly SQLValue[] = []) =>
+    session.value(sql, params, action);
+
+  for (const model of dataset.models) {
+    const table = model.tableName;
+    const found = value(
+      "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE",
+      [table],
+    );
+    if (found === undefined) {
+      problem(table, undefined, `table "${table}" is missing`);
+      continue;
+    }
+    const fileColumns = new Map<string, FileColumn>();
+    for await (
+      const row of dataset
+        .sql`SELECT name, type, "notnull", pk FROM pragma_table_info(${table})`
+    ) {
+      fileColumns.set(String(row.name).toLowerCase(), {
+        name: String(row.name),
+        type: String(row.type),
+        notnull: row.notnull === 1,
+        pk: Number(row.pk),
+      });
+    }
+    const checked: { column: AnyColumn; sql: string }[] = [];
+    for (const key of model.definition.keys) {
+      const column = model.definition.columns[key]!;
+      const name = column.bound.name;
+      const file = fileColumns.get(name.toLowerCase());
+      if (file === undefined) {
+        problem(table, name, `${table}: column "${name}" is missing`);
+        continue;
+      }
+      const found = affinity(file.type);
+      const declaredUntyped = file.type.trim() === "";
+      if (!declaredUntyped && !COMPATIBLE[column.kind].includes(found)) {
+        problem(
+          table,
+          name,
+          `${table}.${name}: the model says ${column.kind}, the file declares ${
+            file.type || "no type"
+          } (${found} affinity)`,
+        );
+      }
+      checked.push({ column, sql: quote(file.name) });
+    }
+    tables[table] = Number(value(`SELECT count(*) FROM ${quote(table)}`));
+    if (checked.length === 0) continue;
+    // One scan per table counts NULLs and badly typed values per column.
+    const sums = checked.flatMap(({ column, sql }) => [
+      `sum(${sql} IS NULL)`,
+      `sum(${badValue(column.kind, sql)})`,
+    ]);
+    const statement = session.acquire(
+      `SELECT ${sums.join(", ")} FROM ${quote(table)}`,
+      action,
+    );
+    let counts: number[];
+    try {
+      statement.bind([]);
+      statement.step();
+      counts = sums.map((_, i) => Number(statement.column(i) ?? 0));
+    } finally {
+      session.release(statement);
+    }
+    checked.forEach(({ column }, i) => {
+      const name = column.bound.name;
+      const nulls = counts[2 * i]!;
+      const bad = counts[2 * i + 1]!;
+      if (!column.nullable && nulls > 0) {
+        problem(
+          table,
+          name,
+          `${table}.${name}: the model says NOT NULL, ${nulls} row${
+            nulls === 1 ? " holds" : "s hold"
+          } NULL`,
+        );
+      }
+      if (bad > 0) {
+        problem(
+          table,
+          name,
+          `${table}.${name}: the model says ${column.kind}, ${bad} row${
+            bad === 1 ? " holds" : "s hold"
+          } other values than ${describeKind(column.kind)}`,
+        );
+      }
+    });
+  }
+  for await (const row of dataset.sql`PRAGMA integrity_check`) {
+    const message = String(Object.values(row)[0]);
+    if (message !== "ok") {
+      problem(undefined, undefined, `integrity check: ${message}`);
+    }
+  }
+  return { ok: problems.length === 0, path: session.path, problems, tables };
+}
