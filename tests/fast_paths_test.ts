@@ -157,3 +157,25 @@ engineTest(
     assert.equal(await store.delete(), 3);
   },
 );
+
+engineTest(
+  "Rows of models with more than eight columns read every property",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    await using _ = db;
+    const columns = Object.fromEntries(
+      Array.from({ length: 11 }, (_, i) => [`c${i}`, integer()]),
+    );
+    class Wide extends db.Model("wide", {
+      id: integer({ primaryKey: true }),
+      ...columns,
+    }) {}
+    await db.createAll();
+    const values = Object.fromEntries(
+      Array.from({ length: 11 }, (_, i) => [`c${i}`, i * 10]),
+    );
+    await new Store(Wide).create(values as never);
+    const [row] = await Array.fromAsync(new Store(Wide).search());
+    assert.deepEqual({ ...row }, { id: 1, ...values });
+  },
+);
