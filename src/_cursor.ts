@@ -56,6 +56,7 @@ export interface CursorSource<T> {
  */
 export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
   #source: CursorSource<T> | undefined;
+  readonly #read: ((statement: Statement) => T) | undefined;
   #error: unknown;
   #session: Session | undefined;
   #statement: Statement | undefined;
@@ -70,6 +71,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
    */
   constructor(source: CursorSource<T> | undefined, error?: unknown) {
     this.#source = source;
+    this.#read = source?.read;
     this.#error = error;
   }
 
@@ -84,7 +86,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
         this.#finish();
         return Promise.resolve(DONE);
       }
-      const value = this.#source!.read(statement);
+      const value = this.#read!(statement);
       if ((++this.#count & 63) === 0 && performance.now() >= this.#deadline) {
         return macrotask().then(() => {
           this.#deadline = performance.now() + sliceMs;
