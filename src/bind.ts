@@ -205,6 +205,7 @@ export class SQLiteBindFactory {
    * assert.equal(Tags.readOnly, true);
    * await assert.rejects(new Store(Tag).create({ name: "c" }), ReadOnlyError);
    * await Tags.close();
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   set(name: string, source: string | URL | Uint8Array): this {

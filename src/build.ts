@@ -297,6 +297,7 @@ async function foreignKeyViolations(
  * Tags.bind(new SQLiteBindFactory({ paths: { doc_build: result.path } }));
  * assert.equal(await new Store(Tag).count(), 2);
  * await Tags.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @example Rows from a CSV file
@@ -320,6 +321,7 @@ async function foreignKeyViolations(
  * Shop.bind(new SQLiteBindFactory({ paths: { doc_build_csv: `${dir}/shop.sqlite` } }));
  * assert.deepEqual((await new Store(Item).retrieve(2)).inStock, false);
  * await Shop.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function buildDataSet(
@@ -549,6 +551,7 @@ async function syncFolder(folder: string): Promise<void> {
  * const metadata = await readBuildMetadata(Numbers);
  * assert.deepEqual(metadata?.tables, { n: 1 });
  * await Numbers.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readBuildMetadata(

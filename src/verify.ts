@@ -137,6 +137,7 @@ interface FileColumn {
  * assert.equal(report.ok, false);
  * assert.match(report.problems[0]!.message, /column "name" is missing/);
  * await New.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {

@@ -74,7 +74,7 @@ export async function peopleInMemory(engine: EngineName) {
  * returns its path.
  */
 export async function peopleFile(engine: EngineName): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "microcosm_test_" });
+  const dir = await tempDir({ prefix: "microcosm_test_" });
   const path = `${dir}/people.sqlite`;
   const db = freshDataSet(engine, { writable: true });
   db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
@@ -108,4 +108,32 @@ export async function sha256(path: string): Promise<string> {
     (b) => b.toString(16).padStart(2, "0"),
   )
     .join("");
+}
+
+let tempRoot: string | undefined;
+
+/** One folder per test module holding every temporary file it makes. */
+function root(): string {
+  if (tempRoot === undefined) {
+    const made = Deno.makeTempDirSync({ prefix: "microcosm_tests_" });
+    tempRoot = made;
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(made, { recursive: true });
+      } catch {
+        // Already gone.
+      }
+    });
+  }
+  return tempRoot;
+}
+
+/** A fresh temporary folder, removed when the test module ends. */
+export function tempDir(options: Deno.MakeTempOptions = {}): Promise<string> {
+  return Deno.makeTempDir({ ...options, dir: root() });
+}
+
+/** A fresh temporary file, removed when the test module ends. */
+export function tempFile(options: Deno.MakeTempOptions = {}): Promise<string> {
+  return Deno.makeTempFile({ ...options, dir: root() });
 }

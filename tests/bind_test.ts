@@ -7,6 +7,7 @@ import {
   openPeopleFile,
   peopleFile,
   sha256,
+  tempDir,
 } from "./_helpers.ts";
 
 Deno.test("SQLiteBindFactory resolves explicit paths, then the import map, then :memory:", () => {
@@ -101,7 +102,7 @@ engineTest(
 engineTest(
   "A missing file throws DataSetError naming the dataset and path, creating nothing",
   async (engine) => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const path = `${dir}/missing.sqlite`;
     const { db, store } = openPeopleFile(engine, path);
     await assert.rejects(
@@ -118,7 +119,7 @@ engineTest(
 engineTest(
   "A file that is not SQLite throws DataSetError naming the path",
   async (engine) => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const path = `${dir}/notes.sqlite`;
     await Deno.writeTextFile(
       path,

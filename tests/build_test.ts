@@ -12,7 +12,7 @@ import {
   text,
 } from "../mod.ts";
 import { VERSION } from "../src/_version.ts";
-import { engineTest, freshDataSet, sha256 } from "./_helpers.ts";
+import { engineTest, freshDataSet, sha256, tempDir } from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 
 const data = (name: string) =>
@@ -20,7 +20,7 @@ const data = (name: string) =>
 
 /** A folder holding a built shop file, and its bytes' hash. */
 async function previousBuild(engine: "ffi" | "node") {
-  const dir = await Deno.makeTempDir({ prefix: "microcosm_build_" });
+  const dir = await tempDir({ prefix: "microcosm_build_" });
   const path = `${dir}/shop.sqlite`;
   const db = freshDataSet(engine);
   const models = declareShop(db);
@@ -77,7 +77,7 @@ engineTest(
 engineTest(
   "Tables load in any order: foreign keys are checked once at the end",
   async (engine) => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     const db = freshDataSet(engine);
     const { Category, Product } = declareShop(db);
     const result = await buildDataSet(db, `${dir}/s.sqlite`, async (b) => {
@@ -114,7 +114,7 @@ engineTest(
 );
 
 Deno.test("Source paths are recorded relative to the built file's folder", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.mkdir(`${dir}/csv`);
   await Deno.writeTextFile(`${dir}/csv/c.csv`, "code,label\na,A\n");
   const db = freshDataSet("node");
@@ -128,7 +128,7 @@ Deno.test("Source paths are recorded relative to the built file's folder", async
 });
 
 Deno.test("SOURCE_DATE_EPOCH fixes the recorded build time", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const db = freshDataSet("node");
   const { Category } = declareShop(db);
   Deno.env.set("SOURCE_DATE_EPOCH", "1700000000");
@@ -145,7 +145,7 @@ Deno.test("SOURCE_DATE_EPOCH fixes the recorded build time", async () => {
 });
 
 Deno.test("readBuildMetadata answers undefined for a file not built by buildDataSet", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const path = `${dir}/plain.sqlite`;
   const writer = freshDataSet("node", { writable: true });
   writer.bind(new SQLiteBindFactory({ paths: { [writer.name]: path } }));
@@ -161,7 +161,7 @@ Deno.test("readBuildMetadata answers undefined for a file not built by buildData
 Deno.test("A model may not declare the metadata table", async () => {
   const db = DataSet.create("build_reserved");
   db.Model(METADATA_TABLE, { key: text({ primaryKey: true }) });
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await assert.rejects(
     buildDataSet(db, `${dir}/x.sqlite`, () => {}),
     /reserved for the build metadata/,
@@ -197,7 +197,7 @@ Deno.test("The integrity check fails a build whose file is corrupt [ffi]", async
 });
 
 Deno.test("The next build removes the temporary files of killed builds, not those of live ones", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const stray = `${dir}/.shop.sqlite.0badc0de.building`;
   const live = `${dir}/.shop.sqlite.1ee1ee1e.building`;
   await Deno.writeTextFile(stray, "half a database");

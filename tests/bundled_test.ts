@@ -2,7 +2,7 @@
 // run from another working directory with only read access to that folder.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { sha256 } from "./_helpers.ts";
+import { sha256, tempDir } from "./_helpers.ts";
 
 const bundled = fileURLToPath(
   new URL("../examples/bundled/", import.meta.url),
@@ -14,7 +14,7 @@ async function runBundled(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...flags, `${bundled}main.ts`],
-    cwd: await Deno.makeTempDir(),
+    cwd: await tempDir(),
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

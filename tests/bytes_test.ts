@@ -13,6 +13,7 @@ import {
   freshDataSet,
   peopleFile,
   sha256,
+  tempDir,
 } from "./_helpers.ts";
 
 /** A people dataset bound to the bytes of a people file. */
@@ -218,7 +219,7 @@ async function runFromBytes(
       ...flags,
       `${bundled}from_bytes.ts`,
     ],
-    cwd: await Deno.makeTempDir(),
+    cwd: await tempDir(),
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },

@@ -4,7 +4,7 @@ import { main } from "../cli.ts";
 import { ProgressBar } from "../src/cli/_io.ts";
 import { camelCase, pascalCase } from "../src/cli/codegen.ts";
 import type { FileInfo } from "../src/cli/inspect.ts";
-import { sha256 } from "./_helpers.ts";
+import { sha256, tempDir } from "./_helpers.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const data = (name: string) => here(`./testdata/build/${name}`);
@@ -32,7 +32,7 @@ async function run(...args: string[]) {
 }
 
 async function builtShop() {
-  const dir = await Deno.makeTempDir({ prefix: "microcosm_cli_" });
+  const dir = await tempDir({ prefix: "microcosm_cli_" });
   const path = `${dir}/shop.sqlite`;
   const result = await run(
     "build",
@@ -74,7 +74,7 @@ Deno.test("build writes the file from table=file pairs and reports the rows", as
 });
 
 Deno.test("build reads a JSON manifest with paths relative to it", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const manifest = {
     models: MODELS,
     output: "out/shop.sqlite",
@@ -183,7 +183,7 @@ Deno.test("inspect shows tables, columns, types, row counts, indexes, sizes, SHA
 });
 
 Deno.test("inspect of a missing file fails on stderr with exit 1 and creates nothing", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const { code, stderr } = await run("inspect", `${dir}/none.sqlite`);
   assert.equal(code, 1);
   assert.match(stderr, /file does not exist/);
@@ -249,7 +249,7 @@ Deno.test("verify passes a matching file and fails with a report and exit 1 othe
     ok.stdout,
     /ok: .* matches the models of dataset "fixture_shop"/,
   );
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const other = `${dir}/other.sqlite`;
   const built = await run("build", here("./testdata/app/models.ts"), other);
   assert.equal(built.code, 0, built.stderr);
@@ -262,7 +262,7 @@ Deno.test("verify passes a matching file and fails with a report and exit 1 othe
 });
 
 Deno.test("Errors go to stderr with a non-zero exit, and no progress bar when stderr is not a terminal", async () => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const cli = (args: string[]) =>
     new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", here("../cli.ts"), ...args],
@@ -331,7 +331,7 @@ Deno.test("codegen maps any SQL spelling to camelCase properties and PascalCase 
 });
 
 Deno.test("codegen writes a module that type-checks and queries the file it came from", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "microcosm_codegen_" });
+  const dir = await tempDir({ prefix: "microcosm_codegen_" });
   const path = `${dir}/odd.sqlite`;
   const sql = `
     CREATE TABLE "Region Codes" ("Region ID" TEXT PRIMARY KEY, "Display-Name" TEXT NOT NULL);

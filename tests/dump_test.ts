@@ -6,7 +6,7 @@ import {
   SQLiteBindFactory,
   Store,
 } from "../mod.ts";
-import { engineTest, freshDataSet } from "./_helpers.ts";
+import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 
 async function filled(engine: "ffi" | "node") {
@@ -134,7 +134,7 @@ engineTest(
   "Dumped CSV and JSON Lines load back into the same rows",
   async (engine) => {
     const { db, Category, Product } = await filled(engine);
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     for (
       const [name, stream] of [
         ["c.csv", dumpCsv(new Store(Category))],

@@ -2,6 +2,7 @@
 // bundled example has its own tests in bundled_test.ts and bytes_test.ts.)
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "./_helpers.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
@@ -40,7 +41,7 @@ Deno.test("examples/import_map.ts binds its dataset through the import map with 
     "--no-prompt",
     `--allow-read=${root}examples/data`,
     `${root}examples/import_map.ts`,
-  ], await Deno.makeTempDir());
+  ], await tempDir());
   assert.match(
     stdout,
     /^datasets:countries -> examples\/data\/countries\.sqlite$/m,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EngineError, type SQLValue } from "../src/_engine.ts";
 import { FfiStatement, loadFfiEngine } from "../src/_ffi.ts";
+import { tempDir } from "./_helpers.ts";
 
 // Loaded once, before any test: the library stays open for the process, so
 // loading it inside a test would trip the resource sanitizer.
@@ -31,7 +32,7 @@ function roundTrip(value: SQLValue | boolean | undefined): SQLValue {
 
 /** A temporary directory whose name needs percent-encoding in a URI. */
 async function withTempDir(fn: (dir: string) => Promise<void> | void) {
-  const root = await Deno.makeTempDir({ prefix: "ffi_engine_test_" });
+  const root = await tempDir({ prefix: "ffi_engine_test_" });
   try {
     const dir = join(root, "a #1 ?x %20 é");
     await Deno.mkdir(dir);

@@ -12,7 +12,7 @@ import {
   Store,
   text,
 } from "../mod.ts";
-import { engineTest, freshDataSet } from "./_helpers.ts";
+import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 
 const data = (name: string) =>
@@ -28,7 +28,7 @@ async function shop(
 ) {
   const db = freshDataSet(engine);
   const models = declareShop(db);
-  const dir = await Deno.makeTempDir({ prefix: "microcosm_load_" });
+  const dir = await tempDir({ prefix: "microcosm_load_" });
   const path = `${dir}/shop.sqlite`;
   await buildDataSet(
     db,
@@ -49,7 +49,7 @@ async function loadError(
 ): Promise<DataFileError> {
   const db = freshDataSet(engine);
   const models = declareShop(db);
-  const dir = await Deno.makeTempDir({ prefix: "microcosm_load_" });
+  const dir = await tempDir({ prefix: "microcosm_load_" });
   try {
     await buildDataSet(db, `${dir}/x.sqlite`, async (context) => {
       await context.loadCsv(models.Category, data("category.csv"));
@@ -168,7 +168,7 @@ engineTest(
 engineTest(
   "An empty field is null in a nullable column and the default in a defaulted one",
   async (engine) => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     await Deno.writeTextFile(
       `${dir}/p.csv`,
       "name,category,price,in_stock\nA,c,,\n",
@@ -232,7 +232,7 @@ engineTest(
 );
 
 engineTest("A malformed JSON line fails with its line", async (engine) => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/p.jsonl`, '{"name":"a"}\n{"name":\n');
   const error = await loadError(
     engine,
@@ -252,7 +252,7 @@ engineTest("An unclosed quote fails with its line", async (engine) => {
 engineTest(
   "A record with the wrong number of fields fails with its line",
   async (engine) => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     await Deno.writeTextFile(`${dir}/p.csv`, "name,category\nA,tools\nB\n");
     const error = await loadError(
       engine,
@@ -268,7 +268,7 @@ engineTest(
 engineTest(
   "Header names map to property or SQL names; an unknown one fails naming the valid ones",
   async (engine) => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     await Deno.writeTextFile(
       `${dir}/p.csv`,
       "name,category,colour\nA,tools,red\n",
@@ -295,7 +295,7 @@ engineTest(
 );
 
 engineTest("A missing required column fails before any row", async (engine) => {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/p.csv`, "name\nA\n");
   const error = await loadError(
     engine,
@@ -310,7 +310,7 @@ engineTest("A missing required column fails before any row", async (engine) => {
 engineTest(
   "loadCsv takes column names for a file without header and another delimiter",
   async (engine) => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     await Deno.writeTextFile(`${dir}/c.csv`, 'a;Alpha\nb;"Be;ta"\n');
     const { db, Category } = await shop(engine, async (b, m) => {
       await b.loadCsv(m.Category, `${dir}/c.csv`, {
@@ -345,7 +345,7 @@ engineTest(
 engineTest(
   "A duplicate key in a file fails naming the line",
   async (engine) => {
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     await Deno.writeTextFile(`${dir}/c.csv`, "code,label\na,A\nb,B\na,again\n");
     const db = freshDataSet(engine);
     const { Category } = declareShop(db);
@@ -372,7 +372,7 @@ engineTest("Loading a model of another dataset is refused", async (engine) => {
     id: integer({ primaryKey: true }),
     name: text(),
   }) {}
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await assert.rejects(
     buildDataSet(
       db,
@@ -386,7 +386,7 @@ engineTest("Loading a model of another dataset is refused", async (engine) => {
 Deno.test("Integer, real, JSON, base64 and bigint text is checked: each bad form names the column type", async (t) => {
   const db = DataSet.create("load_forms", { engine: "node" });
   const { Product, Category } = declareShop(db);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const cases: [string, string, RegExp][] = [
     ["id", "1.5", /expected an integer/],
     ["id", "99999999999999999999", /beyond 2\^53/],
@@ -421,7 +421,7 @@ Deno.test("Integer, real, JSON, base64 and bigint text is checked: each bad form
 Deno.test("A record value of the wrong JSON type names the expected type", async () => {
   const db = DataSet.create("load_json_types", { engine: "node" });
   const { Product, Category } = declareShop(db);
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   await assert.rejects(
     buildDataSet(db, `${dir}/x.sqlite`, async (b) => {
       await b.loadRecords(Category, [{ code: "c", label: "C" }]);

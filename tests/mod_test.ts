@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as mod from "../mod.ts";
+import { tempFile } from "./_helpers.ts";
 
 Deno.test("mod.ts exports exactly the public names", () => {
   assert.deepEqual(Object.keys(mod).sort(), [
@@ -32,7 +33,7 @@ Deno.test("mod.ts exports exactly the public names", () => {
 });
 
 Deno.test("Importing mod.ts and using an in-memory dataset needs no permission", async () => {
-  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  const script = await tempFile({ suffix: ".ts" });
   await Deno.writeTextFile(
     script,
     `import * as m from ${

@@ -10,11 +10,11 @@ import {
   text,
   verifyDataSet,
 } from "../mod.ts";
-import { engineTest, freshDataSet } from "./_helpers.ts";
+import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 
 /** A file written with raw SQL, as if built elsewhere. */
 async function fileWith(sql: string): Promise<string> {
-  const dir = await Deno.makeTempDir();
+  const dir = await tempDir();
   const path = `${dir}/f.sqlite`;
   const writer = freshDataSet("node", { writable: true });
   writer.bind(new SQLiteBindFactory({ paths: { [writer.name]: path } }));
@@ -44,7 +44,7 @@ engineTest(
       on: boolean({ nullable: true }),
       meta: json({ nullable: true }),
     }) {}
-    const dir = await Deno.makeTempDir();
+    const dir = await tempDir();
     await buildDataSet(
       db,
       `${dir}/i.sqlite`,
