@@ -113,6 +113,39 @@ engineTest(
   },
 );
 
+Deno.test("A build whose fill freed pages is vacuumed; an appending one has none to free [ffi]", async () => {
+  const dir = await tempDir();
+  const db = freshDataSet("ffi");
+  class Note extends db.Model("note", {
+    id: integer({ primaryKey: true }),
+    body: text(),
+  }) {}
+  const freePages = async (path: string) => {
+    const check = freshDataSet("ffi");
+    check.bind(new SQLiteBindFactory({ paths: { [check.name]: path } }));
+    const [row] = await Array.fromAsync(check.sql`PRAGMA freelist_count`);
+    await check.close();
+    return row!.freelist_count;
+  };
+  const body = "x".repeat(2000);
+  await buildDataSet(db, `${dir}/churned.sqlite`, async () => {
+    await new Store(Note).createMany(
+      Array.from({ length: 500 }, () => ({ body })),
+    );
+    await new Store(Note).delete({ id: { gt: 10 } });
+  });
+  assert.equal(await freePages(`${dir}/churned.sqlite`), 0);
+  await buildDataSet(db, `${dir}/appended.sqlite`, async () => {
+    await new Store(Note).createMany(
+      Array.from({ length: 500 }, () => ({ body })),
+    );
+  });
+  assert.equal(await freePages(`${dir}/appended.sqlite`), 0);
+  // The churned file holds 10 rows in few pages: it was rewritten.
+  const { size } = await Deno.stat(`${dir}/churned.sqlite`);
+  assert.ok(size < 100_000, `${size} bytes`);
+});
+
 Deno.test("Source paths are recorded relative to the built file's folder", async () => {
   const dir = await tempDir();
   await Deno.mkdir(`${dir}/csv`);
