@@ -7,7 +7,7 @@
 import type { Engine, EngineName, SQLValue } from "./_engine.ts";
 import { loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
-import { Session, Slicer, toPublicError } from "./_session.ts";
+import { type Owner, Session, Slicer, toPublicError } from "./_session.ts";
 import { type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
 import { DataSetError } from "./errors.ts";
@@ -107,9 +107,16 @@ function checkFile(path: string): void {
   } finally {
     file.close();
   }
-  const magic = new TextDecoder("latin1").decode(header.subarray(0, 16));
-  if (read < 100 || magic !== HEADER) {
+  const magic = new TextDecoder("latin1").decode(
+    header.subarray(0, Math.min(read, 16)),
+  );
+  if (!HEADER.startsWith(magic)) {
     throw new Error(`not a SQLite database (wrong header): ${path}`);
+  }
+  if (read < 100) {
+    throw new Error(
+      `file is truncated (${read} bytes, shorter than the 100-byte header): ${path}`,
+    );
   }
   const view = new DataView(header.buffer);
   let pageSize = view.getUint16(16);
@@ -482,7 +489,7 @@ export class DataSet {
         throw new DataSetError(
           `Cannot open dataset "${this.name}" with the ffi engine: ${
             error instanceof Deno.errors.NotCapable
-              ? "FFI is not allowed (run Deno with --allow-ffi)"
+              ? "FFI is not allowed (run Deno with --allow-ffi; a path-scoped --allow-ffi=<library> is not enough, because reading the strings and pointers SQLite returns needs the unscoped flag)"
               : (error as Error).message
           }`,
           { dataset: this.name, cause: error },
@@ -580,9 +587,21 @@ export class DataSet {
    * await db.close();
    * ```
    */
-  async *sql(
+  sql(
     strings: TemplateStringsArray,
     ...values: SQLParameter[]
+  ): AsyncGenerator<SQLRow, void, undefined> {
+    // The generator knows itself, so a dropped one can be detected.
+    const owner: Owner = {};
+    const rows = this.#sql(strings, values, owner);
+    owner.generator = rows;
+    return rows;
+  }
+
+  async *#sql(
+    strings: TemplateStringsArray,
+    values: SQLParameter[],
+    owner: Owner,
   ): AsyncGenerator<SQLRow, void, undefined> {
     if (!Array.isArray(strings) || !("raw" in strings)) {
       throw new TypeError(
@@ -593,6 +612,11 @@ export class DataSet {
     const params: SQLValue[] = [];
     const bindOne = (value: unknown, index: number): string => {
       if (typeof value === "boolean") value = value ? 1 : 0;
+      if (typeof value === "number" && Number.isNaN(value)) {
+        throw new RangeError(
+          `Cannot run sql: interpolation ${index} is NaN, which SQLite would store as NULL`,
+        );
+      }
       if (
         value === null || typeof value === "number" ||
         typeof value === "bigint" || typeof value === "string" ||
@@ -618,6 +642,7 @@ export class DataSet {
     const session = await this[SESSION]();
     const action = `Cannot run sql on dataset "${this.name}"`;
     const statement = session.acquire(text, action);
+    const lease = session.lease(owner, statement);
     const slicer = new Slicer();
     try {
       statement.bind(params);
@@ -640,6 +665,7 @@ export class DataSet {
     } catch (error) {
       throw toPublicError(error, action, this.name, text);
     } finally {
+      session.unlease(lease);
       session.release(statement);
     }
   }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { SQLValue, Statement } from "./_engine.ts";
-import { type Session, Slicer, toPublicError } from "./_session.ts";
+import { type Owner, type Session, Slicer, toPublicError } from "./_session.ts";
 import { type AnyColumn, encodeValue, quote } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
 import {
@@ -303,7 +303,51 @@ export class Store<
   }
 
   async #session(): Promise<Session> {
-    return await this.model.dataset[SESSION]();
+    const session = await this.model.dataset[SESSION]();
+    if (!session.checkedModels.has(this.#definition)) this.#check(session);
+    return session;
+  }
+
+  /**
+   * Checks once per connection that the file has the model's table and
+   * columns, so a file that does not match fails at first use with a
+   * `DataSetError` naming the table and column.
+   */
+  #check(session: Session): void {
+    const { table, keys, columns } = this.#definition;
+    const action = `Cannot use ${table}`;
+    const sql = "SELECT name FROM pragma_table_info(?)";
+    const statement = session.acquire(sql, action);
+    const found = new Set<string>();
+    try {
+      statement.bind([table]);
+      while (statement.step()) {
+        found.add(asciiLower(String(statement.column(0))));
+      }
+    } catch (error) {
+      throw toPublicError(error, action, session.dataset, sql);
+    } finally {
+      session.release(statement);
+    }
+    const mismatch =
+      `${action}: dataset "${session.dataset}" does not match the model (${session.path})`;
+    if (found.size === 0) {
+      throw new DataSetError(`${mismatch}: no such table "${table}"`, {
+        dataset: session.dataset,
+      });
+    }
+    for (const key of keys) {
+      const name = columns[key]!.bound.name;
+      if (!found.has(asciiLower(name))) {
+        throw new DataSetError(
+          `${mismatch}: table "${table}" has no column "${name}"${
+            name === key ? "" : ` (property ${key})`
+          }`,
+          { dataset: session.dataset },
+        );
+      }
+    }
+    session.checkedModels.add(this.#definition);
   }
 
   #read(statement: Statement): Instance<M> {
@@ -324,9 +368,11 @@ export class Store<
     sql: string,
     params: readonly SQLValue[],
     action: string,
+    owner?: Owner,
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const session = await this.#session();
     const statement = session.acquire(sql, action);
+    const lease = session.lease(owner, statement);
     const slicer = new Slicer();
     try {
       statement.bind(params);
@@ -339,6 +385,7 @@ export class Store<
     } catch (error) {
       throw toPublicError(error, action, session.dataset, sql);
     } finally {
+      session.unlease(lease);
       session.release(statement);
     }
   }
@@ -381,7 +428,11 @@ export class Store<
     } catch (error) {
       return failing(error);
     }
-    return this.#rows(query.sql, query.params, action);
+    // The generator knows itself, so a dropped one can be detected.
+    const owner: Owner = {};
+    const rows = this.#rows(query.sql, query.params, action, owner);
+    owner.generator = rows;
+    return rows;
   }
 
   /**
@@ -828,6 +879,11 @@ async function* failing(
   error: unknown,
 ): AsyncGenerator<never, void, undefined> {
   throw error;
+}
+
+/** Lower-cases ASCII letters only, as SQLite compares identifiers. */
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 function describeFilter(filter: unknown): string {
