@@ -7,7 +7,7 @@
  */
 import { setImmediate } from "node:timers";
 import type { SQLValue, Statement } from "./_engine.ts";
-import { type Session, toPublicError } from "./_session.ts";
+import { type Lease, type Session, toPublicError } from "./_session.ts";
 
 /** How long a stream runs before it hands control back to the event loop. */
 let sliceMs = 5;
@@ -60,6 +60,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
   #error: unknown;
   #session: Session | undefined;
   #statement: Statement | undefined;
+  #lease: Lease | undefined;
   #done = false;
   #count = 0;
   #deadline = 0;
@@ -110,6 +111,8 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     if (this.#done) return DONE;
     this.#session = session;
     this.#statement = session.acquire(source.sql, source.action);
+    // A cursor dropped unfinished gives its statement back when collected.
+    this.#lease = session.lease(this, this.#statement);
     try {
       this.#statement.bind(source.params);
     } catch (error) {
@@ -136,6 +139,8 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     const statement = this.#statement;
     if (statement !== undefined) {
       this.#statement = undefined;
+      this.#session!.unlease(this.#lease);
+      this.#lease = undefined;
       this.#session!.release(statement);
     }
   }

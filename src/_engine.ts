@@ -110,6 +110,8 @@ export interface Connection {
   inTransaction(): boolean;
   /** A copy of the database as one byte image. */
   serialize(): Uint8Array;
+  /** The number of statements prepared and not yet finalized. */
+  readonly liveStatements: number;
   /** Finalizes every statement and closes; idempotent. */
   close(): void;
 }

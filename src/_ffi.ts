@@ -583,6 +583,10 @@ class FfiConnection implements Connection {
     }
   }
 
+  get liveStatements(): number {
+    return this.#statements.size;
+  }
+
   close(): void {
     const db = this.#db;
     if (db === null) return;

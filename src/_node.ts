@@ -158,6 +158,10 @@ class NodeConnection implements Connection {
       .serialize();
   }
 
+  get liveStatements(): number {
+    return this.#statements.size;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

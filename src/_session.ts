@@ -24,6 +24,12 @@ import {
 const IDLE_PER_SQL = 4;
 /** How many distinct statements the cache keeps. */
 const MAX_CACHED_SQL = 256;
+/**
+ * How many statements may be in use before new iterators are watched for
+ * being dropped unfinished (watching costs about a microsecond each).
+ */
+const WATCH_AFTER = 8;
+
 /** Maps an engine error onto the public hierarchy. */
 export function toPublicError(
   error: unknown,
@@ -52,12 +58,46 @@ export function toPublicError(
       return new ModelIntegrityError(message, options);
     case ResultCode.CORRUPT:
     case ResultCode.NOTADB:
+      return new DataSetError(
+        `${action}: dataset "${dataset}" is corrupt (${error.message})`,
+        options,
+      );
     case ResultCode.CANTOPEN:
       return new DataSetError(message, options);
+    case ResultCode.ERROR: {
+      // A file that does not match the models (or SQL naming what the file
+      // lacks): the dataset's problem, not the query's.
+      const missing = /^no such (table|column): (.+)$/.exec(error.message);
+      if (missing !== null) {
+        return new DataSetError(
+          `${action}: dataset "${dataset}" has no ${missing[1]} ${
+            JSON.stringify(missing[2])
+          } (no such ${missing[1]}: the file does not match the models)`,
+          options,
+        );
+      }
+      return new SQLiteError(message, options);
+    }
     default:
       return new SQLiteError(message, options);
   }
 }
+
+/** A statement held by an iterator that is watched for being dropped. */
+export interface Lease {
+  readonly session: Session;
+  statement: Statement | undefined;
+}
+
+/**
+ * Releases the statement of an iterator that was dropped (never finished,
+ * never returned) once its generator is garbage-collected.
+ */
+const dropped = new FinalizationRegistry<Lease>((lease) => {
+  const statement = lease.statement;
+  lease.statement = undefined;
+  if (statement !== undefined) lease.session.release(statement);
+});
 
 /** An open dataset connection. */
 export class Session {
@@ -72,6 +112,9 @@ export class Session {
   readonly #connection: Connection;
   readonly #idle = new Map<string, Statement[]>();
   #closed = false;
+  #leased = 0;
+  /** The model definitions whose table was checked against the file. */
+  readonly checkedModels: Set<object> = new Set();
 
   constructor(
     dataset: string,
@@ -117,16 +160,45 @@ export class Session {
     this.check(action);
     const idle = this.#idle.get(sql);
     const cached = idle?.pop();
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.#leased++;
+      return cached;
+    }
     try {
-      return this.#connection.prepare(sql);
+      const statement = this.#connection.prepare(sql);
+      this.#leased++;
+      return statement;
     } catch (error) {
       throw toPublicError(error, action, this.dataset, sql);
     }
   }
 
+  /**
+   * Watches an iterator that holds `statement` between steps: should the
+   * iterator be dropped unfinished, the statement is released when the
+   * iterator is garbage-collected. Only done while more than a few
+   * statements are in use, so ordinary queries pay nothing. Call
+   * {@linkcode Session.unlease} before releasing the statement.
+   * @param owner The iterator object its caller holds.
+   * @returns The lease, or `undefined` when the iterator is not watched.
+   */
+  lease(owner: object, statement: Statement): Lease | undefined {
+    if (this.#leased <= WATCH_AFTER) return undefined;
+    const lease: Lease = { session: this, statement };
+    dropped.register(owner, lease, lease);
+    return lease;
+  }
+
+  /** Ends a lease: the iterator finished or returned. */
+  unlease(lease: Lease | undefined): void {
+    if (lease === undefined) return;
+    lease.statement = undefined;
+    dropped.unregister(lease);
+  }
+
   /** Resets a statement and returns it to the cache. */
   release(statement: Statement): void {
+    this.#leased--;
     if (statement.finalized) return;
     if (this.#closed) return statement.finalize();
     statement.reset();
@@ -142,6 +214,16 @@ export class Session {
     }
     if (idle.length < IDLE_PER_SQL) idle.push(statement);
     else statement.finalize();
+  }
+
+  /** Statements prepared and not finalized, in use or cached (for tests). */
+  get liveStatements(): number {
+    return this.#closed ? 0 : this.#connection.liveStatements;
+  }
+
+  /** Statements taken with `acquire` and not yet released (for tests). */
+  get leasedStatements(): number {
+    return this.#leased;
   }
 
   /** The number of statements in the cache (for tests). */

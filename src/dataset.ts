@@ -117,8 +117,13 @@ function checkFile(path: string): void {
  */
 function checkHeader(header: Uint8Array, size: number, where: string): void {
   const magic = new TextDecoder("latin1").decode(header.subarray(0, 16));
-  if (header.length < 100 || magic !== HEADER) {
+  if (!HEADER.startsWith(magic)) {
     throw new Error(`not a SQLite database (wrong header): ${where}`);
+  }
+  if (header.length < 100) {
+    throw new Error(
+      `truncated (${header.length} bytes, shorter than the 100-byte header): ${where}`,
+    );
   }
   const view = new DataView(header.buffer, header.byteOffset, 100);
   let pageSize = view.getUint16(16);
@@ -572,7 +577,7 @@ export class DataSet {
         throw new DataSetError(
           `Cannot open dataset "${this.name}" with the ffi engine: ${
             error instanceof Deno.errors.NotCapable
-              ? "FFI is not allowed (run Deno with --allow-ffi)"
+              ? "FFI is not allowed (run Deno with --allow-ffi; a path-scoped --allow-ffi=<library> is not enough, because reading the strings and pointers SQLite returns needs the unscoped flag)"
               : (error as Error).message
           }`,
           { dataset: this.name, cause: error },
@@ -695,6 +700,11 @@ export class DataSet {
     const params: SQLValue[] = [];
     const bindOne = (value: unknown, index: number): string => {
       if (typeof value === "boolean") value = value ? 1 : 0;
+      if (typeof value === "number" && Number.isNaN(value)) {
+        throw new RangeError(
+          `Cannot run sql: interpolation ${index} is NaN, which SQLite would store as NULL`,
+        );
+      }
       if (
         value === null || typeof value === "number" ||
         typeof value === "bigint" || typeof value === "string" ||

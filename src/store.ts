@@ -310,7 +310,55 @@ export class Store<
   }
 
   #session(): Session | Promise<Session> {
-    return this.model.dataset[SESSION]();
+    const session = this.model.dataset[SESSION]();
+    if (session instanceof Promise) {
+      return session.then((opened) => this.#checked(opened));
+    }
+    return this.#checked(session);
+  }
+
+  /**
+   * Checks once per connection that the file has the model's table and
+   * columns, so a file that does not match fails at first use with a
+   * `DataSetError` naming the table and column.
+   */
+  #checked(session: Session): Session {
+    if (session.checkedModels.has(this.#definition)) return session;
+    const { table, keys, columns } = this.#definition;
+    const action = `Cannot use ${table}`;
+    const sql = "SELECT name FROM pragma_table_info(?)";
+    const statement = session.acquire(sql, action);
+    const found = new Set<string>();
+    try {
+      statement.bind([table]);
+      while (statement.step()) {
+        found.add(asciiLower(String(statement.column(0))));
+      }
+    } catch (error) {
+      throw toPublicError(error, action, session.dataset, sql);
+    } finally {
+      session.release(statement);
+    }
+    const mismatch =
+      `${action}: dataset "${session.dataset}" does not match the model (${session.path})`;
+    if (found.size === 0) {
+      throw new DataSetError(`${mismatch}: no such table "${table}"`, {
+        dataset: session.dataset,
+      });
+    }
+    for (const key of keys) {
+      const name = columns[key]!.bound.name;
+      if (!found.has(asciiLower(name))) {
+        throw new DataSetError(
+          `${mismatch}: table "${table}" has no column "${name}"${
+            name === key ? "" : ` (property ${key})`
+          }`,
+          { dataset: session.dataset },
+        );
+      }
+    }
+    session.checkedModels.add(this.#definition);
+    return session;
   }
 
   /** Reads column `i` of the current row as the model's property. */
@@ -347,7 +395,7 @@ export class Store<
     action: string,
   ): Cursor<Instance<M>> {
     return new Cursor({
-      session: () => this.model.dataset[SESSION](),
+      session: () => this.#session(),
       sql,
       params,
       action,
@@ -571,7 +619,7 @@ export class Store<
     // turns of an async function is a fair share of its cost.
     try {
       const params = this.#keyParams(id);
-      const session = this.model.dataset[SESSION]();
+      const session = this.#session();
       if (session instanceof Promise) {
         return session.then((opened) => this.#lookup(opened, params));
       }
@@ -921,4 +969,9 @@ function describeRow(column: AnyColumn, row: Record<string, unknown>): string {
   return entries.length === 0
     ? `of ${column.bound.table}`
     : entries.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ");
+}
+
+/** Lower-cases ASCII letters only, as SQLite compares identifiers. */
+function asciiLower(name: string): string {
+  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }

@@ -376,10 +376,12 @@ engineTest(
     const { db, store } = await peopleInMemory(engine);
     await using _ = db;
     const session = await db[SESSION]();
+    for await (const _row of store.search()) break;
+    const cached = session.cachedStatements;
     for (let i = 0; i < 200; i++) {
       for await (const _row of store.search()) break;
     }
-    assert.ok(session.cachedStatements <= 4);
+    assert.equal(session.cachedStatements, cached);
     // The released statement serves the next query from the start.
     assert.equal((await Array.fromAsync(store.search())).length, 5);
   },
