@@ -395,10 +395,24 @@ export async function buildDataSet(
       }
       return model;
     };
-    const record = (model: AnyModel, file: string, load: FileLoad) => {
+    /** Loads one source file and records its hash and counts. */
+    const loadFile = async (
+      loader: typeof loadCsvFile | typeof loadJsonLinesFile,
+      model: AnyModel,
+      file: string | URL,
+      options: LoadCsvOptions | undefined,
+    ): Promise<number> => {
+      const path = toPath(file);
+      const load: FileLoad = await loader(
+        await dataset[SESSION](),
+        modelOf(model, `load ${path}`),
+        path,
+        path,
+        options,
+      );
       sources.push({
         table: model.tableName,
-        file: relative(folder, resolve(file)).split(sep).join("/"),
+        file: relative(folder, resolve(path)).split(sep).join("/"),
         sha256: load.sha256,
         bytes: load.bytes,
         rows: load.rows,
@@ -408,28 +422,10 @@ export async function buildDataSet(
     const context: BuildContext = {
       dataset,
       path: temp,
-      loadCsv: async (model, file, options) => {
-        const path = toPath(file);
-        const load = await loadCsvFile(
-          await dataset[SESSION](),
-          modelOf(model, `load ${path}`),
-          path,
-          path,
-          options,
-        );
-        return record(model, path, load);
-      },
-      loadJsonLines: async (model, file, options) => {
-        const path = toPath(file);
-        const load = await loadJsonLinesFile(
-          await dataset[SESSION](),
-          modelOf(model, `load ${path}`),
-          path,
-          path,
-          options,
-        );
-        return record(model, path, load);
-      },
+      loadCsv: (model, file, options) =>
+        loadFile(loadCsvFile, model, file, options),
+      loadJsonLines: (model, file, options) =>
+        loadFile(loadJsonLinesFile, model, file, options),
       loadRecords: async (model, records, options) =>
         await loadRecordIterable(
           await dataset[SESSION](),

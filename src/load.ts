@@ -475,6 +475,38 @@ function fileError(
 }
 
 /**
+ * Runs the body of a file load: a syntax problem becomes a file error, the
+ * file is closed, and the rows are committed only when the body finished.
+ */
+async function runFileLoad(
+  reader: FileReader,
+  writer: Writer,
+  action: string,
+  display: string,
+  body: () => Promise<void>,
+): Promise<FileLoad> {
+  let ok = false;
+  try {
+    await body();
+    writer.end();
+    ok = true;
+  } catch (error) {
+    if (error instanceof SyntaxProblem) {
+      throw fileError(action, display, error.line, error.message);
+    }
+    throw error;
+  } finally {
+    reader.close();
+    writer.finish(ok);
+  }
+  return {
+    rows: writer.rows,
+    bytes: reader.bytes,
+    sha256: reader.hash.digest("hex"),
+  };
+}
+
+/**
  * Loads a CSV file into a model's table. Internal: reached through
  * `BuildContext.loadCsv`.
  */
@@ -500,8 +532,7 @@ export async function loadCsvFile(
   }
   const reader = await openFile(path, action);
   const writer = new Writer(session, target, action, "line");
-  let ok = false;
-  try {
+  return await runFileLoad(reader, writer, action, display, async () => {
     const converters = target.columns.map(textConverter);
     const params: SQLValue[] = target.empty.map((e) =>
       e === REQUIRED ? null : e
@@ -618,23 +649,8 @@ export async function loadCsvFile(
       }
       progress();
     }
-    writer.end();
     progress();
-    ok = true;
-  } catch (error) {
-    if (error instanceof SyntaxProblem) {
-      throw fileError(action, display, error.line, error.message);
-    }
-    throw error;
-  } finally {
-    reader.close();
-    writer.finish(ok);
-  }
-  return {
-    rows: writer.rows,
-    bytes: reader.bytes,
-    sha256: reader.hash.digest("hex"),
-  };
+  });
 }
 
 /** Inserts object records: JSON Lines and iterables share this. */
@@ -771,8 +787,7 @@ export async function loadJsonLinesFile(
       ? BigInt(context.source)
       : value;
   };
-  let ok = false;
-  try {
+  return await runFileLoad(reader, writer, action, display, async () => {
     for await (
       const { records, lines } of jsonLines(
         reader.source,
@@ -791,22 +806,7 @@ export async function loadJsonLinesFile(
         bytesTotal: reader.total,
       });
     }
-    writer.end();
-    ok = true;
-  } catch (error) {
-    if (error instanceof SyntaxProblem) {
-      throw fileError(action, display, error.line, error.message);
-    }
-    throw error;
-  } finally {
-    reader.close();
-    writer.finish(ok);
-  }
-  return {
-    rows: writer.rows,
-    bytes: reader.bytes,
-    sha256: reader.hash.digest("hex"),
-  };
+  });
 }
 
 /**
