@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
 import {
   boolean,
@@ -5,6 +6,7 @@ import {
   type DataSetOptions,
   integer,
   json,
+  ReadOnlyError,
   SQLiteBindFactory,
   Store,
   text,
@@ -95,6 +97,36 @@ export function openPeopleFile(
   db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
   const Person = declarePeople(db);
   return { db, Person, store: new Store(Person) };
+}
+
+/**
+ * Asserts that every write path of a read-only people dataset throws
+ * `ReadOnlyError`: stores, table creation, and raw SQL.
+ */
+export async function assertWritesRefused(
+  db: DataSet,
+  store: Store<ReturnType<typeof declarePeople>>,
+): Promise<void> {
+  await assert.rejects(
+    store.create({ first: "A", last: "B" }),
+    (error: Error) =>
+      error instanceof ReadOnlyError && error.statusCode === 403,
+  );
+  await assert.rejects(
+    store.createMany([{ first: "A", last: "B" }]),
+    ReadOnlyError,
+  );
+  await assert.rejects(store.delete({ last: "Adams" }), ReadOnlyError);
+  await assert.rejects(db.createAll(), ReadOnlyError);
+  await assert.rejects(db.dropAll(), ReadOnlyError);
+  await assert.rejects(
+    Array.fromAsync(db.sql`delete from person`),
+    ReadOnlyError,
+  );
+  await assert.rejects(
+    Array.fromAsync(db.sql`insert into person (first, last) values ('x', 'y')`),
+    ReadOnlyError,
+  );
 }
 
 /** SHA-256 of a file, hex. */
