@@ -62,7 +62,10 @@ export type FilterOf<C extends Columns> = {
   [K in keyof C]?: FilterValue<RowOf<C>[K]>;
 };
 
-const MAX_LIST = 32000;
+/** The most values one filter binds (SQLite allows 32766 parameters). */
+export const MAX_LIST = 32000;
+/** The longest `like` pattern SQLite accepts, in UTF-8 bytes. */
+const MAX_LIKE_BYTES = 50000;
 
 function isOperatorObject(value: unknown, column: AnyColumn): boolean {
   if (value === null || typeof value !== "object") return false;
@@ -174,6 +177,14 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
         if (typeof operand !== "string") {
           throw new TypeError(
             `Invalid filter for ${table}.${key}: like takes a string pattern`,
+          );
+        }
+        if (
+          operand.length * 3 > MAX_LIKE_BYTES &&
+          new TextEncoder().encode(operand).length > MAX_LIKE_BYTES
+        ) {
+          throw new RangeError(
+            `Invalid filter for ${table}.${key}: the like pattern is longer than SQLite's limit of ${MAX_LIKE_BYTES} bytes`,
           );
         }
         parts.push(`${id} LIKE ?`);

@@ -13,7 +13,12 @@ import {
   ModelNotFoundError,
   MultipleModelsFoundError,
 } from "./errors.ts";
-import { columnCondition, type Condition, type FilterOf } from "./filter.ts";
+import {
+  columnCondition,
+  type Condition,
+  type FilterOf,
+  MAX_LIST,
+} from "./filter.ts";
 import {
   type AnyModel,
   type Insert,
@@ -242,6 +247,11 @@ export class Store<
       );
       parts.push(`(${condition.sql})`);
       params.push(...condition.params);
+    }
+    if (params.length > MAX_LIST) {
+      throw new RangeError(
+        `Invalid filter for ${this.#definition.table}: it binds ${params.length} values; at most ${MAX_LIST} fit in one query`,
+      );
     }
     return parts.length === 0
       ? { sql: "", params }
