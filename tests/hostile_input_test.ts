@@ -18,6 +18,7 @@ import {
   peopleFile,
   peopleInMemory,
   sha256,
+  tempDir,
 } from "./_helpers.ts";
 
 /** Strings that would change the SQL text if they were pasted into it. */
@@ -383,7 +384,7 @@ engineTest(
   "A dataset path holding URI characters opens exactly that file, read-only",
   async (engine) => {
     const source = await peopleFile(engine);
-    const dir = await Deno.makeTempDir({ prefix: "microcosm_uri_" });
+    const dir = await tempDir({ prefix: "microcosm_uri_" });
     const path = `${dir}/people?mode=rwc&immutable=0#x %41 'q'.sqlite`;
     await Deno.copyFile(source, path);
     const before = await sha256(path);
