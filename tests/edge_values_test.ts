@@ -17,11 +17,11 @@ import {
   text,
 } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, freshDataSet } from "./_helpers.ts";
+import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 
 /** Writes a database file with raw SQL, as another tool would. */
 async function shippedFile(sql: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "microcosm_edge_" });
+  const dir = await tempDir({ prefix: "microcosm_edge_" });
   const path = `${dir}/edge.sqlite`;
   const db = new DatabaseSync(path);
   try {
