@@ -1,14 +1,11 @@
 // Resources and concurrency: statements, cursors after close(), interleaved
 // iterators, workers reading one file, file descriptors.
 import assert from "node:assert/strict";
-import { SQLiteBindFactory, Store } from "../mod.ts";
 import { DataSetError } from "../mod.ts";
 import { SESSION } from "../src/dataset.ts";
 import {
-  declarePeople,
   ENGINES,
   engineTest,
-  freshDataSet,
   openPeopleFile,
   PEOPLE,
   peopleFile,
@@ -260,13 +257,6 @@ engineTest(
   },
 );
 
-/** The number of open file descriptors of this process. */
-function openDescriptors(): number {
-  let count = 0;
-  for (const _ of Deno.readDirSync("/proc/self/fd")) count++;
-  return count;
-}
-
 for (const engine of ENGINES) {
   Deno.test({
     name:
@@ -274,19 +264,60 @@ for (const engine of ENGINES) {
     ignore: Deno.build.os !== "linux",
     fn: async () => {
       const path = await peopleFile(engine);
-      // Warm up: load the engine (and its library) once.
-      const warm = openPeopleFile(engine, path);
-      assert.equal(await warm.store.count(), PEOPLE.length);
-      await warm.db.close();
-      const before = openDescriptors();
-      for (let i = 0; i < 500; i++) {
-        const db = freshDataSet(engine);
-        db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-        const store = new Store(declarePeople(db));
-        assert.equal((await store.first({ last: "Adams" }))?.first, "John");
-        await db.close();
-      }
-      assert.equal(openDescriptors(), before);
+      // Deno lets only --allow-all read /proc/self/fd: the loop runs in a
+      // subprocess that has it.
+      const script = `
+        import { SQLiteBindFactory, Store } from ${
+        JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+      };
+        import { declarePeople, freshDataSet } from ${
+        JSON.stringify(new URL("./_helpers.ts", import.meta.url).href)
+      };
+        const count = () => [...Deno.readDirSync("/proc/self/fd")].length;
+        const openOnce = async () => {
+          const db = freshDataSet(${JSON.stringify(engine)});
+          db.bind(new SQLiteBindFactory({ paths: { [db.name]: ${
+        JSON.stringify(path)
+      } } }));
+          const store = new Store(declarePeople(db));
+          const john = (await store.first({ last: "Adams" }))?.first;
+          const held = count();
+          await db.close();
+          return { john, held };
+        };
+        await openOnce(); // loads the engine (and its library) once
+        const before = count();
+        let held = 0;
+        const names = new Set();
+        for (let i = 0; i < 500; i++) {
+          const result = await openOnce();
+          names.add(result.john);
+          held = Math.max(held, result.held);
+        }
+        console.log(JSON.stringify({ before, held, after: count(), names: [...names] }));
+      `;
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", "-"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(script));
+      await writer.close();
+      const output = await child.output();
+      assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      const { before, held, after, names } = JSON.parse(
+        new TextDecoder().decode(output.stdout),
+      );
+      assert.deepEqual(names, ["John"]);
+      // Each open dataset holds its file open; a closed one holds nothing.
+      assert.ok(
+        held > before,
+        `${held} descriptors while open, ${before} before`,
+      );
+      assert.equal(after, before);
     },
   });
 }
