@@ -340,3 +340,33 @@ Deno.test({
   }]);
   assert.equal(db.engine, "node");
 });
+
+/** A people file switched to WAL journal mode (header bytes 18 and 19). */
+async function walPeopleFile(engine: EngineName): Promise<string> {
+  const bytes = (await Deno.readFile(await peopleFile(engine))).slice();
+  bytes[18] = 2;
+  bytes[19] = 2;
+  return await fileWith(bytes);
+}
+
+Deno.test("A WAL-mode file reads through the ffi engine, creating no -wal or -shm file", async () => {
+  const path = await walPeopleFile("ffi");
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  const hash = await sha256(path);
+  const { db, store } = openPeopleFile("ffi", path);
+  await using _ = db;
+  assert.equal(await store.count(), 5);
+  assert.deepEqual(await listing(dir), ["data.sqlite"]);
+  await db.close();
+  assert.deepEqual(await listing(dir), ["data.sqlite"]);
+  assert.equal(await sha256(path), hash);
+});
+
+Deno.test("A WAL-mode file on the node engine is a DataSetError saying WAL mode and how to convert it", async () => {
+  const path = await walPeopleFile("node");
+  await assertRefused(
+    "node",
+    path,
+    /is in WAL journal mode, which node:sqlite cannot open read-only; convert it once with `sqlite3 .* "PRAGMA journal_mode=DELETE"`/,
+  );
+});
