@@ -91,8 +91,11 @@ function describeOpenFailure(error: unknown, path: string): string {
   return `${(error as Error).message ?? String(error)}: ${path}`;
 }
 
-/** Checks that a file exists, is readable and looks like a whole database. */
-function checkFile(path: string): void {
+/**
+ * Checks that a file exists, is readable and looks like a whole database.
+ * @returns Whether the database is in WAL journal mode.
+ */
+function checkFile(path: string): boolean {
   const stat = Deno.statSync(path);
   if (stat.isDirectory) throw new Error(`is a directory: ${path}`);
   if (stat.size === 0) throw new Error(`file is empty: ${path}`);
@@ -109,6 +112,7 @@ function checkFile(path: string): void {
     file.close();
   }
   checkHeader(header.subarray(0, read), stat.size, path);
+  return header[18] === 2 || header[19] === 2;
 }
 
 /**
@@ -457,9 +461,10 @@ export class DataSet {
     const memory = path === ":memory:";
     const writable = memory || this.#options.writable === true ||
       this.#redirect !== undefined;
+    let wal = false;
     if (!memory && !writable) {
       try {
-        checkFile(path);
+        wal = checkFile(path);
       } catch (error) {
         throw new DataSetError(
           `${action}: ${
@@ -477,6 +482,15 @@ export class DataSet {
       this.#options.engine ?? factory.engine,
       this.#options.library ?? factory.library,
     );
+    if (wal && engine.name === "node") {
+      // SQLite reads a WAL-mode file through its -wal and -shm files, which
+      // a read-only connection cannot create: node:sqlite answers only
+      // "disk I/O error". The FFI engine opens it immutable and reads it.
+      throw new DataSetError(
+        `${action}: ${path} is in WAL journal mode, which node:sqlite cannot open read-only; convert it once with \`sqlite3 ${path} "PRAGMA journal_mode=DELETE"\` (files built by buildDataSet never are) or use the ffi engine (--allow-ffi)`,
+        { dataset: this.name },
+      );
+    }
     const immutable = !writable && this.#options.immutable !== false;
     let connection;
     try {
