@@ -169,3 +169,29 @@ export function tempDir(options: Deno.MakeTempOptions = {}): Promise<string> {
 export function tempFile(options: Deno.MakeTempOptions = {}): Promise<string> {
   return Deno.makeTempFile({ ...options, dir: root() });
 }
+
+/**
+ * Runs `script` through `deno run <flags> -` (the script on stdin), asserts
+ * that it exits 0, and returns what it printed, parsed as JSON.
+ */
+export async function runScriptJson(
+  flags: readonly string[],
+  script: string,
+  options: { clearEnv?: boolean } = {},
+  // deno-lint-ignore no-explicit-any -- each test reads its own JSON shape
+): Promise<any> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    clearEnv: options.clearEnv ?? false,
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(script));
+  await writer.close();
+  const output = await child.output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}

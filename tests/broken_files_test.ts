@@ -16,6 +16,7 @@ import {
   freshDataSet,
   openPeopleFile,
   peopleFile,
+  runScriptJson,
   sha256,
   tempDir,
 } from "./_helpers.ts";
@@ -223,26 +224,11 @@ engineTest(
   `;
     // Reading the library's own sources is granted; the data folder is not.
     const src = new URL("..", import.meta.url).pathname;
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        `--allow-read=${src}`,
-        ...(engine === "ffi" ? ["--allow-ffi"] : []),
-        "--no-prompt",
-        "-",
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const writer = output.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(script));
-    await writer.close();
-    const result = await output.output();
-    const stderr = new TextDecoder().decode(result.stderr);
-    assert.equal(result.code, 0, stderr);
-    const reported = JSON.parse(new TextDecoder().decode(result.stdout));
+    const reported = await runScriptJson([
+      `--allow-read=${src}`,
+      ...(engine === "ffi" ? ["--allow-ffi"] : []),
+      "--no-prompt",
+    ], script);
     assert.equal(reported.dataset, true);
     assert.match(
       reported.message,

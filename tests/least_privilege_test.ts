@@ -2,7 +2,7 @@
 // subprocesses that get exactly those flags.
 import assert from "node:assert/strict";
 import type { EngineChoice } from "../mod.ts";
-import { PEOPLE, peopleFile, sha256 } from "./_helpers.ts";
+import { PEOPLE, peopleFile, runScriptJson, sha256 } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 const EXPECTED = PEOPLE.map((p) => `${p.first} ${p.last}`).sort();
@@ -38,21 +38,9 @@ async function readWith(
     }
     await db.close();
   `;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...flags, "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
+  return await runScriptJson(["--no-prompt", ...flags], script, {
     clearEnv: true,
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const output = await child.output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 0, stderr);
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+  });
 }
 
 /** The folder holding `path`. */
@@ -124,18 +112,10 @@ Deno.test({
     }
     console.log(JSON.stringify({ number, text }));
   `;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", `--allow-ffi=${LIBRARY}`, "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const output = await child.output();
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  const { number, text } = JSON.parse(new TextDecoder().decode(output.stdout));
+  const { number, text } = await runScriptJson(
+    ["--no-prompt", `--allow-ffi=${LIBRARY}`],
+    script,
+  );
   assert.ok(number >= 3_000_000, `sqlite3_libversion_number() = ${number}`);
   assert.equal(text, "NotCapable");
 });

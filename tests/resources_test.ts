@@ -10,6 +10,7 @@ import {
   PEOPLE,
   peopleFile,
   peopleInMemory,
+  runScriptJson,
   sha256,
 } from "./_helpers.ts";
 
@@ -100,27 +101,9 @@ engineTest(
       console.log(JSON.stringify({ held, leased: session.leasedStatements, live: session.liveStatements, base }));
       await db.close();
     `;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-ffi",
-        "--v8-flags=--expose-gc",
-        "-",
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(script));
-    await writer.close();
-    const output = await child.output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 0, stderr);
-    const { held, leased, live, base } = JSON.parse(
-      new TextDecoder().decode(output.stdout),
+    const { held, leased, live, base } = await runScriptJson(
+      ["--allow-read", "--allow-ffi", "--v8-flags=--expose-gc"],
+      script,
     );
     assert.ok(held > 100, `only ${held} statements held before collection`);
     // Cursors are watched only while more than 8 statements are in use (so
@@ -296,20 +279,9 @@ for (const engine of ENGINES) {
         }
         console.log(JSON.stringify({ before, held, after: count(), names: [...names] }));
       `;
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-all", "-"],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).spawn();
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(script));
-      await writer.close();
-      const output = await child.output();
-      assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-      const { before, held, after, names } = JSON.parse(
-        new TextDecoder().decode(output.stdout),
+      const { before, held, after, names } = await runScriptJson(
+        ["--allow-all"],
+        script,
       );
       assert.deepEqual(names, ["John"]);
       // Each open dataset holds its file open; a closed one holds nothing.
