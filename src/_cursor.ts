@@ -81,8 +81,8 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     const statement = this.#statement;
     if (statement === undefined) return this.#start();
     try {
-      const session = this.#session!;
-      if (session.closed) session.check(this.#source!.action);
+      // Closing the session finalizes the statement, so a cursor that
+      // outlives it fails in step(); #fail words that error.
       if (!statement.step()) {
         this.#finish();
         return Promise.resolve(DONE);
@@ -126,6 +126,11 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     const source = this.#source!;
     const session = this.#session;
     this.#finish();
+    try {
+      session?.check(source.action);
+    } catch (closed) {
+      return closed;
+    }
     return toPublicError(
       error,
       source.action,

@@ -291,8 +291,11 @@ function utf8Length(text: string): number {
 
 /** Text of at most this many bytes may be built in JavaScript. */
 const SHORT_TEXT = 16;
-/** Receives short text copied by `strcpy`: the bytes and their NUL. */
-const shortText = new Uint8Array(SHORT_TEXT + 1);
+/**
+ * Receives short text copied by `strcpy`: the bytes and their NUL. Made
+ * from an `ArrayBuffer` so it lives outside V8's heap.
+ */
+const shortText = new Uint8Array(new ArrayBuffer(SHORT_TEXT + 1));
 
 /**
  * Decodes `bytes` bytes of UTF-8 at `pointer`, including any embedded NUL.
@@ -300,9 +303,10 @@ const shortText = new Uint8Array(SHORT_TEXT + 1);
  * Short ASCII text (most codes, names and keys in reference data) is copied
  * into {@linkcode shortText} with `strcpy` and built with
  * `String.fromCharCode`: two cheap calls instead of one `getCString`, which
- * is a slow call into Deno. `strcpy` copies `bytes + 1` bytes at most, since
- * SQLite ends every text with a NUL; one found earlier (an embedded NUL)
- * sends the text down the general path.
+ * is a slow call into Deno. SQLite ends every text with a NUL, so `strcpy`
+ * copies `bytes + 1` bytes, or fewer when the text holds a NUL of its own:
+ * the byte at `bytes` is then left as it was set before the copy (not 0),
+ * and the text goes down the general path.
  *
  * Otherwise the common case is one `getCString`; text that has a NUL before
  * its end (or is not well-formed UTF-8) is decoded again from its full
@@ -314,9 +318,12 @@ function readText(
   bytes: number,
 ): string {
   if (bytes <= SHORT_TEXT && sym.strcpy !== null) {
+    shortText[bytes] = 1;
     sym.strcpy(shortText, pointer);
-    const text = asciiText(shortText, bytes);
-    if (text !== undefined) return text;
+    if (shortText[bytes] === 0) {
+      const text = asciiText(shortText, bytes);
+      if (text !== undefined) return text;
+    }
   }
   const text = Deno.UnsafePointerView.getCString(pointer);
   if (text.length === bytes) return text; // ASCII: nothing was cut
@@ -329,15 +336,14 @@ function readText(
 const char = String.fromCharCode;
 
 /**
- * The first `n` bytes of `b` as a string when they are all ASCII and none
- * is NUL, else `undefined`. `n` is at most {@linkcode SHORT_TEXT}. One
+ * The first `n` bytes of `b` as a string when they are all ASCII, else
+ * `undefined`. `n` is at most {@linkcode SHORT_TEXT}. One
  * `String.fromCharCode` call per length, so no intermediate strings.
  */
 function asciiText(b: Uint8Array, n: number): string | undefined {
-  for (let i = 0; i < n; i++) {
-    const c = b[i]!;
-    if (c === 0 || c > 0x7f) return undefined;
-  }
+  let bits = 0;
+  for (let i = 0; i < n; i++) bits |= b[i]!;
+  if (bits > 0x7f) return undefined;
   // One case per line, so the table reads as one: keep it unformatted.
   // deno-fmt-ignore
   switch (n) {
@@ -840,41 +846,66 @@ export class FfiStatement implements Statement {
     throw error;
   }
 
-  /**
-   * Reads column `index` of the current row by its storage class. Integers
-   * come as `number` within ±(2^53−1), else as `bigint`; text is decoded as
-   * UTF-8 in full, embedded NULs included; blobs are copied.
-   */
+  /** Steps to the first row (the FFI engine has no cheaper way). */
   stepOne(): boolean {
     return this.step();
   }
 
+  /**
+   * Reads column `index` of the current row by its storage class. Integers
+   * come as `number` within ±(2^53−1), else as `bigint`; text is decoded as
+   * UTF-8 in full, embedded NULs included; blobs are copied. A `hint` takes
+   * a path with fewer calls; the result is the same.
+   *
+   * The hinted paths are small methods so V8 inlines them into the caller's
+   * loop; the rare cases they meet are methods of their own.
+   */
   column(index: number, hint: ColumnHint = ColumnHint.ANY): SQLValue {
     const handle = this.#handle;
     if (handle === null) throw new Error(FINALIZED);
+    if (hint === ColumnHint.TEXT) return this.#text(handle, index);
+    if (hint === ColumnHint.NUMBER) return this.#number(handle, index);
+    return this.#any(handle, index);
+  }
+
+  /** A number or NULL cell, in one call for any non-zero number. */
+  #number(handle: Deno.PointerObject, index: number): SQLValue {
+    // NULL, and TEXT or BLOB cells that do not parse as numbers, all read
+    // as 0.0, so only 0 needs the type.
+    const value = this.#sym.sqlite3_column_double(handle, index);
+    if (value === 0) return this.#zero(handle, index);
+    if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+    return this.#large(handle, index, value);
+  }
+
+  /** A cell that reads as 0.0: zero, NULL, or text or a blob. */
+  #zero(handle: Deno.PointerObject, index: number): SQLValue {
+    const type = this.#sym.sqlite3_column_type(handle, index);
+    if (type === SQLITE_NULL) return null;
+    if (type === SQLITE_INTEGER || type === SQLITE_FLOAT) return 0;
+    return this.#any(handle, index);
+  }
+
+  /** A number beyond ±(2^53−1): a bigint if the cell is an INTEGER. */
+  #large(handle: Deno.PointerObject, index: number, value: number): SQLValue {
     const sym = this.#sym;
-    if (hint === ColumnHint.NUMBER) {
-      // One call for the common case: NULL, and TEXT or BLOB cells that do
-      // not parse as numbers, all read as 0.0, so only 0 needs the type.
-      const value = sym.sqlite3_column_double(handle, index);
-      if (value !== 0) {
-        if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
-        if (sym.sqlite3_column_type(handle, index) === SQLITE_INTEGER) {
-          return narrow(sym.sqlite3_column_int64(handle, index));
-        }
-        return value;
-      }
-      const type = sym.sqlite3_column_type(handle, index);
-      if (type === SQLITE_NULL) return null;
-      if (type === SQLITE_INTEGER || type === SQLITE_FLOAT) return 0;
-      // TEXT or BLOB: read as column() does.
-    } else if (hint === ColumnHint.TEXT) {
-      // A NULL cell is the only one whose text pointer is NULL; any other
-      // cell reads as SQLite converts it to text.
-      const pointer = sym.sqlite3_column_text(handle, index);
-      if (pointer === null) return null;
-      return readText(sym, pointer, sym.sqlite3_column_bytes(handle, index));
+    if (sym.sqlite3_column_type(handle, index) === SQLITE_INTEGER) {
+      return narrow(sym.sqlite3_column_int64(handle, index));
     }
+    return value;
+  }
+
+  /** A cell as text, or NULL: the only cell whose text pointer is NULL. */
+  #text(handle: Deno.PointerObject, index: number): string | null {
+    const sym = this.#sym;
+    const pointer = sym.sqlite3_column_text(handle, index);
+    if (pointer === null) return null;
+    return readText(sym, pointer, sym.sqlite3_column_bytes(handle, index));
+  }
+
+  /** A cell by its storage class. */
+  #any(handle: Deno.PointerObject, index: number): SQLValue {
+    const sym = this.#sym;
     switch (sym.sqlite3_column_type(handle, index)) {
       case SQLITE_INTEGER: {
         // Exact for every integer within ±(2^53−1); anything larger rounds
@@ -885,11 +916,8 @@ export class FfiStatement implements Statement {
       }
       case SQLITE_FLOAT:
         return sym.sqlite3_column_double(handle, index);
-      case SQLITE_TEXT: {
-        const pointer = sym.sqlite3_column_text(handle, index);
-        if (pointer === null) return "";
-        return readText(sym, pointer, sym.sqlite3_column_bytes(handle, index));
-      }
+      case SQLITE_TEXT:
+        return this.#text(handle, index) ?? "";
       case SQLITE_BLOB: {
         const pointer = sym.sqlite3_column_blob(handle, index);
         const size = sym.sqlite3_column_bytes(handle, index);
