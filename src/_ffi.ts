@@ -48,6 +48,7 @@ const SYMBOLS = {
   sqlite3_clear_bindings: { parameters: ["pointer"], result: "i32" },
   sqlite3_step: { parameters: ["pointer"], result: "i32" },
   sqlite3_bind_null: { parameters: ["pointer", "i32"], result: "i32" },
+  sqlite3_bind_int: { parameters: ["pointer", "i32", "i32"], result: "i32" },
   sqlite3_bind_int64: { parameters: ["pointer", "i32", "i64"], result: "i32" },
   sqlite3_bind_double: { parameters: ["pointer", "i32", "f64"], result: "i32" },
   sqlite3_bind_text: {
@@ -757,7 +758,11 @@ export class FfiStatement implements Statement {
       let rc: number;
       switch (typeof value) {
         case "number":
-          rc = Number.isSafeInteger(value)
+          // 32-bit integers (most keys) skip the bigint a 64-bit bind takes.
+          // `value | 0` also turns -0, which Deno refuses as an i32, into 0.
+          rc = (value | 0) === value
+            ? sym.sqlite3_bind_int(handle, at, value | 0)
+            : Number.isSafeInteger(value)
             ? sym.sqlite3_bind_int64(handle, at, BigInt(value))
             : sym.sqlite3_bind_double(handle, at, value);
           break;

@@ -248,10 +248,24 @@ class NodeStatement implements Statement {
     this.#tail?.setReadBigInts(true);
   }
 
+  /**
+   * node:sqlite binds every number as REAL, so `1` would be stored as
+   * `1.0` in a column without a numeric affinity (and read back from a TEXT
+   * column as "1.0"). Safe integers go as bigints, which it binds as
+   * INTEGER, as the ffi engine does.
+   */
   bind(params: readonly SQLValue[]): void {
     this.reset();
     this.#check();
-    this.#params = params as SQLValue[];
+    let bound = params as SQLValue[];
+    for (let i = 0; i < params.length; i++) {
+      const value = params[i];
+      if (typeof value === "number" && Number.isSafeInteger(value)) {
+        if (bound === params) bound = [...params];
+        bound[i] = BigInt(value);
+      }
+    }
+    this.#params = bound;
   }
 
   stepOne(): boolean {

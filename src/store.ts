@@ -375,9 +375,27 @@ export class Store<
   #cell(statement: Statement, i: number, row: object): unknown {
     const value = statement.column(i, this.#hints[i]);
     const decode = this.#decoders[i];
-    return decode === undefined || value === null
-      ? value
+    if (decode === undefined) {
+      return typeof value === "bigint" ? this.#wide(i, value) : value;
+    }
+    return value === null
+      ? null
       : decode(value, row as Record<string, unknown>);
+  }
+
+  /**
+   * An integer beyond 2^53 read from column `i`: an error for an integer
+   * column, whose values are numbers; as it is for any other.
+   */
+  #wide(i: number, value: bigint): SQLValue {
+    const key = this.#keys[i]!;
+    const column = this.#definition.columns[key]!;
+    if (column.kind === "integer") {
+      throw new RangeError(
+        `Cannot read ${this.#definition.table}.${key}: ${value} is beyond 2^53; declare the column with bigint()`,
+      );
+    }
+    return value;
   }
 
   #read(statement: Statement): Instance<M> {
@@ -940,15 +958,6 @@ const HINTS: Readonly<Record<AnyColumn["kind"], ColumnHint>> = {
 function decoderFor(column: AnyColumn): Decoder | undefined {
   const { table, key } = column.bound;
   switch (column.kind) {
-    case "integer":
-      return (value) => {
-        if (typeof value === "bigint") {
-          throw new RangeError(
-            `Cannot read ${table}.${key}: ${value} is beyond 2^53; declare the column with bigint()`,
-          );
-        }
-        return value;
-      };
     case "bigint":
       return (value) =>
         typeof value === "bigint" ? value : BigInt(value as number);

@@ -213,3 +213,46 @@ engineTest(
     assert.deepEqual({ ...row }, { id: 1, ...values });
   },
 );
+
+engineTest(
+  "Numbers bind exactly on both sides of the 32-bit and 2^53 limits",
+  async (engine) => {
+    // The ffi engine binds 32-bit integers with sqlite3_bind_int, other
+    // safe integers with sqlite3_bind_int64, and the rest as REAL; the node
+    // engine binds safe integers as bigints (node:sqlite binds numbers as
+    // REAL). Either way a safe integer is an INTEGER to SQLite.
+    const db = freshDataSet(engine);
+    await using _ = db;
+    const cases: [number, string][] = [
+      [0, "integer"],
+      [-0, "integer"],
+      [1, "integer"],
+      [-1, "integer"],
+      [2 ** 31 - 1, "integer"],
+      [-(2 ** 31), "integer"],
+      [2 ** 31, "integer"],
+      [-(2 ** 31) - 1, "integer"],
+      [2 ** 32 + 5, "integer"],
+      [Number.MAX_SAFE_INTEGER, "integer"],
+      [-Number.MAX_SAFE_INTEGER, "integer"],
+      [1.5, "real"],
+      [-(2 ** 31) + 0.5, "real"],
+      [2 ** 53, "real"],
+    ];
+    // Stored in a TEXT column, an integer reads back without ".0".
+    const [text] = await Array.fromAsync(
+      db.sql`select cast(${7} as text) as s`,
+    );
+    assert.equal(text?.s, "7");
+    for (const [value, type] of cases) {
+      const [row] = await Array.fromAsync(
+        db.sql`select ${value} as v, typeof(${value}) as t`,
+      );
+      assert.deepEqual(
+        row,
+        { v: value === 0 ? 0 : value, t: type },
+        `${value}`,
+      );
+    }
+  },
+);
