@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { EngineError, type SQLValue } from "../src/_engine.ts";
 import { FfiStatement, loadFfiEngine } from "../src/_ffi.ts";
-import { tempDir } from "./_helpers.ts";
+import { runScriptJson, tempDir } from "./_helpers.ts";
 
 // Loaded once, before any test: the library stays open for the process, so
 // loading it inside a test would trip the resource sanitizer.
@@ -544,5 +544,29 @@ Deno.test({
     assert.throws(() => loadFfiEngine("libc.so.6"), {
       message: /tried libc\.so\.6 \(missing symbols sqlite3_libversion, /,
     });
+  },
+});
+
+Deno.test({
+  name: "the engine turns SQLite's memory statistics off before its first open",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    // In a fresh process, so no other test has started SQLite first. With
+    // statistics on, SQLite counts every allocation; with them off, the
+    // count stays 0 however much the connection allocates.
+    const mod = new URL("../src/_ffi.ts", import.meta.url).href;
+    const used = await runScriptJson(
+      ["--allow-ffi", "--allow-read"],
+      `import { loadFfiEngine } from ${JSON.stringify(mod)};
+      const connection = loadFfiEngine("libsqlite3.so.0").open({
+        path: ":memory:", readOnly: false, immutable: false, create: true,
+      });
+      connection.exec("create table t(x); insert into t values (randomblob(100000))");
+      const lib = Deno.dlopen("libsqlite3.so.0", {
+        sqlite3_memory_used: { parameters: [], result: "i64" },
+      });
+      console.log(JSON.stringify(String(lib.symbols.sqlite3_memory_used())));`,
+    );
+    assert.equal(used, "0");
   },
 });
