@@ -491,9 +491,10 @@ function ffiCheck(
 }
 
 /**
- * Opens like the C reference's default (immutable URI, mmap, NOMUTEX) minus
- * its `sqlite3_config` calls, which are variadic and cannot be called
- * through Deno FFI.
+ * Opens like the C reference's default (immutable URI, mmap, NOMUTEX). Of
+ * its `sqlite3_config` calls, memory statistics off is the library's engine
+ * setting, process-wide for the library, which `run.ts` loads first; the
+ * single-thread mode is left out (unsafe where workers share the library).
  */
 function ffiOpen(lib: FfiLib, path: string): Deno.PointerValue {
   const out = new BigUint64Array(1);
@@ -649,6 +650,89 @@ export function runFfi(
     }
     const ms = performance.now() - t0;
     return { ms, rows: acc.rows, checksum: acc.checksum };
+  } finally {
+    lib.sqlite3_close_v2(db);
+  }
+}
+
+/** One row of the benchmark table as a plain object. */
+interface PlainRow {
+  id: number;
+  name: string;
+  category: string | null;
+  value: number;
+}
+
+/**
+ * The raw FFI loop of {@link runFfi} handing each row out as a plain object
+ * through an async iterator, one promise per row, as `for await` needs:
+ * what any library that streams rows this way over FFI cannot go below.
+ * Only for `scan` and `filter`.
+ */
+class FfiRowStream implements AsyncIterableIterator<PlainRow> {
+  readonly #lib: FfiLib;
+  readonly #db: Deno.PointerValue;
+  readonly #stmt: Deno.PointerValue;
+
+  constructor(lib: FfiLib, db: Deno.PointerValue, stmt: Deno.PointerValue) {
+    this.#lib = lib;
+    this.#db = db;
+    this.#stmt = stmt;
+  }
+
+  next(): Promise<IteratorResult<PlainRow>> {
+    const lib = this.#lib;
+    const stmt = this.#stmt;
+    const rc = lib.sqlite3_step(stmt);
+    if (rc !== SQLITE_ROW) {
+      if (rc !== SQLITE_DONE) ffiCheck(lib, this.#db, rc, "step");
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    const name = lib.sqlite3_column_text(stmt, 1);
+    const category = lib.sqlite3_column_text(stmt, 2);
+    const value: PlainRow = {
+      id: lib.sqlite3_column_double(stmt, 0),
+      name: name === null ? "" : Deno.UnsafePointerView.getCString(name),
+      category: category === null
+        ? null
+        : Deno.UnsafePointerView.getCString(category),
+      value: lib.sqlite3_column_double(stmt, 3),
+    };
+    return Promise.resolve({ value, done: false });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+/**
+ * Runs `scan` or `filter` as {@link runFfi} does, but reads the rows with
+ * `for await` over {@link FfiRowStream}; `null` for other workloads.
+ *
+ * @param path the `bench.sqlite` file.
+ * @param workload the workload to run.
+ */
+export async function runFfiStream(
+  path: string,
+  workload: Workload,
+): Promise<BenchResult | null> {
+  if (workload !== "scan" && workload !== "filter") return null;
+  const lib = loadFfi();
+  const acc = new RowChecksum();
+  const db = ffiOpen(lib, path);
+  try {
+    const t0 = performance.now();
+    const stmt = ffiPrepare(lib, db, WORKLOAD_SQL[workload]);
+    for await (const row of new FfiRowStream(lib, db, stmt)) {
+      acc.add(row.id, row.name, row.category, row.value);
+    }
+    lib.sqlite3_finalize(stmt);
+    return {
+      ms: performance.now() - t0,
+      rows: acc.rows,
+      checksum: acc.checksum,
+    };
   } finally {
     lib.sqlite3_close_v2(db);
   }
