@@ -707,8 +707,10 @@ class FfiRowStream implements AsyncIterableIterator<PlainRow> {
 }
 
 /**
- * Runs `scan` or `filter` as {@link runFfi} does, but reads the rows with
- * `for await` over {@link FfiRowStream}; `null` for other workloads.
+ * The raw FFI loop as an async library has to shape it, with no library:
+ * `scan` and `filter` read their rows with `for await` over
+ * {@link FfiRowStream}; `lookup` awaits each row, built as a plain object
+ * (as `await store.retrieve(id)` does). `null` for other workloads.
  *
  * @param path the `bench.sqlite` file.
  * @param workload the workload to run.
@@ -717,11 +719,31 @@ export async function runFfiStream(
   path: string,
   workload: Workload,
 ): Promise<BenchResult | null> {
-  if (workload !== "scan" && workload !== "filter") return null;
+  if (workload === "count" || workload === "open") return null;
   const lib = loadFfi();
   const acc = new RowChecksum();
   const db = ffiOpen(lib, path);
   try {
+    if (workload === "lookup") {
+      const ids = [...lookupIds(DEFAULT_COUNTS.lookup)];
+      const t0 = performance.now();
+      const stmt = ffiPrepare(lib, db, WORKLOAD_SQL.lookup);
+      const stream = new FfiRowStream(lib, db, stmt);
+      for (const id of ids) {
+        lib.sqlite3_bind_int64(stmt, 1, BigInt(id));
+        const { value: row } = await stream.next();
+        lib.sqlite3_reset(stmt);
+        if (row !== undefined) {
+          acc.add(row.id, row.name, row.category, row.value);
+        }
+      }
+      lib.sqlite3_finalize(stmt);
+      return {
+        ms: performance.now() - t0,
+        rows: acc.rows,
+        checksum: acc.checksum,
+      };
+    }
     const t0 = performance.now();
     const stmt = ffiPrepare(lib, db, WORKLOAD_SQL[workload]);
     for await (const row of new FfiRowStream(lib, db, stmt)) {

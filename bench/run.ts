@@ -287,11 +287,11 @@ const floor = (workload: Workload) => {
 };
 lines.push(
   ``,
-  `The raw FFI loop handing out plain objects through \`for await\` (one promise per row, ` +
-    `no library), the floor for streaming rows over FFI: scan ${
-      floor("scan")
-    }, ` +
-    `filter ${floor("filter")}.`,
+  `The raw FFI loop handing out plain objects the way an async API must, with no library ` +
+    `(\`for await\` for scan and filter, one awaited row per lookup), the floor for any such ` +
+    `library over FFI: scan ${floor("scan")}, lookup ${
+      floor("lookup")
+    }, filter ${floor("filter")}.`,
   ``,
   `node:sqlite with all() (loads every row at once, so not a streaming equivalent): ` +
     `scan ${fmt(ms("scan", "node:sqlite all()"))} ms, filter ${
