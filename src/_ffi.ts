@@ -95,7 +95,7 @@ const SYMBOLS = {
   // scratch buffer and built in JavaScript, which costs about half of a
   // `getCString`. Without it, text is read with `getCString` alone.
   strcpy: {
-    parameters: ["buffer", "pointer"],
+    parameters: ["pointer", "pointer"],
     result: "void",
     optional: true,
   },
@@ -235,6 +235,7 @@ function open(candidate: string): FfiEngine | string {
   // look its function up by name. An object literal keeps fast properties.
   const sym = { ...lib.symbols } as unknown as Symbols;
   configure(sym);
+  shortTextAddress ??= Deno.UnsafePointer.of(shortText);
   return new FfiEngine(candidate, sym);
 }
 
@@ -321,6 +322,12 @@ const SHORT_TEXT = 16;
  * from an `ArrayBuffer` so it lives outside V8's heap.
  */
 const shortText = new Uint8Array(new ArrayBuffer(SHORT_TEXT + 1));
+/**
+ * The address of {@linkcode shortText}, taken when a library loads (it
+ * needs `--allow-ffi`). A pointer argument costs less than a buffer one,
+ * and an `ArrayBuffer`'s memory never moves.
+ */
+let shortTextAddress: Deno.PointerValue = null;
 
 /**
  * Decodes `bytes` bytes of UTF-8 at `pointer`, including any embedded NUL.
@@ -342,9 +349,9 @@ function readText(
   pointer: Deno.PointerObject,
   bytes: number,
 ): string {
-  if (bytes <= SHORT_TEXT && sym.strcpy !== null) {
+  if (bytes <= SHORT_TEXT && sym.strcpy !== null && shortTextAddress !== null) {
     shortText[bytes] = 1;
-    sym.strcpy(shortText, pointer);
+    sym.strcpy(shortTextAddress, pointer);
     if (shortText[bytes] === 0) {
       const text = asciiText(shortText, bytes);
       if (text !== undefined) return text;
