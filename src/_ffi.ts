@@ -706,10 +706,7 @@ class FfiConnection implements Connection {
   }
 }
 
-/**
- * A statement prepared through FFI. Beyond {@linkcode Statement}, it offers
- * typed column reads for fast paths that know their column types.
- */
+/** A statement prepared through FFI. */
 export class FfiStatement implements Statement {
   /** The SQL text. */
   readonly sql: string;
@@ -966,52 +963,6 @@ export class FfiStatement implements Statement {
       default:
         return null;
     }
-  }
-
-  /**
-   * The storage class of column `index` in the current row: 1 INTEGER,
-   * 2 FLOAT, 3 TEXT, 4 BLOB, 5 NULL.
-   */
-  columnType(index: number): number {
-    const handle = this.#handle;
-    if (handle === null) throw new Error(FINALIZED);
-    return this.#sym.sqlite3_column_type(handle, index);
-  }
-
-  /**
-   * Reads column `index` as an integer: a `number` within ±(2^53−1), else a
-   * `bigint`. Meant for INTEGER columns, where it is exact; REAL values are
-   * truncated and NULL reads as 0, as `sqlite3_column_int64` does.
-   */
-  columnInt(index: number): number | bigint {
-    const handle = this.#handle;
-    if (handle === null) throw new Error(FINALIZED);
-    const sym = this.#sym;
-    const value = sym.sqlite3_column_double(handle, index);
-    if (value <= MAX_SAFE && value >= -MAX_SAFE && Number.isInteger(value)) {
-      return value;
-    }
-    return narrow(sym.sqlite3_column_int64(handle, index));
-  }
-
-  /** Reads column `index` as a float (`sqlite3_column_double`; NULL is 0). */
-  columnDouble(index: number): number {
-    const handle = this.#handle;
-    if (handle === null) throw new Error(FINALIZED);
-    return this.#sym.sqlite3_column_double(handle, index);
-  }
-
-  /**
-   * Reads column `index` as text (`sqlite3_column_text`, so numbers are
-   * converted), or `null` for NULL.
-   */
-  columnText(index: number): string | null {
-    const handle = this.#handle;
-    if (handle === null) throw new Error(FINALIZED);
-    const sym = this.#sym;
-    const pointer = sym.sqlite3_column_text(handle, index);
-    if (pointer === null) return null;
-    return readText(sym, pointer, sym.sqlite3_column_bytes(handle, index));
   }
 
   /** Resets the statement so it can run again; bindings are kept. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { EngineError, type SQLValue } from "../src/_engine.ts";
-import { FfiStatement, loadFfiEngine } from "../src/_ffi.ts";
+import { ColumnHint, EngineError, type SQLValue } from "../src/_engine.ts";
+import { loadFfiEngine } from "../src/_ffi.ts";
 import { runScriptJson, tempDir } from "./_helpers.ts";
 
 // Loaded once, before any test: the library stays open for the process, so
@@ -171,25 +171,43 @@ Deno.test("values survive a table round trip", () => {
   }
 });
 
-Deno.test("typed column reads match column()", () => {
+Deno.test("hinted column reads match column() for every storage class", () => {
   const db = memory();
   try {
     const statement = db.prepare(
-      "select 12, -3.5, 'ñ' || char(0) || 'z', null, 9007199254740993, x'00'",
+      "select 12, -3.5, 'ñ' || char(0) || 'z', null, 9007199254740993, x'00', 0, '7', 'x'",
     );
-    assert.ok(statement instanceof FfiStatement);
     assert.equal(statement.step(), true);
-    assert.deepEqual(
-      [0, 1, 2, 3, 4, 5].map((i) => statement.columnType(i)),
-      [1, 2, 3, 5, 1, 4],
-    );
-    assert.equal(statement.columnInt(0), 12);
-    assert.equal(statement.columnInt(1), -3);
-    assert.equal(statement.columnInt(4), 9007199254740993n);
-    assert.equal(statement.columnDouble(1), -3.5);
-    assert.equal(statement.columnText(2), "ñ\0z");
-    assert.equal(statement.columnText(3), null);
-    assert.equal(statement.columnText(0), "12");
+    const plain = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => statement.column(i));
+    assert.deepEqual(plain, [
+      12,
+      -3.5,
+      "ñ\0z",
+      null,
+      9007199254740993n,
+      new Uint8Array([0]),
+      0,
+      "7",
+      "x",
+    ]);
+    // NUMBER reads numbers and NULL as column() does; other cells it
+    // reads as column() does too, except text that SQLite reads as a
+    // non-zero number ("7").
+    const number = plain.map((_, i) => statement.column(i, ColumnHint.NUMBER));
+    assert.deepEqual(number, [...plain.slice(0, 7), 7, "x"]);
+    // TEXT reads every non-NULL cell as SQLite converts it to text.
+    const text = plain.map((_, i) => statement.column(i, ColumnHint.TEXT));
+    assert.deepEqual(text, [
+      "12",
+      "-3.5",
+      "ñ\0z",
+      null,
+      "9007199254740993",
+      "\0",
+      "0",
+      "7",
+      "x",
+    ]);
   } finally {
     db.close();
   }
@@ -437,9 +455,8 @@ Deno.test("use after finalize throws", () => {
     assert.throws(() => statement.bind([]), { message });
     assert.throws(() => statement.column(0), { message });
     assert.throws(() => statement.reset(), { message });
-    assert.ok(statement instanceof FfiStatement);
-    assert.throws(() => statement.columnInt(0), { message });
-    assert.throws(() => statement.columnText(0), { message });
+    assert.throws(() => statement.column(0, ColumnHint.TEXT), { message });
+    assert.throws(() => statement.column(0, ColumnHint.NUMBER), { message });
   } finally {
     db.close();
   }
