@@ -11,7 +11,7 @@ import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
-import { DataSetError } from "./errors.ts";
+import { DataSetError, SQLiteError } from "./errors.ts";
 import {
   type AnyModel,
   type Columns,
@@ -514,10 +514,7 @@ export class DataSet {
       session.value("SELECT count(*) FROM sqlite_schema", [], action);
     } catch (error) {
       session.close();
-      throw error instanceof DataSetError ? error : new DataSetError(
-        `${action} (${path}): ${(error as Error).message}`,
-        { dataset: this.name, cause: error },
-      );
+      throw setupFailure(this.name, `${action} (${path})`, error);
     }
     this.#session = session;
     this.#lastEngine = engine.name;
@@ -569,10 +566,7 @@ export class DataSet {
       session.value("SELECT count(*) FROM sqlite_schema", [], action);
     } catch (error) {
       session.close();
-      throw error instanceof DataSetError ? error : new DataSetError(
-        `${action}: ${(error as Error).message}`,
-        { dataset: this.name, cause: error },
-      );
+      throw setupFailure(this.name, action, error);
     }
     this.#session = session;
     this.#lastEngine = engine.name;
@@ -881,4 +875,21 @@ export function createTableSql(model: AnyModel): string[] {
     );
   }
   return statements;
+}
+
+/**
+ * The error for a failure while setting up a new connection: a
+ * `DataSetError` as it is, anything else as one that says SQLite's words
+ * once after `prefix` (a public error already starts with the action).
+ */
+function setupFailure(
+  dataset: string,
+  prefix: string,
+  error: unknown,
+): DataSetError {
+  if (error instanceof DataSetError) return error;
+  const reason = error instanceof SQLiteError && error.cause instanceof Error
+    ? error.cause.message
+    : (error as Error).message;
+  return new DataSetError(`${prefix}: ${reason}`, { dataset, cause: error });
 }

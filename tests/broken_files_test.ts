@@ -112,6 +112,27 @@ engineTest(
 );
 
 engineTest(
+  "A file SQLite cannot read (unsupported schema format) is a DataSetError saying so once",
+  async (engine) => {
+    // SQLite reads the header, then refuses the schema: an error raised
+    // while the connection is set up, which the message once named twice.
+    const bytes = await Deno.readFile(await peopleFile(engine));
+    bytes[47] = 5; // schema format number (bytes 44..47): 4 is the newest
+    const path = await fileWith(bytes);
+    await assertRefused(engine, path, /unsupported file format$/);
+    const { db, store } = openPeopleFile(engine, path);
+    await using _ = db;
+    await assert.rejects(store.count(), (error: Error) => {
+      assert.equal(
+        error.message,
+        `Cannot open dataset "${db.name}" (${path}): unsupported file format`,
+      );
+      return true;
+    });
+  },
+);
+
+engineTest(
   "A text file is a DataSetError saying it is not a SQLite database",
   async (engine) => {
     const path = await fileWith("id,name\n1,Ada\n".repeat(100));

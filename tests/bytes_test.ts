@@ -151,6 +151,24 @@ engineTest(
 );
 
 engineTest(
+  "An image SQLite cannot read (unsupported schema format) is a DataSetError saying so once",
+  async (engine) => {
+    const file = await Deno.readFile(await peopleFile(engine));
+    file[47] = 5; // schema format number (bytes 44..47): 4 is the newest
+    const { db } = await peopleFromBytes(engine, file);
+    await using _ = db;
+    await assert.rejects(db.open(), (error: Error) => {
+      assert.ok(error instanceof DataSetError, String(error));
+      assert.equal(
+        error.message,
+        `Cannot open dataset "${db.name}" from bytes: unsupported file format`,
+      );
+      return true;
+    });
+  },
+);
+
+engineTest(
   "A truncated image throws DataSetError before SQLite reads it",
   async (engine) => {
     const file = await Deno.readFile(await peopleFile(engine));
