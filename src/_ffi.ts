@@ -27,7 +27,7 @@ const SYMBOLS = {
   sqlite3_libversion: { parameters: [], result: "pointer" },
   // Variadic in C; called with one int after the option, which every
   // supported platform but Apple's arm64 passes as it does a fixed one.
-  sqlite3_config: { parameters: ["i32", "i32"], result: "i32" },
+  sqlite3_config: { parameters: ["i32", "i32"], result: "i32", optional: true },
   sqlite3_open_v2: {
     parameters: ["buffer", "buffer", "i32", "pointer"],
     result: "i32",
@@ -252,7 +252,7 @@ const CONFIG_MEMSTATUS = 9;
  */
 function configure(sym: Symbols): void {
   if (Deno.build.os === "darwin" && Deno.build.arch === "aarch64") return;
-  sym.sqlite3_config(CONFIG_MEMSTATUS, 0);
+  sym.sqlite3_config?.(CONFIG_MEMSTATUS, 0);
 }
 
 /** Shortens Deno's "Could not open library: ...: <reason>" message. */
