@@ -722,13 +722,15 @@ export async function runFfiStream(
   if (workload === "count" || workload === "open") return null;
   const lib = loadFfi();
   const acc = new RowChecksum();
+  const ids = workload === "lookup"
+    ? [...lookupIds(DEFAULT_COUNTS.lookup)]
+    : [];
   const db = ffiOpen(lib, path);
   try {
+    const t0 = performance.now();
+    const stmt = ffiPrepare(lib, db, WORKLOAD_SQL[workload]);
+    const stream = new FfiRowStream(lib, db, stmt);
     if (workload === "lookup") {
-      const ids = [...lookupIds(DEFAULT_COUNTS.lookup)];
-      const t0 = performance.now();
-      const stmt = ffiPrepare(lib, db, WORKLOAD_SQL.lookup);
-      const stream = new FfiRowStream(lib, db, stmt);
       for (const id of ids) {
         lib.sqlite3_bind_int64(stmt, 1, BigInt(id));
         const { value: row } = await stream.next();
@@ -737,17 +739,10 @@ export async function runFfiStream(
           acc.add(row.id, row.name, row.category, row.value);
         }
       }
-      lib.sqlite3_finalize(stmt);
-      return {
-        ms: performance.now() - t0,
-        rows: acc.rows,
-        checksum: acc.checksum,
-      };
-    }
-    const t0 = performance.now();
-    const stmt = ffiPrepare(lib, db, WORKLOAD_SQL[workload]);
-    for await (const row of new FfiRowStream(lib, db, stmt)) {
-      acc.add(row.id, row.name, row.category, row.value);
+    } else {
+      for await (const row of stream) {
+        acc.add(row.id, row.name, row.category, row.value);
+      }
     }
     lib.sqlite3_finalize(stmt);
     return {
