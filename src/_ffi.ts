@@ -890,8 +890,8 @@ export class FfiStatement implements Statement {
    * UTF-8 in full, embedded NULs included; blobs are copied. A `hint` takes
    * a path with fewer calls; the result is the same.
    *
-   * The hinted paths are small methods so V8 inlines them into the caller's
-   * loop; the rare cases they meet are methods of their own.
+   * The hinted paths are small methods, so V8 inlines them here; the rare
+   * cases they meet are methods of their own, which keeps them small.
    */
   column(index: number, hint: ColumnHint = ColumnHint.ANY): SQLValue {
     const handle = this.#handle;
