@@ -41,6 +41,20 @@ export function openBench(path: string, engine: EngineName) {
 /** One dataset per file and engine, declared once as an application would. */
 const declared = new Map<string, ReturnType<typeof openBench>>();
 
+/** The dataset declared once for `path` on `engine` (see `runLibrary`). */
+export function declaredBench(
+  path: string,
+  engine: EngineName,
+): ReturnType<typeof openBench> {
+  const key = `${engine}\0${path}`;
+  let bench = declared.get(key);
+  if (bench === undefined) {
+    bench = openBench(path, engine);
+    declared.set(key, bench);
+  }
+  return bench;
+}
+
 /**
  * Runs one workload through the library. Like an application, it declares
  * the model once per file and engine and reuses it; each run opens a fresh
@@ -68,13 +82,7 @@ export async function runLibrary(
       checksum: acc.checksum,
     };
   }
-  const key = `${engine}\0${path}`;
-  let bench = declared.get(key);
-  if (bench === undefined) {
-    bench = openBench(path, engine);
-    declared.set(key, bench);
-  }
-  const { db, store } = bench;
+  const { db, store } = declaredBench(path, engine);
   await db.open();
   try {
     let t0 = performance.now();
