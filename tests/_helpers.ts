@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import type { EngineName } from "../src/_engine.ts";
 import {
   boolean,
@@ -194,4 +195,9 @@ export async function runScriptJson(
   const output = await child.output();
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
   return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+/** The path of a build fixture: `tests/testdata/build/<name>`. */
+export function buildFixture(name: string): string {
+  return fileURLToPath(new URL(`./testdata/build/${name}`, import.meta.url));
 }

@@ -12,11 +12,16 @@ import {
   text,
 } from "../mod.ts";
 import { VERSION } from "../src/_version.ts";
-import { engineTest, freshDataSet, sha256, tempDir } from "./_helpers.ts";
+import {
+  buildFixture,
+  engineTest,
+  freshDataSet,
+  sha256,
+  tempDir,
+} from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 
-const data = (name: string) =>
-  fileURLToPath(new URL(`./testdata/build/${name}`, import.meta.url));
+const data = buildFixture;
 
 /** A folder holding a built shop file, and its bytes' hash. */
 async function previousBuild(engine: "ffi" | "node") {

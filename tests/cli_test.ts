@@ -4,10 +4,10 @@ import { main } from "../cli.ts";
 import { ProgressBar } from "../src/cli/_io.ts";
 import { camelCase, pascalCase } from "../src/cli/codegen.ts";
 import type { FileInfo } from "../src/cli/inspect.ts";
-import { sha256, tempDir } from "./_helpers.ts";
+import { buildFixture, sha256, tempDir } from "./_helpers.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const data = (name: string) => here(`./testdata/build/${name}`);
+const data = buildFixture;
 const MODELS = data("models.ts");
 
 /** Runs the tool in-process, capturing its output. */

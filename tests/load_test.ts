@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import type { EngineName } from "../src/_engine.ts";
 import {
   type BuildContext,
@@ -12,11 +11,10 @@ import {
   Store,
   text,
 } from "../mod.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import { buildFixture, engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 
-const data = (name: string) =>
-  fileURLToPath(new URL(`./testdata/build/${name}`, import.meta.url));
+const data = buildFixture;
 
 /** Builds a shop file on one engine and opens it read-only. */
 async function shop(
