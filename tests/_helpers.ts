@@ -201,3 +201,34 @@ export async function runScriptJson(
 export function buildFixture(name: string): string {
   return fileURLToPath(new URL(`./testdata/build/${name}`, import.meta.url));
 }
+
+/** What a `deno` subprocess printed, and its exit code. */
+export interface DenoRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `deno <args>` in `cwd` (without colours) and returns its exit code
+ * and output; with `ok`, asserts first that it exited 0.
+ */
+export async function runDeno(
+  args: readonly string[],
+  options: { cwd?: string; ok?: boolean } = {},
+): Promise<DenoRun> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [...args],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const run = {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+  if (options.ok) assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  return run;
+}

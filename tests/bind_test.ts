@@ -7,6 +7,7 @@ import {
   freshDataSet,
   openPeopleFile,
   peopleFile,
+  runDeno,
   sha256,
   tempDir,
 } from "./_helpers.ts";
@@ -153,16 +154,11 @@ const app = fileURLToPath(new URL("./testdata/app/", import.meta.url));
 async function runApp(
   flags: string[],
 ): Promise<{ engine: string; names: string[] }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, "main.ts"],
+  const { stdout } = await runDeno(["run", ...flags, "main.ts"], {
     cwd: app,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 0, stderr);
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+    ok: true,
+  });
+  return JSON.parse(stdout);
 }
 
 Deno.test("An app's deno.json import map binds its dataset file, with only --allow-read", async () => {

@@ -2,28 +2,17 @@
 // run from another working directory with only read access to that folder.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { sha256, tempDir } from "./_helpers.ts";
+import { type DenoRun, runDeno, sha256, tempDir } from "./_helpers.ts";
 
 const bundled = fileURLToPath(
   new URL("../examples/bundled/", import.meta.url),
 );
 const data = `${bundled}data`;
 
-async function runBundled(
-  flags: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...flags, `${bundled}main.ts`],
+async function runBundled(flags: string[]): Promise<DenoRun> {
+  return runDeno(["run", "--no-prompt", ...flags, `${bundled}main.ts`], {
     cwd: await tempDir(),
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: output.code,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+  });
 }
 
 Deno.test("The bundled script reads its dataset beside it from any working directory, on node:sqlite and FFI alike", async () => {

@@ -5,9 +5,11 @@ import { DataSetError, SQLiteBindFactory, Store } from "../mod.ts";
 import {
   assertWritesRefused,
   declarePeople,
+  type DenoRun,
   engineTest,
   freshDataSet,
   peopleFile,
+  runDeno,
   sha256,
   tempDir,
 } from "./_helpers.ts";
@@ -201,26 +203,17 @@ const bundled = fileURLToPath(
   new URL("../examples/bundled/", import.meta.url),
 );
 
-async function runFromBytes(
-  flags: string[],
-): Promise<{ stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
+async function runFromBytes(flags: string[]): Promise<DenoRun> {
+  return runDeno(
+    [
       "run",
       "--no-prompt",
       "--unstable-raw-imports",
       ...flags,
       `${bundled}from_bytes.ts`,
     ],
-    cwd: await tempDir(),
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 0, stderr);
-  return { stdout, stderr };
+    { cwd: await tempDir(), ok: true },
+  );
 }
 
 Deno.test("A script importing its dataset as bytes runs with no read permission, on both engines", async () => {

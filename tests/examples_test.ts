@@ -2,25 +2,12 @@
 // bundled example has its own tests in bundled_test.ts and bytes_test.ts.)
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "./_helpers.ts";
+import { type DenoRun, runDeno, tempDir } from "./_helpers.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
-async function deno(
-  args: string[],
-  cwd = root,
-): Promise<{ stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  const stderr = new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 0, `${stdout}\n${stderr}`);
-  return { stdout, stderr };
+function deno(args: string[], cwd = root): Promise<DenoRun> {
+  return runDeno(args, { cwd, ok: true });
 }
 
 Deno.test("examples/quickstart.ts declares, fills and queries an in-memory dataset with no permission", async () => {

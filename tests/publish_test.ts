@@ -2,20 +2,16 @@
 // repository.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { runDeno } from "./_helpers.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
 async function dryRun(): Promise<{ files: string[]; output: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["publish", "--dry-run", "--allow-dirty"],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const text = new TextDecoder().decode(output.stdout) +
-    new TextDecoder().decode(output.stderr);
-  assert.equal(output.code, 0, text);
+  const { stdout, stderr } = await runDeno(
+    ["publish", "--dry-run", "--allow-dirty"],
+    { cwd: root, ok: true },
+  );
+  const text = stdout + stderr;
   const files = [...text.matchAll(/^\s+(file:\/\/\S+) \([^)]*\)$/gm)].map((
     match,
   ) => fileURLToPath(match[1]!).slice(root.length));
