@@ -6,7 +6,8 @@
  * allocate nothing beyond the value they return: integers are read through
  * `sqlite3_column_double` (exact for every safe integer, and free of the
  * bigint Deno returns for `i64`), and only integers beyond 2^53 take the
- * `sqlite3_column_int64` path.
+ * `sqlite3_column_int64` path; short ASCII text is copied out with `strcpy`
+ * and built in JavaScript rather than read with the slower `getCString`.
  *
  * @module
  */
