@@ -6,7 +6,8 @@
  * - raw `node:sqlite` (`DatabaseSync`) configured for read-only data
  *   ({@link runNodeSqlite}),
  * - a raw FFI loop over the system libsqlite3 ({@link runFfi}), as an
- *   informative extra.
+ *   informative extra, and the same loop shaped as an async API must be
+ *   ({@link runFfiStream}): the floor for any library streaming over FFI.
  *
  * Every runner returns a {@link BenchResult} whose `checksum` follows one
  * definition (see {@link RowChecksum}), so any implementation can be checked
