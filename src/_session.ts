@@ -63,6 +63,7 @@ export function toPublicError(
         options,
       );
     case ResultCode.CANTOPEN:
+    case ResultCode.IOERR: // e.g. the file changed while a query read it
       return new DataSetError(message, options);
     case ResultCode.ERROR: {
       // A file that does not match the models (or SQL naming what the file
@@ -272,17 +273,6 @@ export class Session {
     } finally {
       this.release(statement);
     }
-  }
-
-  /** Whether a transaction is open. */
-  inTransaction(): boolean {
-    return this.#connection.inTransaction();
-  }
-
-  /** A byte image of the database. */
-  serialize(): Uint8Array {
-    this.check("Cannot serialize");
-    return this.#connection.serialize();
   }
 
   /** Closes the connection; running iterators fail on their next step. */
