@@ -75,8 +75,11 @@ export type SQLParameter = SQLValue | boolean | readonly (SQLValue | boolean)[];
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const HEADER = "SQLite format 3\0";
-/** SQLite's unix VFS refuses longer paths (`MAX_PATHNAME`), in bytes. */
-const MAX_PATH_BYTES = 512;
+/**
+ * The longest absolute path SQLite opens, in UTF-8 bytes: its unix VFS
+ * takes 512 (`MAX_PATHNAME`) and keeps room for the `-journal` suffix.
+ */
+const MAX_PATH_BYTES = 504;
 
 /** @internal The key stores use to reach a dataset's session. */
 export const SESSION: unique symbol = Symbol("microcosm.session");
@@ -107,17 +110,21 @@ function describeOpenFailure(error: unknown, path: string): string {
   return `${(error as Error).message ?? String(error)}: ${path}`;
 }
 
+/** Checks that SQLite can take a path: it opens none longer. */
+function checkPathLength(path: string): void {
+  const bytes = new TextEncoder().encode(resolve(path)).length;
+  if (bytes > MAX_PATH_BYTES) {
+    throw new RangeError(
+      `the path is ${bytes} bytes long as an absolute path, longer than the ${MAX_PATH_BYTES} bytes SQLite opens: ${path}`,
+    );
+  }
+}
+
 /**
  * Checks that a file exists, is readable and looks like a whole database.
  * @returns Whether the database is in WAL journal mode.
  */
 function checkFile(path: string): boolean {
-  const bytes = new TextEncoder().encode(resolve(path)).length;
-  if (bytes > MAX_PATH_BYTES) {
-    throw new Error(
-      `the path is ${bytes} bytes long as an absolute path, longer than the ${MAX_PATH_BYTES} bytes SQLite accepts: ${path}`,
-    );
-  }
   const stat = Deno.statSync(path);
   if (stat.isDirectory) throw new Error(`is a directory: ${path}`);
   if (stat.size === 0) throw new Error(`file is empty: ${path}`);
@@ -545,9 +552,10 @@ export class DataSet {
       } catch (error) {
         throw fail(error);
       }
-    } else if (!writable) {
+    } else if (!memory) {
       try {
-        wal = checkFile(path);
+        checkPathLength(path);
+        if (!writable) wal = checkFile(path);
       } catch (error) {
         throw new DataSetError(
           `${action}: ${
