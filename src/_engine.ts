@@ -85,9 +85,13 @@ export const ResultCode = {
   CONSTRAINT_UNIQUE: 2067,
 } as const;
 
-/** What a file looks like on disk: changes when it is rewritten in place. */
+/**
+ * What a file looks like on disk: its size and modification time, which
+ * every write changes. Not its change time: unlinking the file (when a new
+ * one is renamed over it) changes that, and the open file is still whole.
+ */
 function stampOf(info: Deno.FileInfo): string {
-  return `${info.size}:${info.mtime?.getTime()}:${info.ctime?.getTime()}:${info.ino}`;
+  return `${info.size}:${info.mtime?.getTime()}`;
 }
 
 /**

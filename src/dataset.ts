@@ -50,7 +50,9 @@ export interface DataSetOptions {
    */
   engine?: EngineChoice;
   /**
-   * The SQLite library the FFI engine loads.
+   * The SQLite library the FFI engine loads. An explicit choice, as is
+   * `MICROCOSM_SQLITE_LIBRARY`: one that cannot load is a `DataSetError`
+   * naming it, never replaced by another library or by `node:sqlite`.
    * @default {the factory's library, then MICROCOSM_SQLITE_LIBRARY, then DENO_SQLITE_PATH, then the platform's usual names}
    */
   library?: string;
