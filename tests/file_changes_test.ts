@@ -54,7 +54,13 @@ function scanScript(
   engine: EngineName,
   options: Record<string, unknown>,
   change: "truncate" | "copy" | "rename",
+  idle = false,
 ): string {
+  const act = {
+    truncate: `Deno.truncateSync(dir + "/big.sqlite", 8192);`,
+    copy: `Deno.copyFileSync(dir + "/small.sqlite", dir + "/big.sqlite");`,
+    rename: `Deno.renameSync(dir + "/small.sqlite", dir + "/big.sqlite");`,
+  }[change];
   return `
 import { DatabaseSync } from "node:sqlite";
 import { DataSet, integer, SQLiteBindFactory, Store, text } from ${
@@ -78,19 +84,20 @@ const Data = DataSet.create("changes", { engine: ${
 class R extends Data.Model("r", { id: integer({ primaryKey: true }), s: text() }) {}
 Data.bind(new SQLiteBindFactory({ paths: { changes: dir + "/big.sqlite" } }));
 const report = { rows: 0, prefixes: [], scan: null, count: null };
+${
+    idle
+      ? `// An idle app: it read the file once, then the file changed.
+report.first = await new Store(R).count();
+${act}`
+      : ""
+  }
 const outcome = (error) => ({ error: error.constructor.name, message: error.message });
 try {
   for await (const row of new Store(R).search()) {
     report.rows++;
     if (!report.prefixes.includes(row.s[0])) report.prefixes.push(row.s[0]);
     if (report.rows === 100) {
-      ${
-    {
-      truncate: `Deno.truncateSync(dir + "/big.sqlite", 8192);`,
-      copy: `Deno.copyFileSync(dir + "/small.sqlite", dir + "/big.sqlite");`,
-      rename: `Deno.renameSync(dir + "/small.sqlite", dir + "/big.sqlite");`,
-    }[change]
-  }
+      ${idle ? "" : act}
     }
   }
   report.scan = "done";
@@ -177,5 +184,35 @@ engineTest(
     assertSurvived(outcome, "mmapSize");
     assert.equal(outcome.report.rows, 20000);
     assert.equal(outcome.report.count, 20000);
+  },
+);
+
+engineTest(
+  "A file shrunk in place while the app is idle never kills the process at the next query",
+  async (engine) => {
+    const cases = [true, false].flatMap((immutable) =>
+      (["truncate", "copy"] as const).map((change) => ({ immutable, change }))
+    );
+    const outcomes = await Promise.all(
+      cases.map(({ immutable, change }) =>
+        runScript(scanScript(engine, { immutable }, change, true))
+      ),
+    );
+    cases.forEach(({ immutable, change }, i) => {
+      const label = `immutable: ${immutable}, ${change}`;
+      const outcome = outcomes[i]!;
+      assertSurvived(outcome, label);
+      const { first, scan, rows, prefixes } = outcome.report;
+      assert.equal(first, 20000, label);
+      if (immutable || change === "truncate") {
+        // No promise about the rows: only that a failure is a library one.
+        if (scan !== "done") assert.equal(scan.error, "DataSetError", label);
+      } else {
+        // With immutable: false the next query reads the new file whole.
+        assert.equal(scan, "done", label);
+        assert.equal(rows, 10, label);
+        assert.deepEqual(prefixes, ["b"], label);
+      }
+    });
   },
 );
