@@ -4,10 +4,10 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import type { Connection, Engine, EngineName, SQLValue } from "./_engine.ts";
 import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
-import { resolve } from "node:path";
 import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
@@ -575,9 +575,15 @@ export class DataSet {
       this.#options.engine ?? factory.engine,
       this.#options.library ?? factory.library,
     );
+    if (wal) {
+      try {
+        checkWal(path, engine, immutable);
+      } catch (error) {
+        throw fail(error);
+      }
+    }
     let connection: Connection;
     try {
-      if (wal) checkWal(path, engine, immutable);
       connection = source !== undefined
         ? engine.deserialize(source)
         : engine.open({
