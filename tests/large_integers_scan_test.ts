@@ -96,3 +96,37 @@ engineTest(
     assert.equal(after[199]!.v, BIG);
   },
 );
+
+engineTest(
+  "A file replaced by rename mid-scan before an integer beyond 2^53: the scan reads the old file whole",
+  async (engine) => {
+    for (const immutable of [true, false]) {
+      const dir = await tempDir();
+      const path = `${dir}/b.sqlite`;
+      writeFile(path, 1);
+      writeFile(`${dir}/other.sqlite`, 2);
+      const db = freshDataSet(engine, { immutable });
+      db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+      class B extends db.Model("b", {
+        id: integer({ primaryKey: true }),
+        tag: integer(),
+        v: bigint(),
+      }) {}
+      const rows = [];
+      for await (const row of new Store(B).search()) {
+        rows.push(row);
+        if (rows.length === 100) {
+          Deno.renameSync(`${dir}/other.sqlite`, path);
+        }
+      }
+      await db.close();
+      assert.equal(rows.length, 300, `immutable: ${immutable}`);
+      assert.deepEqual([...new Set(rows.map((row) => row.tag))], [1]);
+      assert.deepEqual(
+        rows.map((row) => row.id),
+        Array.from({ length: 300 }, (_, i) => i + 1),
+      );
+      assert.equal(rows[199]!.v, BIG);
+    }
+  },
+);
