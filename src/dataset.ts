@@ -604,8 +604,10 @@ export class DataSet {
       !writable,
     );
     try {
+      // Set even when 0: a library built with SQLITE_DEFAULT_MMAP_SIZE
+      // would map files otherwise.
       const mmap = this.#options.mmapSize ?? 0;
-      if (mmap > 0 && source === undefined && !memory) {
+      if (source === undefined && !memory) {
         session.exec(`PRAGMA mmap_size=${mmap}`, action);
       }
       if (writable) session.exec("PRAGMA foreign_keys=ON", action);
