@@ -5,7 +5,6 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { SQLValue } from "./_engine.ts";
 import type { Session } from "./_session.ts";
 import { LIBRARY, VERSION } from "./_version.ts";
@@ -21,6 +20,7 @@ import {
   loadRecordIterable,
 } from "./load.ts";
 import type { AnyModel } from "./model.ts";
+import { escapeRegExp, foldIdentifier, localPath } from "./_rules.ts";
 
 /**
  * The table every built file holds its {@linkcode BuildMetadata} in: one
@@ -133,10 +133,6 @@ const SIDE_FILES = ["-journal", "-wal", "-shm"];
 /** How many foreign key violations a failed build lists. */
 const LISTED_VIOLATIONS = 20;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /**
  * Removes the temporary files of earlier builds of the same target that
  * were killed: those no live build holds a lock on.
@@ -196,10 +192,6 @@ function buildTime(): string {
     // No env access: the clock.
   }
   return new Date().toISOString();
-}
-
-function toPath(file: string | URL): string {
-  return file instanceof URL ? fileURLToPath(file) : file;
 }
 
 /** Lists the rows whose foreign keys point nowhere, or `undefined`. */
@@ -342,13 +334,15 @@ export async function buildDataSet(
   }
   const models = dataset.models;
   for (const model of models) {
-    if (model.tableName.toLowerCase() === METADATA_TABLE) {
+    if (foldIdentifier(model.tableName) === METADATA_TABLE) {
       throw new TypeError(
         `Cannot build dataset "${dataset.name}": the table name "${model.tableName}" is reserved for the build metadata`,
       );
     }
   }
-  const target = resolve(toPath(outPath));
+  const target = resolve(
+    localPath(outPath, `Cannot build dataset "${dataset.name}"`),
+  );
   const folder = dirname(target);
   const action = `Cannot build dataset "${dataset.name}" into ${target}`;
   await removeStrayTemps(folder, basename(target));
@@ -402,7 +396,7 @@ export async function buildDataSet(
       file: string | URL,
       options: LoadCsvOptions | undefined,
     ): Promise<number> => {
-      const path = toPath(file);
+      const path = localPath(file, `Cannot load into "${model.tableName}"`);
       const load: FileLoad = await loader(
         await dataset[SESSION](),
         modelOf(model, `load ${path}`),

@@ -17,6 +17,7 @@ import { type Session, toPublicError } from "./_session.ts";
 import { type AnyColumn, encodeValue, quote } from "./columns.ts";
 import { DataFileError } from "./errors.ts";
 import type { AnyModel } from "./model.ts";
+import { checkDelimiter, foldIdentifier, isIterable } from "./_rules.ts";
 
 /** How far a load has come, as given to `onProgress`. */
 export interface LoadProgress {
@@ -253,7 +254,7 @@ class Target {
       if (!this.#byName.has(name)) this.#byName.set(name, i);
     }
     for (const [name, i] of names) {
-      const lower = name.toLowerCase();
+      const lower = foldIdentifier(name);
       if (!this.#byName.has(lower)) this.#byName.set(lower, i);
     }
   }
@@ -261,7 +262,8 @@ class Target {
   /** The column index a header name or JSON key maps to. */
   resolve(name: string): number | undefined {
     const trimmed = name.trim();
-    return this.#byName.get(trimmed) ?? this.#byName.get(trimmed.toLowerCase());
+    return this.#byName.get(trimmed) ??
+      this.#byName.get(foldIdentifier(trimmed));
   }
 
   /** The valid names, for messages. */
@@ -420,7 +422,11 @@ interface FileReader {
   close(): void;
 }
 
-async function openFile(path: string, action: string): Promise<FileReader> {
+/** Opens a source file for a load, hashing and counting what is read. */
+async function openSourceFile(
+  path: string,
+  action: string,
+): Promise<FileReader> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -519,18 +525,8 @@ export async function loadCsvFile(
 ): Promise<FileLoad> {
   const target = new Target(model);
   const action = `Cannot load ${display} into "${target.table}"`;
-  const delimiter = options.delimiter ?? ",";
-  if (
-    typeof delimiter !== "string" || delimiter.length === 0 ||
-    /["\r\n]/.test(delimiter)
-  ) {
-    throw new TypeError(
-      `${action}: invalid delimiter ${
-        JSON.stringify(delimiter)
-      }: expected a non-empty string without quotes or line breaks`,
-    );
-  }
-  const reader = await openFile(path, action);
+  const delimiter = checkDelimiter(options.delimiter ?? ",", action);
+  const reader = await openSourceFile(path, action);
   const writer = new Writer(session, target, action, "line");
   return await runFileLoad(reader, writer, action, display, async () => {
     const converters = target.columns.map(textConverter);
@@ -765,7 +761,7 @@ export async function loadJsonLinesFile(
 ): Promise<FileLoad> {
   const target = new Target(model);
   const action = `Cannot load ${display} into "${target.table}"`;
-  const reader = await openFile(path, action);
+  const reader = await openSourceFile(path, action);
   const writer = new Writer(session, target, action, "line");
   const inserter = new RecordInserter(target, writer, action, display);
   // Integers in bigint columns are read exactly from the source text.
@@ -822,10 +818,7 @@ export async function loadRecordIterable(
 ): Promise<number> {
   const target = new Target(model);
   const action = `Cannot load records into "${target.table}"`;
-  if (
-    records === null || typeof records !== "object" ||
-    (!(Symbol.iterator in records) && !(Symbol.asyncIterator in records))
-  ) {
+  if (!isIterable(records)) {
     throw new TypeError(`${action}: expected an iterable or async iterable`);
   }
   const writer = new Writer(session, target, action, "record");

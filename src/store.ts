@@ -8,6 +8,7 @@ import { Cursor } from "./_cursor.ts";
 import { type Session, toPublicError } from "./_session.ts";
 import { type AnyColumn, encodeValue, quote } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
+import { isIterable } from "./_rules.ts";
 import {
   DataSetError,
   ModelNotFoundError,
@@ -844,10 +845,7 @@ export class Store<
   ): Promise<number> {
     const table = this.#definition.table;
     const action = `Cannot insert ${table}`;
-    if (
-      values === null || typeof values !== "object" ||
-      (!(Symbol.iterator in values) && !(Symbol.asyncIterator in values))
-    ) {
+    if (!isIterable(values)) {
       throw new TypeError(
         `${action}: createMany takes an iterable or async iterable of rows`,
       );

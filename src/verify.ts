@@ -6,6 +6,7 @@
 import type { SQLValue } from "./_engine.ts";
 import { type AnyColumn, type ColumnKind, quote } from "./columns.ts";
 import { type DataSet, SESSION } from "./dataset.ts";
+import { foldIdentifier } from "./_rules.ts";
 
 /** One mismatch between the models and the file. */
 export interface VerifyProblem {
@@ -168,7 +169,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       const row of dataset
         .sql`SELECT name, type, "notnull", pk FROM pragma_table_info(${table})`
     ) {
-      fileColumns.set(String(row.name).toLowerCase(), {
+      fileColumns.set(foldIdentifier(String(row.name)), {
         name: String(row.name),
         type: String(row.type),
         notnull: row.notnull === 1,
@@ -179,7 +180,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
     for (const key of model.definition.keys) {
       const column = model.definition.columns[key]!;
       const name = column.bound.name;
-      const file = fileColumns.get(name.toLowerCase());
+      const file = fileColumns.get(foldIdentifier(name));
       if (file === undefined) {
         problem(table, name, `${table}: column "${name}" is missing`);
         continue;

@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import { DataSet } from "../dataset.ts";
 import { SQLiteBindFactory } from "../bind.ts";
 import type { AnyModel } from "../model.ts";
+import { foldIdentifier } from "../_rules.ts";
 
 /** Where a command writes. */
 export interface Io {
@@ -217,7 +218,7 @@ export async function loadModels(
 export function modelFor(dataset: DataSet, table: string): AnyModel {
   const model = dataset.models.find((m) => m.tableName === table) ??
     dataset.models.find((m) =>
-      m.tableName.toLowerCase() === table.toLowerCase()
+      foldIdentifier(m.tableName) === foldIdentifier(table)
     );
   if (model === undefined) {
     throw new UsageError(

@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { quote } from "../columns.ts";
 import type { DataSet } from "../dataset.ts";
 import { affinity } from "../verify.ts";
+import { DATASET_NAME, escapeRegExp } from "../_rules.ts";
 import { type Io, openFile, UsageError, write } from "./_io.ts";
 import { query, readTables, type TableInfo } from "./inspect.ts";
 
@@ -144,10 +145,8 @@ async function builderFor(
   if (declared.includes("BOOL")) return "boolean";
   if (declared === "JSON") return "json";
   const checkBoolean = new RegExp(
-    `CHECK\\s*\\(\\s*(?:"${
-      column.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replaceAll('"', '""')
-    }"|${
-      column.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    `CHECK\\s*\\(\\s*(?:"${escapeRegExp(column.name).replaceAll('"', '""')}"|${
+      escapeRegExp(column.name)
     })\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)\\s*\\)`,
     "i",
   );
@@ -389,7 +388,7 @@ export async function codegen(args: string[], io: Io): Promise<number> {
   }
   const path = positionals[0]!;
   const datasetName = values.dataset ?? datasetNameOf(path);
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(datasetName)) {
+  if (!DATASET_NAME.test(datasetName)) {
     throw new UsageError(
       `invalid dataset name ${
         JSON.stringify(datasetName)
