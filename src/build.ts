@@ -5,10 +5,26 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import type { SQLValue } from "./_engine.ts";
 import type { Session } from "./_session.ts";
 import { LIBRARY, VERSION } from "./_version.ts";
-import { quote } from "./columns.ts";
+import {
+  countRows,
+  findTable,
+  foreignKeys,
+  type ForeignKeySchema,
+  readRows,
+} from "./_schema.ts";
+import {
+  BUILD_PRAGMAS,
+  createMetadataSql,
+  FOREIGN_KEY_CHECK,
+  FOREIGN_KEY_CHECK_COUNT,
+  FREELIST_COUNT,
+  insertMetadataSql,
+  INTEGRITY_CHECK,
+  selectMetadataSql,
+  valueByRowidSql,
+} from "./_sql.ts";
 import { createTableSql, DataSet, REDIRECT, SESSION } from "./dataset.ts";
 import { DataSetError, ModelIntegrityError } from "./errors.ts";
 import {
@@ -195,51 +211,45 @@ function buildTime(): string {
 }
 
 /** Lists the rows whose foreign keys point nowhere, or `undefined`. */
-async function foreignKeyViolations(
-  dataset: DataSet,
+function foreignKeyViolations(
   session: Session,
   action: string,
-): Promise<string | undefined> {
-  const listed: string[] = [];
-  let total = 0;
-  for await (
-    const row of dataset
-      .sql`SELECT "table" AS child, rowid, parent, fkid FROM pragma_foreign_key_check`
-  ) {
-    total++;
-    if (listed.length >= LISTED_VIOLATIONS) continue;
-    const child = String(row.child);
-    const keys: { from: string; to: string | null }[] = [];
-    for await (
-      const key of dataset
-        .sql`SELECT "from", "to" FROM pragma_foreign_key_list(${child}) WHERE id = ${
-        row.fkid ?? null
-      } ORDER BY seq`
-    ) {
-      keys.push({ from: String(key.from), to: key.to as string | null });
+): string | undefined {
+  const total = Number(session.value(FOREIGN_KEY_CHECK_COUNT, [], action));
+  if (total === 0) return undefined;
+  const keysOf = new Map<string, Map<number, ForeignKeySchema>>();
+  const listed = readRows(
+    session,
+    FOREIGN_KEY_CHECK,
+    [LISTED_VIOLATIONS],
+    action,
+  ).map(([child, rowid, parent, fkid]) => {
+    const table = String(child);
+    let keys = keysOf.get(table);
+    if (keys === undefined) {
+      keys = foreignKeys(session, table, action);
+      keysOf.set(table, keys);
     }
-    const values = row.rowid === null ? [] : keys.map((key) =>
-      session.value(
-        `SELECT ${quote(key.from)} FROM ${quote(child)} WHERE rowid = ?`,
-        [row.rowid as SQLValue],
-        action,
-      )
-    );
-    const shown = keys.map((key, i) =>
-      `${key.from} = ${
+    const key = keys.get(Number(fkid)) ??
+      { columns: [], table: String(parent), to: [] };
+    const id = rowid ?? null;
+    const values = id === null
+      ? []
+      : key.columns.map((from) =>
+        session.value(valueByRowidSql(table, from), [id], action)
+      );
+    const shown = key.columns.map((from, i) =>
+      `${from} = ${
         typeof values[i] === "string"
           ? JSON.stringify(values[i])
           : String(values[i])
       }`
     ).join(", ");
-    const to = keys.some((key) => key.to !== null)
-      ? ` (${keys.map((key) => key.to ?? "?").join(", ")})`
+    const to = key.to.some((column) => column !== null)
+      ? ` (${key.to.map((column) => column ?? "?").join(", ")})`
       : "";
-    listed.push(
-      `${child} rowid ${row.rowid} (${shown}) -> ${row.parent}${to}`,
-    );
-  }
-  if (total === 0) return undefined;
+    return `${table} rowid ${rowid} (${shown}) -> ${parent}${to}`;
+  });
   return `${total} row${total === 1 ? "" : "s"} reference${
     total === 1 ? "s" : ""
   } missing rows: ${listed.join("; ")}${
@@ -363,10 +373,7 @@ export async function buildDataSet(
     const session = await dataset[SESSION]();
     // The temporary file is discarded on failure: no need for a journal on
     // disk or syncs before the final one.
-    session.exec(
-      "PRAGMA foreign_keys=OFF; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-2000; PRAGMA mmap_size=0",
-      action,
-    );
+    session.exec(BUILD_PRAGMAS, action);
     // Tables now; indexes after the rows, which builds them in one sort
     // instead of row by row.
     const schema = models.flatMap((model) => createTableSql(model));
@@ -432,17 +439,15 @@ export async function buildDataSet(
 
     const final = await dataset[SESSION]();
     final.exec(["BEGIN", ...indexes, "COMMIT"].join(";\n"), action);
-    const broken = await foreignKeyViolations(dataset, final, action);
+    const broken = foreignKeyViolations(final, action);
     if (broken !== undefined) {
       throw new ModelIntegrityError(`${action}: ${broken}`, {
         dataset: dataset.name,
       });
     }
-    const problems: string[] = [];
-    for await (const row of dataset.sql`PRAGMA integrity_check`) {
-      const message = String(Object.values(row)[0]);
-      if (message !== "ok") problems.push(message);
-    }
+    const problems = readRows(final, INTEGRITY_CHECK, [], action)
+      .map(([message]) => String(message))
+      .filter((message) => message !== "ok");
     if (problems.length > 0) {
       throw new DataSetError(
         `${action}: the integrity check failed: ${problems.join("; ")}`,
@@ -451,13 +456,7 @@ export async function buildDataSet(
     }
     const rows: Record<string, number> = {};
     for (const model of models) {
-      rows[model.tableName] = Number(
-        final.value(
-          `SELECT count(*) FROM ${quote(model.tableName)}`,
-          [],
-          action,
-        ),
-      );
+      rows[model.tableName] = countRows(final, model.tableName, action);
     }
     const metadata: BuildMetadata = {
       dataset: dataset.name,
@@ -468,15 +467,10 @@ export async function buildDataSet(
       tables: rows,
       sources,
     };
-    final.exec(
-      `CREATE TABLE ${
-        quote(METADATA_TABLE)
-      } (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-      action,
-    );
+    final.exec(createMetadataSql(METADATA_TABLE), action);
     for (const [key, value] of Object.entries(metadata)) {
       final.run(
-        `INSERT INTO ${quote(METADATA_TABLE)} (key, value) VALUES (?, ?)`,
+        insertMetadataSql(METADATA_TABLE),
         [key, JSON.stringify(value)],
         action,
       );
@@ -485,7 +479,7 @@ export async function buildDataSet(
     // VACUUM rewrites the whole file (about 1 s per 50 MB here) and gains
     // nothing when no page is free: rows appended in one pass and indexes
     // built after them leave none. A fill that deleted or rewrote rows does.
-    if (Number(final.value("PRAGMA freelist_count", [], action)) > 0) {
+    if (Number(final.value(FREELIST_COUNT, [], action)) > 0) {
       try {
         final.exec("VACUUM", action);
       } catch (error) {
@@ -552,22 +546,24 @@ async function syncFolder(folder: string): Promise<void> {
 export async function readBuildMetadata(
   dataset: DataSet,
 ): Promise<BuildMetadata | undefined> {
-  const exists = await Array.fromAsync(
-    dataset
-      .sql`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ${METADATA_TABLE}`,
-  );
-  if (exists.length === 0) return undefined;
+  const session = await dataset[SESSION]();
+  const action = `Cannot read the build metadata of dataset "${dataset.name}"`;
+  const table = findTable(session, METADATA_TABLE, action);
+  if (table === undefined) return undefined;
   const fields: Record<string, unknown> = {};
-  for await (
-    const row of dataset.sql`SELECT key, value FROM microcosm_metadata`
+  for (
+    const [key, value] of readRows(
+      session,
+      selectMetadataSql(table.name),
+      [],
+      action,
+    )
   ) {
     try {
-      fields[String(row.key)] = JSON.parse(String(row.value));
+      fields[String(key)] = JSON.parse(String(value));
     } catch (error) {
       throw new DataSetError(
-        `Cannot read the build metadata of dataset "${dataset.name}": the value of ${
-          JSON.stringify(row.key)
-        } is not JSON`,
+        `${action}: the value of ${JSON.stringify(key)} is not JSON`,
         { dataset: dataset.name, cause: error },
       );
     }

@@ -65,6 +65,11 @@ const DEFAULT_MMAP = 268435456;
 /** @internal The key stores use to reach a dataset's session. */
 export const SESSION: unique symbol = Symbol("microcosm.session");
 /**
+ * @internal The key the CLI uses to run SQL text it was given (`dump
+ * --query`), with every value bound as a parameter.
+ */
+export const RAW_SQL: unique symbol = Symbol("microcosm.rawSql");
+/**
  * @internal The key builders use to point a dataset at a writable file for
  * a while (`undefined` restores the bound file).
  */
@@ -686,6 +691,14 @@ export class DataSet {
     } catch (error) {
       return new Cursor<SQLRow>(undefined, error);
     }
+  }
+
+  /** @internal Runs SQL text, binding `params`, and yields plain rows. */
+  [RAW_SQL](
+    text: string,
+    params: readonly SQLValue[] = [],
+  ): AsyncGenerator<SQLRow, void, undefined> {
+    return this.#cursor(text, [...params]);
   }
 
   #template(

@@ -9,6 +9,7 @@ import { quote } from "../columns.ts";
 import { SQLiteBindFactory } from "../bind.ts";
 import { dumpCsv, dumpJsonLines, type DumpOptions } from "../dump.ts";
 import { Store } from "../store.ts";
+import { RAW_SQL } from "../dataset.ts";
 import {
   type Io,
   loadModels,
@@ -17,7 +18,6 @@ import {
   UsageError,
   write,
 } from "./_io.ts";
-import { query } from "./inspect.ts";
 
 /** The usage text of `dump`. */
 export const DUMP_USAGE = `Usage: microcosm dump <file.sqlite> <table> [options]
@@ -109,7 +109,7 @@ export async function dump(args: string[], io: Io): Promise<number> {
   } else {
     const dataset = await openFile(path);
     const sql = values.query ?? `SELECT * FROM ${quote(table!)}`;
-    const rows = query(dataset, sql);
+    const rows = dataset[RAW_SQL](sql);
     stream = format === "csv"
       ? dumpCsv(
         rows,
