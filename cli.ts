@@ -122,8 +122,9 @@ export async function main(
     try {
       return await command.run(rest, io);
     } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
       const usage = error instanceof UsageError ||
-        (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+        (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"));
       await write(
         err,
         `microcosm ${name}: ${(error as Error).message ?? String(error)}\n${

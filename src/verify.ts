@@ -113,7 +113,9 @@ function describeKind(kind: ColumnKind): string {
  * `PRAGMA integrity_check`. Nothing is written.
  * @param dataset The dataset, bound to the file to check.
  * @returns The report; `ok` is `false` on any problem.
- * @throws {DataSetError} When the file cannot be opened.
+ * @throws {DataSetError} When the file cannot be opened, or is so damaged
+ * that SQLite cannot read what the check needs (`PRAGMA integrity_check`
+ * reports lesser damage as problems).
  *
  * @example
  * ```ts
