@@ -281,6 +281,9 @@ function foreignKeyViolations(
  * ignored.
  * @returns The path, the row counts and the metadata.
  * @throws {ModelIntegrityError} When a foreign key points nowhere.
+ * @throws {DataSetError} When another build of the same dataset is running
+ * in this process: builds of one dataset run one at a time, since the
+ * dataset points at the file being built.
  * @throws {DataFileError} When a loaded file holds a bad value.
  * @throws {TypeError} When a model declares the metadata table.
  *
@@ -355,6 +358,34 @@ export async function buildDataSet(
   );
   const folder = dirname(target);
   const action = `Cannot build dataset "${dataset.name}" into ${target}`;
+  // A build points the dataset at its temporary file: a second build at
+  // the same time would write into the first one's file, or close it.
+  if (building.has(dataset)) {
+    throw new DataSetError(
+      `${action}: another build of this dataset is running in this process; builds of one dataset run one at a time (await the first)`,
+      { dataset: dataset.name },
+    );
+  }
+  building.add(dataset);
+  try {
+    return await buildInto(dataset, models, target, folder, action, fill);
+  } finally {
+    building.delete(dataset);
+  }
+}
+
+/** The datasets being built in this process. */
+const building = new WeakSet<DataSet>();
+
+/** The build itself, once it is the only one of its dataset. */
+async function buildInto(
+  dataset: DataSet,
+  models: readonly AnyModel[],
+  target: string,
+  folder: string,
+  action: string,
+  fill: (context: BuildContext) => unknown,
+): Promise<BuildResult> {
   await removeStrayTemps(folder, basename(target));
   const temp = join(
     folder,
