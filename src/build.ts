@@ -31,6 +31,7 @@ import {
   type FileLoad,
   loadCsvFile,
   type LoadCsvOptions,
+  loadJsonArrayFile,
   loadJsonLinesFile,
   type LoadOptions,
   loadRecordIterable,
@@ -118,6 +119,24 @@ export interface BuildContext {
     options?: LoadOptions,
   ): Promise<number>;
   /**
+   * Streams a JSON file holding one array of objects (`[{...}, {...}]`,
+   * the form most data packages ship) into a model's table, as
+   * `loadJsonLines` does each line: memory holds one chunk of the file and
+   * one object, whatever its size. Errors name the line an object starts
+   * on.
+   * @param model A model of the dataset being built.
+   * @param file The JSON file.
+   * @param options Progress.
+   * @returns The rows inserted.
+   * @throws {DataFileError} On bad JSON, a value that is not an object, or
+   * a bad value.
+   */
+  loadJson(
+    model: AnyModel,
+    file: string | URL,
+    options?: LoadOptions,
+  ): Promise<number>;
+  /**
    * Streams records from an iterable or async iterable into a model's
    * table, converted as JSON Lines values are: typed values, or text as in
    * a CSV file (`"42"`, `"yes"`).
@@ -142,6 +161,12 @@ export interface BuildResult {
   readonly rows: Readonly<Record<string, number>>;
   /** The metadata recorded in the file. */
   readonly metadata: BuildMetadata;
+  /**
+   * What the build did that is probably not what was meant, e.g. a
+   * declared table that no loader loaded and no store wrote to, left
+   * empty. The CLI prints them; the build still succeeded.
+   */
+  readonly warnings: readonly string[];
 }
 
 const TEMP_SUFFIX = ".building";
@@ -275,6 +300,9 @@ function foreignKeyViolations(
  *
  * While the callback runs, the dataset's stores write to the new file;
  * foreign keys are not enforced row by row, so tables load in any order.
+ * A declared table that no loader loaded and no store wrote to is left
+ * empty and named in the result's `warnings` (a warning rather than an
+ * error: an empty table may be meant).
  * @param dataset The dataset whose models define the tables.
  * @param outPath The file to write; its folder must exist.
  * @param fill Writes the rows; its result (or what its promise resolves to) is
@@ -416,6 +444,8 @@ async function buildInto(
     );
 
     const sources: BuildSource[] = [];
+    /** The tables `loadRecords` loaded (files are in `sources`). */
+    const loadedRecords = new Set<string>();
     const modelOf = (model: AnyModel, what: string): AnyModel => {
       if (
         typeof model !== "function" ||
@@ -429,7 +459,10 @@ async function buildInto(
     };
     /** Loads one source file and records its hash and counts. */
     const loadFile = async (
-      loader: typeof loadCsvFile | typeof loadJsonLinesFile,
+      loader:
+        | typeof loadCsvFile
+        | typeof loadJsonLinesFile
+        | typeof loadJsonArrayFile,
       model: AnyModel,
       file: string | URL,
       options: LoadCsvOptions | undefined,
@@ -458,13 +491,18 @@ async function buildInto(
         loadFile(loadCsvFile, model, file, options),
       loadJsonLines: (model, file, options) =>
         loadFile(loadJsonLinesFile, model, file, options),
-      loadRecords: async (model, records, options) =>
-        await loadRecordIterable(
+      loadJson: (model, file, options) =>
+        loadFile(loadJsonArrayFile, model, file, options),
+      loadRecords: async (model, records, options) => {
+        const rows = await loadRecordIterable(
           await dataset[SESSION](),
           modelOf(model, "load records"),
           records,
           options,
-        ),
+        );
+        loadedRecords.add(model.tableName);
+        return rows;
+      },
     };
     await fill(context);
 
@@ -486,8 +524,17 @@ async function buildInto(
       );
     }
     const rows: Record<string, number> = {};
+    const warnings: string[] = [];
     for (const model of models) {
-      rows[model.tableName] = countRows(final, model.tableName, action);
+      const table = model.tableName;
+      rows[table] = countRows(final, table, action);
+      const loaded = loadedRecords.has(table) ||
+        sources.some((source) => source.table === table);
+      if (rows[table] === 0 && !loaded) {
+        warnings.push(
+          `table "${table}" is empty: no source was loaded into it and the fill wrote no row`,
+        );
+      }
     }
     const metadata: BuildMetadata = {
       dataset: dataset.name,
@@ -524,7 +571,7 @@ async function buildInto(
     await Deno.rename(temp, target);
     done = true;
     await syncFolder(folder);
-    return { path: target, rows, metadata };
+    return { path: target, rows, metadata, warnings };
   } finally {
     if (!done) {
       await dataset[REDIRECT](undefined);

@@ -8,9 +8,12 @@
 import { createHash } from "node:crypto";
 import type { SQLValue, Statement } from "./_engine.ts";
 import {
+  type Batch,
   type ByteSource,
   csvRecords,
+  jsonArray,
   jsonLines,
+  type Reviver,
   SyntaxProblem,
 } from "./_csv.ts";
 import { type Session, toPublicError } from "./_session.ts";
@@ -206,7 +209,9 @@ function expected(kind: AnyColumn["kind"]): string {
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}`;
+  if (typeof value === "bigint" || typeof value === "number") {
+    return `${value}`;
+  }
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -483,18 +488,32 @@ function fileError(
 /**
  * Runs the body of a file load: a syntax problem becomes a file error, the
  * file is closed, and the rows are committed only when the body finished.
+ * The body reports progress after each batch with the function it gets;
+ * the last report comes after the final rows are written, so it counts
+ * every row.
  */
 async function runFileLoad(
   reader: FileReader,
   writer: Writer,
+  target: Target,
   action: string,
   display: string,
-  body: () => Promise<void>,
+  options: LoadOptions,
+  body: (progress: () => void) => Promise<void>,
 ): Promise<FileLoad> {
+  const progress = () =>
+    options.onProgress?.({
+      table: target.table,
+      file: display,
+      rows: writer.rows,
+      bytesRead: reader.bytes,
+      bytesTotal: reader.total,
+    });
   let ok = false;
   try {
-    await body();
+    await body(progress);
     writer.end();
+    progress();
     ok = true;
   } catch (error) {
     if (error instanceof SyntaxProblem) {
@@ -528,128 +547,145 @@ export async function loadCsvFile(
   const delimiter = checkDelimiter(options.delimiter ?? ",", action);
   const reader = await openSourceFile(path, action);
   const writer = new Writer(session, target, action, "line");
-  return await runFileLoad(reader, writer, action, display, async () => {
-    const converters = target.columns.map(textConverter);
-    const params: SQLValue[] = target.empty.map((e) =>
-      e === REQUIRED ? null : e
-    );
-    let header: string[] | undefined = options.columns === undefined
-      ? undefined
-      : [...options.columns];
-    let map: number[] = [];
-    let headerLine = 1;
-    const useHeader = (names: string[], line: number) => {
-      const seen = new Map<number, string>();
-      map = names.map((name) => {
-        const index = target.resolve(name);
-        if (index === undefined) {
-          throw fileError(
-            action,
-            display,
-            line,
-            `unknown column ${
-              JSON.stringify(name)
-            }; expected one of ${target.names}`,
-          );
-        }
-        const twice = seen.get(index);
-        if (twice !== undefined) {
-          throw fileError(
-            action,
-            display,
-            line,
-            `columns ${JSON.stringify(twice)} and ${
-              JSON.stringify(name)
-            } both map to ${target.keys[index]}`,
-          );
-        }
-        seen.set(index, name);
-        return index;
-      });
-      target.empty.forEach((empty, i) => {
-        if (empty === REQUIRED && !seen.has(i)) {
-          throw fileError(
-            action,
-            display,
-            line,
-            `the required column ${target.keys[i]} is missing`,
-          );
-        }
-      });
-      header = names;
-      headerLine = line;
-    };
-    if (header !== undefined) useHeader(header, 0);
-    const progress = () =>
-      options.onProgress?.({
-        table: target.table,
-        file: display,
-        rows: writer.rows,
-        bytesRead: reader.bytes,
-        bytesTotal: reader.total,
-      });
-    for await (
-      const { records, lines } of csvRecords(
-        reader.source,
-        delimiter,
-        reader.onBytes,
-      )
-    ) {
-      let start = 0;
-      if (header === undefined) {
-        useHeader(records[0]!, lines[0]!);
-        start = 1;
-      }
-      const width = map.length;
-      for (let r = start; r < records.length; r++) {
-        const record = records[r]!;
-        const line = lines[r]!;
-        if (record.length !== width) {
-          throw fileError(
-            action,
-            display,
-            line,
-            `expected ${width} fields (as on line ${headerLine}), got ${record.length}`,
-          );
-        }
-        let h = 0;
-        try {
-          for (; h < width; h++) {
-            const c = map[h]!;
-            const text = record[h]!;
-            if (text === "") {
-              const empty = target.empty[c]!;
-              if (empty === REQUIRED) {
-                throw new BadValue(
-                  `empty value in the NOT NULL column ${target.keys[c]}`,
-                );
-              }
-              params[c] = empty;
-            } else {
-              params[c] = converters[c]!(text);
-            }
+  return await runFileLoad(
+    reader,
+    writer,
+    target,
+    action,
+    display,
+    options,
+    async (progress) => {
+      const converters = target.columns.map(textConverter);
+      const params: SQLValue[] = target.empty.map((e) =>
+        e === REQUIRED ? null : e
+      );
+      let header: string[] | undefined = options.columns === undefined
+        ? undefined
+        : [...options.columns];
+      let map: number[] = [];
+      let headerLine = 1;
+      const useHeader = (names: string[], line: number) => {
+        const seen = new Map<number, string>();
+        map = names.map((name) => {
+          const index = target.resolve(name);
+          if (index === undefined) {
+            throw fileError(
+              action,
+              display,
+              line,
+              `unknown column ${
+                JSON.stringify(name)
+              }; expected one of ${target.names}`,
+            );
           }
-        } catch (error) {
-          if (!(error instanceof BadValue)) throw error;
-          const text = record[h]!;
-          throw fileError(
-            action,
-            display,
-            line,
-            text === "" ? error.message : `${error.message}, got ${show(text)}`,
-            header![h],
-            text,
-          );
+          const twice = seen.get(index);
+          if (twice !== undefined) {
+            throw fileError(
+              action,
+              display,
+              line,
+              `columns ${JSON.stringify(twice)} and ${
+                JSON.stringify(name)
+              } both map to ${target.keys[index]}`,
+            );
+          }
+          seen.set(index, name);
+          return index;
+        });
+        target.empty.forEach((empty, i) => {
+          if (empty === REQUIRED && !seen.has(i)) {
+            throw fileError(
+              action,
+              display,
+              line,
+              `the required column ${target.keys[i]} is missing`,
+            );
+          }
+        });
+        header = names;
+        headerLine = line;
+      };
+      if (header !== undefined) useHeader(header, 0);
+      for await (
+        const { records, lines } of csvRecords(
+          reader.source,
+          delimiter,
+          reader.onBytes,
+        )
+      ) {
+        let start = 0;
+        if (header === undefined) {
+          useHeader(records[0]!, lines[0]!);
+          start = 1;
         }
-        writer.insert(params, line);
+        const width = map.length;
+        for (let r = start; r < records.length; r++) {
+          const record = records[r]!;
+          const line = lines[r]!;
+          if (record.length !== width) {
+            throw fileError(
+              action,
+              display,
+              line,
+              `expected ${width} fields (as on line ${headerLine}), got ${record.length}`,
+            );
+          }
+          let h = 0;
+          try {
+            for (; h < width; h++) {
+              const c = map[h]!;
+              const text = record[h]!;
+              if (text === "") {
+                const empty = target.empty[c]!;
+                if (empty === REQUIRED) {
+                  throw new BadValue(
+                    `empty value in the NOT NULL column ${target.keys[c]}`,
+                  );
+                }
+                params[c] = empty;
+              } else {
+                params[c] = converters[c]!(text);
+              }
+            }
+          } catch (error) {
+            if (!(error instanceof BadValue)) throw error;
+            const text = record[h]!;
+            throw fileError(
+              action,
+              display,
+              line,
+              text === ""
+                ? error.message
+                : `${error.message}, got ${show(text)}`,
+              header![h],
+              text,
+            );
+          }
+          writer.insert(params, line);
+        }
+        progress();
       }
-      progress();
-    }
-    progress();
-  });
+    },
+  );
 }
 
-/** Inserts object records: JSON Lines and iterables share this. */
+/**
+ * Refuses what a converter made of a record value that SQLite cannot store
+ * as given: `undefined` (`JSON.stringify` of a function or symbol) would
+ * bind as NULL past the NOT NULL check, NaN as NULL too. Values parsed
+ * from a file never give either; records from an iterable can.
+ */
+function checkConverted(value: SQLValue | undefined): SQLValue {
+  if (value === undefined) {
+    throw new BadValue("expected a value JSON can represent");
+  }
+  if (typeof value === "number" && Number.isNaN(value)) {
+    throw new BadValue("NaN is not a number SQLite can store");
+  }
+  return value;
+}
+
+/** Inserts object records: JSON files and iterables share this. */
 class RecordInserter {
   readonly #target: Target;
   readonly #writer: Writer;
@@ -682,6 +718,18 @@ class RecordInserter {
         this.#file,
         line,
         `expected an object, got ${show(record)}`,
+      );
+    }
+    // A Map, Set, Date, typed array... has no own keys to read: refused
+    // rather than read as an empty record.
+    if (Object.prototype.toString.call(record) !== "[object Object]") {
+      throw fileError(
+        this.#action,
+        this.#file,
+        line,
+        `expected an object with a key per column, got a ${
+          record.constructor?.name ?? "non-plain object"
+        }`,
       );
     }
     for (const name in record) {
@@ -717,14 +765,20 @@ class RecordInserter {
         continue;
       }
       try {
-        this.#params[c] = this.#converters[c]!(value);
+        this.#params[c] = checkConverted(this.#converters[c]!(value));
       } catch (error) {
-        if (!(error instanceof BadValue)) throw error;
+        if (!(error instanceof BadValue || error instanceof TypeError)) {
+          throw error;
+        }
+        // A TypeError comes from JSON.stringify: a bigint or a cycle.
+        const detail = error instanceof BadValue
+          ? error.message
+          : `expected a value JSON can represent (${(error as Error).message})`;
         throw fileError(
           this.#action,
           this.#file,
           line,
-          `${error.message}, got ${show(value)}`,
+          `${detail}, got ${show(value)}`,
           name,
           typeof value === "string" ? value : show(value),
         );
@@ -748,16 +802,49 @@ class RecordInserter {
   }
 }
 
+/** Streams the parsed values of a JSON text in batches. */
+type JsonReader = (
+  source: ByteSource,
+  onBytes: (bytes: Uint8Array) => void,
+  reviver: Reviver | undefined,
+) => AsyncGenerator<Batch<unknown>, void, undefined>;
+
 /**
  * Loads a JSON Lines file (one object per line) into a model's table.
  * Internal: reached through `BuildContext.loadJsonLines`.
  */
-export async function loadJsonLinesFile(
+export function loadJsonLinesFile(
   session: Session,
   model: AnyModel,
   path: string,
   display: string,
   options: LoadOptions = {},
+): Promise<FileLoad> {
+  return loadJsonFile(session, model, path, display, options, jsonLines);
+}
+
+/**
+ * Loads a JSON file holding an array of objects into a model's table,
+ * streamed: memory holds one chunk of the file and one object. Internal:
+ * reached through `BuildContext.loadJson`.
+ */
+export function loadJsonArrayFile(
+  session: Session,
+  model: AnyModel,
+  path: string,
+  display: string,
+  options: LoadOptions = {},
+): Promise<FileLoad> {
+  return loadJsonFile(session, model, path, display, options, jsonArray);
+}
+
+async function loadJsonFile(
+  session: Session,
+  model: AnyModel,
+  path: string,
+  display: string,
+  options: LoadOptions,
+  read: JsonReader,
 ): Promise<FileLoad> {
   const target = new Target(model);
   const action = `Cannot load ${display} into "${target.table}"`;
@@ -783,26 +870,24 @@ export async function loadJsonLinesFile(
       ? BigInt(context.source)
       : value;
   };
-  return await runFileLoad(reader, writer, action, display, async () => {
-    for await (
-      const { records, lines } of jsonLines(
-        reader.source,
-        reader.onBytes,
-        reviver,
-      )
-    ) {
-      for (let r = 0; r < records.length; r++) {
-        inserter.insert(records[r], lines[r]!);
+  return await runFileLoad(
+    reader,
+    writer,
+    target,
+    action,
+    display,
+    options,
+    async (progress) => {
+      for await (
+        const { records, lines } of read(reader.source, reader.onBytes, reviver)
+      ) {
+        for (let r = 0; r < records.length; r++) {
+          inserter.insert(records[r], lines[r]!);
+        }
+        progress();
       }
-      options.onProgress?.({
-        table: target.table,
-        file: display,
-        rows: writer.rows,
-        bytesRead: reader.bytes,
-        bytesTotal: reader.total,
-      });
-    }
-  });
+    },
+  );
 }
 
 /**

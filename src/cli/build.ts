@@ -22,8 +22,8 @@ export const BUILD_USAGE =
   `Usage: microcosm build <models.ts> <out.sqlite> <table>=<file>... [options]
        microcosm build --manifest <build.json>
 
-Builds a dataset file atomically from CSV (.csv, .tsv) and JSON Lines
-(.jsonl, .ndjson) files: the tables of the models module, the rows of each
+Builds a dataset file atomically from CSV (.csv, .tsv), JSON Lines
+(.jsonl, .ndjson) and JSON array (.json) files: the tables of the models module, the rows of each
 file with the model's column types applied, foreign keys checked, then one
 rename over <out.sqlite>. On any error the old file is left as it was.
 
@@ -51,13 +51,14 @@ interface Plan {
   sources: Source[];
 }
 
-function formatOf(file: string): "csv" | "tsv" | "jsonl" {
+function formatOf(file: string): "csv" | "tsv" | "jsonl" | "json" {
   const ext = extname(file).toLowerCase();
   if (ext === ".csv") return "csv";
   if (ext === ".tsv") return "tsv";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".json") return "json";
   throw new UsageError(
-    `cannot tell the format of ${file}: expected .csv, .tsv, .jsonl or .ndjson`,
+    `cannot tell the format of ${file}: expected .csv, .tsv, .jsonl, .ndjson or .json`,
   );
 }
 
@@ -192,6 +193,8 @@ export async function build(args: string[], io: Io): Promise<number> {
       };
       if (load.format === "jsonl") {
         await context.loadJsonLines(load.model, load.file, { onProgress });
+      } else if (load.format === "json") {
+        await context.loadJson(load.model, load.file, { onProgress });
       } else {
         await context.loadCsv(load.model, load.file, {
           delimiter: load.delimiter ?? values.delimiter ??
@@ -210,6 +213,9 @@ export async function build(args: string[], io: Io): Promise<number> {
     io.out,
     `Built ${result.path} in ${seconds.toFixed(1)} s\n${tables.join("\n")}\n`,
   );
+  for (const warning of result.warnings) {
+    await write(io.err, `warning: ${warning}\n`);
+  }
   await dataset.close();
   return 0;
 }
