@@ -485,6 +485,16 @@ function fileError(
   });
 }
 
+/** What a file load works with. */
+interface FileLoadParts {
+  readonly reader: FileReader;
+  readonly writer: Writer;
+  readonly target: Target;
+  readonly action: string;
+  readonly display: string;
+  readonly options: LoadOptions;
+}
+
 /**
  * Runs the body of a file load: a syntax problem becomes a file error, the
  * file is closed, and the rows are committed only when the body finished.
@@ -493,14 +503,10 @@ function fileError(
  * every row.
  */
 async function runFileLoad(
-  reader: FileReader,
-  writer: Writer,
-  target: Target,
-  action: string,
-  display: string,
-  options: LoadOptions,
+  load: FileLoadParts,
   body: (progress: () => void) => Promise<void>,
 ): Promise<FileLoad> {
+  const { reader, writer, target, action, display, options } = load;
   const progress = () =>
     options.onProgress?.({
       table: target.table,
@@ -547,126 +553,117 @@ export async function loadCsvFile(
   const delimiter = checkDelimiter(options.delimiter ?? ",", action);
   const reader = await openSourceFile(path, action);
   const writer = new Writer(session, target, action, "line");
-  return await runFileLoad(
-    reader,
-    writer,
-    target,
-    action,
-    display,
-    options,
-    async (progress) => {
-      const converters = target.columns.map(textConverter);
-      const params: SQLValue[] = target.empty.map((e) =>
-        e === REQUIRED ? null : e
-      );
-      let header: string[] | undefined = options.columns === undefined
-        ? undefined
-        : [...options.columns];
-      let map: number[] = [];
-      let headerLine = 1;
-      const useHeader = (names: string[], line: number) => {
-        const seen = new Map<number, string>();
-        map = names.map((name) => {
-          const index = target.resolve(name);
-          if (index === undefined) {
-            throw fileError(
-              action,
-              display,
-              line,
-              `unknown column ${
-                JSON.stringify(name)
-              }; expected one of ${target.names}`,
-            );
-          }
-          const twice = seen.get(index);
-          if (twice !== undefined) {
-            throw fileError(
-              action,
-              display,
-              line,
-              `columns ${JSON.stringify(twice)} and ${
-                JSON.stringify(name)
-              } both map to ${target.keys[index]}`,
-            );
-          }
-          seen.set(index, name);
-          return index;
-        });
-        target.empty.forEach((empty, i) => {
-          if (empty === REQUIRED && !seen.has(i)) {
-            throw fileError(
-              action,
-              display,
-              line,
-              `the required column ${target.keys[i]} is missing`,
-            );
-          }
-        });
-        header = names;
-        headerLine = line;
-      };
-      if (header !== undefined) useHeader(header, 0);
-      for await (
-        const { records, lines } of csvRecords(
-          reader.source,
-          delimiter,
-          reader.onBytes,
-        )
-      ) {
-        let start = 0;
-        if (header === undefined) {
-          useHeader(records[0]!, lines[0]!);
-          start = 1;
+  const load = { reader, writer, target, action, display, options };
+  return await runFileLoad(load, async (progress) => {
+    const converters = target.columns.map(textConverter);
+    const params: SQLValue[] = target.empty.map((e) =>
+      e === REQUIRED ? null : e
+    );
+    let header: string[] | undefined = options.columns === undefined
+      ? undefined
+      : [...options.columns];
+    let map: number[] = [];
+    let headerLine = 1;
+    const useHeader = (names: string[], line: number) => {
+      const seen = new Map<number, string>();
+      map = names.map((name) => {
+        const index = target.resolve(name);
+        if (index === undefined) {
+          throw fileError(
+            action,
+            display,
+            line,
+            `unknown column ${
+              JSON.stringify(name)
+            }; expected one of ${target.names}`,
+          );
         }
-        const width = map.length;
-        for (let r = start; r < records.length; r++) {
-          const record = records[r]!;
-          const line = lines[r]!;
-          if (record.length !== width) {
-            throw fileError(
-              action,
-              display,
-              line,
-              `expected ${width} fields (as on line ${headerLine}), got ${record.length}`,
-            );
-          }
-          let h = 0;
-          try {
-            for (; h < width; h++) {
-              const c = map[h]!;
-              const text = record[h]!;
-              if (text === "") {
-                const empty = target.empty[c]!;
-                if (empty === REQUIRED) {
-                  throw new BadValue(
-                    `empty value in the NOT NULL column ${target.keys[c]}`,
-                  );
-                }
-                params[c] = empty;
-              } else {
-                params[c] = converters[c]!(text);
-              }
-            }
-          } catch (error) {
-            if (!(error instanceof BadValue)) throw error;
-            const text = record[h]!;
-            throw fileError(
-              action,
-              display,
-              line,
-              text === ""
-                ? error.message
-                : `${error.message}, got ${show(text)}`,
-              header![h],
-              text,
-            );
-          }
-          writer.insert(params, line);
+        const twice = seen.get(index);
+        if (twice !== undefined) {
+          throw fileError(
+            action,
+            display,
+            line,
+            `columns ${JSON.stringify(twice)} and ${
+              JSON.stringify(name)
+            } both map to ${target.keys[index]}`,
+          );
         }
-        progress();
+        seen.set(index, name);
+        return index;
+      });
+      target.empty.forEach((empty, i) => {
+        if (empty === REQUIRED && !seen.has(i)) {
+          throw fileError(
+            action,
+            display,
+            line,
+            `the required column ${target.keys[i]} is missing`,
+          );
+        }
+      });
+      header = names;
+      headerLine = line;
+    };
+    if (header !== undefined) useHeader(header, 0);
+    for await (
+      const { records, lines } of csvRecords(
+        reader.source,
+        delimiter,
+        reader.onBytes,
+      )
+    ) {
+      let start = 0;
+      if (header === undefined) {
+        useHeader(records[0]!, lines[0]!);
+        start = 1;
       }
-    },
-  );
+      const width = map.length;
+      for (let r = start; r < records.length; r++) {
+        const record = records[r]!;
+        const line = lines[r]!;
+        if (record.length !== width) {
+          throw fileError(
+            action,
+            display,
+            line,
+            `expected ${width} fields (as on line ${headerLine}), got ${record.length}`,
+          );
+        }
+        let h = 0;
+        try {
+          for (; h < width; h++) {
+            const c = map[h]!;
+            const text = record[h]!;
+            if (text === "") {
+              const empty = target.empty[c]!;
+              if (empty === REQUIRED) {
+                throw new BadValue(
+                  `empty value in the NOT NULL column ${target.keys[c]}`,
+                );
+              }
+              params[c] = empty;
+            } else {
+              params[c] = converters[c]!(text);
+            }
+          }
+        } catch (error) {
+          if (!(error instanceof BadValue)) throw error;
+          const text = record[h]!;
+          throw fileError(
+            action,
+            display,
+            line,
+            text === "" ? error.message : `${error.message}, got ${show(text)}`,
+            header![h],
+            text,
+          );
+        }
+        writer.insert(params, line);
+      }
+      progress();
+    }
+  });
 }
 
 /**
@@ -870,24 +867,17 @@ async function loadJsonFile(
       ? BigInt(context.source)
       : value;
   };
-  return await runFileLoad(
-    reader,
-    writer,
-    target,
-    action,
-    display,
-    options,
-    async (progress) => {
-      for await (
-        const { records, lines } of read(reader.source, reader.onBytes, reviver)
-      ) {
-        for (let r = 0; r < records.length; r++) {
-          inserter.insert(records[r], lines[r]!);
-        }
-        progress();
+  const load = { reader, writer, target, action, display, options };
+  return await runFileLoad(load, async (progress) => {
+    for await (
+      const { records, lines } of read(reader.source, reader.onBytes, reviver)
+    ) {
+      for (let r = 0; r < records.length; r++) {
+        inserter.insert(records[r], lines[r]!);
       }
-    },
-  );
+      progress();
+    }
+  });
 }
 
 /**
