@@ -75,18 +75,19 @@ export function isIterable(
 /**
  * Turns a local path or a `file:` URL (object or text) into a path. Other
  * URLs, empty strings and strings with NUL are refused with a `TypeError`
- * that starts with `action` and ends with `hint` when one is given.
+ * that starts with `action`; `hint` (e.g. ` (why)`) follows the reason for a
+ * URL.
  */
 export function localPath(
   value: string | URL,
   action: string,
-  hint = "",
+  hint = " (only paths and file: URLs are read)",
 ): string {
   if (value instanceof URL || /^[a-z][a-z0-9+.-]+:\/\//i.test(value)) {
     const url = value instanceof URL ? value : new URL(value);
     if (url.protocol !== "file:") {
       throw new TypeError(
-        `${action}: ${url.href} is not a local file (SQLite opens only file: paths${hint})`,
+        `${action}: ${url.href} is not a local file${hint}`,
       );
     }
     return fileURLToPath(url);

@@ -60,7 +60,7 @@ function toPath(value: string | URL, name: string): string {
   return localPath(
     value,
     `Cannot bind dataset "${name}"`,
-    "; keep datasets in the application, not inside a published package",
+    " (SQLite opens only file: paths; keep datasets in the application, not inside a published package)",
   );
 }
 

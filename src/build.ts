@@ -96,7 +96,8 @@ export interface BuildContext {
    * @param file The CSV file.
    * @param options Delimiter, column names for a file without header, progress.
    * @returns The rows inserted.
-   * @throws {DataFileError} On a bad value, naming file, line, column and value.
+   * @throws {DataFileError} On a bad value, naming file, line, column and
+   * value; or when the file cannot be read (line 0).
    */
   loadCsv(
     model: AnyModel,
@@ -111,7 +112,8 @@ export interface BuildContext {
    * @param file The JSON Lines file.
    * @param options Progress.
    * @returns The rows inserted.
-   * @throws {DataFileError} On a bad line or value.
+   * @throws {DataFileError} On a bad line or value, or when the file cannot
+   * be read (line 0).
    */
   loadJsonLines(
     model: AnyModel,
@@ -129,7 +131,7 @@ export interface BuildContext {
    * @param options Progress.
    * @returns The rows inserted.
    * @throws {DataFileError} On bad JSON, a value that is not an object, or
-   * a bad value.
+   * a bad value; or when the file cannot be read (line 0).
    */
   loadJson(
     model: AnyModel,
@@ -467,7 +469,10 @@ async function buildInto(
       file: string | URL,
       options: LoadCsvOptions | undefined,
     ): Promise<number> => {
-      const path = localPath(file, `Cannot load into "${model.tableName}"`);
+      const path = localPath(
+        file,
+        `Cannot load a file into dataset "${dataset.name}"`,
+      );
       const load: FileLoad = await loader(
         await dataset[SESSION](),
         modelOf(model, `load ${path}`),

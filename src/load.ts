@@ -430,18 +430,23 @@ interface FileReader {
 /** Opens a source file for a load, hashing and counting what is read. */
 async function openSourceFile(
   path: string,
+  display: string,
   action: string,
 ): Promise<FileReader> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Deno.errors.NotFound(`${action}: file does not exist`, {
-        cause: error,
-      });
-    }
-    throw error;
+    const reason = error instanceof Deno.errors.NotFound
+      ? "file does not exist"
+      : error instanceof Deno.errors.NotCapable
+      ? `read access is not granted (run Deno with --allow-read=${path} or a folder holding it)`
+      : (error as Error).message;
+    throw new DataFileError(`${action}: ${reason}`, {
+      file: display,
+      line: 0,
+      cause: error,
+    });
   }
   let total: number | undefined;
   try {
@@ -551,7 +556,7 @@ export async function loadCsvFile(
   const target = new Target(model);
   const action = `Cannot load ${display} into "${target.table}"`;
   const delimiter = checkDelimiter(options.delimiter ?? ",", action);
-  const reader = await openSourceFile(path, action);
+  const reader = await openSourceFile(path, display, action);
   const writer = new Writer(session, target, action, "line");
   const load = { reader, writer, target, action, display, options };
   return await runFileLoad(load, async (progress) => {
@@ -845,7 +850,7 @@ async function loadJsonFile(
 ): Promise<FileLoad> {
   const target = new Target(model);
   const action = `Cannot load ${display} into "${target.table}"`;
-  const reader = await openSourceFile(path, action);
+  const reader = await openSourceFile(path, display, action);
   const writer = new Writer(session, target, action, "line");
   const inserter = new RecordInserter(target, writer, action, display);
   // Integers in bigint columns are read exactly from the source text.

@@ -293,3 +293,23 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest(
+  "A missing source file is a DataFileError naming it, for every file loader",
+  async (engine) => {
+    const dir = await tempDir();
+    for (const load of ["loadCsv", "loadJsonLines", "loadJson"] as const) {
+      const file = `${dir}/missing.${load}`;
+      const error = await loadError(
+        engine,
+        (build, { Category }) => build[load](Category, file),
+      );
+      assert.equal(
+        error.message,
+        `Cannot load ${file} into "category": file does not exist`,
+      );
+      assert.equal(error.file, file);
+      assert.equal(error.line, 0);
+    }
+  },
+);
