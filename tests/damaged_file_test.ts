@@ -178,6 +178,28 @@ export class Doc extends Docs.Model("doc", {
   },
 );
 
+Deno.test("The CLI's inspect, dump and codegen report a damaged file on stderr with exit 1", async () => {
+  const path = await damagedFile("ffi", "pages");
+  for (
+    const args of [
+      ["inspect", path],
+      ["dump", path, "doc"],
+      ["codegen", path],
+    ]
+  ) {
+    const { code, stdout, stderr } = await runCli(...args);
+    assert.equal(code, 1, `${args[0]}: ${stdout}${stderr}`);
+    assert.match(
+      stderr,
+      new RegExp(
+        `^microcosm ${
+          args[0]
+        }: .*corrupt \\(database disk image is malformed\\)`,
+      ),
+    );
+  }
+});
+
 Deno.test("The CLI reports an error whose code is not a string instead of crashing", async () => {
   const dir = await tempDir();
   const models = `${dir}/models.ts`;
