@@ -359,6 +359,24 @@ function foreignKeyViolations(
  * await Shop.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
+ *
+ * @example Rows from a JSON array, and a table left without a source
+ * ```ts
+ * import { buildDataSet, DataSet, integer, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const Geo = DataSet.create("doc_build_json");
+ * class City extends Geo.Model("city", { id: integer({ primaryKey: true }), name: text() }) {}
+ * Geo.Model("river", { id: integer({ primaryKey: true }) });
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/cities.json`, '[{"id": 1, "name": "Lyon"}, {"id": 2, "name": "Nice"}]');
+ * const result = await buildDataSet(Geo, `${dir}/geo.sqlite`, async (build) => {
+ *   await build.loadJson(City, `${dir}/cities.json`);
+ * });
+ * assert.deepEqual(result.rows, { city: 2, river: 0 });
+ * assert.match(result.warnings[0]!, /table "river" is empty/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function buildDataSet(
   dataset: DataSet,
