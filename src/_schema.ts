@@ -131,7 +131,7 @@ export function findTable(
   name: string,
   action: string,
 ): { name: string; type: "table" | "view" } | undefined {
-  const [row] = readRows(session, FIND_TABLE, [name, name], action);
+  const [row] = readRows(session, FIND_TABLE, [name], action);
   if (row === undefined) return undefined;
   return { name: String(row[0]), type: row[1] === "view" ? "view" : "table" };
 }

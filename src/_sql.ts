@@ -31,9 +31,12 @@ export function quote(name: string): string {
 export const LIST_TABLES: string =
   "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
 
-/** A table or view by name, in any ASCII case (`?`: the name). */
+/**
+ * A table or view by name, in any ASCII case (`?`: the name); SQLite's
+ * names are unique in that case, so there is at most one.
+ */
 export const FIND_TABLE: string =
-  "SELECT name, type, sql FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE ORDER BY name = ? DESC LIMIT 1";
+  "SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE";
 
 /**
  * The columns of a table (`?`: the table), generated ones included, hidden

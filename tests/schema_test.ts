@@ -1,6 +1,6 @@
 // The introspection module (src/_schema.ts): what an open file holds.
 import assert from "node:assert/strict";
-import { SESSION } from "../src/dataset.ts";
+import { RAW_SQL, SESSION } from "../src/dataset.ts";
 import {
   checkModelTable,
   findTable,
@@ -31,10 +31,7 @@ const SCHEMA = [
 
 async function fileWithSchema(engine: "ffi" | "node") {
   const db = freshDataSet(engine);
-  for (const statement of SCHEMA) {
-    const strings = Object.assign([statement], { raw: [statement] });
-    await Array.fromAsync(db.sql(strings));
-  }
+  for (const statement of SCHEMA) await Array.fromAsync(db[RAW_SQL](statement));
   await Array.fromAsync(
     db.sql`INSERT INTO city (country, id, name, big) VALUES ('fr', 1, 'Lyon', ${
       2n ** 60n
