@@ -60,10 +60,30 @@ Example:
 When the reader of stdout goes away (| head), dump stops quietly, exit 0.
 `;
 
+/**
+ * Joins `--name value` into `--name=value` for options whose value may
+ * start with "-" (a negative number, a dash), which parseArgs would
+ * otherwise take for an option.
+ */
+function joinValues(args: string[], names: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      joined.push(...args.slice(i));
+      break;
+    }
+    if (names.includes(arg) && i + 1 < args.length) {
+      joined.push(`${arg}=${args[++i]}`);
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
 /** Runs `dump`. */
 export async function dump(args: string[], io: Io): Promise<number> {
   const { values, positionals, tokens } = parseArgs({
-    args,
+    args: joinValues(args, ["--param", "--param-json"]),
     options: {
       query: { type: "string" },
       param: { type: "string", multiple: true },
