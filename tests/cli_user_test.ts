@@ -424,7 +424,7 @@ engineTest(
 );
 
 engineTest(
-  "dump --query refuses a wrong number of values, named parameters and bad JSON with exit 2",
+  "dump refuses a wrong number of values, named parameters, bad JSON and options that do not apply, with exit 2",
   async (engine) => {
     const shop = await builtShop(engine);
     const cases: [string[], string][] = [
@@ -471,6 +471,11 @@ engineTest(
       [
         ["category", "--param", "1"],
         "--param and --param-json apply to --query",
+      ],
+      [["category", "--headers", "columns"], "--headers applies with --models"],
+      [
+        ["category", "--format", "jsonl", "--delimiter", ";"],
+        "--delimiter applies to CSV, not to JSON Lines",
       ],
     ];
     for (const [args, message] of cases) {

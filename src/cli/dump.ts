@@ -147,6 +147,12 @@ export async function dump(args: string[], io: Io): Promise<number> {
       `--headers must be properties or columns, got ${headers}`,
     );
   }
+  if (headers !== undefined && values.models === undefined) {
+    throw new UsageError("--headers applies with --models");
+  }
+  if (values.delimiter !== undefined && format !== "csv") {
+    throw new UsageError("--delimiter applies to CSV, not to JSON Lines");
+  }
   let stream: ReadableStream<Uint8Array>;
   let close: () => Promise<void>;
   if (values.models !== undefined) {
