@@ -73,7 +73,8 @@ Commands:
   verify    a models module against a dataset file
 
 Run "microcosm <command> --help" for a command's options, and
-"microcosm --version" for the version.
+"microcosm --version" for the version. Every command that reads a file takes
+--engine <auto|ffi|node>.
 Permissions: -A, or --allow-read, --allow-write (build, --output) and
 --allow-ffi (the FFI engine; node:sqlite otherwise, or with --engine node).
 `;

@@ -54,8 +54,9 @@ Options:
 ${ENGINE_USAGE}  -h, --help           this help
 
 Example:
-  microcosm dump geo.sqlite --query "SELECT * FROM city WHERE country = ?
-    AND population > ?" --param FR --param-json 100000 --format jsonl
+  microcosm dump geo.sqlite --format jsonl \\
+    --query "SELECT * FROM city WHERE country = ? AND population > ?" \\
+    --param FR --param-json 100000
 
 When the reader of stdout goes away (| head), dump stops quietly, exit 0.
 `;

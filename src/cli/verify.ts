@@ -27,9 +27,9 @@ columns, and SQLite's integrity check. Prints a report; exits with 1 on any
 problem. Opens the file read-only.
 
 Options:
-  --dataset <name>   the dataset, when the module declares several
-  --json             machine-readable output
-${ENGINE_USAGE}  -h, --help         this help
+  --dataset <name>     the dataset, when the module declares several
+  --json               machine-readable output
+${ENGINE_USAGE}  -h, --help           this help
 `;
 
 /** Runs `verify`. */
