@@ -13,7 +13,12 @@ import { CODEGEN_USAGE } from "../src/cli/codegen.ts";
 import { DUMP_USAGE } from "../src/cli/dump.ts";
 import { INSPECT_USAGE } from "../src/cli/inspect.ts";
 import { VERIFY_USAGE } from "../src/cli/verify.ts";
-import { counted, ProgressBar } from "../src/cli/_io.ts";
+import {
+  counted,
+  isUsageError,
+  ProgressBar,
+  UsageError,
+} from "../src/cli/_io.ts";
 import { buildFixture, engineTest, runDeno, tempDir } from "./_helpers.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
@@ -583,5 +588,22 @@ Deno.test("The README's CLI section and the commands' help agree on every option
   assert.ok(
     readme.includes("takes `--help` and `--engine"),
     "README: --engine",
+  );
+});
+
+Deno.test("An error whose code is not a string is a failure, not a crash of the tool", () => {
+  assert.equal(
+    isUsageError(Object.assign(new Error("x"), { code: 11 })),
+    false,
+  );
+  assert.equal(isUsageError(null), false);
+  assert.equal(isUsageError(new UsageError("x")), true);
+  assert.equal(
+    isUsageError(
+      Object.assign(new TypeError("x"), {
+        code: "ERR_PARSE_ARGS_UNKNOWN_OPTION",
+      }),
+    ),
+    true,
   );
 });
