@@ -328,6 +328,12 @@ engineTest(
     assert.match(inspected.stdout, /\ntable category: 1 row\n/);
     assert.match(inspected.stdout, /\ntable product: 0 rows\n/);
     assert.match(inspected.stdout, /-> category: 1 row, /);
+    assert.ok(
+      inspected.stdout.includes(
+        `\nsources  paths relative to ${dir} (the file's folder)\nsource   one.csv -> category: 1 row, `,
+      ),
+      inspected.stdout,
+    );
     const verified = await run("verify", MODELS, path, "--engine", engine);
     assert.equal(verified.code, 0, verified.stdout);
     assert.match(

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { METADATA_TABLE, readBuildMetadata } from "../build.ts";
 import type { BuildMetadata } from "../build.ts";
@@ -206,6 +207,13 @@ function render(info: FileInfo): string {
     lines.push(
       `built    ${meta.builtAt} by ${meta.library} ${meta.libraryVersion} (SQLite ${meta.sqliteVersion}), dataset "${meta.dataset}"`,
     );
+    if (meta.sources.length > 0) {
+      lines.push(
+        `sources  paths relative to ${
+          dirname(resolve(info.path))
+        } (the file's folder)`,
+      );
+    }
     for (const source of meta.sources) {
       lines.push(
         `source   ${source.file} -> ${source.table}: ${
