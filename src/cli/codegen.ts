@@ -11,7 +11,16 @@ import { parseArgs } from "node:util";
 import { quote } from "../columns.ts";
 import type { DataSet } from "../dataset.ts";
 import { affinity } from "../verify.ts";
-import { type Io, openFile, UsageError, write } from "./_io.ts";
+import {
+  ENGINE_OPTION,
+  ENGINE_USAGE,
+  engineOf,
+  type Io,
+  openFile,
+  UsageError,
+  write,
+  writeOutput,
+} from "./_io.ts";
 import { query, readTables, type TableInfo } from "./inspect.ts";
 
 /** The usage text of `codegen`. */
@@ -28,7 +37,7 @@ Options:
   --import <spec>      where the module imports the library from
                        (default "@microcosm/sqlite")
   --output <file>      write into a file instead of stdout
-  -h, --help           this help
+${ENGINE_USAGE}  -h, --help           this help
 `;
 
 const RESERVED = new Set(
@@ -376,6 +385,7 @@ export async function codegen(args: string[], io: Io): Promise<number> {
       import: { type: "string" },
       output: { type: "string" },
       help: { type: "boolean", short: "h" },
+      ...ENGINE_OPTION,
     },
     allowPositionals: true,
     strict: true,
@@ -396,7 +406,7 @@ export async function codegen(args: string[], io: Io): Promise<number> {
       }: expected letters, digits, "_", "." or "-"`,
     );
   }
-  const dataset = await openFile(path);
+  const dataset = await openFile(path, engineOf(values.engine));
   let text: string;
   try {
     text = await generateModels(dataset, {
@@ -408,6 +418,6 @@ export async function codegen(args: string[], io: Io): Promise<number> {
     await dataset.close();
   }
   if (values.output === undefined) await write(io.out, text);
-  else await Deno.writeTextFile(values.output, text);
+  else await writeOutput(values.output, text);
   return 0;
 }
