@@ -125,37 +125,6 @@ engineTest(
   },
 );
 
-Deno.test("The CLI's build prints a warning for a table without a source on stderr, exit 0", async () => {
-  const dir = await tempDir();
-  let stdout = "";
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main([
-    "build",
-    buildFixture("models.ts"),
-    `${dir}/shop.sqlite`,
-    `category=${buildFixture("category.csv")}`,
-  ], {
-    stdout: new WritableStream({
-      write(chunk) {
-        stdout += decoder.decode(chunk);
-      },
-    }),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
-  assert.equal(code, 0, stderr);
-  assert.match(stdout, /category: 3 rows\n {2}product: 0 rows\n/);
-  assert.equal(
-    stderr,
-    'warning: table "product" is empty: no source was loaded into it and the fill wrote no row\n',
-  );
-});
-
 Deno.test("The CLI's build reads a .json array", async () => {
   const dir = await tempDir();
   let stderr = "";

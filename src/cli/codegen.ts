@@ -10,7 +10,16 @@ import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { affinity } from "../verify.ts";
 import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
-import { type Io, openFile, UsageError, write } from "./_io.ts";
+import {
+  ENGINE_OPTION,
+  ENGINE_USAGE,
+  engineOf,
+  type Io,
+  openFile,
+  UsageError,
+  write,
+  writeOutput,
+} from "./_io.ts";
 import { METADATA_TABLE } from "../build.ts";
 import { type DataSet, SESSION } from "../dataset.ts";
 import {
@@ -34,7 +43,7 @@ Options:
   --import <spec>      where the module imports the library from
                        (default "@microcosm/sqlite")
   --output <file>      write into a file instead of stdout
-  -h, --help           this help
+${ENGINE_USAGE}  -h, --help           this help
 `;
 
 const RESERVED = new Set(
@@ -370,6 +379,7 @@ export async function codegen(args: string[], io: Io): Promise<number> {
       import: { type: "string" },
       output: { type: "string" },
       help: { type: "boolean", short: "h" },
+      ...ENGINE_OPTION,
     },
     allowPositionals: true,
     strict: true,
@@ -390,7 +400,7 @@ export async function codegen(args: string[], io: Io): Promise<number> {
       }: expected letters, digits, "_", "." or "-"`,
     );
   }
-  const dataset = await openFile(path);
+  const dataset = await openFile(path, engineOf(values.engine));
   let text: string;
   try {
     text = await generateModels(dataset, {
@@ -402,6 +412,6 @@ export async function codegen(args: string[], io: Io): Promise<number> {
     await dataset.close();
   }
   if (values.output === undefined) await write(io.out, text);
-  else await Deno.writeTextFile(values.output, text);
+  else await writeOutput(values.output, text);
   return 0;
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { METADATA_TABLE, readBuildMetadata } from "../build.ts";
 import type { BuildMetadata } from "../build.ts";
@@ -10,7 +11,10 @@ import { type DataSet, SESSION } from "../dataset.ts";
 import { countRows, readSchema } from "../_schema.ts";
 import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
 import {
-  count,
+  counted,
+  ENGINE_OPTION,
+  ENGINE_USAGE,
+  engineOf,
   fileSha256,
   type Io,
   openFile,
@@ -20,15 +24,15 @@ import {
 } from "./_io.ts";
 
 /** The usage text of `inspect`. */
-export const INSPECT_USAGE = `Usage: microcosm inspect <file.sqlite> [--json]
+export const INSPECT_USAGE = `Usage: microcosm inspect <file.sqlite> [options]
 
 Shows the tables of a dataset file with their columns and types, row
 counts and indexes, the page size, the file size, its SHA-256 and the
 build metadata. Opens the file read-only.
 
 Options:
-  --json       machine-readable output
-  -h, --help   this help
+  --json               machine-readable output
+${ENGINE_USAGE}  -h, --help           this help
 `;
 
 /** A column as `inspect` reports it. */
@@ -88,6 +92,7 @@ export async function inspect(args: string[], io: Io): Promise<number> {
     options: {
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
+      ...ENGINE_OPTION,
     },
     allowPositionals: true,
     strict: true,
@@ -100,7 +105,7 @@ export async function inspect(args: string[], io: Io): Promise<number> {
     throw new UsageError("expected one <file.sqlite>");
   }
   const path = positionals[0]!;
-  const dataset = await openFile(path);
+  const dataset = await openFile(path, engineOf(values.engine));
   try {
     const session = await dataset[SESSION]();
     const action = `Cannot inspect ${path}`;
@@ -126,9 +131,9 @@ export async function inspect(args: string[], io: Io): Promise<number> {
 function render(info: FileInfo): string {
   const lines = [
     `file     ${info.path}`,
-    `size     ${size(info.bytes)} (${count(info.bytes)} bytes), ${
-      count(info.pageCount)
-    } pages of ${info.pageSize} bytes`,
+    `size     ${size(info.bytes)} (${counted(info.bytes, "byte")}), ${
+      counted(info.pageCount, "page")
+    } of ${info.pageSize} bytes`,
     `sha256   ${info.sha256}`,
   ];
   const meta = info.metadata;
@@ -138,16 +143,23 @@ function render(info: FileInfo): string {
     lines.push(
       `built    ${meta.builtAt} by ${meta.library} ${meta.libraryVersion} (SQLite ${meta.sqliteVersion}), dataset "${meta.dataset}"`,
     );
+    if (meta.sources.length > 0) {
+      lines.push(
+        `sources  paths relative to ${
+          dirname(resolve(info.path))
+        } (the file's folder)`,
+      );
+    }
     for (const source of meta.sources) {
       lines.push(
         `source   ${source.file} -> ${source.table}: ${
-          count(source.rows)
-        } rows, ${size(source.bytes)}, sha256 ${source.sha256}`,
+          counted(source.rows, "row")
+        }, ${size(source.bytes)}, sha256 ${source.sha256}`,
       );
     }
   }
   for (const table of info.tables) {
-    lines.push("", `table ${table.name}: ${count(table.rows)} rows`);
+    lines.push("", `table ${table.name}: ${counted(table.rows, "row")}`);
     const width = Math.max(...table.columns.map((c) => c.name.length));
     for (const column of table.columns) {
       const flags = [
