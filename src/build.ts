@@ -166,7 +166,8 @@ export interface BuildResult {
   /**
    * What the build did that is probably not what was meant, e.g. a
    * declared table that no loader loaded and no store wrote to, left
-   * empty. The CLI prints them; the build still succeeded.
+   * empty. The build still succeeded. (The CLI's summary marks a table
+   * given no file the same way.)
    */
   readonly warnings: readonly string[];
 }
