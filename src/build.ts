@@ -26,7 +26,7 @@ import {
   valueByRowidSql,
 } from "./_sql.ts";
 import { createTableSql, DataSet, REDIRECT, SESSION } from "./dataset.ts";
-import { DataSetError, ModelIntegrityError } from "./errors.ts";
+import { DataSetError, ModelIntegrityError, SQLiteError } from "./errors.ts";
 import {
   type FileLoad,
   loadCsvFile,
@@ -316,6 +316,8 @@ function foreignKeyViolations(
  * in this process: builds of one dataset run one at a time, since the
  * dataset points at the file being built.
  * @throws {DataFileError} When a loaded file holds a bad value.
+ * @throws {DataSetError} When the target's folder does not exist or cannot
+ * be written, or the target is a directory.
  * @throws {TypeError} When a model declares the metadata table.
  *
  * @example Rows from stores
@@ -435,17 +437,27 @@ async function buildInto(
   action: string,
   fill: (context: BuildContext) => unknown,
 ): Promise<BuildResult> {
-  await removeStrayTemps(folder, basename(target));
   const temp = join(
     folder,
     `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}${TEMP_SUFFIX}`,
   );
-  // The lock tells later builds this temporary file is not a stray.
-  const lock = await Deno.open(temp, {
-    read: true,
-    write: true,
-    createNew: true,
-  });
+  let lock: Deno.FsFile;
+  try {
+    const existing = await Deno.stat(target).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    });
+    if (existing?.isDirectory) {
+      throw new DataSetError(`${action}: the target is a directory`, {
+        dataset: dataset.name,
+      });
+    }
+    await removeStrayTemps(folder, basename(target));
+    // The lock tells later builds this temporary file is not a stray.
+    lock = await Deno.open(temp, { read: true, write: true, createNew: true });
+  } catch (error) {
+    throw fileSystemError(error, action, dataset.name, folder);
+  }
   let done = false;
   try {
     await lock.lock(true);
@@ -592,7 +604,11 @@ async function buildInto(
     }
     await dataset[REDIRECT](undefined);
     await lock.sync();
-    await Deno.rename(temp, target);
+    try {
+      await Deno.rename(temp, target);
+    } catch (error) {
+      throw fileSystemError(error, action, dataset.name, folder);
+    }
     done = true;
     await syncFolder(folder);
     return { path: target, rows, metadata, warnings };
@@ -605,6 +621,36 @@ async function buildInto(
       }
     }
     lock.close();
+  }
+}
+
+/**
+ * A file-system failure of the build's own work (not of the fill) as a
+ * `DataSetError` saying what was wrong with the target's folder.
+ */
+function fileSystemError(
+  error: unknown,
+  action: string,
+  dataset: string,
+  folder: string,
+): unknown {
+  if (!(error instanceof Error) || error instanceof SQLiteError) return error;
+  const reason = error instanceof Deno.errors.NotFound && !exists(folder)
+    ? `the folder does not exist: ${folder}`
+    : error instanceof Deno.errors.NotCapable
+    ? `access to ${folder} is not granted (run Deno with --allow-read and --allow-write for it)`
+    : error instanceof Deno.errors.PermissionDenied
+    ? `the operating system denies writing in ${folder}`
+    : error.message;
+  return new DataSetError(`${action}: ${reason}`, { dataset, cause: error });
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

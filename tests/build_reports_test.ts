@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { main } from "../cli.ts";
 import {
   buildDataSet,
+  DataSetError,
   integer,
   type LoadProgress,
   Store,
@@ -147,3 +148,35 @@ Deno.test("The CLI's build reads a .json array", async () => {
   assert.equal(code, 0, stderr);
   assert.equal(stderr, "");
 });
+
+engineTest(
+  "A build into a missing folder or onto a directory is a DataSetError that says so",
+  async (engine) => {
+    const { db, Tag } = declareTags(engine);
+    const dir = await tempDir();
+    await assert.rejects(
+      buildDataSet(
+        db,
+        `${dir}/missing/x.sqlite`,
+        (build) => build.loadRecords(Tag, [{ id: 1, name: "a" }]),
+      ),
+      (error: Error) =>
+        error instanceof DataSetError &&
+        error.message ===
+          `Cannot build dataset "${db.name}" into ${dir}/missing/x.sqlite: the folder does not exist: ${dir}/missing`,
+    );
+    await Deno.mkdir(`${dir}/taken`);
+    await assert.rejects(
+      buildDataSet(
+        db,
+        `${dir}/taken`,
+        (build) => build.loadRecords(Tag, [{ id: 1, name: "a" }]),
+      ),
+      (error: Error) =>
+        error instanceof DataSetError &&
+        error.message ===
+          `Cannot build dataset "${db.name}" into ${dir}/taken: the target is a directory`,
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["taken"]);
+  },
+);
