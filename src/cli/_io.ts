@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import { DataSet } from "../dataset.ts";
 import { type EngineChoice, SQLiteBindFactory } from "../bind.ts";
 import type { AnyModel } from "../model.ts";
+import { foldIdentifier } from "../_rules.ts";
 
 /** Where a command writes. */
 export interface Io {
@@ -366,7 +367,7 @@ export async function loadModels(
 export function modelFor(dataset: DataSet, table: string): AnyModel {
   const model = dataset.models.find((m) => m.tableName === table) ??
     dataset.models.find((m) =>
-      m.tableName.toLowerCase() === table.toLowerCase()
+      foldIdentifier(m.tableName) === foldIdentifier(table)
     );
   if (model === undefined) {
     throw new UsageError(

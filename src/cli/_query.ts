@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DataSet } from "../dataset.ts";
+import { type DataSet, RAW_SQL } from "../dataset.ts";
 import { counted, UsageError } from "./_io.ts";
 
 /** A value bound to a placeholder. */
@@ -104,12 +104,12 @@ export function jsonParameter(text: string): QueryParameter {
 }
 
 /**
- * SQL text with its `?` placeholders bound to `params`, in order, ready to
- * run through `dataset.sql`; a count that does not match is a usage error.
+ * SQL text with its `?` placeholders bound to `params`, in order; a count
+ * that does not match is a usage error.
  */
 export interface BoundQuery {
-  /** The text, split at its placeholders. */
-  readonly strings: TemplateStringsArray;
+  /** The text. */
+  readonly sql: string;
   /** The values, one per placeholder. */
   readonly params: readonly QueryParameter[];
 }
@@ -128,14 +128,13 @@ export function bindQuery(
       } given (--param, --param-json)`,
     );
   }
-  const strings = Object.assign([...parts], { raw: [...parts] });
-  return { strings: strings as unknown as TemplateStringsArray, params };
+  return { sql, params };
 }
 
-/** Runs a bound query through a dataset. */
+/** Runs a bound query through a dataset, every value bound. */
 export function runQuery(
   dataset: DataSet,
   query: BoundQuery,
 ): AsyncGenerator<Record<string, unknown>, void, undefined> {
-  return dataset.sql(query.strings, ...query.params);
+  return dataset[RAW_SQL](query.sql, query.params);
 }

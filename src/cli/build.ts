@@ -27,10 +27,11 @@ export const BUILD_USAGE =
   `Usage: microcosm build <models.ts> <out.sqlite> <table>=<file>... [options]
        microcosm build --manifest <build.json>
 
-Builds a dataset file atomically from CSV (.csv, .tsv) and JSON Lines
-(.jsonl, .ndjson) files: the tables of the models module, the rows of each
-file with the model's column types applied, foreign keys checked, then one
-rename over <out.sqlite>. On any error the old file is left as it was.
+Builds a dataset file atomically from CSV (.csv, .tsv), JSON Lines
+(.jsonl, .ndjson) and JSON array (.json) files: the tables of the models
+module, the rows of each file with the model's column types applied,
+foreign keys checked, then one rename over <out.sqlite>. On any error the
+old file is left as it was.
 
 Options:
   --manifest <file>    a JSON manifest instead of arguments:
@@ -58,13 +59,14 @@ interface Plan {
   sources: Source[];
 }
 
-function formatOf(file: string): "csv" | "tsv" | "jsonl" {
+function formatOf(file: string): "csv" | "tsv" | "jsonl" | "json" {
   const ext = extname(file).toLowerCase();
   if (ext === ".csv") return "csv";
   if (ext === ".tsv") return "tsv";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".json") return "json";
   throw new UsageError(
-    `cannot tell the format of ${file}: expected .csv, .tsv, .jsonl or .ndjson`,
+    `cannot tell the format of ${file}: expected .csv, .tsv, .jsonl, .ndjson or .json`,
   );
 }
 
@@ -225,6 +227,8 @@ export async function build(args: string[], io: Io): Promise<number> {
       const file = resolve(load.file);
       if (load.format === "jsonl") {
         await context.loadJsonLines(load.model, file, { onProgress });
+      } else if (load.format === "json") {
+        await context.loadJson(load.model, file, { onProgress });
       } else {
         await context.loadCsv(load.model, file, {
           delimiter: load.delimiter ?? values.delimiter ??
