@@ -10,6 +10,7 @@ import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
+import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
 import { DataSetError, SQLiteError } from "./errors.ts";
@@ -76,7 +77,6 @@ export type SQLRow = Record<string, SQLValue>;
 /** Values `dataset.sql` binds: SQL values, booleans, or arrays of them. */
 export type SQLParameter = SQLValue | boolean | readonly (SQLValue | boolean)[];
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const HEADER = "SQLite format 3\0";
 /**
  * The longest absolute path SQLite opens, in UTF-8 bytes: its unix VFS
@@ -86,6 +86,11 @@ const MAX_PATH_BYTES = 504;
 
 /** @internal The key stores use to reach a dataset's session. */
 export const SESSION: unique symbol = Symbol("microcosm.session");
+/**
+ * @internal The key the CLI uses to run SQL text it was given (`dump
+ * --query`), with every value bound as a parameter.
+ */
+export const RAW_SQL: unique symbol = Symbol("microcosm.rawSql");
 /**
  * @internal The key builders use to point a dataset at a writable file for
  * a while (`undefined` restores the bound file).
@@ -290,7 +295,7 @@ export class DataSet {
    * ```
    */
   static create(name: string, options: DataSetOptions = {}): DataSet {
-    if (typeof name !== "string" || !NAME.test(name)) {
+    if (typeof name !== "string" || !DATASET_NAME.test(name)) {
       throw new TypeError(
         `Invalid dataset name ${
           JSON.stringify(name)
@@ -302,15 +307,8 @@ export class DataSet {
         `Cannot create dataset "${name}": a dataset of that name already exists in this process`,
       );
     }
-    if (
-      options.engine !== undefined &&
-      !["auto", "ffi", "node"].includes(options.engine)
-    ) {
-      throw new TypeError(
-        `Invalid engine ${
-          JSON.stringify(options.engine)
-        } for dataset "${name}": expected "auto", "ffi" or "node"`,
-      );
+    if (options.engine !== undefined) {
+      checkEngineChoice(options.engine, ` for dataset "${name}"`);
     }
     if (
       options.mmapSize !== undefined &&
@@ -460,7 +458,7 @@ export class DataSet {
   ): ModelClass<C> {
     if (
       this.#models.some((model) =>
-        model.tableName.toLowerCase() === String(table).toLowerCase()
+        foldIdentifier(model.tableName) === foldIdentifier(String(table))
       )
     ) {
       throw new TypeError(
@@ -746,6 +744,14 @@ export class DataSet {
     } catch (error) {
       return new Cursor<SQLRow>(undefined, error);
     }
+  }
+
+  /** @internal Runs SQL text, binding `params`, and yields plain rows. */
+  [RAW_SQL](
+    text: string,
+    params: readonly SQLValue[] = [],
+  ): AsyncGenerator<SQLRow, void, undefined> {
+    return this.#cursor(text, [...params]);
   }
 
   #template(

@@ -8,11 +8,26 @@
  */
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
-import { quote } from "../columns.ts";
-import type { DataSet } from "../dataset.ts";
 import { affinity } from "../verify.ts";
-import { type Io, openFile, UsageError, write } from "./_io.ts";
-import { query, readTables, type TableInfo } from "./inspect.ts";
+import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
+import {
+  ENGINE_OPTION,
+  ENGINE_USAGE,
+  engineOf,
+  type Io,
+  openFile,
+  UsageError,
+  write,
+  writeOutput,
+} from "./_io.ts";
+import { METADATA_TABLE } from "../build.ts";
+import { type DataSet, SESSION } from "../dataset.ts";
+import {
+  holdsWideIntegers,
+  readSchema,
+  storedTypes as readStoredTypes,
+  type TableSchema as TableInfo,
+} from "../_schema.ts";
 
 /** The usage text of `codegen`. */
 export const CODEGEN_USAGE = `Usage: microcosm codegen <file.sqlite> [options]
@@ -28,7 +43,7 @@ Options:
   --import <spec>      where the module imports the library from
                        (default "@microcosm/sqlite")
   --output <file>      write into a file instead of stdout
-  -h, --help           this help
+${ENGINE_USAGE}  -h, --help           this help
 `;
 
 const RESERVED = new Set(
@@ -97,17 +112,12 @@ async function storedTypes(
   table: string,
   column: string,
 ): Promise<Set<string>> {
-  const types = new Set<string>();
-  for await (
-    const row of query(
-      dataset,
-      `SELECT DISTINCT typeof(${quote(column)}) AS t FROM ${quote(table)}`,
-    )
-  ) {
-    types.add(String(row.t));
-  }
-  types.delete("null");
-  return types;
+  return readStoredTypes(
+    await dataset[SESSION](),
+    table,
+    column,
+    `Cannot read ${table}.${column}`,
+  );
 }
 
 async function exceeds53Bits(
@@ -115,15 +125,12 @@ async function exceeds53Bits(
   table: string,
   column: string,
 ): Promise<boolean> {
-  const rows = await Array.fromAsync(
-    query(
-      dataset,
-      `SELECT 1 AS found FROM ${quote(table)} WHERE typeof(${
-        quote(column)
-      }) = 'integer' AND abs(${quote(column)}) > 9007199254740991 LIMIT 1`,
-    ),
+  return holdsWideIntegers(
+    await dataset[SESSION](),
+    table,
+    column,
+    `Cannot read ${table}.${column}`,
   );
-  return rows.length > 0;
 }
 
 function fromStored(types: Set<string>): Builder {
@@ -144,10 +151,8 @@ async function builderFor(
   if (declared.includes("BOOL")) return "boolean";
   if (declared === "JSON") return "json";
   const checkBoolean = new RegExp(
-    `CHECK\\s*\\(\\s*(?:"${
-      column.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replaceAll('"', '""')
-    }"|${
-      column.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+    `CHECK\\s*\\(\\s*(?:"${escapeRegExp(column.name).replaceAll('"', '""')}"|${
+      escapeRegExp(column.name)
     })\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)\\s*\\)`,
     "i",
   );
@@ -185,14 +190,10 @@ export async function generateModels(
   dataset: DataSet,
   options: GenerateOptions,
 ): Promise<string> {
-  const tables = await readTables(dataset);
-  const sqlOf = new Map<string, string>();
-  for await (
-    const row of dataset
-      .sql`SELECT name, sql FROM sqlite_schema WHERE type = 'table'`
-  ) {
-    sqlOf.set(String(row.name), String(row.sql ?? ""));
-  }
+  const tables = readSchema(
+    await dataset[SESSION](),
+    `Cannot read ${options.fileName}`,
+  ).filter((table) => !table.virtual && table.name !== METADATA_TABLE);
   const taken = new Set([...GLOBALS, ...RESERVED, ...BUILDERS]);
   const classNames = new Map<string, string>();
   for (const table of tables) {
@@ -223,7 +224,7 @@ export async function generateModels(
         continue;
       }
       const target = tables.find((t) =>
-        t.name.toLowerCase() === key.table.toLowerCase()
+        foldIdentifier(t.name) === foldIdentifier(key.table)
       );
       if (target === undefined) {
         comments.push(
@@ -236,7 +237,8 @@ export async function generateModels(
       const toName = key.to[0] ??
         target.columns.find((c) => c.primaryKey === 1)?.name;
       const to = target.columns.find((c) =>
-        c.name.toLowerCase() === toName?.toLowerCase()
+        toName !== undefined &&
+        foldIdentifier(c.name) === foldIdentifier(toName)
       );
       if (to === undefined) continue;
       const targetClass = classNames.get(target.name)!;
@@ -261,18 +263,19 @@ export async function generateModels(
     const uniqueGroups: string[][] = [];
     const indexGroups: string[][] = [];
     for (const index of table.indexes) {
-      if (index.columns.includes("(expression)")) continue;
+      if (index.origin === "pk" || index.columns.includes(null)) continue;
+      const columns = index.columns as string[];
       // A unique index (constraint or CREATE UNIQUE INDEX) becomes a
       // unique constraint; one over the primary key adds nothing.
       const isUnique = index.unique;
       if (
-        isUnique && index.columns.length === pk.length &&
-        pk.every((c) => index.columns.includes(c.name))
+        isUnique && columns.length === pk.length &&
+        pk.every((c) => columns.includes(c.name))
       ) continue;
-      if (index.columns.length === 1) {
-        (isUnique ? singleUnique : singleIndex).add(index.columns[0]!);
+      if (columns.length === 1) {
+        (isUnique ? singleUnique : singleIndex).add(columns[0]!);
       } else {
-        (isUnique ? uniqueGroups : indexGroups).push(index.columns);
+        (isUnique ? uniqueGroups : indexGroups).push(columns);
       }
     }
     const lines: string[] = [];
@@ -280,7 +283,7 @@ export async function generateModels(
       const builder = await builderFor(
         dataset,
         table.name,
-        sqlOf.get(table.name) ?? "",
+        table.sql,
         column,
       );
       used.add(builder);
@@ -376,6 +379,7 @@ export async function codegen(args: string[], io: Io): Promise<number> {
       import: { type: "string" },
       output: { type: "string" },
       help: { type: "boolean", short: "h" },
+      ...ENGINE_OPTION,
     },
     allowPositionals: true,
     strict: true,
@@ -389,14 +393,14 @@ export async function codegen(args: string[], io: Io): Promise<number> {
   }
   const path = positionals[0]!;
   const datasetName = values.dataset ?? datasetNameOf(path);
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(datasetName)) {
+  if (!DATASET_NAME.test(datasetName)) {
     throw new UsageError(
       `invalid dataset name ${
         JSON.stringify(datasetName)
       }: expected letters, digits, "_", "." or "-"`,
     );
   }
-  const dataset = await openFile(path);
+  const dataset = await openFile(path, engineOf(values.engine));
   let text: string;
   try {
     text = await generateModels(dataset, {
@@ -408,6 +412,6 @@ export async function codegen(args: string[], io: Io): Promise<number> {
     await dataset.close();
   }
   if (values.output === undefined) await write(io.out, text);
-  else await Deno.writeTextFile(values.output, text);
+  else await writeOutput(values.output, text);
   return 0;
 }
