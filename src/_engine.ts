@@ -97,8 +97,9 @@ function stampOf(info: Deno.FileInfo): string {
 /**
  * Watches a file opened read-only but not immutable (`immutable: false`),
  * which another program may change, so that no query returns rows read
- * from two versions of it. Each statement checks the file when it starts
- * and after every step (one `fstat`, about 1.5 µs):
+ * from two versions of it. Each statement checks the file (one `fstat`,
+ * about 1.5 µs) when it starts, when it ends, and after every step that
+ * read pages from the file (every step where the engine cannot tell):
  * - a change while no statement runs is accepted: the engine drops its
  *   page cache, and the statement reads the new file;
  * - a change while a statement runs fails that statement (and any other
@@ -113,6 +114,7 @@ export class FileWatch {
   readonly #file: Deno.FsFile;
   #stamp: string;
   #running = 0;
+  #misses = -1;
 
   /** Opens `path` for reading and takes its stamp. */
   constructor(path: string) {
@@ -139,6 +141,20 @@ export class FileWatch {
   /** Called after each step. @throws {EngineError} When the file changed. */
   check(): void {
     if (stampOf(this.#file.statSync()) !== this.#stamp) throw this.#changed();
+  }
+
+  /**
+   * Called after each step by an engine that counts the pages SQLite read
+   * from the file (cache misses): checks the file only when the count
+   * moved since the last check, since a row built from pages read before
+   * that check comes from the version it saw.
+   * @param misses The connection's cache misses so far.
+   * @throws {EngineError} When the file changed.
+   */
+  checkAfter(misses: number): void {
+    if (misses === this.#misses) return;
+    this.check();
+    this.#misses = misses;
   }
 
   /** Called once per `begin()` when the statement stops running. */

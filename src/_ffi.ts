@@ -208,6 +208,18 @@ const SYMBOLS = {
     parameters: ["pointer"], // sqlite3 *db
     result: "i32",
   },
+  sqlite3_db_status: {
+    // Optional: without it, a watched file is checked after every step.
+    parameters: [
+      "pointer", // sqlite3 *db
+      "i32", // int op
+      "buffer", // int *pCur (written back)
+      "buffer", // int *pHiwtr (written back)
+      "i32", // int resetFlg
+    ],
+    result: "i32",
+    optional: true,
+  },
   sqlite3_exec: {
     parameters: [
       "pointer", // sqlite3 *db
@@ -289,6 +301,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Receives a pointer written by SQLite (`sqlite3 **`, `char **`, ...). */
 const pointerOut = new BigUint64Array(1);
+/** Receives the current and highest values of a connection statistic. */
+const statusOut = new Int32Array(2);
+/** `SQLITE_DBSTATUS_CACHE_MISS`: pages read from the file, not the cache. */
+const DBSTATUS_CACHE_MISS = 8;
 /** A non-null buffer for zero-length blobs (a null one would bind NULL). */
 const emptyBytes = new Uint8Array(1);
 /** Text parameters are encoded here unless they are large. */
@@ -1071,8 +1087,25 @@ export class FfiStatement implements Statement {
     this.#stepped = true;
     const rc = sym.sqlite3_step(handle);
     try {
-      if (rc !== 100 && rc !== 101) throw engineError(sym, this.#db, rc);
-      watch.check();
+      if (rc !== 100 && rc !== 101) {
+        const error = engineError(sym, this.#db, rc);
+        watch.check(); // a change explains the failure better
+        throw error;
+      }
+      // Only a step that read pages from the file can have read a changed
+      // one: the others built their row from pages already checked. The
+      // end of a query is always checked, so a change during it fails it.
+      if (rc === 101 || sym.sqlite3_db_status === null) watch.check();
+      else {
+        sym.sqlite3_db_status(
+          this.#db,
+          DBSTATUS_CACHE_MISS,
+          statusOut,
+          statusOut.subarray(1),
+          0,
+        );
+        watch.checkAfter(statusOut[0]!);
+      }
       return rc === 100;
     } catch (error) {
       sym.sqlite3_reset(handle);

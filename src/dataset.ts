@@ -37,10 +37,11 @@ export interface DataSetOptions {
    * contract: queries then fail with library errors, with no promise about
    * the rows they returned before. `false` for a file another program may
    * rewrite in place: SQLite then takes its usual locks, and the file is
-   * checked before every query and after every row read (about 1.5 µs
-   * each), so that a change during a query fails it with a `DataSetError`
-   * (never a result spliced from two versions) and the next query reads
-   * the new file.
+   * checked (about 1.5 µs each time) before every query, at its end, and
+   * after every row that read pages from the file (after every row on
+   * `node:sqlite`, which cannot tell), so that a change during a query
+   * fails it with a `DataSetError` (never a result spliced from two
+   * versions) and the next query reads the new file.
    * @default {true}
    */
   immutable?: boolean;

