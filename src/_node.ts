@@ -323,8 +323,7 @@ class NodeStatement implements Statement {
         : stmt.get(...(params as never[]));
       this.#watch?.check();
     } catch (error) {
-      this.reset();
-      throw translate(error);
+      throw this.#failure(error);
     }
     this.#buffer = NO_ROWS;
     this.#row = row as unknown[] | undefined;
@@ -366,8 +365,7 @@ class NodeStatement implements Statement {
         return true;
       }
     } catch (error) {
-      this.reset();
-      throw translate(error);
+      throw this.#failure(error);
     }
     this.#row = undefined;
     return false;
@@ -394,6 +392,22 @@ class NodeStatement implements Statement {
       ...(this.#params as never[]),
       this.#read,
     ) as unknown as unknown[][];
+  }
+
+  /**
+   * Resets after a failure and returns the error to throw: the file's
+   * change when a watched file changed (it explains the failure better).
+   */
+  #failure(error: unknown): unknown {
+    if (this.#watching) {
+      try {
+        this.#watch!.check();
+      } catch (changed) {
+        error = changed;
+      }
+    }
+    this.reset();
+    return translate(error);
   }
 
   column(index: number): SQLValue {
