@@ -47,6 +47,11 @@ export interface OpenRequest {
   immutable: boolean;
   /** Create the file when missing (only for building). */
   create: boolean;
+  /**
+   * Bytes of a file SQLite may memory-map (`PRAGMA mmap_size`); 0, the
+   * default, maps nothing: a mapped file that shrinks kills the process.
+   */
+  mmapSize?: number;
 }
 
 /**

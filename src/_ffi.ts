@@ -301,8 +301,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Receives a pointer written by SQLite (`sqlite3 **`, `char **`, ...). */
 const pointerOut = new BigUint64Array(1);
-/** Receives the current and highest values of a connection statistic. */
-const statusOut = new Int32Array(2);
+/** Receive the current and highest values of a connection statistic. */
+const statusOut = new Int32Array(1);
+const statusHigh = new Int32Array(1);
 /** `SQLITE_DBSTATUS_CACHE_MISS`: pages read from the file, not the cache. */
 const DBSTATUS_CACHE_MISS = 8;
 /** A non-null buffer for zero-length blobs (a null one would bind NULL). */
@@ -677,18 +678,31 @@ class FfiEngine implements Engine {
       filename,
       flags | OPEN_NOMUTEX | OPEN_EXRESCODE,
     );
+    const mmapSize = request.mmapSize ?? 0;
     // SQLite reads nothing before the first statement, which checks the
     // file against this first look.
     let watch: FileWatch | undefined;
     try {
-      if (request.readOnly && !request.immutable && filename !== ":memory:") {
-        watch = new FileWatch(request.path);
+      if (filename !== ":memory:") {
+        // Set even when 0: a library built with SQLITE_DEFAULT_MMAP_SIZE
+        // would map files otherwise.
+        const rc = this.#sym.sqlite3_exec(
+          db,
+          cStringBytes(`PRAGMA mmap_size=${mmapSize}`),
+          null,
+          null,
+          null,
+        );
+        if (rc !== 0) throw engineError(this.#sym, db, rc);
+        if (request.readOnly && !request.immutable) {
+          watch = new FileWatch(request.path);
+        }
       }
     } catch (error) {
       this.#sym.sqlite3_close_v2(db);
       throw error;
     }
-    return new FfiConnection(this.#sym, db, watch);
+    return new FfiConnection(this.#sym, db, watch, mmapSize === 0);
   }
 
   /**
@@ -732,7 +746,7 @@ class FfiEngine implements Engine {
       sym.sqlite3_close_v2(db);
       throw error;
     }
-    return new FfiConnection(sym, db, undefined);
+    return new FfiConnection(sym, db, undefined, false);
   }
 
   /** Opens a handle with `sqlite3_open_v2`; throws on failure. */
@@ -762,15 +776,23 @@ class FfiConnection implements Connection {
   #db: Deno.PointerObject | null;
   readonly #statements = new Set<FfiStatement>();
   readonly #watch: FileWatch | undefined;
+  readonly #countsReads: boolean;
 
+  /**
+   * @param watch The file watch, when the file may change.
+   * @param countsReads Whether SQLite's cache misses count every page read
+   * from the file: not when pages are memory-mapped.
+   */
   constructor(
     sym: Symbols,
     db: Deno.PointerObject,
     watch: FileWatch | undefined,
+    countsReads: boolean,
   ) {
     this.#sym = sym;
     this.#db = db;
     this.#watch = watch;
+    this.#countsReads = countsReads && sym.sqlite3_db_status !== null;
   }
 
   #live(): Deno.PointerObject {
@@ -852,6 +874,7 @@ class FfiConnection implements Connection {
       sql,
       this.#statements,
       this.#watch,
+      this.#countsReads,
     );
     this.#statements.add(statement);
     return statement;
@@ -911,6 +934,8 @@ export class FfiStatement implements Statement {
   readonly #watch: FileWatch | undefined;
   /** Whether the statement runs under the watch (begun, not yet ended). */
   #watching = false;
+  /** Whether cache misses tell which steps read from the watched file. */
+  readonly #countsReads: boolean;
 
   /** Wraps a prepared handle; only {@linkcode FfiConnection} makes these. */
   constructor(
@@ -920,6 +945,7 @@ export class FfiStatement implements Statement {
     sql: string,
     owner: Set<FfiStatement>,
     watch: FileWatch | undefined,
+    countsReads: boolean,
   ) {
     this.#sym = sym;
     this.#db = db;
@@ -927,6 +953,7 @@ export class FfiStatement implements Statement {
     this.sql = sql;
     this.#owner = owner;
     this.#watch = watch;
+    this.#countsReads = countsReads;
     const count = sym.sqlite3_column_count(handle);
     const names: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -1095,13 +1122,13 @@ export class FfiStatement implements Statement {
       // Only a step that read pages from the file can have read a changed
       // one: the others built their row from pages already checked. The
       // end of a query is always checked, so a change during it fails it.
-      if (rc === 101 || sym.sqlite3_db_status === null) watch.check();
+      if (rc === 101 || !this.#countsReads) watch.check();
       else {
-        sym.sqlite3_db_status(
+        sym.sqlite3_db_status!(
           this.#db,
           DBSTATUS_CACHE_MISS,
           statusOut,
-          statusOut.subarray(1),
+          statusHigh,
           0,
         );
         watch.checkAfter(statusOut[0]!);

@@ -100,24 +100,28 @@ class NodeEngine implements Engine {
         readOnly: request.readOnly,
         enableForeignKeyConstraints: false,
       });
+    } catch (error) {
+      throw translate(error);
+    }
+    let watch: FileWatch | undefined;
+    try {
       if (request.readOnly && request.immutable) {
         // Holds the shared lock after the first read instead of taking it
         // for every statement: the speed of immutable=1 without a URI.
         db.exec("PRAGMA locking_mode=EXCLUSIVE");
       }
-    } catch (error) {
-      throw translate(error);
-    }
-    // SQLite reads nothing before the first statement, which checks the
-    // file against this first look.
-    let watch: FileWatch | undefined;
-    try {
-      if (request.readOnly && !request.immutable && !memory) {
-        watch = new FileWatch(path);
+      if (!memory) {
+        // Set even when 0, so no build default maps the file.
+        db.exec(`PRAGMA mmap_size=${request.mmapSize ?? 0}`);
+        // SQLite reads nothing before the first statement, which checks
+        // the file against this first look.
+        if (request.readOnly && !request.immutable) {
+          watch = new FileWatch(path);
+        }
       }
     } catch (error) {
       db.close();
-      throw error;
+      throw translate(error);
     }
     return new NodeConnection(db, watch);
   }

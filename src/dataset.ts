@@ -591,6 +591,7 @@ export class DataSet {
           readOnly: !writable,
           immutable,
           create: writable,
+          mmapSize: this.#options.mmapSize ?? 0,
         });
     } catch (error) {
       throw fail(error, source === undefined ? `${action} (${path})` : action);
@@ -603,12 +604,6 @@ export class DataSet {
       !writable,
     );
     try {
-      // Set even when 0: a library built with SQLITE_DEFAULT_MMAP_SIZE
-      // would map files otherwise.
-      const mmap = this.#options.mmapSize ?? 0;
-      if (source === undefined && !memory) {
-        session.exec(`PRAGMA mmap_size=${mmap}`, action);
-      }
       if (writable) session.exec("PRAGMA foreign_keys=ON", action);
       session.value("SELECT count(*) FROM sqlite_schema", [], action);
     } catch (error) {

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest } from "./_helpers.ts";
+import { engineTest, openPeopleFile, peopleFile } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
@@ -214,5 +214,25 @@ engineTest(
         assert.deepEqual(prefixes, ["b"], label);
       }
     });
+  },
+);
+
+engineTest(
+  "A file is not memory-mapped unless mmapSize asks for it",
+  async (engine) => {
+    const path = await peopleFile(engine);
+    for (
+      const [options, expected] of [[{}, 0], [
+        { mmapSize: 1 << 20 },
+        1 << 20,
+      ]] as const
+    ) {
+      const { db } = openPeopleFile(engine, path, options);
+      await using _ = db;
+      assert.deepEqual(
+        await Array.fromAsync(db.sql`PRAGMA mmap_size`),
+        [{ mmap_size: expected }],
+      );
+    }
   },
 );
