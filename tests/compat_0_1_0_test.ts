@@ -14,8 +14,8 @@ import {
   SQLiteBindFactory,
   Store,
   text,
-  verifyDataSet,
 } from "../mod.ts";
+import { verifyDataSet } from "../build.ts";
 import { engineTest, freshDataSet, sha256 } from "./_helpers.ts";
 
 const FOLDER = fileURLToPath(new URL("./testdata/v0_1_0/", import.meta.url));

@@ -16,7 +16,6 @@ import {
   bigint,
   blob,
   boolean,
-  buildDataSet,
   DataSet,
   integer,
   json,
@@ -24,6 +23,7 @@ import {
   Store,
   text,
 } from "../../../mod.ts";
+import { buildDataSet } from "../../../build.ts";
 
 const out = Deno.args[0];
 if (out === undefined) throw new TypeError("usage: build_catalog.ts <out>");
