@@ -119,7 +119,8 @@ function describeKind(kind: ColumnKind): string {
  *
  * @example
  * ```ts
- * import { buildDataSet, DataSet, integer, SQLiteBindFactory, text, verifyDataSet } from "@microcosm/sqlite";
+ * import { DataSet, integer, SQLiteBindFactory, text } from "@microcosm/sqlite";
+ * import { buildDataSet, verifyDataSet } from "@microcosm/sqlite/build";
  * import assert from "node:assert/strict";
  *
  * const Old = DataSet.create("doc_verify_old");
