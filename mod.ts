@@ -139,6 +139,7 @@ export {
   ModelIntegrityError,
   ModelNotFoundError,
   MultipleModelsFoundError,
+  QueryError,
   ReadOnlyError,
   SQLiteError,
   type SQLiteErrorOptions,
