@@ -108,6 +108,7 @@ export {
   type JsonValue,
   type NullableOf,
   type OptionalOf,
+  type PrimaryKeyOf,
   real,
   type RealOptions,
   text,
@@ -117,6 +118,8 @@ export {
   type Filter,
   type Instance,
   type OrderBy,
+  type PrimaryKey,
+  type PrimaryKeyNames,
   type SearchOptions,
   Store,
 } from "./src/store.ts";

@@ -20,7 +20,7 @@ import {
   selectSql,
   whereSql,
 } from "./_sql.ts";
-import { type AnyColumn, encodeValue } from "./columns.ts";
+import { type AnyColumn, type Column, encodeValue } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
 import {
   DataSetError,
@@ -40,6 +40,7 @@ import {
   type OrderKey,
   parseOrderKey,
   type Row,
+  type ValueOf,
 } from "./model.ts";
 
 /** A filter on a model: property names to values or operators. */
@@ -50,7 +51,38 @@ export type OrderBy<M extends AnyModel> =
   | OrderKey<keyof Row<M> & string>
   | readonly OrderKey<keyof Row<M> & string>[];
 
-/** Options of `Store.search()` and `Store.first()`. */
+/**
+ * The property names of a model's primary key (declared with
+ * `primaryKey: true`); `never` when the table uses its rowid.
+ */
+export type PrimaryKeyNames<M extends AnyModel> =
+  & {
+    [K in keyof M["columns"]]: M["columns"][K] extends
+      Column<unknown, boolean, boolean, true> ? K : never;
+  }[keyof M["columns"]]
+  & string;
+
+/**
+ * The key `Store.retrieve()` takes, typed from the model's primary key: for
+ * a one-column key its value or an object holding it (a row will do); for
+ * a composite key an object with every key property; `never` for a model
+ * without a primary key.
+ */
+export type PrimaryKey<M extends AnyModel> = [PrimaryKeyNames<M>] extends
+  [never] ? never
+  : [
+    {
+      [K in PrimaryKeyNames<M>]: Exclude<PrimaryKeyNames<M>, K>;
+    }[PrimaryKeyNames<M>],
+  ] extends [never] // One key property: nothing is left once it is taken.
+    ?
+      | NonNullable<ValueOf<M["columns"][PrimaryKeyNames<M>]>>
+      | {
+        [K in PrimaryKeyNames<M>]: NonNullable<ValueOf<M["columns"][K]>>;
+      }
+  : { [K in PrimaryKeyNames<M>]: NonNullable<ValueOf<M["columns"][K]>> };
+
+/** Options of `Store.search()`. */
 export interface SearchOptions<M extends AnyModel> {
   /**
    * The most rows to return.
@@ -575,8 +607,9 @@ export class Store<
   /**
    * The first row in order, or `undefined`.
    * @param filter Property names to values or operators.
-   * @param options `offset` and `orderBy` (`limit` is 1).
+   * @param options `offset` and `orderBy`.
    * @returns The row or `undefined`.
+   * @throws {TypeError} For a `limit`: `first()` reads one row.
    *
    * @example
    * ```ts
@@ -594,8 +627,9 @@ export class Store<
    */
   async first(
     filter?: Filter<M> & X,
-    options?: SearchOptions<M>,
+    options?: Omit<SearchOptions<M>, "limit">,
   ): Promise<Instance<M> | undefined> {
+    this.#noLimit(options, "first");
     for await (const row of this.search(filter, { ...options, limit: 1 })) {
       return row;
     }
@@ -607,6 +641,7 @@ export class Store<
    * @param filter Property names to values or operators.
    * @param options `orderBy` and `offset`.
    * @returns The row.
+   * @throws {TypeError} For a `limit`: `one()` reads the only row.
    * @throws {ModelNotFoundError} When no row matches.
    * @throws {MultipleModelsFoundError} When more than one row matches.
    *
@@ -626,8 +661,9 @@ export class Store<
    */
   async one(
     filter?: Filter<M> & X,
-    options?: SearchOptions<M>,
+    options?: Omit<SearchOptions<M>, "limit">,
   ): Promise<Instance<M>> {
+    this.#noLimit(options, "one");
     const rows: Instance<M>[] = [];
     for await (const row of this.search(filter, { ...options, limit: 2 })) {
       rows.push(row);
@@ -651,11 +687,27 @@ export class Store<
     return rows[0]!;
   }
 
+  /** Refuses a `limit` given to a method that sets its own. */
+  #noLimit(options: unknown, method: string): void {
+    if (
+      options !== null && typeof options === "object" &&
+      (options as { limit?: unknown }).limit !== undefined
+    ) {
+      throw new TypeError(
+        `Invalid search option "limit" for ${this.#definition.table}: ${method}() reads ${
+          method === "one" ? "the only row" : "one row"
+        }; use search() with a limit`,
+      );
+    }
+  }
+
   /**
    * The row with a primary key: a value, or an object for a composite key.
    * @param id The primary key.
    * @returns The row.
    * @throws {ModelNotFoundError} When no row has the key.
+   * @throws {TypeError} When the model has no primary key, or the key is
+   * not of the primary key's type (a composite key needs every part).
    *
    * @example
    * ```ts
@@ -675,9 +727,7 @@ export class Store<
    * await db.close();
    * ```
    */
-  retrieve(
-    id: SQLValue | boolean | Partial<Row<M>>,
-  ): Promise<Instance<M>> {
+  retrieve(id: PrimaryKey<M>): Promise<Instance<M>> {
     // Not async: a point lookup is short, and skipping the extra promise
     // turns of an async function is a fair share of its cost.
     try {
