@@ -401,7 +401,8 @@ export class Session {
 
   /**
    * Reads the first row of a query with `read`, or answers `undefined`;
-   * the rest of the query never runs.
+   * the rest of the query never runs. The point-lookup path: written out
+   * rather than through `#use`, which would cost a closure per call.
    */
   row<T>(
     sql: string,
@@ -409,12 +410,15 @@ export class Session {
     action: string,
     read: (statement: Statement) => T,
   ): T | undefined {
-    return this.#use(
-      sql,
-      params,
-      action,
-      (statement) => statement.stepOne() ? read(statement) : undefined,
-    );
+    const statement = this.acquire(sql, action);
+    try {
+      statement.bind(params);
+      return statement.stepOne() ? read(statement) : undefined;
+    } catch (error) {
+      throw this.fail(error, action, sql);
+    } finally {
+      this.release(statement);
+    }
   }
 
   /** Reads every row of a query with `read` (small results only). */
@@ -429,6 +433,44 @@ export class Session {
       while (statement.step()) rows.push(read(statement));
       return rows;
     });
+  }
+
+  /**
+   * Runs one write per item, each to completion, keeping the statement
+   * while consecutive items share their SQL (the connection's change count
+   * is not read, which costs a query on node:sqlite). Errors name the
+   * item's 0-based position: `Cannot insert t (row 3): ...`.
+   * @returns How many writes ran.
+   */
+  runEach(
+    writes: Iterable<{ sql: string; params: readonly SQLValue[] }>,
+    action: string,
+  ): number {
+    let count = 0;
+    let statement: Statement | undefined;
+    try {
+      for (const { sql, params } of writes) {
+        const where = `${action} (row ${count})`;
+        // The source may close the dataset between two items.
+        this.check(where, "the write");
+        if (statement?.sql !== sql) {
+          const previous = statement;
+          statement = undefined;
+          if (previous !== undefined) this.release(previous);
+          statement = this.acquire(sql, where);
+        }
+        try {
+          statement.bind(params);
+          while (statement.step());
+        } catch (error) {
+          throw this.fail(error, where, sql);
+        }
+        count++;
+      }
+      return count;
+    } finally {
+      if (statement !== undefined) this.release(statement);
+    }
   }
 
   /**

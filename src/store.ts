@@ -231,6 +231,9 @@ export class Store<
   readonly #keys: readonly string[];
   readonly #decoders: readonly (Decoder | undefined)[];
   readonly #hints: readonly ColumnHint[];
+  readonly #reader = (statement: Statement): Instance<M> =>
+    this.#read(statement);
+  readonly #retrieveAction: string;
 
   /**
    * Creates a store.
@@ -251,6 +254,7 @@ export class Store<
     this.#keys = this.#definition.keys;
     this.#decoders = this.#plan.decoders;
     this.#hints = this.#plan.hints;
+    this.#retrieveAction = `Cannot retrieve ${this.#definition.table}`;
   }
 
   /**
@@ -793,8 +797,8 @@ export class Store<
     const row = session.row(
       this.#plan.lookupSql!,
       params,
-      `Cannot retrieve ${table}`,
-      (statement) => this.#read(statement),
+      this.#retrieveAction,
+      this.#reader,
     );
     if (row !== undefined) return row;
     throw new ModelNotFoundError(
@@ -956,20 +960,19 @@ export class Store<
       }
       rows = buffered;
     }
-    session.check(action, "the insert");
-    const encoded = rows !== values;
+    session.check(action, "the write");
+    const encode = rows === values
+      ? (item: unknown, row: number) =>
+        this.#insert(item, false, ` (row ${row})`)
+      : (item: unknown) => item as { sql: string; params: SQLValue[] };
     return session.atomic(action, () => {
-      let count = 0;
-      for (const item of rows) {
-        const { sql, params } = encoded
-          ? item as { sql: string; params: SQLValue[] }
-          : this.#insert(item, false, ` (row ${count})`);
-        // A sync source may close the dataset between rows.
-        session.check(action, "the insert");
-        session.run(sql, params, `${action} (row ${count})`);
-        count++;
-      }
-      return count;
+      let row = 0;
+      return session.runEach(
+        (function* () {
+          for (const item of rows) yield encode(item, row++);
+        })(),
+        action,
+      );
     });
   }
 

@@ -150,7 +150,7 @@ engineTest(
     }
     await assert.rejects(store.createMany(rows()), (error: Error) => {
       assert.ok(error instanceof DataSetError, String(error));
-      assert.match(error.message, /was closed while the insert was running/);
+      assert.match(error.message, /was closed while the write was running/);
       return true;
     });
     assert.deepEqual(await names(db), []);
@@ -174,7 +174,7 @@ engineTest(
     }
     await assert.rejects(store.createMany(rows()), (error: Error) => {
       assert.ok(error instanceof DataSetError, String(error));
-      assert.match(error.message, /was closed while the insert was running/);
+      assert.match(error.message, /was closed while the write was running/);
       return true;
     });
     assert.deepEqual(await names(db), []);
