@@ -132,6 +132,11 @@ export function rollbackSql(name: string): string {
 // Schema: CREATE TABLE / CREATE INDEX / DROP.
 // ---------------------------------------------------------------------------
 
+/** Drops a table when it exists (`dataset.dropAll()`). */
+export function dropTableSql(table: string): string {
+  return `DROP TABLE IF EXISTS ${quote(table)}`;
+}
+
 // ---------------------------------------------------------------------------
 // Raw SQL: the `sql` template compiler.
 // ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
-import { compileTemplate } from "./_sql.ts";
+import { compileTemplate, dropTableSql } from "./_sql.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
 import { DataSetError, SQLiteError } from "./errors.ts";
@@ -654,14 +654,18 @@ export class DataSet {
     const session = await this[SESSION]();
     const action = `Cannot drop the tables of dataset "${this.name}"`;
     session.assertWritable(action);
-    const drops = [...this.#models].reverse().map((model) =>
-      `DROP TABLE IF EXISTS ${quote(model.tableName)}`
-    );
-    session.exec(
-      ["PRAGMA foreign_keys=OFF", "BEGIN", ...drops, "COMMIT"].join(";\n"),
-      action,
-    );
-    session.exec("PRAGMA foreign_keys=ON", action);
+    // Foreign keys are switched off outside the transaction (SQLite ignores
+    // the pragma inside one) and back on whatever happens.
+    session.exec("PRAGMA foreign_keys=OFF", action);
+    try {
+      session.atomic(action, () => {
+        for (const model of [...this.#models].reverse()) {
+          session.exec(dropTableSql(model.tableName), action);
+        }
+      });
+    } finally {
+      session.exec("PRAGMA foreign_keys=ON", action);
+    }
   }
 
   /**

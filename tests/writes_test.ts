@@ -200,3 +200,26 @@ engineTest(
     assert.equal(await new Store(N).count(), 0);
   },
 );
+
+engineTest(
+  "dropAll() that fails drops nothing and leaves foreign keys on and no transaction open",
+  async (engine) => {
+    await using db = freshDataSet(engine);
+    class A extends db.Model("a", { id: integer({ primaryKey: true }) }) {}
+    db.Model("b", { id: integer({ primaryKey: true }) });
+    // "b" is a view in the file: DROP TABLE refuses it.
+    for await (const _ of db.sql`create view b as select 1 as id`);
+    await db.createAll();
+    await assert.rejects(db.dropAll(), /DROP VIEW/);
+    const tables = await Array.fromAsync(
+      db.sql`select name from sqlite_schema where type = 'table'`,
+    );
+    assert.deepEqual(tables, [{ name: "a" }]);
+    assert.deepEqual(await Array.fromAsync(db.sql`pragma foreign_keys`), [{
+      foreign_keys: 1,
+    }]);
+    // No transaction is left open: a write commits on its own.
+    await new Store(A).create({});
+    assert.equal(await new Store(A).count(), 1);
+  },
+);
