@@ -102,11 +102,22 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       this.#done = true;
       throw this.#error;
     }
-    const session = await source.session();
-    if (this.#done) return DONE;
+    let session: Session;
+    try {
+      session = await source.session();
+      if (this.#done) return DONE;
+      this.#sliceMs = session.sliceMs;
+      this.#statement = session.acquire(
+        source.sql,
+        source.action,
+        source.origin,
+      );
+    } catch (error) {
+      // Failed before a row: done, as a generator that threw.
+      this.#done = true;
+      throw error;
+    }
     this.#session = session;
-    this.#sliceMs = session.sliceMs;
-    this.#statement = session.acquire(source.sql, source.action, source.origin);
     // A cursor dropped unfinished gives its statement back when collected.
     this.#lease = session.lease(this, this.#statement);
     try {

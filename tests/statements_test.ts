@@ -21,16 +21,18 @@ engineTest(
     let started = 0;
     let error: unknown;
     let last: AsyncGenerator<unknown, void> | undefined;
+    let refused: AsyncGenerator<unknown, void> | undefined;
     // The issue's loop: each iterator steps once and is dropped; awaiting
     // only resolved promises never lets a finalizer run.
     for (let i = 0; i < MAX_LEASED + 100; i++) {
+      const cursor = store.search();
       try {
-        const cursor = store.search();
         await cursor.next();
         last = cursor;
         started++;
       } catch (caught) {
         error = caught;
+        refused = cursor;
         break;
       }
     }
@@ -41,6 +43,8 @@ engineTest(
       new RegExp(`already runs ${MAX_LEASED} queries at once`),
     );
     assert.match(error.message, /return\(\)/);
+    // The refused iterator is done, as a generator that threw.
+    assert.deepEqual(await refused!.next(), { value: undefined, done: true });
     assert.equal(session.leasedStatements, MAX_LEASED);
     assert.ok(
       session.liveStatements <= MAX_LEASED + 8,
