@@ -119,11 +119,12 @@ const dropped = new FinalizationRegistry<Lease>((lease) => {
 
 /**
  * The most statements one session holds at once, in use by unfinished
- * iterators or single statements. SQLite's cost per open statement grows
- * with the number already open (each holds a cursor on the file, kept in a
- * list), so an app that starts iterators and drops them in a loop that
- * never yields would otherwise slow down quadratically until `close()`
- * takes minutes. A server running this many queries at once has a bug,
+ * iterators or single statements. Each statement stepped and not reset
+ * holds a cursor on the file, and SQLite walks the list of every open
+ * cursor when it opens or closes one: an app that starts iterators and
+ * drops them in a loop that never yields (so their finalizers never run)
+ * would slow down quadratically, 100,000 of them taking minutes and
+ * `close()` as long. A server running this many queries at once has a bug,
  * and the error says which.
  */
 export const MAX_LEASED = 4096;
@@ -142,10 +143,10 @@ export interface Savepoint {
 /**
  * An open dataset connection, and the one way the library runs a
  * statement: {@linkcode Session.value}, {@linkcode Session.row},
- * {@linkcode Session.all}, {@linkcode Session.run} and
- * {@linkcode Session.returning} each take a statement from the cache, bind,
- * step, give it back, and map engine errors onto the public hierarchy the
- * same way; `Cursor` (in `_cursor.ts`) streams rows through
+ * {@linkcode Session.all}, {@linkcode Session.run},
+ * {@linkcode Session.runEach} and {@linkcode Session.returning} each take a
+ * statement from the cache, bind, step, give it back, and map engine errors
+ * onto the public hierarchy the same way ({@linkcode Session.fail}); `Cursor` (in `_cursor.ts`) streams rows through
  * {@linkcode Session.acquire} and {@linkcode Session.fail}; and
  * {@linkcode Session.savepoint} / {@linkcode Session.atomic} write several
  * statements as one.
