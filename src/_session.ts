@@ -74,6 +74,16 @@ export function toPublicError(
       );
     case ResultCode.CANTOPEN:
       return new DataSetError(message, options);
+    case ResultCode.MISMATCH:
+    case ResultCode.RANGE:
+      // A value of the wrong type for a rowid, or a parameter the caller's
+      // SQL numbers out of range: the caller's mistake when theirs.
+      return origin === "caller"
+        ? new QueryError(
+          `${message} (in the SQL given to dataset.sql)`,
+          options,
+        )
+        : new SQLiteError(message, options);
     case ResultCode.ERROR: {
       if (origin === "caller") {
         // The caller's SQL: a syntax error or a name the file does not

@@ -35,6 +35,10 @@ engineTest(
       [db.sql`select frist from person`, /no such column: frist/],
       [db.sql`selec 1`, /syntax error/],
       [db.sql`select nosuchfunction(1)`, /no such function/],
+      [
+        db.sql`insert into person (id, first, last) values ('x', 'a', 'b')`,
+        /datatype mismatch/,
+      ],
     ];
     for (const [query, words] of cases) {
       await assert.rejects(Array.fromAsync(query), (error: Error) => {
