@@ -66,10 +66,12 @@ export type PrimaryKeyNames<M extends AnyModel> =
  * The key `Store.retrieve()` takes, typed from the model's primary key: for
  * a one-column key its value or an object holding it (a row will do); for
  * a composite key an object with every key property; `never` for a model
- * without a primary key.
+ * without a primary key. Code generic over any model (`Store<AnyModel>`),
+ * whose key is unknown, takes any SQL value or an object of them.
  */
-export type PrimaryKey<M extends AnyModel> = [PrimaryKeyNames<M>] extends
-  [never] ? never
+export type PrimaryKey<M extends AnyModel> = string extends keyof M["columns"]
+  ? SQLValue | boolean | Record<string, unknown>
+  : [PrimaryKeyNames<M>] extends [never] ? never
   : [
     {
       [K in PrimaryKeyNames<M>]: Exclude<PrimaryKeyNames<M>, K>;

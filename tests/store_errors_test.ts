@@ -2,6 +2,7 @@
 // method would ignore, and keys of the wrong type.
 import assert from "node:assert/strict";
 import {
+  type AnyModel,
   bigint,
   DataSet,
   DataSetError,
@@ -10,6 +11,7 @@ import {
   QueryError,
   SQLiteBindFactory,
   SQLiteError,
+  type SQLValue,
   Store,
   text,
 } from "../mod.ts";
@@ -148,6 +150,12 @@ Deno.test("retrieve() takes keys typed from the model's primary key", () => {
   );
   expectType<Equal<PrimaryKey<typeof Big>, bigint | { id: bigint }>>(true);
   expectType<Equal<PrimaryKey<typeof Log>, never>>(true);
+  // Code generic over any model still compiles: its key is unknown.
+  expectType<
+    Equal<PrimaryKey<AnyModel>, SQLValue | boolean | Record<string, unknown>>
+  >(true);
+  const anyStore: Store<AnyModel> = new Store<AnyModel>(Person);
+  assert.ok(typeof anyStore.retrieve === "function");
 });
 
 engineTest(
