@@ -73,7 +73,7 @@ export interface ColumnOptions<T> {
    * each other in any order: `references: () => Person.columns.id`.
    * @default {undefined}
    */
-  references?: () => Column<unknown, boolean, boolean>;
+  references?: () => Column<unknown, boolean, boolean, boolean>;
   /**
    * What happens to this row when the referenced row is deleted.
    * @default {"NO ACTION"}
@@ -109,6 +109,9 @@ export type OptionalOf<O, T> = O extends { nullable: true } ? true
   : O extends { primaryKey: true } ? (T extends number ? true : false)
   : false;
 
+/** `true` when the options make the column (part of) the primary key. */
+export type PrimaryKeyOf<O> = O extends { primaryKey: true } ? true : false;
+
 /** The column a model property maps to, as the model resolved it. */
 export interface BoundColumn {
   /** The model's table name. */
@@ -129,8 +132,9 @@ const VALID_ACTIONS: readonly ForeignKeyAction[] = [
 
 /**
  * One declared column. `T` is the value type, `N` whether it is nullable,
- * `O` whether inserts may leave it out. Made by the column builders; models
- * bind it to a table and property when declared.
+ * `O` whether inserts may leave it out, `K` whether it is part of the
+ * primary key. Made by the column builders; models bind it to a table and
+ * property when declared.
  *
  * @example
  * ```ts
@@ -142,13 +146,20 @@ const VALID_ACTIONS: readonly ForeignKeyAction[] = [
  * assert.equal(column.nullable, true);
  * ```
  */
-export class Column<T, N extends boolean = false, O extends boolean = false> {
+export class Column<
+  T,
+  N extends boolean = false,
+  O extends boolean = false,
+  K extends boolean = false,
+> {
   /** Type only: the value type. Never set at run time. */
   declare readonly __type: T;
   /** Type only: whether the column is nullable. Never set at run time. */
   declare readonly __nullable: N;
   /** Type only: whether inserts may leave it out. Never set at run time. */
   declare readonly __optional: O;
+  /** Type only: whether it is part of the primary key. Never set at run time. */
+  declare readonly __primaryKey: K;
   /** The kind of value. */
   readonly kind: ColumnKind;
   /** The options as given. */
@@ -207,7 +218,7 @@ export class Column<T, N extends boolean = false, O extends boolean = false> {
 
 /** Any column. */
 // deno-lint-ignore no-explicit-any -- the widest column, for constraints
-export type AnyColumn = Column<any, boolean, boolean>;
+export type AnyColumn = Column<any, boolean, boolean, boolean>;
 
 /** The SQL type of each column kind. */
 export const SQL_TYPES: Readonly<Record<ColumnKind, string>> = {
@@ -372,7 +383,7 @@ export function sqlLiteral(value: SQLValue): string {
  */
 export function integer<const O extends IntegerOptions = Record<never, never>>(
   options?: O,
-): Column<number, NullableOf<O>, OptionalOf<O, number>> {
+): Column<number, NullableOf<O>, OptionalOf<O, number>, PrimaryKeyOf<O>> {
   return new Column("integer", options);
 }
 
@@ -399,7 +410,7 @@ export function integer<const O extends IntegerOptions = Record<never, never>>(
  */
 export function real<const O extends RealOptions = Record<never, never>>(
   options?: O,
-): Column<number, NullableOf<O>, OptionalOf<O, never>> {
+): Column<number, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("real", options);
 }
 
@@ -424,7 +435,7 @@ export function real<const O extends RealOptions = Record<never, never>>(
  */
 export function text<const O extends TextOptions = Record<never, never>>(
   options?: O,
-): Column<string, NullableOf<O>, OptionalOf<O, never>> {
+): Column<string, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("text", options);
 }
 
@@ -452,7 +463,7 @@ export function text<const O extends TextOptions = Record<never, never>>(
  */
 export function blob<const O extends BlobOptions = Record<never, never>>(
   options?: O,
-): Column<Uint8Array, NullableOf<O>, OptionalOf<O, never>> {
+): Column<Uint8Array, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("blob", options);
 }
 
@@ -479,7 +490,7 @@ export function blob<const O extends BlobOptions = Record<never, never>>(
  */
 export function boolean<const O extends BooleanOptions = Record<never, never>>(
   options?: O,
-): Column<boolean, NullableOf<O>, OptionalOf<O, never>> {
+): Column<boolean, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("boolean", options);
 }
 
@@ -555,6 +566,6 @@ export function json<T extends JsonValue = JsonValue>(
  */
 export function bigint<const O extends BigIntOptions = Record<never, never>>(
   options?: O,
-): Column<bigint, NullableOf<O>, OptionalOf<O, never>> {
+): Column<bigint, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("bigint", options);
 }

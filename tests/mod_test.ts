@@ -16,6 +16,7 @@ Deno.test("mod.ts exports exactly the public names", () => {
     "ModelIntegrityError",
     "ModelNotFoundError",
     "MultipleModelsFoundError",
+    "QueryError",
     "ReadOnlyError",
     "SQLiteBindFactory",
     "SQLiteError",
@@ -108,7 +109,7 @@ console.log(Object.keys(m).length, db.engine);`,
     env: { NO_COLOR: "1" },
   }).output();
   assert.equal(strict.code, 0, new TextDecoder().decode(strict.stderr));
-  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "23 node");
+  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "24 node");
 });
 
 Deno.test("The recorded library version is deno.json's version", async () => {
