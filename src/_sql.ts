@@ -108,6 +108,21 @@ export function insertSql(
   }${returning === undefined ? "" : ` RETURNING ${returning}`}`;
 }
 
+/**
+ * Inserts `rows` rows into `columns` of `table` in one statement (the
+ * loaders' batches): one `?` per value, row after row.
+ */
+export function insertRowsSql(
+  table: string,
+  columns: readonly string[],
+  rows: number,
+): string {
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  return `INSERT INTO ${quote(table)} (${columnListSql(columns)}) VALUES ${
+    Array(rows).fill(tuple).join(", ")
+  }`;
+}
+
 /** Deletes the rows of `table` matching `where`. */
 export function deleteSql(table: string, where: string): string {
   return `DELETE FROM ${quote(table)}${where}`;

@@ -16,8 +16,9 @@ import {
   type Reviver,
   SyntaxProblem,
 } from "./_csv.ts";
-import { type Session, toPublicError } from "./_session.ts";
-import { type AnyColumn, encodeValue, quote } from "./columns.ts";
+import { type Savepoint, type Session, toPublicError } from "./_session.ts";
+import { insertRowsSql } from "./_sql.ts";
+import { type AnyColumn, encodeValue } from "./columns.ts";
 import { DataFileError } from "./errors.ts";
 import type { AnyModel } from "./model.ts";
 import { checkDelimiter, foldIdentifier, isIterable } from "./_rules.ts";
@@ -237,11 +238,8 @@ class Target {
     this.table = table;
     this.keys = keys;
     this.columns = keys.map((key) => columns[key]!);
-    const head = `INSERT INTO ${quote(table)} (${
-      this.columns.map((c) => quote(c.bound.name)).join(", ")
-    }) VALUES `;
-    const tuple = `(${keys.map(() => "?").join(", ")})`;
-    this.sql = (rows) => head + Array(rows).fill(tuple).join(", ");
+    const sqlNames = this.columns.map((c) => c.bound.name);
+    this.sql = (rows) => insertRowsSql(table, sqlNames, rows);
     this.empty = this.columns.map((column, i) => {
       if (column.nullable) return null;
       if (column.options.default !== undefined) {
@@ -294,7 +292,7 @@ class Writer {
   readonly #session: Session;
   readonly #action: string;
   readonly #unit: string;
-  readonly #savepoint: string;
+  readonly #savepoint: Savepoint;
   readonly #width: number;
   readonly #single: Statement;
   readonly #batch: Statement | undefined;
@@ -310,14 +308,13 @@ class Writer {
     this.#unit = unit;
     this.#width = target.columns.length;
     session.assertWritable(action);
-    this.#savepoint = quote(`microcosm_load_${++savepoints}`);
     this.#batchRows = Math.min(
       MAX_BATCH_ROWS,
       Math.floor(MAX_BATCH_PARAMS / this.#width),
     );
     this.#buffer = new Array(this.#batchRows * this.#width).fill(null);
     this.#lines = new Array(this.#batchRows).fill(0);
-    session.exec(`SAVEPOINT ${this.#savepoint}`, action);
+    this.#savepoint = session.savepoint(action);
     let single: Statement | undefined;
     try {
       single = session.acquire(target.sql(1), action);
@@ -327,10 +324,7 @@ class Writer {
       this.#single = single;
     } catch (error) {
       if (single !== undefined) session.release(single);
-      session.exec(
-        `ROLLBACK TO ${this.#savepoint}; RELEASE ${this.#savepoint}`,
-        action,
-      );
+      this.#savepoint.rollback();
       throw error;
     }
   }
@@ -404,16 +398,10 @@ class Writer {
     this.#session.release(this.#single);
     if (this.#batch !== undefined) this.#session.release(this.#batch);
     if (this.#session.closed) return;
-    this.#session.exec(
-      ok
-        ? `RELEASE ${this.#savepoint}`
-        : `ROLLBACK TO ${this.#savepoint}; RELEASE ${this.#savepoint}`,
-      this.#action,
-    );
+    if (ok) this.#savepoint.release();
+    else this.#savepoint.rollback();
   }
 }
-
-let savepoints = 0;
 
 /** The `file` of errors about records from an iterable. */
 const RECORDS = "(records)";
