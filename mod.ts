@@ -89,7 +89,9 @@ export {
   type ValueOf,
 } from "./src/model.ts";
 export {
+  any,
   type AnyColumn,
+  type AnyOptions,
   bigint,
   type BigIntOptions,
   blob,
@@ -100,6 +102,9 @@ export {
   Column,
   type ColumnKind,
   type ColumnOptions,
+  datetime,
+  type DatetimeOptions,
+  type DatetimeStorage,
   type ForeignKeyAction,
   integer,
   type IntegerOptions,
@@ -110,6 +115,7 @@ export {
   type OptionalOf,
   real,
   type RealOptions,
+  type StoredValue,
   text,
   type TextOptions,
 } from "./src/columns.ts";

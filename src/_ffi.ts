@@ -889,7 +889,9 @@ export class FfiStatement implements Statement {
    * Reads column `index` of the current row by its storage class. Integers
    * come as `number` within ±(2^53−1), else as `bigint`; text is decoded as
    * UTF-8 in full, embedded NULs included; blobs are copied. A `hint` takes
-   * a path with fewer calls; the result is the same.
+   * a path with fewer calls for the class it names; the value is the same
+   * whatever the hint (a TEXT cell under the NUMBER hint is its text, an
+   * INTEGER under the TEXT hint its number).
    *
    * The hinted paths are small methods, so V8 inlines them here; the rare
    * cases they meet are methods of their own, which keeps them small.
@@ -897,36 +899,25 @@ export class FfiStatement implements Statement {
   column(index: number, hint: ColumnHint = ColumnHint.ANY): SQLValue {
     const handle = this.#handle;
     if (handle === null) throw new Error(FINALIZED);
-    if (hint === ColumnHint.TEXT) return this.#text(handle, index);
-    if (hint === ColumnHint.NUMBER) return this.#number(handle, index);
-    return this.#any(handle, index);
-  }
-
-  /** A number or NULL cell, in one call for any non-zero number. */
-  #number(handle: Deno.PointerObject, index: number): SQLValue {
-    // NULL, and TEXT or BLOB cells that do not parse as numbers, all read
-    // as 0.0, so only 0 needs the type.
-    const value = this.#sym.sqlite3_column_double(handle, index);
-    if (value === 0) return this.#zero(handle, index);
-    if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
-    return this.#large(handle, index, value);
-  }
-
-  /** A cell that reads as 0.0: zero, NULL, or text or a blob. */
-  #zero(handle: Deno.PointerObject, index: number): SQLValue {
     const type = this.#sym.sqlite3_column_type(handle, index);
-    if (type === SQLITE_NULL) return null;
-    if (type === SQLITE_INTEGER || type === SQLITE_FLOAT) return 0;
-    return this.#any(handle, index);
+    if (hint === ColumnHint.TEXT && type === SQLITE_TEXT) {
+      return this.#text(handle, index) ?? "";
+    }
+    if (hint === ColumnHint.NUMBER && type <= SQLITE_FLOAT) {
+      return this.#number(handle, index, type);
+    }
+    return this.#typed(handle, index, type);
   }
 
-  /** A number beyond ±(2^53−1): a bigint if the cell is an INTEGER. */
-  #large(handle: Deno.PointerObject, index: number, value: number): SQLValue {
-    const sym = this.#sym;
-    if (sym.sqlite3_column_type(handle, index) === SQLITE_INTEGER) {
-      return narrow(sym.sqlite3_column_int64(handle, index));
-    }
-    return value;
+  /** An INTEGER or REAL cell: one call unless it is beyond ±(2^53−1). */
+  #number(handle: Deno.PointerObject, index: number, type: number): SQLValue {
+    // Exact for every integer within ±(2^53−1); anything larger rounds to
+    // at least 2^53 in magnitude and, for an INTEGER, takes the 64-bit read.
+    const value = this.#sym.sqlite3_column_double(handle, index);
+    if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+    return type === SQLITE_INTEGER
+      ? narrow(this.#sym.sqlite3_column_int64(handle, index))
+      : value;
   }
 
   /** A cell as text, or NULL: the only cell whose text pointer is NULL. */
@@ -938,18 +929,12 @@ export class FfiStatement implements Statement {
   }
 
   /** A cell by its storage class. */
-  #any(handle: Deno.PointerObject, index: number): SQLValue {
+  #typed(handle: Deno.PointerObject, index: number, type: number): SQLValue {
     const sym = this.#sym;
-    switch (sym.sqlite3_column_type(handle, index)) {
-      case SQLITE_INTEGER: {
-        // Exact for every integer within ±(2^53−1); anything larger rounds
-        // to at least 2^53 in magnitude and takes the 64-bit read.
-        const value = sym.sqlite3_column_double(handle, index);
-        if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
-        return sym.sqlite3_column_int64(handle, index);
-      }
+    switch (type) {
+      case SQLITE_INTEGER:
       case SQLITE_FLOAT:
-        return sym.sqlite3_column_double(handle, index);
+        return this.#number(handle, index, type);
       case SQLITE_TEXT:
         return this.#text(handle, index) ?? "";
       case SQLITE_BLOB: {

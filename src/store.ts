@@ -4,9 +4,10 @@
  * @module
  */
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
+import { INVALID, kindOf } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
 import { type Session, toPublicError } from "./_session.ts";
-import { type AnyColumn, encodeValue, quote } from "./columns.ts";
+import { encodeValue, quote } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
 import {
   DataSetError,
@@ -58,7 +59,7 @@ export interface SearchOptions<M extends AnyModel> {
 /** The rows a store yields: instances of its model class. */
 export type Instance<M extends AnyModel> = InstanceType<M>;
 
-type Decoder = (value: SQLValue, row: Record<string, unknown>) => unknown;
+type Decoder = (value: SQLValue) => unknown;
 
 function checkCount(value: unknown, name: string, table: string): number {
   if (typeof value !== "number") {
@@ -145,7 +146,8 @@ export class Store<
   readonly model: M;
   readonly #definition: ModelDefinition;
   readonly #keys: readonly string[];
-  readonly #decoders: readonly (Decoder | undefined)[];
+  readonly #decoders: readonly Decoder[];
+  readonly #nullable: readonly boolean[];
   readonly #hints: readonly ColumnHint[];
   readonly #columnList: string;
   readonly #insertSql = new Map<string, string>();
@@ -168,11 +170,13 @@ export class Store<
     this.model = model;
     this.#definition = model.definition;
     this.#keys = this.#definition.keys;
-    this.#decoders = this.#keys.map((key) =>
-      decoderFor(this.#definition.columns[key]!)
+    const kinds = this.#keys.map((key) =>
+      kindOf(this.#definition.columns[key]!)
     );
-    this.#hints = this.#keys.map((key) =>
-      HINTS[this.#definition.columns[key]!.kind]
+    this.#decoders = kinds.map((kind) => kind.decode);
+    this.#hints = kinds.map((kind) => kind.hint);
+    this.#nullable = this.#keys.map((key) =>
+      this.#definition.columns[key]!.nullable
     );
     this.#columnList = this.#keys.map((key) => this.sqlColumn(key)).join(
       ", ",
@@ -371,31 +375,42 @@ export class Store<
     return session;
   }
 
-  /** Reads column `i` of the current row as the model's property. */
-  #cell(statement: Statement, i: number, row: object): unknown {
+  /**
+   * Reads column `i` of the current row as the model's property: the
+   * kind's decoding of the stored value, or a `DataSetError` (a
+   * `RangeError` for an integer beyond 2^53) naming the table, column, row
+   * and stored value when the kind cannot read it.
+   */
+  #cell(statement: Statement, i: number): unknown {
     const value = statement.column(i, this.#hints[i]);
-    const decode = this.#decoders[i];
-    if (decode === undefined) {
-      return typeof value === "bigint" ? this.#wide(i, value) : value;
+    if (value === null) {
+      return this.#nullable[i] ? null : this.#refuse(statement, i, value);
     }
-    return value === null
-      ? null
-      : decode(value, row as Record<string, unknown>);
+    const decoded = this.#decoders[i]!(value);
+    return decoded === INVALID ? this.#refuse(statement, i, value) : decoded;
   }
 
-  /**
-   * An integer beyond 2^53 read from column `i`: an error for an integer
-   * column, whose values are numbers; as it is for any other.
-   */
-  #wide(i: number, value: bigint): SQLValue {
-    const key = this.#keys[i]!;
-    const column = this.#definition.columns[key]!;
-    if (column.kind === "integer") {
-      throw new RangeError(
-        `Cannot read ${this.#definition.table}.${key}: ${value} is beyond 2^53; declare the column with bigint()`,
-      );
-    }
-    return value;
+  #refuse(statement: Statement, i: number, value: SQLValue): never {
+    const { table, columns, primaryKey, keys } = this.#definition;
+    const key = keys[i]!;
+    const column = columns[key]!;
+    const kind = kindOf(column);
+    // The row's key, read as stored: the primary key, else the first columns.
+    const named = primaryKey.length > 0 ? primaryKey : keys.slice(0, 3);
+    const row = named.map((name) =>
+      `${name} = ${
+        showKey(statement.column(keys.indexOf(name), ColumnHint.ANY))
+      }`
+    ).join(", ");
+    const where = `Cannot read ${table}.${key} in the row ${row}`;
+    const range = kind.outOfRange?.(value);
+    if (range !== undefined) throw new RangeError(`${where}: ${range}`);
+    const what = value === null
+      ? "NULL, and the model says NOT NULL"
+      : `${describeStored(value)}, ${kind.refused ?? `not ${kind.holds}`}`;
+    throw new DataSetError(`${where}: the file holds ${what}`, {
+      dataset: this.model.dataset.name,
+    });
   }
 
   #read(statement: Statement): Instance<M> {
@@ -405,15 +420,15 @@ export class Store<
     // The first eight properties are stored from one site each: V8 then
     // sees a single property name per site instead of every name at one
     // site, which makes building a row about three times cheaper.
-    if (n > 0) row[keys[0]!] = this.#cell(statement, 0, row);
-    if (n > 1) row[keys[1]!] = this.#cell(statement, 1, row);
-    if (n > 2) row[keys[2]!] = this.#cell(statement, 2, row);
-    if (n > 3) row[keys[3]!] = this.#cell(statement, 3, row);
-    if (n > 4) row[keys[4]!] = this.#cell(statement, 4, row);
-    if (n > 5) row[keys[5]!] = this.#cell(statement, 5, row);
-    if (n > 6) row[keys[6]!] = this.#cell(statement, 6, row);
-    if (n > 7) row[keys[7]!] = this.#cell(statement, 7, row);
-    for (let i = 8; i < n; i++) row[keys[i]!] = this.#cell(statement, i, row);
+    if (n > 0) row[keys[0]!] = this.#cell(statement, 0);
+    if (n > 1) row[keys[1]!] = this.#cell(statement, 1);
+    if (n > 2) row[keys[2]!] = this.#cell(statement, 2);
+    if (n > 3) row[keys[3]!] = this.#cell(statement, 3);
+    if (n > 4) row[keys[4]!] = this.#cell(statement, 4);
+    if (n > 5) row[keys[5]!] = this.#cell(statement, 5);
+    if (n > 6) row[keys[6]!] = this.#cell(statement, 6);
+    if (n > 7) row[keys[7]!] = this.#cell(statement, 7);
+    for (let i = 8; i < n; i++) row[keys[i]!] = this.#cell(statement, i);
     return row as Instance<M>;
   }
 
@@ -944,50 +959,22 @@ function describeFilter(filter: unknown): string {
   }
 }
 
-/** The read hint of each column kind. */
-const HINTS: Readonly<Record<AnyColumn["kind"], ColumnHint>> = {
-  integer: ColumnHint.NUMBER,
-  real: ColumnHint.NUMBER,
-  boolean: ColumnHint.NUMBER,
-  text: ColumnHint.TEXT,
-  json: ColumnHint.TEXT,
-  blob: ColumnHint.ANY,
-  bigint: ColumnHint.ANY,
-};
-
-function decoderFor(column: AnyColumn): Decoder | undefined {
-  const { table, key } = column.bound;
-  switch (column.kind) {
-    case "bigint":
-      return (value) =>
-        typeof value === "bigint" ? value : BigInt(value as number);
-    case "boolean":
-      return (value) => value !== 0 && value !== 0n;
-    case "json":
-      return (value, row) => {
-        try {
-          return JSON.parse(value as string);
-        } catch (error) {
-          throw new DataSetError(
-            `Cannot read ${table}.${key}: invalid JSON in the row ${
-              describeRow(column, row)
-            }: ${(error as Error).message}`,
-            { cause: error },
-          );
-        }
-      };
-    default:
-      return undefined;
-  }
+/** A key value for messages: `2`, `"EUR"`, `NULL`. */
+function showKey(value: SQLValue): string {
+  if (value === null) return "NULL";
+  if (value instanceof Uint8Array) return `a blob of ${value.length} bytes`;
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
-function describeRow(column: AnyColumn, row: Record<string, unknown>): string {
-  const entries = Object.entries(row).filter(([, v]) =>
-    typeof v === "number" || typeof v === "string"
-  ).slice(0, 3);
-  return entries.length === 0
-    ? `of ${column.bound.table}`
-    : entries.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ");
+/** A stored value for messages: `text "12abc"`, `number 0.5`, `NULL`. */
+function describeStored(value: SQLValue): string {
+  if (value === null) return "NULL";
+  if (value instanceof Uint8Array) return `a blob of ${value.length} bytes`;
+  if (typeof value === "string") {
+    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+    return `text ${JSON.stringify(shown)}`;
+  }
+  return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
 }
 
 /** Lower-cases ASCII letters only, as SQLite compares identifiers. */

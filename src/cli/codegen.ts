@@ -10,7 +10,7 @@ import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { quote } from "../columns.ts";
 import type { DataSet } from "../dataset.ts";
-import { affinity } from "../verify.ts";
+import { affinity, BUILDERS } from "../_kinds.ts";
 import { type Io, openFile, UsageError, write } from "./_io.ts";
 import { query, readTables, type TableInfo } from "./inspect.ts";
 
@@ -42,16 +42,11 @@ const GLOBALS = new Set(
   ("Array Boolean DataSet Date Deno Error Function JSON Map Math Number " +
     "Object Promise Record RegExp Set String Symbol AnyColumn").split(" "),
 );
-const BUILDERS = [
-  "bigint",
-  "blob",
-  "boolean",
-  "integer",
-  "json",
-  "real",
-  "text",
-] as const;
-type Builder = typeof BUILDERS[number];
+/** A builder of the kinds table and the options it needs, as TypeScript. */
+interface Builder {
+  readonly name: string;
+  readonly options: readonly string[];
+}
 
 /** Splits an SQL name into words: `area_km2`, `FirstName`, `HTTPCode`. */
 function words(name: string): string[] {
@@ -126,12 +121,51 @@ async function exceeds53Bits(
   return rows.length > 0;
 }
 
-function fromStored(types: Set<string>): Builder {
+/** The builder for a column of NUMERIC or BLOB affinity, from its values. */
+function fromStored(types: Set<string>): string {
   if (types.size === 0) return "text";
   if ([...types].every((t) => t === "integer")) return "integer";
   if ([...types].every((t) => t === "integer" || t === "real")) return "real";
   if ([...types].every((t) => t === "blob")) return "blob";
-  return "text";
+  if ([...types].every((t) => t !== "blob")) return "text";
+  return "any";
+}
+
+/** Epoch milliseconds from 1973 on; smaller numbers read as seconds. */
+const EPOCH_MS_FROM = 1e11;
+
+async function epochUnit(
+  dataset: DataSet,
+  table: string,
+  column: string,
+): Promise<"seconds" | "milliseconds"> {
+  const rows = await Array.fromAsync(
+    query(
+      dataset,
+      `SELECT max(abs(${quote(column)})) AS largest FROM ${quote(table)}`,
+    ),
+  );
+  return Number(rows[0]?.largest ?? 0) >= EPOCH_MS_FROM
+    ? "milliseconds"
+    : "seconds";
+}
+
+/** Whether the table's SQL holds `CHECK (<column> <condition>)`. */
+function hasCheck(
+  tableSql: string,
+  column: string,
+  condition: string,
+): boolean {
+  const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(
+    `CHECK\\s*\\(\\s*${
+      condition.replaceAll(
+        "%",
+        () => `(?:"${escaped.replaceAll('"', '""')}"|${escaped})`,
+      )
+    }\\s*\\)`,
+    "i",
+  ).test(tableSql);
 }
 
 async function builderFor(
@@ -140,33 +174,57 @@ async function builderFor(
   tableSql: string,
   column: TableInfo["columns"][number],
 ): Promise<Builder> {
-  const declared = column.type.toUpperCase();
-  if (declared.includes("BOOL")) return "boolean";
-  if (declared === "JSON") return "json";
-  const checkBoolean = new RegExp(
-    `CHECK\\s*\\(\\s*(?:"${
-      column.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replaceAll('"', '""')
-    }"|${
-      column.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-    })\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)\\s*\\)`,
-    "i",
-  );
+  const plain = (name: string): Builder => ({ name, options: [] });
+  const declared = column.type.trim().toUpperCase();
+  if (declared.includes("BOOL")) return plain("boolean");
+  if (
+    declared === "JSON" ||
+    hasCheck(
+      tableSql,
+      column.name,
+      "(?:%\\s+IS\\s+NULL\\s+OR\\s+)?json_valid\\s*\\(\\s*%\\s*\\)",
+    )
+  ) {
+    return plain("json");
+  }
+  if (declared === "" || declared === "ANY") return plain("any");
+  if (/^(?:DATE|DATETIME|TIMESTAMP)\b/.test(declared)) {
+    const types = await storedTypes(dataset, table, column.name);
+    const numbers = types.size > 0 &&
+      [...types].every((t) => t === "integer" || t === "real");
+    return numbers
+      ? {
+        name: "datetime",
+        options: [
+          `storage: ${
+            JSON.stringify(await epochUnit(dataset, table, column.name))
+          }`,
+        ],
+      }
+      : plain("datetime");
+  }
   switch (affinity(column.type)) {
     case "INTEGER":
-      if (checkBoolean.test(tableSql)) return "boolean";
-      return await exceeds53Bits(dataset, table, column.name)
-        ? "bigint"
-        : "integer";
+      if (
+        hasCheck(tableSql, column.name, "%\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)")
+      ) {
+        return plain("boolean");
+      }
+      return plain(
+        await exceeds53Bits(dataset, table, column.name) ? "bigint" : "integer",
+      );
     case "TEXT":
-      return "text";
+      return plain("text");
     case "REAL":
-      return "real";
+      return plain("real");
     case "BLOB":
-      return declared.includes("BLOB")
-        ? "blob"
-        : fromStored(await storedTypes(dataset, table, column.name));
+      return plain(
+        declared.includes("BLOB")
+          ? "blob"
+          : fromStored(await storedTypes(dataset, table, column.name)),
+      );
     case "NUMERIC":
-      return fromStored(await storedTypes(dataset, table, column.name));
+      return plain(fromStored(await storedTypes(dataset, table, column.name)));
   }
 }
 
@@ -277,7 +335,7 @@ export async function generateModels(
     }
     const lines: string[] = [];
     for (const column of table.columns) {
-      const builder = await builderFor(
+      const { name: builder, options: kindOptions } = await builderFor(
         dataset,
         table.name,
         sqlOf.get(table.name) ?? "",
@@ -289,6 +347,7 @@ export async function generateModels(
       if (property !== column.name) {
         opts.push(`name: ${JSON.stringify(column.name)}`);
       }
+      opts.push(...kindOptions);
       if (column.primaryKey > 0) opts.push("primaryKey: true");
       else if (!column.notNull) opts.push("nullable: true");
       if (singleUnique.has(column.name)) opts.push("unique: true");
