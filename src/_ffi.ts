@@ -126,7 +126,6 @@ const DESERIALIZE_READONLY = 4;
 const SQLITE_INTEGER = 1;
 const SQLITE_FLOAT = 2;
 const SQLITE_TEXT = 3;
-const SQLITE_NULL = 5;
 const SQLITE_BLOB = 4;
 
 /** The destructor argument that makes SQLite copy bound text and blobs. */

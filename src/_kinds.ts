@@ -43,6 +43,20 @@ export function affinity(declared: string): Affinity {
   return "NUMERIC";
 }
 
+/** Stored values a kind reads as they are (see {@linkcode Kind.same}). */
+export const Same = {
+  /** None: always decode. */
+  NONE: 0,
+  /** Strings. */
+  STRING: 1,
+  /** Numbers. */
+  NUMBER: 2,
+  /** Numbers that are safe integers. */
+  INTEGER: 3,
+} as const;
+/** One of {@linkcode Same}'s values. */
+export type Same = typeof Same[keyof typeof Same];
+
 /** What a decoder returns for a stored value its kind cannot read. */
 export const INVALID: unique symbol = Symbol("invalid");
 
@@ -69,6 +83,11 @@ export interface Kind {
   encode(value: unknown, fail: EncodeFailure): SQLValue;
   /** SQL → JavaScript, for a non-null stored value, or {@linkcode INVALID}. */
   decode(value: SQLValue): unknown;
+  /**
+   * The stored values {@linkcode Kind.decode} returns as they are, which a
+   * reader may return without calling it: {@linkcode Same}.
+   */
+  readonly same: Same;
   /** Why {@linkcode Kind.decode} refused a value: a `RangeError` or not. */
   readonly outOfRange?: (value: SQLValue) => string | undefined;
   /** A loader's text field → SQL; throws {@linkcode BadValue}. */
@@ -209,6 +228,7 @@ export function realText(value: number): string {
 const integerKind: Kind = {
   sqlType: "INTEGER",
   hint: ColumnHint.NUMBER,
+  same: Same.INTEGER,
   encode(value, fail) {
     if (typeof value === "number") {
       if (!Number.isInteger(value)) return fail.type("an integer");
@@ -264,6 +284,7 @@ const integerKind: Kind = {
 const realKind: Kind = {
   sqlType: "REAL",
   hint: ColumnHint.NUMBER,
+  same: Same.NUMBER,
   encode(value, fail) {
     if (typeof value !== "number") return fail.type("a number");
     if (Number.isNaN(value)) {
@@ -300,6 +321,7 @@ const realKind: Kind = {
 const textKind: Kind = {
   sqlType: "TEXT",
   hint: ColumnHint.TEXT,
+  same: Same.STRING,
   encode(value, fail) {
     return typeof value === "string" ? value : fail.type("a string");
   },
@@ -330,6 +352,7 @@ const textKind: Kind = {
 const blobKind: Kind = {
   sqlType: "BLOB",
   hint: ColumnHint.ANY,
+  same: Same.NONE,
   encode(value, fail) {
     return value instanceof Uint8Array ? value : fail.type("a Uint8Array");
   },
@@ -360,6 +383,7 @@ const blobKind: Kind = {
 const booleanKind: Kind = {
   sqlType: "INTEGER",
   hint: ColumnHint.NUMBER,
+  same: Same.NONE,
   encode(value, fail) {
     return typeof value === "boolean"
       ? (value ? 1 : 0)
@@ -394,6 +418,7 @@ const booleanKind: Kind = {
 const jsonKind: Kind = {
   sqlType: "TEXT",
   hint: ColumnHint.TEXT,
+  same: Same.NONE,
   encode(value, fail) {
     let text: string | undefined;
     try {
@@ -436,6 +461,7 @@ const jsonKind: Kind = {
 const bigintKind: Kind = {
   sqlType: "INTEGER",
   hint: ColumnHint.ANY,
+  same: Same.NONE,
   encode(value, fail) {
     if (typeof value === "bigint") {
       if (value < INT64_MIN || value > INT64_MAX) {
@@ -492,6 +518,7 @@ const anyKind: Kind = {
   // No declared type: BLOB affinity, which stores every value as given.
   sqlType: "",
   hint: ColumnHint.ANY,
+  same: Same.NONE,
   encode(value, fail) {
     switch (typeof value) {
       case "number":
@@ -644,6 +671,7 @@ function datetimeKind(storage: DatetimeStorage): Kind {
   return {
     sqlType: asText ? "DATETIME" : "TIMESTAMP",
     hint: asText ? ColumnHint.TEXT : ColumnHint.NUMBER,
+    same: Same.NONE,
     encode,
     decode,
     fromText,

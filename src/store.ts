@@ -4,7 +4,7 @@
  * @module
  */
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
-import { INVALID, kindOf } from "./_kinds.ts";
+import { INVALID, kindOf, Same } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
 import { type Session, toPublicError } from "./_session.ts";
 import { encodeValue, quote } from "./columns.ts";
@@ -148,6 +148,7 @@ export class Store<
   readonly #keys: readonly string[];
   readonly #decoders: readonly Decoder[];
   readonly #nullable: readonly boolean[];
+  readonly #same: readonly Same[];
   readonly #hints: readonly ColumnHint[];
   readonly #columnList: string;
   readonly #insertSql = new Map<string, string>();
@@ -175,6 +176,7 @@ export class Store<
     );
     this.#decoders = kinds.map((kind) => kind.decode);
     this.#hints = kinds.map((kind) => kind.hint);
+    this.#same = kinds.map((kind) => kind.same);
     this.#nullable = this.#keys.map((key) =>
       this.#definition.columns[key]!.nullable
     );
@@ -383,6 +385,17 @@ export class Store<
    */
   #cell(statement: Statement, i: number): unknown {
     const value = statement.column(i, this.#hints[i]);
+    // Values the kind reads as they are skip the call to its decoder.
+    const same = this.#same[i];
+    if (
+      same === Same.STRING
+        ? typeof value === "string"
+        : same === Same.INTEGER
+        ? typeof value === "number" && Number.isSafeInteger(value)
+        : same === Same.NUMBER && typeof value === "number"
+    ) {
+      return value;
+    }
     if (value === null) {
       return this.#nullable[i] ? null : this.#refuse(statement, i, value);
     }
