@@ -191,19 +191,20 @@ function beyond53(value: SQLValue): boolean {
  * shortest of 15 or 17 significant digits that reads back as the same
  * number, `.0` after an integral value, and an exponent below 1e-4 or from
  * 1e17. Written here so both engines give the same text (3.40 used 15
- * digits and an exponent from 1e15).
+ * digits and an exponent from 1e15). Subnormal numbers may differ from
+ * SQLite's in the last digits.
  */
 export function realText(value: number): string {
   if (value === Infinity) return "Inf";
   if (value === -Infinity) return "-Inf";
   if (value === 0) return "0.0";
-  let exponential = value.toExponential(14);
-  if (Number(exponential) !== value) exponential = value.toExponential(16);
-  const negative = exponential.startsWith("-");
-  const [mantissa, power] = exponential.replace("-", "").split("e") as [
-    string,
-    string,
-  ];
+  const negative = value < 0;
+  const magnitude = Math.abs(value);
+  let exponential = magnitude.toExponential(14);
+  if (Number(exponential) !== magnitude) {
+    exponential = magnitude.toExponential(16);
+  }
+  const [mantissa, power] = exponential.split("e") as [string, string];
   const digits = mantissa.replace(".", "").replace(/0+$/, "") || "0";
   const e = Number(power);
   let text: string;

@@ -58,9 +58,12 @@ export const OPERATORS: readonly (keyof Operators<unknown>)[] = [
 /** What a filter accepts for one value type: the value, or operators. */
 export type FilterValue<V> = V | Operators<NonNullable<V>>;
 
-/** A filter over a set of columns. */
+/**
+ * A filter over a set of columns. Mutable, so a filter can be built step by
+ * step: `const filter: Filter<typeof Person> = {}; filter.last = "Adams";`.
+ */
 export type FilterOf<C extends Columns> = {
-  [K in keyof C]?: FilterValue<RowOf<C>[K]>;
+  -readonly [K in keyof C]?: FilterValue<RowOf<C>[K]>;
 };
 
 /** The most values one filter binds (SQLite allows 32766 parameters). */
