@@ -446,7 +446,9 @@ const jsonKind: Kind = {
   },
   fromJson: (value) => JSON.stringify(value),
   expected: "a JSON value",
-  affinities: ["TEXT"],
+  // A declared JSON type has NUMERIC affinity; the stored-value check still
+  // finds the numbers it made of numeric text.
+  affinities: ["TEXT", "NUMERIC"],
   invalidSql: (c) => `typeof(${c}) <> 'text' OR NOT json_valid(${c})`,
   holds: "valid JSON text",
   refused: "invalid JSON",
@@ -693,7 +695,8 @@ function datetimeKind(storage: DatetimeStorage): Kind {
     holds: asText ? "date and time text" : `Unix epoch ${storage}`,
     csvText: (value) => (value as Date).toISOString(),
     jsonText: (value) => JSON.stringify((value as Date).toISOString()),
-    filterShape: objectShape,
+    filterShape: (value) =>
+      value instanceof Date ? "value" : objectShape(value),
     // Text in any of SQLite's forms compares as the instant it names.
     ...(asText ? { compared: (sql: string) => `julianday(${sql})` } : {}),
     builder: "datetime",
