@@ -517,6 +517,37 @@ const bigintKind: Kind = {
   exactIntegers: true,
 };
 
+/** An `any` value as an SQL literal: how CSV keeps its storage class. */
+function sqlLiteralText(value: unknown): string {
+  if (typeof value === "string") return `'${value.replaceAll("'", "''")}'`;
+  if (value instanceof Uint8Array) return `x'${value.toHex()}'`;
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? String(value) : anyCsv(value);
+  }
+  return String(value);
+}
+
+const SQL_STRING = /^'((?:[^']|'')*)'$/s;
+const SQL_BLOB = /^[xX]'([0-9a-fA-F]*)'$/;
+
+/** Reads an `any` value from the SQL literal {@linkcode sqlLiteralText} wrote. */
+function fromSqlLiteral(text: string): SQLValue {
+  const string = SQL_STRING.exec(text);
+  if (string !== null) return string[1]!.replaceAll("''", "'");
+  const blob = SQL_BLOB.exec(text);
+  if (blob !== null && blob[1]!.length % 2 === 0) {
+    return Uint8Array.fromHex(blob[1]!);
+  }
+  if (INTEGER_TEXT.test(text)) {
+    const value = BigInt(text.trim());
+    if (value < INT64_MIN || value > INT64_MAX) {
+      throw new BadValue("the integer does not fit in 64 bits");
+    }
+    return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
+  }
+  return realKind.fromText(text);
+}
+
 const anyKind: Kind = {
   // No declared type: BLOB affinity, which stores every value as given.
   sqlType: "",
@@ -542,33 +573,40 @@ const anyKind: Kind = {
       : fail.type("a number, bigint, string or Uint8Array");
   },
   decode: (value) => value,
-  fromText: (text) => text,
+  // CSV has no types: an any() field is an SQL literal ('text', x'0102',
+  // 12, 1.5), so every value comes back in its own storage class.
+  fromText: fromSqlLiteral,
   fromJson(value) {
     switch (typeof value) {
       case "number":
       case "string":
         return value;
       case "bigint":
-        return anyKind.encode(value, {
-          type: () => {
-            throw new BadValue("expected a number or a string");
-          },
-          range: (detail) => {
-            throw new BadValue(detail);
-          },
-          serialize: () => {
-            throw new BadValue("expected a number or a string");
-          },
-        });
+        if (value < INT64_MIN || value > INT64_MAX) {
+          throw new BadValue("the integer does not fit in 64 bits");
+        }
+        return value;
     }
-    throw new BadValue("expected a number or a string");
+    if (value instanceof Uint8Array) return value;
+    // A blob is {"base64": "..."} (see jsonText).
+    if (
+      value !== null && typeof value === "object" &&
+      Object.keys(value).length === 1 &&
+      typeof (value as { base64?: unknown }).base64 === "string"
+    ) {
+      return blobKind.fromText((value as { base64: string }).base64);
+    }
+    throw new BadValue('expected a number, a string or {"base64": ...}');
   },
-  expected: "a number or a string",
+  expected: "a number, a string or a blob",
   affinities: ["BLOB", "TEXT", "INTEGER", "REAL", "NUMERIC"],
   invalidSql: () => "0",
   holds: "any value",
-  csvText: anyCsv,
-  jsonText: anyJson,
+  csvText: sqlLiteralText,
+  jsonText: (value) =>
+    value instanceof Uint8Array
+      ? `{"base64":${JSON.stringify(value.toBase64())}}`
+      : anyJson(value),
   filterShape: objectShape,
   builder: "any",
   exactIntegers: true,
@@ -680,6 +718,7 @@ function datetimeKind(storage: DatetimeStorage): Kind {
     fromText,
     fromJson(value) {
       if (typeof value === "string") return fromText(value);
+      if (value instanceof Date) return encode(value, loaderFailure);
       if (!asText && typeof value === "number" && Number.isFinite(value)) {
         return value;
       }

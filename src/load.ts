@@ -11,6 +11,7 @@ import {
   type ByteSource,
   csvRecords,
   jsonLines,
+  QUOTED_EMPTY,
   SyntaxProblem,
 } from "./_csv.ts";
 import { type Session, toPublicError } from "./_session.ts";
@@ -482,7 +483,10 @@ export async function loadCsvFile(
     ) {
       let start = 0;
       if (header === undefined) {
-        useHeader(records[0]!, lines[0]!);
+        useHeader(
+          records[0]!.map((name) => name === QUOTED_EMPTY ? "" : name),
+          lines[0]!,
+        );
         start = 1;
       }
       const width = map.length;
@@ -502,7 +506,10 @@ export async function loadCsvFile(
           for (; h < width; h++) {
             const c = map[h]!;
             const text = record[h]!;
-            if (text === "") {
+            if (text === QUOTED_EMPTY) {
+              // `""`: an empty text, where an empty field is NULL.
+              params[c] = converters[c]!("");
+            } else if (text === "") {
               const empty = target.empty[c]!;
               if (empty === REQUIRED) {
                 throw new BadValue(
@@ -516,7 +523,8 @@ export async function loadCsvFile(
           }
         } catch (error) {
           if (!(error instanceof BadValue)) throw error;
-          const text = record[h]!;
+          const field = record[h]!;
+          const text = field === QUOTED_EMPTY ? "" : field;
           throw fileError(
             action,
             display,
