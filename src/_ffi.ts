@@ -22,6 +22,7 @@ import {
   type SQLValue,
   type Statement,
 } from "./_engine.ts";
+import { INT64_MAX, INT64_MIN, MAX_SAFE } from "./_kinds.ts";
 
 /** The C functions the engine calls, as `Deno.dlopen` declares them. */
 const SYMBOLS = {
@@ -130,10 +131,6 @@ const SQLITE_BLOB = 4;
 
 /** The destructor argument that makes SQLite copy bound text and blobs. */
 const SQLITE_TRANSIENT = -1n;
-
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 // Reused by every call; none of this allocates per row.
 const encoder = new TextEncoder();

@@ -15,6 +15,7 @@ import {
   type SQLValue,
   type Statement,
 } from "./_engine.ts";
+import { MAX_SAFE as MAX_SAFE_NUMBER } from "./_kinds.ts";
 
 type NodeSqlite = typeof import("node:sqlite");
 
@@ -171,7 +172,7 @@ class NodeConnection implements Connection {
 }
 
 const READ_QUERY = /^\s*(select|with|values)\b/i;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_SAFE = BigInt(MAX_SAFE_NUMBER);
 const NO_ROWS: unknown[][] = [];
 
 /** Whether node:sqlite refused an integer beyond 2^53 as a number. */

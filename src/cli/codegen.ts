@@ -10,7 +10,7 @@ import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { quote } from "../columns.ts";
 import type { DataSet } from "../dataset.ts";
-import { affinity, BUILDERS } from "../_kinds.ts";
+import { affinity, BUILDERS, MAX_SAFE } from "../_kinds.ts";
 import { type Io, openFile, UsageError, write } from "./_io.ts";
 import { query, readTables, type TableInfo } from "./inspect.ts";
 
@@ -115,7 +115,7 @@ async function exceeds53Bits(
       dataset,
       `SELECT 1 AS found FROM ${quote(table)} WHERE typeof(${
         quote(column)
-      }) = 'integer' AND abs(${quote(column)}) > 9007199254740991 LIMIT 1`,
+      }) = 'integer' AND abs(${quote(column)}) > ${MAX_SAFE} LIMIT 1`,
     ),
   );
   return rows.length > 0;
