@@ -205,6 +205,8 @@ class NodeStatement implements Statement {
   readonly #db: DatabaseSync;
   readonly #owner: Set<NodeStatement>;
   readonly #streams: boolean;
+  /** Whether the statement only reads (text binds are then not stored). */
+  readonly #reads: boolean;
   #bigints = false;
   #params: SQLValue[] = [];
   #rows: Iterator<unknown[]> | undefined;
@@ -225,7 +227,8 @@ class NodeStatement implements Statement {
     this.#owner = owner;
     arrays(stmt);
     this.columnNames = stmt.columns().map((column) => column.name);
-    this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
+    this.#reads = READ_QUERY.test(sql);
+    this.#streams = this.columnNames.length > 0 && this.#reads;
     // A write must never run twice, so one that returns rows reads
     // integers as bigints from the start instead of retrying.
     if (!this.#streams) this.#useBigInts(stmt);
@@ -264,6 +267,14 @@ class NodeStatement implements Statement {
       if (typeof value === "number" && Number.isSafeInteger(value)) {
         if (bound === params) bound = [...params];
         bound[i] = BigInt(value);
+      } else if (
+        typeof value === "string" && !this.#reads && value.includes("\0")
+      ) {
+        // node:sqlite reads text only up to its first NUL: a write of such
+        // text would read back shortened, so it is refused.
+        throw new RangeError(
+          `Cannot bind the parameter at index ${i}: text with a NUL character cannot be read back whole through node:sqlite (it stops at the NUL); use the ffi engine`,
+        );
       }
     }
     this.#params = bound;

@@ -84,14 +84,19 @@ engineTest(
     }) {}
     await db.createAll();
     const values = ["", null, "plain", "é✓😀 mixed", "a\0b", "\0"];
+    if (engine === "node") {
+      // Deno's node:sqlite reads TEXT only up to the first NUL, so the node
+      // engine refuses to write it (it used to store it and read it cut).
+      await assert.rejects(
+        new Store(T).createMany(values.map((s) => ({ s }))),
+        RangeError,
+      );
+      assert.equal(await new Store(T).count(), 0);
+      return;
+    }
     await new Store(T).createMany(values.map((s) => ({ s })));
     const read = await Array.fromAsync(new Store(T).search());
-    // Deno's node:sqlite reads TEXT only up to the first NUL (it binds it
-    // whole): a known limitation of that engine, pinned here so a fix shows.
-    const expected = engine === "ffi"
-      ? values
-      : values.map((value) => value?.split("\0")[0] ?? null);
-    assert.deepEqual(read.map((row) => row.s), expected);
+    assert.deepEqual(read.map((row) => row.s), values);
     const lengths = await Array.fromAsync(
       db.sql`select length(cast(s as blob)) as n from t order by id`,
     );
