@@ -3,7 +3,9 @@
  * (`Deno.dlopen`). Nothing is loaded until {@linkcode loadFfiEngine} runs.
  *
  * Hot paths (`step`, `column`) make as few FFI calls as they can and
- * allocate nothing beyond the value they return: integers are read through
+ * allocate nothing beyond the value they return. Every cell's storage class
+ * is read first (`sqlite3_column_type`), so a read hint never changes the
+ * value returned, only the path to it. Integers are read through
  * `sqlite3_column_double` (exact for every safe integer, and free of the
  * bigint Deno returns for `i64`), and only integers beyond 2^53 take the
  * `sqlite3_column_int64` path; short ASCII text is copied out with `strcpy`
@@ -895,22 +897,54 @@ export class FfiStatement implements Statement {
   column(index: number, hint: ColumnHint = ColumnHint.ANY): SQLValue {
     const handle = this.#handle;
     if (handle === null) throw new Error(FINALIZED);
-    const type = this.#sym.sqlite3_column_type(handle, index);
-    if (hint === ColumnHint.TEXT && type === SQLITE_TEXT) {
-      return this.#text(handle, index) ?? "";
+    if (hint === ColumnHint.TEXT) return this.#textHinted(handle, index);
+    if (hint === ColumnHint.NUMBER) return this.#numberHinted(handle, index);
+    return this.#typed(
+      handle,
+      index,
+      this.#sym.sqlite3_column_type(handle, index),
+    );
+  }
+
+  /** A cell expected to be a number: two calls when it is one. */
+  #numberHinted(handle: Deno.PointerObject, index: number): SQLValue {
+    const sym = this.#sym;
+    const type = sym.sqlite3_column_type(handle, index);
+    if (type !== SQLITE_INTEGER && type !== SQLITE_FLOAT) {
+      return this.#typed(handle, index, type);
     }
-    if (hint === ColumnHint.NUMBER && type <= SQLITE_FLOAT) {
-      return this.#number(handle, index, type);
-    }
-    return this.#typed(handle, index, type);
+    const value = sym.sqlite3_column_double(handle, index);
+    if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+    return this.#large(handle, index, type, value);
+  }
+
+  /** A cell expected to be text: three calls (and a copy) when it is. */
+  #textHinted(handle: Deno.PointerObject, index: number): SQLValue {
+    const sym = this.#sym;
+    const type = sym.sqlite3_column_type(handle, index);
+    if (type !== SQLITE_TEXT) return this.#typed(handle, index, type);
+    const pointer = sym.sqlite3_column_text(handle, index);
+    if (pointer === null) return "";
+    return readText(sym, pointer, sym.sqlite3_column_bytes(handle, index));
   }
 
   /** An INTEGER or REAL cell: one call unless it is beyond ±(2^53−1). */
   #number(handle: Deno.PointerObject, index: number, type: number): SQLValue {
-    // Exact for every integer within ±(2^53−1); anything larger rounds to
-    // at least 2^53 in magnitude and, for an INTEGER, takes the 64-bit read.
     const value = this.#sym.sqlite3_column_double(handle, index);
     if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+    return this.#large(handle, index, type, value);
+  }
+
+  /**
+   * A number beyond ±(2^53−1): read exactly as 64 bits for an INTEGER
+   * (whose double rounds to at least 2^53 in magnitude), as it is for REAL.
+   */
+  #large(
+    handle: Deno.PointerObject,
+    index: number,
+    type: number,
+    value: number,
+  ): SQLValue {
     return type === SQLITE_INTEGER
       ? narrow(this.#sym.sqlite3_column_int64(handle, index))
       : value;
