@@ -172,6 +172,7 @@ class NodeConnection implements Connection {
 }
 
 const READ_QUERY = /^\s*(select|with|values)\b/i;
+const STORING_QUERY = /^\s*(insert|replace|update)\b/i;
 const MAX_SAFE = BigInt(MAX_SAFE_NUMBER);
 const NO_ROWS: unknown[][] = [];
 
@@ -205,8 +206,8 @@ class NodeStatement implements Statement {
   readonly #db: DatabaseSync;
   readonly #owner: Set<NodeStatement>;
   readonly #streams: boolean;
-  /** Whether the statement only reads (text binds are then not stored). */
-  readonly #reads: boolean;
+  /** Whether the statement stores the values it binds (insert, update). */
+  readonly #stores: boolean;
   #bigints = false;
   #params: SQLValue[] = [];
   #rows: Iterator<unknown[]> | undefined;
@@ -227,8 +228,8 @@ class NodeStatement implements Statement {
     this.#owner = owner;
     arrays(stmt);
     this.columnNames = stmt.columns().map((column) => column.name);
-    this.#reads = READ_QUERY.test(sql);
-    this.#streams = this.columnNames.length > 0 && this.#reads;
+    this.#stores = STORING_QUERY.test(sql);
+    this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
     // A write must never run twice, so one that returns rows reads
     // integers as bigints from the start instead of retrying.
     if (!this.#streams) this.#useBigInts(stmt);
@@ -268,7 +269,7 @@ class NodeStatement implements Statement {
         if (bound === params) bound = [...params];
         bound[i] = BigInt(value);
       } else if (
-        typeof value === "string" && !this.#reads && value.includes("\0")
+        typeof value === "string" && this.#stores && value.includes("\0")
       ) {
         // node:sqlite reads text only up to its first NUL: a write of such
         // text would read back shortened, so it is refused.
