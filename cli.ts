@@ -11,8 +11,11 @@
  * ```
  *
  * Every command takes `--help`. Errors go to stderr with a non-zero exit
- * code (1 for a failure or a `verify` problem, 2 for a usage error). Long
- * work draws a progress bar on stderr when stderr is a terminal.
+ * code (1 for a failure or a `verify` problem, 2 for a usage error); they
+ * name files as typed, and say what a relative path is relative to. When
+ * the reader of stdout goes away (`dump ... | head -1`), the command stops
+ * quietly with exit code 0, as `cat` does. Long work draws a progress bar
+ * on stderr when stderr is a terminal.
  *
  * @module
  */
@@ -21,7 +24,13 @@ import { codegen, CODEGEN_USAGE } from "./src/cli/codegen.ts";
 import { dump, DUMP_USAGE } from "./src/cli/dump.ts";
 import { inspect, INSPECT_USAGE } from "./src/cli/inspect.ts";
 import { verify, VERIFY_USAGE } from "./src/cli/verify.ts";
-import { type Io, UsageError, write } from "./src/cli/_io.ts";
+import {
+  type Io,
+  isBrokenPipe,
+  isUsageError,
+  messageOf,
+  write,
+} from "./src/cli/_io.ts";
 import { VERSION } from "./src/_version.ts";
 
 /** Where {@linkcode main} writes; the process's streams by default. */
@@ -63,17 +72,19 @@ Commands:
   codegen   a TypeScript models module for an existing SQLite file
   verify    a models module against a dataset file
 
-Run "microcosm <command> --help" for a command's options.
-Permissions: -A, or --allow-read --allow-write (build, --output) and
---allow-ffi (the FFI engine; node:sqlite otherwise).
+Run "microcosm <command> --help" for a command's options, and
+"microcosm --version" for the version. Every command that reads a file takes
+--engine <auto|ffi|node>.
+Permissions: -A, or --allow-read, --allow-write (build, --output) and
+--allow-ffi (the FFI engine; node:sqlite otherwise, or with --engine node).
 `;
 
 /**
  * Runs the tool with command-line arguments and returns the exit code.
  * @param args The arguments, e.g. `Deno.args`.
  * @param options Where to write (the process's streams by default).
- * @returns 0 on success, 1 on a failure or a `verify` problem, 2 on a
- * usage error.
+ * @returns 0 on success (or when the reader of `stdout` went away), 1 on
+ * a failure or a `verify` problem, 2 on a usage error.
  *
  * @example
  * ```ts
@@ -94,7 +105,21 @@ export async function main(
   args: readonly string[],
   options: MainOptions = {},
 ): Promise<number> {
-  const out = (options.stdout ?? Deno.stdout.writable).getWriter();
+  // Writes to stdout go through a watch that notes when its reader went
+  // away, so the command can stop quietly, as `cat` does.
+  let stdoutGone = false;
+  const stdout = (options.stdout ?? Deno.stdout.writable).getWriter();
+  const watched = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      try {
+        await stdout.write(chunk);
+      } catch (error) {
+        if (isBrokenPipe(error)) stdoutGone = true;
+        throw error;
+      }
+    },
+  });
+  const out = watched.getWriter();
   const err = (options.stderr ?? Deno.stderr.writable).getWriter();
   const io: Io = {
     out,
@@ -103,9 +128,13 @@ export async function main(
   };
   const [name, ...rest] = args;
   try {
-    if (name === undefined || name === "--help" || name === "-h") {
+    if (name === "--help" || name === "-h") {
       await write(out, USAGE);
-      return name === undefined ? 2 : 0;
+      return 0;
+    }
+    if (name === undefined) {
+      await write(err, USAGE);
+      return 2;
     }
     if (name === "--version") {
       await write(out, `${VERSION}\n`);
@@ -122,18 +151,22 @@ export async function main(
     try {
       return await command.run(rest, io);
     } catch (error) {
-      const usage = error instanceof UsageError ||
-        (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+      if (stdoutGone) return 0;
+      const usage = isUsageError(error);
       await write(
         err,
-        `microcosm ${name}: ${(error as Error).message ?? String(error)}\n${
+        `microcosm ${name}: ${messageOf(error)}\n${
           usage ? `Run "microcosm ${name} --help" for usage.\n` : ""
         }`,
       );
       return usage ? 2 : 1;
     }
+  } catch (error) {
+    if (stdoutGone) return 0;
+    throw error;
   } finally {
     out.releaseLock();
+    stdout.releaseLock();
     err.releaseLock();
   }
 }

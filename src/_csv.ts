@@ -260,6 +260,14 @@ export async function* csvRecords(
   }
 }
 
+/** A `JSON.parse` reviver that may read the source text of numbers. */
+export type Reviver = (
+  this: unknown,
+  key: string,
+  value: unknown,
+  context?: { source?: string },
+) => unknown;
+
 /**
  * Streams the lines of a JSON Lines text, parsed, in batches. Blank lines
  * are skipped; CRLF is accepted.
@@ -267,9 +275,7 @@ export async function* csvRecords(
 export async function* jsonLines(
   source: ByteSource,
   onBytes: (bytes: Uint8Array) => void,
-  reviver?: (this: unknown, key: string, value: unknown, context?: {
-    source?: string;
-  }) => unknown,
+  reviver?: Reviver,
   chunkBytes: number = CHUNK_BYTES,
 ): AsyncGenerator<Batch<unknown>, void, undefined> {
   let pending = "";
@@ -312,5 +318,121 @@ export async function* jsonLines(
     const lines: number[] = [];
     parseLine(pending, records, lines);
     if (records.length > 0) yield { records, lines };
+  }
+}
+
+/**
+ * Where the array scanner is: before `[`, before the first element or `]`,
+ * before a further element, inside an element, or after `]`.
+ */
+type ArrayState = "before" | "first" | "next" | "value" | "done";
+
+/**
+ * Streams the elements of a JSON text holding one array, parsed, in
+ * batches, with the line each element starts on. Memory holds one chunk
+ * of the text and one element, whatever the file size: the scanner only
+ * finds where each element ends (tracking strings and nesting), and
+ * `JSON.parse` reads the element.
+ */
+export async function* jsonArray(
+  source: ByteSource,
+  onBytes: (bytes: Uint8Array) => void,
+  reviver?: Reviver,
+  chunkBytes: number = CHUNK_BYTES,
+): AsyncGenerator<Batch<unknown>, void, undefined> {
+  let state = "before" as ArrayState;
+  let line = 1;
+  let pending = "";
+  let valueLine = 0;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  const parse = (text: string, records: unknown[], lines: number[]) => {
+    try {
+      records.push(
+        JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1]),
+      );
+    } catch (error) {
+      throw new SyntaxProblem(
+        `invalid JSON (${(error as Error).message})`,
+        valueLine,
+      );
+    }
+    lines.push(valueLine);
+  };
+  for await (const text of textChunks(source, onBytes, chunkBytes)) {
+    const records: unknown[] = [];
+    const lines: number[] = [];
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (state === "value") {
+        if (inString) {
+          if (escaped) escaped = false;
+          else if (c === 0x5c) escaped = true;
+          else if (c === 0x22) inString = false;
+          else if (c === 0x0a) line++;
+          continue;
+        }
+        if (c === 0x22) inString = true;
+        else if (c === 0x7b || c === 0x5b) depth++;
+        else if ((c === 0x7d || c === 0x5d) && depth > 0) depth--;
+        else if (c === 0x0a) line++;
+        else if (depth === 0 && (c === 0x2c || c === 0x5d || c === 0x7d)) {
+          // A comma or bracket outside any nesting ends the value.
+          pending += text.slice(start, c === 0x7d ? i + 1 : i);
+          parse(pending, records, lines);
+          pending = "";
+          state = c === 0x2c ? "next" : "done";
+        }
+        continue;
+      }
+      if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
+      if (c === 0x0a) {
+        line++;
+        continue;
+      }
+      if (state === "before") {
+        if (c !== 0x5b) {
+          throw new SyntaxProblem(
+            "expected a JSON array of objects, starting with [",
+            line,
+          );
+        }
+        state = "first";
+      } else if (state === "done") {
+        throw new SyntaxProblem(
+          "invalid JSON (text after the closing ] of the array)",
+          line,
+        );
+      } else if (c === 0x5d && state === "first") {
+        state = "done";
+      } else if (c === 0x2c || c === 0x5d) {
+        throw new SyntaxProblem(
+          `invalid JSON (expected an element, got ${JSON.stringify(text[i])})`,
+          line,
+        );
+      } else {
+        state = "value";
+        start = i;
+        valueLine = line;
+        depth = 0;
+        i--;
+      }
+    }
+    if (state === "value") pending += text.slice(start);
+    if (records.length > 0) yield { records, lines };
+  }
+  if (state === "before") {
+    throw new SyntaxProblem(
+      "expected a JSON array of objects, got an empty file",
+      line,
+    );
+  }
+  if (state !== "done") {
+    throw new SyntaxProblem(
+      "the JSON array is never closed (the file ends inside it)",
+      line,
+    );
   }
 }

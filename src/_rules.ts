@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { fileURLToPath } from "node:url";
 
 /**
  * Folds an identifier the way SQLite compares identifiers: ASCII letters
@@ -10,4 +11,91 @@
  */
 export function foldIdentifier(name: string): string {
   return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** The engine choices a dataset or factory takes. */
+export const ENGINE_CHOICES: readonly ["auto", "ffi", "node"] = [
+  "auto",
+  "ffi",
+  "node",
+];
+
+/**
+ * Checks an engine choice; `where` ends the message's first part
+ * (`Invalid engine "x"<where>: ...`), e.g. ` for dataset "geo"`.
+ */
+export function checkEngineChoice(
+  engine: unknown,
+  where: string,
+): "auto" | "ffi" | "node" {
+  if (!(ENGINE_CHOICES as readonly unknown[]).includes(engine)) {
+    throw new TypeError(
+      `Invalid engine ${
+        JSON.stringify(engine)
+      }${where}: expected "auto", "ffi" or "node"`,
+    );
+  }
+  return engine as "auto" | "ffi" | "node";
+}
+
+/**
+ * Checks a CSV field delimiter: a non-empty string without quotes or line
+ * breaks. `action` starts the message: `Cannot load x.csv into "t"`.
+ */
+export function checkDelimiter(delimiter: unknown, action: string): string {
+  if (
+    typeof delimiter !== "string" || delimiter.length === 0 ||
+    /["\r\n]/.test(delimiter)
+  ) {
+    throw new TypeError(
+      `${action}: invalid delimiter ${
+        JSON.stringify(delimiter)
+      }: expected a non-empty string without quotes or line breaks`,
+    );
+  }
+  return delimiter;
+}
+
+/** Escapes text for use as a literal inside a regular expression. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** What a dataset name looks like: letters, digits, `_`, `.`, `-`. */
+export const DATASET_NAME: RegExp = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Whether a value can be iterated with `for await` (sync or async). */
+export function isIterable(
+  value: unknown,
+): value is Iterable<unknown> | AsyncIterable<unknown> {
+  return value !== null && typeof value === "object" &&
+    (Symbol.iterator in value || Symbol.asyncIterator in value);
+}
+
+/**
+ * Turns a local path or a `file:` URL (object or text) into a path. Other
+ * URLs, empty strings and strings with NUL are refused with a `TypeError`
+ * that starts with `action`; `hint` (e.g. ` (why)`) follows the reason for a
+ * URL.
+ */
+export function localPath(
+  value: string | URL,
+  action: string,
+  hint = " (only paths and file: URLs are read)",
+): string {
+  if (value instanceof URL || /^[a-z][a-z0-9+.-]+:\/\//i.test(value)) {
+    const url = value instanceof URL ? value : new URL(value);
+    if (url.protocol !== "file:") {
+      throw new TypeError(
+        `${action}: ${url.href} is not a local file${hint}`,
+      );
+    }
+    return fileURLToPath(url);
+  }
+  if (typeof value !== "string" || value === "" || value.includes("\0")) {
+    throw new TypeError(
+      `${action}: expected a path, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
 import type { EngineName } from "./_engine.ts";
+import { checkEngineChoice, localPath } from "./_rules.ts";
 
 /** The engine to use: `"auto"` picks FFI when allowed, else `node:sqlite`. */
 export type EngineChoice = EngineName | "auto";
@@ -56,24 +56,12 @@ export interface SQLiteBindFactoryOptions {
 export const BYTES_PATH = ":bytes:";
 
 /** Turns a `file:` URL or path into a path; rejects other URLs. */
-export function toPath(value: string | URL, name: string): string {
-  if (value instanceof URL || /^[a-z][a-z0-9+.-]+:\/\//i.test(value)) {
-    const url = value instanceof URL ? value : new URL(value);
-    if (url.protocol !== "file:") {
-      throw new TypeError(
-        `Cannot bind dataset "${name}": ${url.href} is not a local file (SQLite opens only file: paths; keep datasets in the application, not inside a published package)`,
-      );
-    }
-    return fileURLToPath(url);
-  }
-  if (typeof value !== "string" || value === "" || value.includes("\0")) {
-    throw new TypeError(
-      `Cannot bind dataset "${name}": expected a path, got ${
-        JSON.stringify(value)
-      }`,
-    );
-  }
-  return value;
+function toPath(value: string | URL, name: string): string {
+  return localPath(
+    value,
+    `Cannot bind dataset "${name}"`,
+    " (SQLite opens only file: paths; keep datasets in the application, not inside a published package)",
+  );
 }
 
 /**
@@ -130,15 +118,7 @@ export class SQLiteBindFactory {
     this.#resolve = options.resolve;
     this.#prefix = options.prefix ?? "datasets:";
     this.#defaultPath = options.defaultPath ?? ":memory:";
-    const engine = options.engine ?? "auto";
-    if (!["auto", "ffi", "node"].includes(engine)) {
-      throw new TypeError(
-        `Invalid engine ${
-          JSON.stringify(engine)
-        }: expected "auto", "ffi" or "node"`,
-      );
-    }
-    this.engine = engine;
+    this.engine = checkEngineChoice(options.engine ?? "auto", "");
     this.library = options.library;
   }
 

@@ -5,22 +5,39 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { SQLValue } from "./_engine.ts";
 import type { Session } from "./_session.ts";
 import { LIBRARY, VERSION } from "./_version.ts";
-import { quote } from "./columns.ts";
+import {
+  countRows,
+  findTable,
+  foreignKeys,
+  type ForeignKeySchema,
+  readRows,
+} from "./_schema.ts";
+import {
+  BUILD_PRAGMAS,
+  createMetadataSql,
+  FOREIGN_KEY_CHECK,
+  FOREIGN_KEY_CHECK_COUNT,
+  FREELIST_COUNT,
+  insertMetadataSql,
+  INTEGRITY_CHECK,
+  selectMetadataSql,
+  valueByRowidSql,
+} from "./_sql.ts";
 import { createTableSql, DataSet, REDIRECT, SESSION } from "./dataset.ts";
-import { DataSetError, ModelIntegrityError } from "./errors.ts";
+import { DataSetError, ModelIntegrityError, SQLiteError } from "./errors.ts";
 import {
   type FileLoad,
   loadCsvFile,
   type LoadCsvOptions,
+  loadJsonArrayFile,
   loadJsonLinesFile,
   type LoadOptions,
   loadRecordIterable,
 } from "./load.ts";
 import type { AnyModel } from "./model.ts";
+import { escapeRegExp, foldIdentifier, localPath } from "./_rules.ts";
 
 /**
  * The table every built file holds its {@linkcode BuildMetadata} in: one
@@ -79,7 +96,8 @@ export interface BuildContext {
    * @param file The CSV file.
    * @param options Delimiter, column names for a file without header, progress.
    * @returns The rows inserted.
-   * @throws {DataFileError} On a bad value, naming file, line, column and value.
+   * @throws {DataFileError} On a bad value, naming file, line, column and
+   * value; or when the file cannot be read (line 0).
    */
   loadCsv(
     model: AnyModel,
@@ -94,9 +112,28 @@ export interface BuildContext {
    * @param file The JSON Lines file.
    * @param options Progress.
    * @returns The rows inserted.
-   * @throws {DataFileError} On a bad line or value.
+   * @throws {DataFileError} On a bad line or value, or when the file cannot
+   * be read (line 0).
    */
   loadJsonLines(
+    model: AnyModel,
+    file: string | URL,
+    options?: LoadOptions,
+  ): Promise<number>;
+  /**
+   * Streams a JSON file holding one array of objects (`[{...}, {...}]`,
+   * the form most data packages ship) into a model's table, as
+   * `loadJsonLines` does each line: memory holds one chunk of the file and
+   * one object, whatever its size. Errors name the line an object starts
+   * on.
+   * @param model A model of the dataset being built.
+   * @param file The JSON file.
+   * @param options Progress.
+   * @returns The rows inserted.
+   * @throws {DataFileError} On bad JSON, a value that is not an object, or
+   * a bad value; or when the file cannot be read (line 0).
+   */
+  loadJson(
     model: AnyModel,
     file: string | URL,
     options?: LoadOptions,
@@ -126,16 +163,19 @@ export interface BuildResult {
   readonly rows: Readonly<Record<string, number>>;
   /** The metadata recorded in the file. */
   readonly metadata: BuildMetadata;
+  /**
+   * What the build did that is probably not what was meant, e.g. a
+   * declared table that no loader loaded and no store wrote to, left
+   * empty. The build still succeeded. (The CLI's summary marks a table
+   * given no file the same way.)
+   */
+  readonly warnings: readonly string[];
 }
 
 const TEMP_SUFFIX = ".building";
 const SIDE_FILES = ["-journal", "-wal", "-shm"];
 /** How many foreign key violations a failed build lists. */
 const LISTED_VIOLATIONS = 20;
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 /**
  * Removes the temporary files of earlier builds of the same target that
@@ -198,56 +238,46 @@ function buildTime(): string {
   return new Date().toISOString();
 }
 
-function toPath(file: string | URL): string {
-  return file instanceof URL ? fileURLToPath(file) : file;
-}
-
 /** Lists the rows whose foreign keys point nowhere, or `undefined`. */
-async function foreignKeyViolations(
-  dataset: DataSet,
+function foreignKeyViolations(
   session: Session,
   action: string,
-): Promise<string | undefined> {
-  const listed: string[] = [];
-  let total = 0;
-  for await (
-    const row of dataset
-      .sql`SELECT "table" AS child, rowid, parent, fkid FROM pragma_foreign_key_check`
-  ) {
-    total++;
-    if (listed.length >= LISTED_VIOLATIONS) continue;
-    const child = String(row.child);
-    const keys: { from: string; to: string | null }[] = [];
-    for await (
-      const key of dataset
-        .sql`SELECT "from", "to" FROM pragma_foreign_key_list(${child}) WHERE id = ${
-        row.fkid ?? null
-      } ORDER BY seq`
-    ) {
-      keys.push({ from: String(key.from), to: key.to as string | null });
+): string | undefined {
+  const total = Number(session.value(FOREIGN_KEY_CHECK_COUNT, [], action));
+  if (total === 0) return undefined;
+  const keysOf = new Map<string, Map<number, ForeignKeySchema>>();
+  const listed = readRows(
+    session,
+    FOREIGN_KEY_CHECK,
+    [LISTED_VIOLATIONS],
+    action,
+  ).map(([child, rowid, parent, fkid]) => {
+    const table = String(child);
+    let keys = keysOf.get(table);
+    if (keys === undefined) {
+      keys = foreignKeys(session, table, action);
+      keysOf.set(table, keys);
     }
-    const values = row.rowid === null ? [] : keys.map((key) =>
-      session.value(
-        `SELECT ${quote(key.from)} FROM ${quote(child)} WHERE rowid = ?`,
-        [row.rowid as SQLValue],
-        action,
-      )
-    );
-    const shown = keys.map((key, i) =>
-      `${key.from} = ${
+    const key = keys.get(Number(fkid)) ??
+      { columns: [], table: String(parent), to: [] };
+    const id = rowid ?? null;
+    const values = id === null
+      ? []
+      : key.columns.map((from) =>
+        session.value(valueByRowidSql(table, from), [id], action)
+      );
+    const shown = key.columns.map((from, i) =>
+      `${from} = ${
         typeof values[i] === "string"
           ? JSON.stringify(values[i])
           : String(values[i])
       }`
     ).join(", ");
-    const to = keys.some((key) => key.to !== null)
-      ? ` (${keys.map((key) => key.to ?? "?").join(", ")})`
+    const to = key.to.some((column) => column !== null)
+      ? ` (${key.to.map((column) => column ?? "?").join(", ")})`
       : "";
-    listed.push(
-      `${child} rowid ${row.rowid} (${shown}) -> ${row.parent}${to}`,
-    );
-  }
-  if (total === 0) return undefined;
+    return `${table} rowid ${rowid} (${shown}) -> ${parent}${to}`;
+  });
   return `${total} row${total === 1 ? "" : "s"} reference${
     total === 1 ? "s" : ""
   } missing rows: ${listed.join("; ")}${
@@ -273,13 +303,21 @@ async function foreignKeyViolations(
  *
  * While the callback runs, the dataset's stores write to the new file;
  * foreign keys are not enforced row by row, so tables load in any order.
+ * A declared table that no loader loaded and no store wrote to is left
+ * empty and named in the result's `warnings` (a warning rather than an
+ * error: an empty table may be meant).
  * @param dataset The dataset whose models define the tables.
  * @param outPath The file to write; its folder must exist.
  * @param fill Writes the rows; its result (or what its promise resolves to) is
  * ignored.
  * @returns The path, the row counts and the metadata.
  * @throws {ModelIntegrityError} When a foreign key points nowhere.
+ * @throws {DataSetError} When another build of the same dataset is running
+ * in this process: builds of one dataset run one at a time, since the
+ * dataset points at the file being built.
  * @throws {DataFileError} When a loaded file holds a bad value.
+ * @throws {DataSetError} When the target's folder does not exist or cannot
+ * be written, or the target is a directory.
  * @throws {TypeError} When a model declares the metadata table.
  *
  * @example Rows from stores
@@ -324,6 +362,24 @@ async function foreignKeyViolations(
  * await Shop.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
+ *
+ * @example Rows from a JSON array, and a table left without a source
+ * ```ts
+ * import { buildDataSet, DataSet, integer, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const Geo = DataSet.create("doc_build_json");
+ * class City extends Geo.Model("city", { id: integer({ primaryKey: true }), name: text() }) {}
+ * Geo.Model("river", { id: integer({ primaryKey: true }) });
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/cities.json`, '[{"id": 1, "name": "Lyon"}, {"id": 2, "name": "Nice"}]');
+ * const result = await buildDataSet(Geo, `${dir}/geo.sqlite`, async (build) => {
+ *   await build.loadJson(City, `${dir}/cities.json`);
+ * });
+ * assert.deepEqual(result.rows, { city: 2, river: 0 });
+ * assert.match(result.warnings[0]!, /table "river" is empty/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function buildDataSet(
   dataset: DataSet,
@@ -342,26 +398,66 @@ export async function buildDataSet(
   }
   const models = dataset.models;
   for (const model of models) {
-    if (model.tableName.toLowerCase() === METADATA_TABLE) {
+    if (foldIdentifier(model.tableName) === METADATA_TABLE) {
       throw new TypeError(
         `Cannot build dataset "${dataset.name}": the table name "${model.tableName}" is reserved for the build metadata`,
       );
     }
   }
-  const target = resolve(toPath(outPath));
+  const target = resolve(
+    localPath(outPath, `Cannot build dataset "${dataset.name}"`),
+  );
   const folder = dirname(target);
   const action = `Cannot build dataset "${dataset.name}" into ${target}`;
-  await removeStrayTemps(folder, basename(target));
+  // A build points the dataset at its temporary file: a second build at
+  // the same time would write into the first one's file, or close it.
+  if (building.has(dataset)) {
+    throw new DataSetError(
+      `${action}: another build of this dataset is running in this process; builds of one dataset run one at a time (await the first)`,
+      { dataset: dataset.name },
+    );
+  }
+  building.add(dataset);
+  try {
+    return await buildInto(dataset, models, target, folder, action, fill);
+  } finally {
+    building.delete(dataset);
+  }
+}
+
+/** The datasets being built in this process. */
+const building = new WeakSet<DataSet>();
+
+/** The build itself, once it is the only one of its dataset. */
+async function buildInto(
+  dataset: DataSet,
+  models: readonly AnyModel[],
+  target: string,
+  folder: string,
+  action: string,
+  fill: (context: BuildContext) => unknown,
+): Promise<BuildResult> {
   const temp = join(
     folder,
     `.${basename(target)}.${crypto.randomUUID().slice(0, 8)}${TEMP_SUFFIX}`,
   );
-  // The lock tells later builds this temporary file is not a stray.
-  const lock = await Deno.open(temp, {
-    read: true,
-    write: true,
-    createNew: true,
-  });
+  let lock: Deno.FsFile;
+  try {
+    const existing = await Deno.stat(target).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    });
+    if (existing?.isDirectory) {
+      throw new DataSetError(`${action}: the target is a directory`, {
+        dataset: dataset.name,
+      });
+    }
+    await removeStrayTemps(folder, basename(target));
+    // The lock tells later builds this temporary file is not a stray.
+    lock = await Deno.open(temp, { read: true, write: true, createNew: true });
+  } catch (error) {
+    throw fileSystemError(error, action, dataset.name, folder);
+  }
   let done = false;
   try {
     await lock.lock(true);
@@ -369,10 +465,7 @@ export async function buildDataSet(
     const session = await dataset[SESSION]();
     // The temporary file is discarded on failure: no need for a journal on
     // disk or syncs before the final one.
-    session.exec(
-      "PRAGMA foreign_keys=OFF; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-2000; PRAGMA mmap_size=0",
-      action,
-    );
+    session.exec(BUILD_PRAGMAS, action);
     // Tables now; indexes after the rows, which builds them in one sort
     // instead of row by row.
     const schema = models.flatMap((model) => createTableSql(model));
@@ -384,6 +477,8 @@ export async function buildDataSet(
     );
 
     const sources: BuildSource[] = [];
+    /** The tables `loadRecords` loaded (files are in `sources`). */
+    const loadedRecords = new Set<string>();
     const modelOf = (model: AnyModel, what: string): AnyModel => {
       if (
         typeof model !== "function" ||
@@ -397,12 +492,18 @@ export async function buildDataSet(
     };
     /** Loads one source file and records its hash and counts. */
     const loadFile = async (
-      loader: typeof loadCsvFile | typeof loadJsonLinesFile,
+      loader:
+        | typeof loadCsvFile
+        | typeof loadJsonLinesFile
+        | typeof loadJsonArrayFile,
       model: AnyModel,
       file: string | URL,
       options: LoadCsvOptions | undefined,
     ): Promise<number> => {
-      const path = toPath(file);
+      const path = localPath(
+        file,
+        `Cannot load a file into dataset "${dataset.name}"`,
+      );
       const load: FileLoad = await loader(
         await dataset[SESSION](),
         modelOf(model, `load ${path}`),
@@ -426,29 +527,32 @@ export async function buildDataSet(
         loadFile(loadCsvFile, model, file, options),
       loadJsonLines: (model, file, options) =>
         loadFile(loadJsonLinesFile, model, file, options),
-      loadRecords: async (model, records, options) =>
-        await loadRecordIterable(
+      loadJson: (model, file, options) =>
+        loadFile(loadJsonArrayFile, model, file, options),
+      loadRecords: async (model, records, options) => {
+        const rows = await loadRecordIterable(
           await dataset[SESSION](),
           modelOf(model, "load records"),
           records,
           options,
-        ),
+        );
+        loadedRecords.add(model.tableName);
+        return rows;
+      },
     };
     await fill(context);
 
     const final = await dataset[SESSION]();
     final.exec(["BEGIN", ...indexes, "COMMIT"].join(";\n"), action);
-    const broken = await foreignKeyViolations(dataset, final, action);
+    const broken = foreignKeyViolations(final, action);
     if (broken !== undefined) {
       throw new ModelIntegrityError(`${action}: ${broken}`, {
         dataset: dataset.name,
       });
     }
-    const problems: string[] = [];
-    for await (const row of dataset.sql`PRAGMA integrity_check`) {
-      const message = String(Object.values(row)[0]);
-      if (message !== "ok") problems.push(message);
-    }
+    const problems = readRows(final, INTEGRITY_CHECK, [], action)
+      .map(([message]) => String(message))
+      .filter((message) => message !== "ok");
     if (problems.length > 0) {
       throw new DataSetError(
         `${action}: the integrity check failed: ${problems.join("; ")}`,
@@ -456,14 +560,17 @@ export async function buildDataSet(
       );
     }
     const rows: Record<string, number> = {};
+    const warnings: string[] = [];
     for (const model of models) {
-      rows[model.tableName] = Number(
-        final.value(
-          `SELECT count(*) FROM ${quote(model.tableName)}`,
-          [],
-          action,
-        ),
-      );
+      const table = model.tableName;
+      rows[table] = countRows(final, table, action);
+      const loaded = loadedRecords.has(table) ||
+        sources.some((source) => source.table === table);
+      if (rows[table] === 0 && !loaded) {
+        warnings.push(
+          `table "${table}" is empty: no source was loaded into it and the fill wrote no row`,
+        );
+      }
     }
     const metadata: BuildMetadata = {
       dataset: dataset.name,
@@ -474,15 +581,10 @@ export async function buildDataSet(
       tables: rows,
       sources,
     };
-    final.exec(
-      `CREATE TABLE ${
-        quote(METADATA_TABLE)
-      } (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-      action,
-    );
+    final.exec(createMetadataSql(METADATA_TABLE), action);
     for (const [key, value] of Object.entries(metadata)) {
       final.run(
-        `INSERT INTO ${quote(METADATA_TABLE)} (key, value) VALUES (?, ?)`,
+        insertMetadataSql(METADATA_TABLE),
         [key, JSON.stringify(value)],
         action,
       );
@@ -491,7 +593,7 @@ export async function buildDataSet(
     // VACUUM rewrites the whole file (about 1 s per 50 MB here) and gains
     // nothing when no page is free: rows appended in one pass and indexes
     // built after them leave none. A fill that deleted or rewrote rows does.
-    if (Number(final.value("PRAGMA freelist_count", [], action)) > 0) {
+    if (Number(final.value(FREELIST_COUNT, [], action)) > 0) {
       try {
         final.exec("VACUUM", action);
       } catch (error) {
@@ -502,10 +604,14 @@ export async function buildDataSet(
     }
     await dataset[REDIRECT](undefined);
     await lock.sync();
-    await Deno.rename(temp, target);
+    try {
+      await Deno.rename(temp, target);
+    } catch (error) {
+      throw fileSystemError(error, action, dataset.name, folder);
+    }
     done = true;
     await syncFolder(folder);
-    return { path: target, rows, metadata };
+    return { path: target, rows, metadata, warnings };
   } finally {
     if (!done) {
       await dataset[REDIRECT](undefined);
@@ -515,6 +621,36 @@ export async function buildDataSet(
       }
     }
     lock.close();
+  }
+}
+
+/**
+ * A file-system failure of the build's own work (not of the fill) as a
+ * `DataSetError` saying what was wrong with the target's folder.
+ */
+function fileSystemError(
+  error: unknown,
+  action: string,
+  dataset: string,
+  folder: string,
+): unknown {
+  if (!(error instanceof Error) || error instanceof SQLiteError) return error;
+  const reason = error instanceof Deno.errors.NotFound && !exists(folder)
+    ? `the folder does not exist: ${folder}`
+    : error instanceof Deno.errors.NotCapable
+    ? `access to ${folder} is not granted (run Deno with --allow-read and --allow-write for it)`
+    : error instanceof Deno.errors.PermissionDenied
+    ? `the operating system denies writing in ${folder}`
+    : error.message;
+  return new DataSetError(`${action}: ${reason}`, { dataset, cause: error });
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -558,22 +694,24 @@ async function syncFolder(folder: string): Promise<void> {
 export async function readBuildMetadata(
   dataset: DataSet,
 ): Promise<BuildMetadata | undefined> {
-  const exists = await Array.fromAsync(
-    dataset
-      .sql`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ${METADATA_TABLE}`,
-  );
-  if (exists.length === 0) return undefined;
+  const session = await dataset[SESSION]();
+  const action = `Cannot read the build metadata of dataset "${dataset.name}"`;
+  const table = findTable(session, METADATA_TABLE, action);
+  if (table === undefined) return undefined;
   const fields: Record<string, unknown> = {};
-  for await (
-    const row of dataset.sql`SELECT key, value FROM microcosm_metadata`
+  for (
+    const [key, value] of readRows(
+      session,
+      selectMetadataSql(table.name),
+      [],
+      action,
+    )
   ) {
     try {
-      fields[String(row.key)] = JSON.parse(String(row.value));
+      fields[String(key)] = JSON.parse(String(value));
     } catch (error) {
       throw new DataSetError(
-        `Cannot read the build metadata of dataset "${dataset.name}": the value of ${
-          JSON.stringify(row.key)
-        } is not JSON`,
+        `${action}: the value of ${JSON.stringify(key)} is not JSON`,
         { dataset: dataset.name, cause: error },
       );
     }

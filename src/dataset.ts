@@ -9,6 +9,7 @@ import { loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
+import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 import { quote } from "./columns.ts";
 import { createTableSql } from "./_sql.ts";
@@ -61,12 +62,16 @@ export type SQLRow = Record<string, SQLValue>;
 /** Values `dataset.sql` binds: SQL values, booleans, or arrays of them. */
 export type SQLParameter = SQLValue | boolean | readonly (SQLValue | boolean)[];
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const HEADER = "SQLite format 3\0";
 const DEFAULT_MMAP = 268435456;
 
 /** @internal The key stores use to reach a dataset's session. */
 export const SESSION: unique symbol = Symbol("microcosm.session");
+/**
+ * @internal The key the CLI uses to run SQL text it was given (`dump
+ * --query`), with every value bound as a parameter.
+ */
+export const RAW_SQL: unique symbol = Symbol("microcosm.rawSql");
 /**
  * @internal The key builders use to point a dataset at a writable file for
  * a while (`undefined` restores the bound file).
@@ -221,7 +226,7 @@ export class DataSet {
    * ```
    */
   static create(name: string, options: DataSetOptions = {}): DataSet {
-    if (typeof name !== "string" || !NAME.test(name)) {
+    if (typeof name !== "string" || !DATASET_NAME.test(name)) {
       throw new TypeError(
         `Invalid dataset name ${
           JSON.stringify(name)
@@ -233,15 +238,8 @@ export class DataSet {
         `Cannot create dataset "${name}": a dataset of that name already exists in this process`,
       );
     }
-    if (
-      options.engine !== undefined &&
-      !["auto", "ffi", "node"].includes(options.engine)
-    ) {
-      throw new TypeError(
-        `Invalid engine ${
-          JSON.stringify(options.engine)
-        } for dataset "${name}": expected "auto", "ffi" or "node"`,
-      );
+    if (options.engine !== undefined) {
+      checkEngineChoice(options.engine, ` for dataset "${name}"`);
     }
     if (
       options.mmapSize !== undefined &&
@@ -391,7 +389,7 @@ export class DataSet {
   ): ModelClass<C> {
     if (
       this.#models.some((model) =>
-        model.tableName.toLowerCase() === String(table).toLowerCase()
+        foldIdentifier(model.tableName) === foldIdentifier(String(table))
       )
     ) {
       throw new TypeError(
@@ -696,6 +694,14 @@ export class DataSet {
     } catch (error) {
       return new Cursor<SQLRow>(undefined, error);
     }
+  }
+
+  /** @internal Runs SQL text, binding `params`, and yields plain rows. */
+  [RAW_SQL](
+    text: string,
+    params: readonly SQLValue[] = [],
+  ): AsyncGenerator<SQLRow, void, undefined> {
+    return this.#cursor(text, [...params]);
   }
 
   #template(

@@ -6,6 +6,7 @@
 import { anyCsv, anyJson, kindOf } from "./_kinds.ts";
 import type { AnyModel } from "./model.ts";
 import { Store } from "./store.ts";
+import { checkDelimiter, escapeRegExp, isIterable } from "./_rules.ts";
 
 /** Options of {@linkcode dumpCsv} and {@linkcode dumpJsonLines}. */
 export interface DumpOptions {
@@ -110,10 +111,7 @@ async function* rowsOf(
     yield* source.search();
     return;
   }
-  if (
-    source === null || typeof source !== "object" ||
-    (!(Symbol.iterator in source) && !(Symbol.asyncIterator in source))
-  ) {
+  if (!isIterable(source)) {
     throw new TypeError(
       `${action}: expected a Store, or an iterable or async iterable of rows`,
     );
@@ -178,19 +176,9 @@ export function dumpCsv(
   options: DumpCsvOptions = {},
 ): ReadableStream<Uint8Array> {
   const action = "Cannot dump to CSV";
-  const delimiter = options.delimiter ?? ",";
+  const delimiter = checkDelimiter(options.delimiter ?? ",", action);
   const newline = options.lineEnding ?? "\r\n";
-  if (
-    typeof delimiter !== "string" || delimiter.length === 0 ||
-    /["\r\n]/.test(delimiter)
-  ) {
-    throw new TypeError(
-      `${action}: invalid delimiter ${JSON.stringify(delimiter)}`,
-    );
-  }
-  const needsQuotes = new RegExp(
-    `["\\r\\n]|${delimiter.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
-  );
+  const needsQuotes = new RegExp(`["\r\n]|${escapeRegExp(delimiter)}`);
   /** A field: `null` is empty, an empty text quoted (`""`). */
   const field = (value: unknown, text = anyCsv): string => {
     if (value === null || value === undefined) return "";

@@ -8,10 +8,13 @@
 import { createHash } from "node:crypto";
 import type { SQLValue, Statement } from "./_engine.ts";
 import {
+  type Batch,
   type ByteSource,
   csvRecords,
+  jsonArray,
   jsonLines,
   QUOTED_EMPTY,
+  type Reviver,
   SyntaxProblem,
 } from "./_csv.ts";
 import { type Session, toPublicError } from "./_session.ts";
@@ -19,6 +22,7 @@ import { BadValue, isIntegerText, kindOf } from "./_kinds.ts";
 import { type AnyColumn, encodeValue, quote } from "./columns.ts";
 import { DataFileError } from "./errors.ts";
 import type { AnyModel } from "./model.ts";
+import { checkDelimiter, foldIdentifier, isIterable } from "./_rules.ts";
 
 /** How far a load has come, as given to `onProgress`. */
 export interface LoadProgress {
@@ -87,7 +91,9 @@ function jsonConverter(column: AnyColumn): FromJson {
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "bigint") return `${value}`;
+  if (typeof value === "bigint" || typeof value === "number") {
+    return `${value}`;
+  }
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -135,7 +141,7 @@ class Target {
       if (!this.#byName.has(name)) this.#byName.set(name, i);
     }
     for (const [name, i] of names) {
-      const lower = name.toLowerCase();
+      const lower = foldIdentifier(name);
       if (!this.#byName.has(lower)) this.#byName.set(lower, i);
     }
   }
@@ -143,7 +149,8 @@ class Target {
   /** The column index a header name or JSON key maps to. */
   resolve(name: string): number | undefined {
     const trimmed = name.trim();
-    return this.#byName.get(trimmed) ?? this.#byName.get(trimmed.toLowerCase());
+    return this.#byName.get(trimmed) ??
+      this.#byName.get(foldIdentifier(trimmed));
   }
 
   /** The valid names, for messages. */
@@ -302,17 +309,26 @@ interface FileReader {
   close(): void;
 }
 
-async function openFile(path: string, action: string): Promise<FileReader> {
+/** Opens a source file for a load, hashing and counting what is read. */
+async function openSourceFile(
+  path: string,
+  display: string,
+  action: string,
+): Promise<FileReader> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Deno.errors.NotFound(`${action}: file does not exist`, {
-        cause: error,
-      });
-    }
-    throw error;
+    const reason = error instanceof Deno.errors.NotFound
+      ? "file does not exist"
+      : error instanceof Deno.errors.NotCapable
+      ? `read access is not granted (run Deno with --allow-read=${path} or a folder holding it)`
+      : (error as Error).message;
+    throw new DataFileError(`${action}: ${reason}`, {
+      file: display,
+      line: 0,
+      cause: error,
+    });
   }
   let total: number | undefined;
   try {
@@ -356,21 +372,41 @@ function fileError(
   });
 }
 
+/** What a file load works with. */
+interface FileLoadParts {
+  readonly reader: FileReader;
+  readonly writer: Writer;
+  readonly target: Target;
+  readonly action: string;
+  readonly display: string;
+  readonly options: LoadOptions;
+}
+
 /**
  * Runs the body of a file load: a syntax problem becomes a file error, the
  * file is closed, and the rows are committed only when the body finished.
+ * The body reports progress after each batch with the function it gets;
+ * the last report comes after the final rows are written, so it counts
+ * every row.
  */
 async function runFileLoad(
-  reader: FileReader,
-  writer: Writer,
-  action: string,
-  display: string,
-  body: () => Promise<void>,
+  load: FileLoadParts,
+  body: (progress: () => void) => Promise<void>,
 ): Promise<FileLoad> {
+  const { reader, writer, target, action, display, options } = load;
+  const progress = () =>
+    options.onProgress?.({
+      table: target.table,
+      file: display,
+      rows: writer.rows,
+      bytesRead: reader.bytes,
+      bytesTotal: reader.total,
+    });
   let ok = false;
   try {
-    await body();
+    await body(progress);
     writer.end();
+    progress();
     ok = true;
   } catch (error) {
     if (error instanceof SyntaxProblem) {
@@ -401,20 +437,11 @@ export async function loadCsvFile(
 ): Promise<FileLoad> {
   const target = new Target(model);
   const action = `Cannot load ${display} into "${target.table}"`;
-  const delimiter = options.delimiter ?? ",";
-  if (
-    typeof delimiter !== "string" || delimiter.length === 0 ||
-    /["\r\n]/.test(delimiter)
-  ) {
-    throw new TypeError(
-      `${action}: invalid delimiter ${
-        JSON.stringify(delimiter)
-      }: expected a non-empty string without quotes or line breaks`,
-    );
-  }
-  const reader = await openFile(path, action);
+  const delimiter = checkDelimiter(options.delimiter ?? ",", action);
+  const reader = await openSourceFile(path, display, action);
   const writer = new Writer(session, target, action, "line");
-  return await runFileLoad(reader, writer, action, display, async () => {
+  const load = { reader, writer, target, action, display, options };
+  return await runFileLoad(load, async (progress) => {
     const converters = target.columns.map(textConverter);
     const params: SQLValue[] = target.empty.map((e) =>
       e === REQUIRED ? null : e
@@ -466,14 +493,6 @@ export async function loadCsvFile(
       headerLine = line;
     };
     if (header !== undefined) useHeader(header, 0);
-    const progress = () =>
-      options.onProgress?.({
-        table: target.table,
-        file: display,
-        rows: writer.rows,
-        bytesRead: reader.bytes,
-        bytesTotal: reader.total,
-      });
     for await (
       const { records, lines } of csvRecords(
         reader.source,
@@ -538,11 +557,26 @@ export async function loadCsvFile(
       }
       progress();
     }
-    progress();
   });
 }
 
-/** Inserts object records: JSON Lines and iterables share this. */
+/**
+ * Refuses what a converter made of a record value that SQLite cannot store
+ * as given: `undefined` (`JSON.stringify` of a function or symbol) would
+ * bind as NULL past the NOT NULL check, NaN as NULL too. Values parsed
+ * from a file never give either; records from an iterable can.
+ */
+function checkConverted(value: SQLValue | undefined): SQLValue {
+  if (value === undefined) {
+    throw new BadValue("expected a value JSON can represent");
+  }
+  if (typeof value === "number" && Number.isNaN(value)) {
+    throw new BadValue("NaN is not a number SQLite can store");
+  }
+  return value;
+}
+
+/** Inserts object records: JSON files and iterables share this. */
 class RecordInserter {
   readonly #target: Target;
   readonly #writer: Writer;
@@ -575,6 +609,18 @@ class RecordInserter {
         this.#file,
         line,
         `expected an object, got ${show(record)}`,
+      );
+    }
+    // A Map, Set, Date, typed array... has no own keys to read: refused
+    // rather than read as an empty record.
+    if (Object.prototype.toString.call(record) !== "[object Object]") {
+      throw fileError(
+        this.#action,
+        this.#file,
+        line,
+        `expected an object with a key per column, got a ${
+          record.constructor?.name ?? "non-plain object"
+        }`,
       );
     }
     for (const name in record) {
@@ -610,14 +656,20 @@ class RecordInserter {
         continue;
       }
       try {
-        this.#params[c] = this.#converters[c]!(value);
+        this.#params[c] = checkConverted(this.#converters[c]!(value));
       } catch (error) {
-        if (!(error instanceof BadValue)) throw error;
+        if (!(error instanceof BadValue || error instanceof TypeError)) {
+          throw error;
+        }
+        // A TypeError comes from JSON.stringify: a bigint or a cycle.
+        const detail = error instanceof BadValue
+          ? error.message
+          : `expected a value JSON can represent (${(error as Error).message})`;
         throw fileError(
           this.#action,
           this.#file,
           line,
-          `${error.message}, got ${show(value)}`,
+          `${detail}, got ${show(value)}`,
           name,
           typeof value === "string" ? value : show(value),
         );
@@ -641,20 +693,53 @@ class RecordInserter {
   }
 }
 
+/** Streams the parsed values of a JSON text in batches. */
+type JsonReader = (
+  source: ByteSource,
+  onBytes: (bytes: Uint8Array) => void,
+  reviver: Reviver | undefined,
+) => AsyncGenerator<Batch<unknown>, void, undefined>;
+
 /**
  * Loads a JSON Lines file (one object per line) into a model's table.
  * Internal: reached through `BuildContext.loadJsonLines`.
  */
-export async function loadJsonLinesFile(
+export function loadJsonLinesFile(
   session: Session,
   model: AnyModel,
   path: string,
   display: string,
   options: LoadOptions = {},
 ): Promise<FileLoad> {
+  return loadJsonFile(session, model, path, display, options, jsonLines);
+}
+
+/**
+ * Loads a JSON file holding an array of objects into a model's table,
+ * streamed: memory holds one chunk of the file and one object. Internal:
+ * reached through `BuildContext.loadJson`.
+ */
+export function loadJsonArrayFile(
+  session: Session,
+  model: AnyModel,
+  path: string,
+  display: string,
+  options: LoadOptions = {},
+): Promise<FileLoad> {
+  return loadJsonFile(session, model, path, display, options, jsonArray);
+}
+
+async function loadJsonFile(
+  session: Session,
+  model: AnyModel,
+  path: string,
+  display: string,
+  options: LoadOptions,
+  read: JsonReader,
+): Promise<FileLoad> {
   const target = new Target(model);
   const action = `Cannot load ${display} into "${target.table}"`;
-  const reader = await openFile(path, action);
+  const reader = await openSourceFile(path, display, action);
   const writer = new Writer(session, target, action, "line");
   const inserter = new RecordInserter(target, writer, action, display);
   // Integers in bigint (and any) columns are read exactly from the text.
@@ -676,24 +761,15 @@ export async function loadJsonLinesFile(
       ? BigInt(context.source)
       : value;
   };
-  return await runFileLoad(reader, writer, action, display, async () => {
+  const load = { reader, writer, target, action, display, options };
+  return await runFileLoad(load, async (progress) => {
     for await (
-      const { records, lines } of jsonLines(
-        reader.source,
-        reader.onBytes,
-        reviver,
-      )
+      const { records, lines } of read(reader.source, reader.onBytes, reviver)
     ) {
       for (let r = 0; r < records.length; r++) {
         inserter.insert(records[r], lines[r]!);
       }
-      options.onProgress?.({
-        table: target.table,
-        file: display,
-        rows: writer.rows,
-        bytesRead: reader.bytes,
-        bytesTotal: reader.total,
-      });
+      progress();
     }
   });
 }
@@ -711,10 +787,7 @@ export async function loadRecordIterable(
 ): Promise<number> {
   const target = new Target(model);
   const action = `Cannot load records into "${target.table}"`;
-  if (
-    records === null || typeof records !== "object" ||
-    (!(Symbol.iterator in records) && !(Symbol.asyncIterator in records))
-  ) {
+  if (!isIterable(records)) {
     throw new TypeError(`${action}: expected an iterable or async iterable`);
   }
   const writer = new Writer(session, target, action, "record");

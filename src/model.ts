@@ -11,6 +11,7 @@ import {
   encodeValue,
 } from "./columns.ts";
 import type { DataSet } from "./dataset.ts";
+import { foldIdentifier } from "./_rules.ts";
 
 /** The columns of a model, keyed by property name. */
 export type Columns = Record<string, AnyColumn>;
@@ -196,7 +197,7 @@ export function declareModel<C extends Columns>(
       }: expected a non-empty string without NUL characters`,
     );
   }
-  if (table.toLowerCase().startsWith("sqlite_")) {
+  if (foldIdentifier(table).startsWith("sqlite_")) {
     throw new TypeError(
       `Invalid table name ${
         JSON.stringify(table)
@@ -217,7 +218,7 @@ export function declareModel<C extends Columns>(
       );
     }
     column.bind(table, key);
-    const name = column.bound.name.toLowerCase();
+    const name = foldIdentifier(column.bound.name);
     if (sqlNames.has(name)) {
       throw new TypeError(
         `Cannot declare model ${table}: two properties map to the SQL column ${

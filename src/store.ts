@@ -9,6 +9,8 @@ import { Cursor } from "./_cursor.ts";
 import { type Session, toPublicError } from "./_session.ts";
 import { encodeValue, quote } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
+import { isIterable } from "./_rules.ts";
+import { checkModelTable } from "./_schema.ts";
 import {
   DataSetError,
   ModelNotFoundError,
@@ -339,42 +341,7 @@ export class Store<
    * `DataSetError` naming the table and column.
    */
   #checked(session: Session): Session {
-    if (session.checkedModels.has(this.#definition)) return session;
-    const { table, keys, columns } = this.#definition;
-    const action = `Cannot use ${table}`;
-    const sql = "SELECT name FROM pragma_table_info(?)";
-    const statement = session.acquire(sql, action);
-    const found = new Set<string>();
-    try {
-      statement.bind([table]);
-      while (statement.step()) {
-        found.add(asciiLower(String(statement.column(0))));
-      }
-    } catch (error) {
-      throw toPublicError(error, action, session.dataset, sql);
-    } finally {
-      session.release(statement);
-    }
-    const mismatch =
-      `${action}: dataset "${session.dataset}" does not match the model (${session.path})`;
-    if (found.size === 0) {
-      throw new DataSetError(`${mismatch}: no such table "${table}"`, {
-        dataset: session.dataset,
-      });
-    }
-    for (const key of keys) {
-      const name = columns[key]!.bound.name;
-      if (!found.has(asciiLower(name))) {
-        throw new DataSetError(
-          `${mismatch}: table "${table}" has no column "${name}"${
-            name === key ? "" : ` (property ${key})`
-          }`,
-          { dataset: session.dataset },
-        );
-      }
-    }
-    session.checkedModels.add(this.#definition);
-    return session;
+    return checkModelTable(session, this.#definition);
   }
 
   /**
@@ -872,10 +839,7 @@ export class Store<
   ): Promise<number> {
     const table = this.#definition.table;
     const action = `Cannot insert ${table}`;
-    if (
-      values === null || typeof values !== "object" ||
-      (!(Symbol.iterator in values) && !(Symbol.asyncIterator in values))
-    ) {
+    if (!isIterable(values)) {
       throw new TypeError(
         `${action}: createMany takes an iterable or async iterable of rows`,
       );
@@ -988,9 +952,4 @@ function describeStored(value: SQLValue): string {
     return `text ${JSON.stringify(shown)}`;
   }
   return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
-}
-
-/** Lower-cases ASCII letters only, as SQLite compares identifiers. */
-function asciiLower(name: string): string {
-  return name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }

@@ -3,10 +3,12 @@
  *
  * @module
  */
-import type { SQLValue } from "./_engine.ts";
 import { affinity, kindOf } from "./_kinds.ts";
 import { type AnyColumn, quote } from "./columns.ts";
 import { type DataSet, SESSION } from "./dataset.ts";
+import { foldIdentifier } from "./_rules.ts";
+import { countRows, findTable, readRows, tableColumns } from "./_schema.ts";
+import { aggregateJsonSql, INTEGRITY_CHECK } from "./_sql.ts";
 
 /** One mismatch between the models and the file. */
 export interface VerifyProblem {
@@ -35,13 +37,6 @@ function badValue(column: AnyColumn, sql: string): string {
   return `(${sql} IS NOT NULL AND (${kindOf(column).invalidSql(sql)}))`;
 }
 
-interface FileColumn {
-  name: string;
-  type: string;
-  notnull: boolean;
-  pk: number;
-}
-
 /**
  * Checks the file a dataset is bound to against its models: missing
  * tables or columns, declared types the models cannot read, NOT NULL
@@ -49,7 +44,9 @@ interface FileColumn {
  * `PRAGMA integrity_check`. Nothing is written.
  * @param dataset The dataset, bound to the file to check.
  * @returns The report; `ok` is `false` on any problem.
- * @throws {DataSetError} When the file cannot be opened.
+ * @throws {DataSetError} When the file cannot be opened, or is so damaged
+ * that SQLite cannot read what the check needs (`PRAGMA integrity_check`
+ * reports lesser damage as problems).
  *
  * @example
  * ```ts
@@ -81,36 +78,24 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
     column: string | undefined,
     message: string,
   ) => problems.push({ table, column, message });
-  const value = (sql: string, params: readonly SQLValue[] = []) =>
-    session.value(sql, params, action);
 
   for (const model of dataset.models) {
     const table = model.tableName;
-    const found = value(
-      "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE",
-      [table],
-    );
+    const found = findTable(session, table, action);
     if (found === undefined) {
       problem(table, undefined, `table "${table}" is missing`);
       continue;
     }
-    const fileColumns = new Map<string, FileColumn>();
-    for await (
-      const row of dataset
-        .sql`SELECT name, type, "notnull", pk FROM pragma_table_info(${table})`
-    ) {
-      fileColumns.set(String(row.name).toLowerCase(), {
-        name: String(row.name),
-        type: String(row.type),
-        notnull: row.notnull === 1,
-        pk: Number(row.pk),
-      });
-    }
+    const fileColumns = new Map(
+      tableColumns(session, found.name, action).map((
+        column,
+      ) => [foldIdentifier(column.name), column]),
+    );
     const checked: { column: AnyColumn; sql: string }[] = [];
     for (const key of model.definition.keys) {
       const column = model.definition.columns[key]!;
       const name = column.bound.name;
-      const file = fileColumns.get(name.toLowerCase());
+      const file = fileColumns.get(foldIdentifier(name));
       if (file === undefined) {
         problem(table, name, `${table}: column "${name}" is missing`);
         continue;
@@ -128,25 +113,17 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       }
       checked.push({ column, sql: quote(file.name) });
     }
-    tables[table] = Number(value(`SELECT count(*) FROM ${quote(table)}`));
+    tables[table] = countRows(session, table, action);
     if (checked.length === 0) continue;
     // One scan per table counts NULLs and badly typed values per column.
     const sums = checked.flatMap(({ column, sql }) => [
       `sum(${sql} IS NULL)`,
       `sum(${badValue(column, sql)})`,
     ]);
-    const statement = session.acquire(
-      `SELECT ${sums.join(", ")} FROM ${quote(table)}`,
-      action,
-    );
-    let counts: number[];
-    try {
-      statement.bind([]);
-      statement.step();
-      counts = sums.map((_, i) => Number(statement.column(i) ?? 0));
-    } finally {
-      session.release(statement);
-    }
+    const answer = session.value(aggregateJsonSql(table, sums), [], action);
+    const counts = (JSON.parse(String(answer)) as (number | null)[]).map((
+      count,
+    ) => count ?? 0);
     checked.forEach(({ column }, i) => {
       const name = column.bound.name;
       const nulls = counts[2 * i]!;
@@ -171,10 +148,9 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       }
     });
   }
-  for await (const row of dataset.sql`PRAGMA integrity_check`) {
-    const message = String(Object.values(row)[0]);
+  for (const [message] of readRows(session, INTEGRITY_CHECK, [], action)) {
     if (message !== "ok") {
-      problem(undefined, undefined, `integrity check: ${message}`);
+      problem(undefined, undefined, `integrity check: ${String(message)}`);
     }
   }
   return { ok: problems.length === 0, path: session.path, problems, tables };

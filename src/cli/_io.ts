@@ -5,11 +5,12 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { basename, resolve } from "node:path";
+import { basename, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DataSet } from "../dataset.ts";
-import { SQLiteBindFactory } from "../bind.ts";
+import { type EngineChoice, SQLiteBindFactory } from "../bind.ts";
 import type { AnyModel } from "../model.ts";
+import { foldIdentifier } from "../_rules.ts";
 
 /** Where a command writes. */
 export interface Io {
@@ -34,9 +35,37 @@ export async function write(
 /** A usage problem: shown with the command's usage, exit code 2. */
 export class UsageError extends Error {}
 
+/** Whether an error is a usage problem: ours, or one of `parseArgs`. */
+export function isUsageError(error: unknown): boolean {
+  if (error instanceof UsageError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}
+
+/** Whether an error says the reader of a pipe went away (`EPIPE`). */
+export function isBrokenPipe(error: unknown): boolean {
+  return error instanceof Deno.errors.BrokenPipe;
+}
+
 /** Thousands separators for counts. */
 export function count(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/**
+ * A count with its noun, singular for exactly one: `1 row`, `2 rows`,
+ * `1,234 rows`.
+ */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${count(n)} ${Math.round(n) === 1 ? noun : plural}`;
+}
+
+/**
+ * A path as the user typed it, saying what a relative one is relative to:
+ * `data/x.sqlite (relative to /srv/app)`.
+ */
+export function shownPath(path: string): string {
+  return isAbsolute(path) ? path : `${path} (relative to ${Deno.cwd()})`;
 }
 
 /** A byte size for people: `1.2 MiB`. */
@@ -109,7 +138,7 @@ export class ProgressBar {
         Math.floor(share * 100).toString().padStart(3)
       }% `;
     }
-    return `${state.label} ${bar}${count(state.rows)} rows, ${
+    return `${state.label} ${bar}${counted(state.rows, "row")}, ${
       count(rate)
     } rows/s`;
   }
@@ -138,20 +167,135 @@ export class ProgressBar {
   }
 }
 
+/** The `--engine` option of the commands that open a file. */
+export const ENGINE_OPTION = { engine: { type: "string" } } as const;
+
+/** The usage line of `--engine`. */
+export const ENGINE_USAGE = `  --engine <auto|ffi|node>
+                       the SQLite engine (default auto: ffi when --allow-ffi
+                       is granted and a library loads, else node:sqlite)
+`;
+
+/** The engine an `--engine` value chooses. */
+export function engineOf(value: string | undefined): EngineChoice {
+  if (value === undefined) return "auto";
+  if (value === "auto" || value === "ffi" || value === "node") return value;
+  throw new UsageError(
+    `--engine must be auto, ffi or node, got ${JSON.stringify(value)}`,
+  );
+}
+
 let opened = 0;
+/** The private dataset names of opened files, and the paths as typed. */
+const typedPaths = new Map<string, string>();
 
 /**
  * Opens an SQLite file read-only under a private dataset name. Opening
- * never creates or changes a file.
+ * never creates or changes a file. Messages name the file as typed, never
+ * the private name (see {@linkcode messageOf}).
  */
-export async function openFile(path: string): Promise<DataSet> {
+export async function openFile(
+  path: string,
+  engine: EngineChoice,
+): Promise<DataSet> {
   const name = `microcosm_cli_${++opened}_${
     basename(path).replace(/[^A-Za-z0-9_.-]/g, "_")
   }`;
+  typedPaths.set(name, path);
   const dataset = DataSet.create(name);
-  dataset.bind(new SQLiteBindFactory({ paths: { [name]: resolve(path) } }));
+  dataset.bind(
+    new SQLiteBindFactory({ paths: { [name]: resolve(path) }, engine }),
+  );
   await dataset.open();
   return dataset;
+}
+
+/**
+ * Binds a models module's dataset to a file, by absolute path, so that
+ * the library's messages say where the file is.
+ */
+export function bindFile(
+  dataset: DataSet,
+  path: string,
+  engine: EngineChoice,
+): void {
+  dataset.bind(
+    new SQLiteBindFactory({
+      paths: { [dataset.name]: resolve(path) },
+      engine,
+    }),
+  );
+}
+
+/**
+ * The message of an error as the user should read it: a file opened under
+ * a private dataset name is named by its path as typed (with what a
+ * relative path is relative to, unless the message also holds the
+ * absolute path).
+ */
+export function messageOf(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  if (
+    (error as { code?: unknown } | null)?.code ===
+      "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+  ) {
+    // parseArgs adds a hint about "--" with unbalanced quotes; the usage
+    // line that follows says more.
+    message = message.replace(/(?<=\.) To specify a positional[^]*$/, "");
+  }
+  for (const [name, path] of typedPaths) {
+    if (!message.includes(name)) continue;
+    const first = isAbsolute(path) || message.includes(resolve(path))
+      ? path
+      : shownPath(path);
+    message = message
+      .replace(`dataset ${JSON.stringify(name)}`, first)
+      .replaceAll(`dataset ${JSON.stringify(name)}`, path)
+      .replaceAll(JSON.stringify(name), path)
+      .replaceAll(name, path);
+  }
+  return message;
+}
+
+/**
+ * Creates (or truncates) an output file the user named, with a message
+ * that names it as typed when that fails.
+ */
+export async function createOutput(path: string): Promise<Deno.FsFile> {
+  try {
+    return await Deno.open(path, { write: true, create: true, truncate: true });
+  } catch (error) {
+    throw new Error(`Cannot write ${shownPath(path)}: ${whyNot(error, path)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Writes a whole output file the user named (see {@linkcode createOutput}). */
+export async function writeOutput(path: string, text: string): Promise<void> {
+  try {
+    await Deno.writeTextFile(path, text);
+  } catch (error) {
+    throw new Error(`Cannot write ${shownPath(path)}: ${whyNot(error, path)}`, {
+      cause: error,
+    });
+  }
+}
+
+function whyNot(error: unknown, path: string): string {
+  if (error instanceof Deno.errors.NotFound) {
+    return "its folder does not exist";
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    return `write access is not granted (run Deno with --allow-write=${
+      resolve(path)
+    } or a folder holding it)`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return "the operating system denies writing it";
+  }
+  if (error instanceof Deno.errors.IsADirectory) return "it is a folder";
+  return (error as Error).message ?? String(error);
 }
 
 /** A models module's dataset, chosen by name when it declares several. */
@@ -165,7 +309,9 @@ export async function loadModels(
     module = await import(url);
   } catch (error) {
     throw new UsageError(
-      `cannot import the models module ${path}: ${(error as Error).message}`,
+      `cannot import the models module ${shownPath(path)}: ${
+        (error as Error).message
+      }`,
     );
   }
   const found = new Set<DataSet>();
@@ -187,8 +333,10 @@ export async function loadModels(
   if (found.size === 0) {
     throw new UsageError(
       foreign
-        ? `the models module ${path} uses another copy of @microcosm/sqlite than this tool: run the tool of the same version (e.g. deno run -A jsr:@microcosm/sqlite@<version>/cli)`
-        : `the models module ${path} exports no DataSet or model`,
+        ? `the models module ${
+          shownPath(path)
+        } uses another copy of @microcosm/sqlite than this tool: run the tool of the same version (e.g. deno run -A jsr:@microcosm/sqlite@<version>/cli)`
+        : `the models module ${shownPath(path)} exports no DataSet or model`,
     );
   }
   const datasets = [...found];
@@ -196,7 +344,9 @@ export async function loadModels(
     const chosen = datasets.find((d) => d.name === datasetName);
     if (chosen === undefined) {
       throw new UsageError(
-        `the models module ${path} has no dataset "${datasetName}"; it has ${
+        `the models module ${
+          shownPath(path)
+        } has no dataset "${datasetName}"; it has ${
           datasets.map((d) => `"${d.name}"`).join(", ")
         }`,
       );
@@ -205,7 +355,7 @@ export async function loadModels(
   }
   if (datasets.length > 1) {
     throw new UsageError(
-      `the models module ${path} declares several datasets (${
+      `the models module ${shownPath(path)} declares several datasets (${
         datasets.map((d) => `"${d.name}"`).join(", ")
       }): choose one with --dataset`,
     );
@@ -217,7 +367,7 @@ export async function loadModels(
 export function modelFor(dataset: DataSet, table: string): AnyModel {
   const model = dataset.models.find((m) => m.tableName === table) ??
     dataset.models.find((m) =>
-      m.tableName.toLowerCase() === table.toLowerCase()
+      foldIdentifier(m.tableName) === foldIdentifier(table)
     );
   if (model === undefined) {
     throw new UsageError(

@@ -4,15 +4,20 @@
  *
  * @module
  */
-import { dirname, extname, isAbsolute, join } from "node:path";
+import { dirname, extname, isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { SQLiteBindFactory } from "../bind.ts";
 import { buildDataSet } from "../build.ts";
 import {
-  count,
+  counted,
+  ENGINE_OPTION,
+  ENGINE_USAGE,
+  engineOf,
   type Io,
   loadModels,
   modelFor,
   ProgressBar,
+  shownPath,
   UsageError,
   write,
 } from "./_io.ts";
@@ -22,10 +27,11 @@ export const BUILD_USAGE =
   `Usage: microcosm build <models.ts> <out.sqlite> <table>=<file>... [options]
        microcosm build --manifest <build.json>
 
-Builds a dataset file atomically from CSV (.csv, .tsv) and JSON Lines
-(.jsonl, .ndjson) files: the tables of the models module, the rows of each
-file with the model's column types applied, foreign keys checked, then one
-rename over <out.sqlite>. On any error the old file is left as it was.
+Builds a dataset file atomically from CSV (.csv, .tsv), JSON Lines
+(.jsonl, .ndjson) and JSON array (.json) files: the tables of the models
+module, the rows of each file with the model's column types applied,
+foreign keys checked, then one rename over <out.sqlite>. On any error the
+old file is left as it was.
 
 Options:
   --manifest <file>    a JSON manifest instead of arguments:
@@ -35,7 +41,9 @@ Options:
                        (paths relative to the manifest)
   --dataset <name>     the dataset, when the module declares several
   --delimiter <char>   the CSV delimiter (default "," and tab for .tsv)
-  -h, --help           this help
+${ENGINE_USAGE}  -h, --help           this help
+
+A table of the models given no file is created empty, and the report says so.
 `;
 
 interface Source {
@@ -51,13 +59,14 @@ interface Plan {
   sources: Source[];
 }
 
-function formatOf(file: string): "csv" | "tsv" | "jsonl" {
+function formatOf(file: string): "csv" | "tsv" | "jsonl" | "json" {
   const ext = extname(file).toLowerCase();
   if (ext === ".csv") return "csv";
   if (ext === ".tsv") return "tsv";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".json") return "json";
   throw new UsageError(
-    `cannot tell the format of ${file}: expected .csv, .tsv, .jsonl or .ndjson`,
+    `cannot tell the format of ${file}: expected .csv, .tsv, .jsonl, .ndjson or .json`,
   );
 }
 
@@ -67,11 +76,13 @@ async function readManifest(path: string): Promise<Plan> {
     manifest = JSON.parse(await Deno.readTextFile(path));
   } catch (error) {
     throw new UsageError(
-      `cannot read the manifest ${path}: ${(error as Error).message}`,
+      `cannot read the manifest ${shownPath(path)}: ${
+        (error as Error).message
+      }`,
     );
   }
   const bad = (detail: string): never => {
-    throw new UsageError(`invalid manifest ${path}: ${detail}`);
+    throw new UsageError(`invalid manifest ${shownPath(path)}: ${detail}`);
   };
   if (manifest === null || typeof manifest !== "object") {
     return bad("expected a JSON object");
@@ -114,6 +125,22 @@ async function readManifest(path: string): Promise<Plan> {
   };
 }
 
+/** Fails early, naming the path as typed, when the output's folder is not one. */
+async function checkFolder(output: string): Promise<void> {
+  const folder = dirname(resolve(output));
+  let problem: string;
+  try {
+    if ((await Deno.stat(folder)).isDirectory) return;
+    problem = "is not a folder";
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return; // the build says why
+    problem = "does not exist";
+  }
+  throw new Error(
+    `Cannot build ${shownPath(output)}: ${folder} ${problem}`,
+  );
+}
+
 /** Runs `build`. */
 export async function build(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -123,6 +150,7 @@ export async function build(args: string[], io: Io): Promise<number> {
       dataset: { type: "string" },
       delimiter: { type: "string" },
       help: { type: "boolean", short: "h" },
+      ...ENGINE_OPTION,
     },
     allowPositionals: true,
     strict: true,
@@ -164,7 +192,12 @@ export async function build(args: string[], io: Io): Promise<number> {
       }),
     };
   }
+  const engine = engineOf(values.engine);
+  await checkFolder(plan.output);
   const dataset = await loadModels(plan.models, plan.dataset);
+  if (values.engine !== undefined) {
+    dataset.bind(new SQLiteBindFactory({ engine }));
+  }
   const loads = plan.sources.map((source) => ({
     ...source,
     model: modelFor(dataset, source.table),
@@ -190,10 +223,14 @@ export async function build(args: string[], io: Io): Promise<number> {
         last = { label, ...p };
         bar.update(last);
       };
+      // The library gets absolute paths, so its messages say where a file is.
+      const file = resolve(load.file);
       if (load.format === "jsonl") {
-        await context.loadJsonLines(load.model, load.file, { onProgress });
+        await context.loadJsonLines(load.model, file, { onProgress });
+      } else if (load.format === "json") {
+        await context.loadJson(load.model, file, { onProgress });
       } else {
-        await context.loadCsv(load.model, load.file, {
+        await context.loadCsv(load.model, file, {
           delimiter: load.delimiter ?? values.delimiter ??
             (load.format === "tsv" ? "\t" : ","),
           onProgress,
@@ -203,8 +240,11 @@ export async function build(args: string[], io: Io): Promise<number> {
     }
   });
   const seconds = (performance.now() - started) / 1000;
+  const given = new Set(loads.map((load) => load.model.tableName));
   const tables = Object.entries(result.rows).map(([table, rows]) =>
-    `  ${table}: ${count(rows)} rows`
+    `  ${table}: ${counted(rows, "row")}${
+      given.has(table) ? "" : " (no file given: created empty)"
+    }`
   );
   await write(
     io.out,

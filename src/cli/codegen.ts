@@ -8,11 +8,27 @@
  */
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
-import { quote } from "../columns.ts";
-import type { DataSet } from "../dataset.ts";
-import { affinity, BUILDERS, MAX_SAFE } from "../_kinds.ts";
-import { type Io, openFile, UsageError, write } from "./_io.ts";
-import { query, readTables, type TableInfo } from "./inspect.ts";
+import { affinity, BUILDERS } from "../_kinds.ts";
+import { largestMagnitudeSql } from "../_sql.ts";
+import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
+import {
+  ENGINE_OPTION,
+  ENGINE_USAGE,
+  engineOf,
+  type Io,
+  openFile,
+  UsageError,
+  write,
+  writeOutput,
+} from "./_io.ts";
+import { METADATA_TABLE } from "../build.ts";
+import { type DataSet, SESSION } from "../dataset.ts";
+import {
+  holdsWideIntegers,
+  readSchema,
+  storedTypes as readStoredTypes,
+  type TableSchema as TableInfo,
+} from "../_schema.ts";
 
 /** The usage text of `codegen`. */
 export const CODEGEN_USAGE = `Usage: microcosm codegen <file.sqlite> [options]
@@ -28,7 +44,7 @@ Options:
   --import <spec>      where the module imports the library from
                        (default "@microcosm/sqlite")
   --output <file>      write into a file instead of stdout
-  -h, --help           this help
+${ENGINE_USAGE}  -h, --help           this help
 `;
 
 const RESERVED = new Set(
@@ -92,17 +108,12 @@ async function storedTypes(
   table: string,
   column: string,
 ): Promise<Set<string>> {
-  const types = new Set<string>();
-  for await (
-    const row of query(
-      dataset,
-      `SELECT DISTINCT typeof(${quote(column)}) AS t FROM ${quote(table)}`,
-    )
-  ) {
-    types.add(String(row.t));
-  }
-  types.delete("null");
-  return types;
+  return readStoredTypes(
+    await dataset[SESSION](),
+    table,
+    column,
+    `Cannot read ${table}.${column}`,
+  );
 }
 
 async function exceeds53Bits(
@@ -110,15 +121,12 @@ async function exceeds53Bits(
   table: string,
   column: string,
 ): Promise<boolean> {
-  const rows = await Array.fromAsync(
-    query(
-      dataset,
-      `SELECT 1 AS found FROM ${quote(table)} WHERE typeof(${
-        quote(column)
-      }) = 'integer' AND abs(${quote(column)}) > ${MAX_SAFE} LIMIT 1`,
-    ),
+  return holdsWideIntegers(
+    await dataset[SESSION](),
+    table,
+    column,
+    `Cannot read ${table}.${column}`,
   );
-  return rows.length > 0;
 }
 
 /** The builder for a column of NUMERIC or BLOB affinity, from its values. */
@@ -139,24 +147,21 @@ async function epochUnit(
   table: string,
   column: string,
 ): Promise<"seconds" | "milliseconds"> {
-  const rows = await Array.fromAsync(
-    query(
-      dataset,
-      `SELECT max(abs(${quote(column)})) AS largest FROM ${quote(table)}`,
-    ),
+  const largest = (await dataset[SESSION]()).value(
+    largestMagnitudeSql(table, column),
+    [],
+    `Cannot read ${table}.${column}`,
   );
-  return Number(rows[0]?.largest ?? 0) >= EPOCH_MS_FROM
-    ? "milliseconds"
-    : "seconds";
+  return Number(largest ?? 0) >= EPOCH_MS_FROM ? "milliseconds" : "seconds";
 }
 
-/** Whether the table's SQL holds `CHECK (<column> <condition>)`. */
+/** Whether the table's SQL holds `CHECK (<condition>)`, `%` the column. */
 function hasCheck(
   tableSql: string,
   column: string,
   condition: string,
 ): boolean {
-  const escaped = column.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const escaped = escapeRegExp(column);
   return new RegExp(
     `CHECK\\s*\\(\\s*${
       condition.replaceAll(
@@ -190,6 +195,7 @@ async function builderFor(
   if (declared === "" || declared === "ANY") return plain("any");
   if (/^(?:DATE|DATETIME|TIMESTAMP)\b/.test(declared)) {
     const types = await storedTypes(dataset, table, column.name);
+    types.delete("null");
     const numbers = types.size > 0 &&
       [...types].every((t) => t === "integer" || t === "real");
     return numbers
@@ -243,14 +249,10 @@ export async function generateModels(
   dataset: DataSet,
   options: GenerateOptions,
 ): Promise<string> {
-  const tables = await readTables(dataset);
-  const sqlOf = new Map<string, string>();
-  for await (
-    const row of dataset
-      .sql`SELECT name, sql FROM sqlite_schema WHERE type = 'table'`
-  ) {
-    sqlOf.set(String(row.name), String(row.sql ?? ""));
-  }
+  const tables = readSchema(
+    await dataset[SESSION](),
+    `Cannot read ${options.fileName}`,
+  ).filter((table) => !table.virtual && table.name !== METADATA_TABLE);
   const taken = new Set([...GLOBALS, ...RESERVED, ...BUILDERS]);
   const classNames = new Map<string, string>();
   for (const table of tables) {
@@ -281,7 +283,7 @@ export async function generateModels(
         continue;
       }
       const target = tables.find((t) =>
-        t.name.toLowerCase() === key.table.toLowerCase()
+        foldIdentifier(t.name) === foldIdentifier(key.table)
       );
       if (target === undefined) {
         comments.push(
@@ -294,7 +296,8 @@ export async function generateModels(
       const toName = key.to[0] ??
         target.columns.find((c) => c.primaryKey === 1)?.name;
       const to = target.columns.find((c) =>
-        c.name.toLowerCase() === toName?.toLowerCase()
+        toName !== undefined &&
+        foldIdentifier(c.name) === foldIdentifier(toName)
       );
       if (to === undefined) continue;
       const targetClass = classNames.get(target.name)!;
@@ -319,18 +322,19 @@ export async function generateModels(
     const uniqueGroups: string[][] = [];
     const indexGroups: string[][] = [];
     for (const index of table.indexes) {
-      if (index.columns.includes("(expression)")) continue;
+      if (index.origin === "pk" || index.columns.includes(null)) continue;
+      const columns = index.columns as string[];
       // A unique index (constraint or CREATE UNIQUE INDEX) becomes a
       // unique constraint; one over the primary key adds nothing.
       const isUnique = index.unique;
       if (
-        isUnique && index.columns.length === pk.length &&
-        pk.every((c) => index.columns.includes(c.name))
+        isUnique && columns.length === pk.length &&
+        pk.every((c) => columns.includes(c.name))
       ) continue;
-      if (index.columns.length === 1) {
-        (isUnique ? singleUnique : singleIndex).add(index.columns[0]!);
+      if (columns.length === 1) {
+        (isUnique ? singleUnique : singleIndex).add(columns[0]!);
       } else {
-        (isUnique ? uniqueGroups : indexGroups).push(index.columns);
+        (isUnique ? uniqueGroups : indexGroups).push(columns);
       }
     }
     const lines: string[] = [];
@@ -338,7 +342,7 @@ export async function generateModels(
       const { name: builder, options: kindOptions } = await builderFor(
         dataset,
         table.name,
-        sqlOf.get(table.name) ?? "",
+        table.sql,
         column,
       );
       used.add(builder);
@@ -435,6 +439,7 @@ export async function codegen(args: string[], io: Io): Promise<number> {
       import: { type: "string" },
       output: { type: "string" },
       help: { type: "boolean", short: "h" },
+      ...ENGINE_OPTION,
     },
     allowPositionals: true,
     strict: true,
@@ -448,14 +453,14 @@ export async function codegen(args: string[], io: Io): Promise<number> {
   }
   const path = positionals[0]!;
   const datasetName = values.dataset ?? datasetNameOf(path);
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(datasetName)) {
+  if (!DATASET_NAME.test(datasetName)) {
     throw new UsageError(
       `invalid dataset name ${
         JSON.stringify(datasetName)
       }: expected letters, digits, "_", "." or "-"`,
     );
   }
-  const dataset = await openFile(path);
+  const dataset = await openFile(path, engineOf(values.engine));
   let text: string;
   try {
     text = await generateModels(dataset, {
@@ -467,6 +472,6 @@ export async function codegen(args: string[], io: Io): Promise<number> {
     await dataset.close();
   }
   if (values.output === undefined) await write(io.out, text);
-  else await Deno.writeTextFile(values.output, text);
+  else await writeOutput(values.output, text);
   return 0;
 }

@@ -3,13 +3,18 @@
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { METADATA_TABLE, readBuildMetadata } from "../build.ts";
 import type { BuildMetadata } from "../build.ts";
-import { quote } from "../columns.ts";
-import type { DataSet } from "../dataset.ts";
+import { type DataSet, SESSION } from "../dataset.ts";
+import { countRows, readSchema } from "../_schema.ts";
+import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
 import {
-  count,
+  counted,
+  ENGINE_OPTION,
+  ENGINE_USAGE,
+  engineOf,
   fileSha256,
   type Io,
   openFile,
@@ -19,15 +24,15 @@ import {
 } from "./_io.ts";
 
 /** The usage text of `inspect`. */
-export const INSPECT_USAGE = `Usage: microcosm inspect <file.sqlite> [--json]
+export const INSPECT_USAGE = `Usage: microcosm inspect <file.sqlite> [options]
 
 Shows the tables of a dataset file with their columns and types, row
 counts and indexes, the page size, the file size, its SHA-256 and the
 build metadata. Opens the file read-only.
 
 Options:
-  --json       machine-readable output
-  -h, --help   this help
+  --json               machine-readable output
+${ENGINE_USAGE}  -h, --help           this help
 `;
 
 /** A column as `inspect` reports it. */
@@ -61,84 +66,23 @@ export interface FileInfo {
 
 /** Reads the schema of an open file: user tables in creation order. */
 export async function readTables(dataset: DataSet): Promise<TableInfo[]> {
-  const names: string[] = [];
-  for await (
-    const row of dataset
-      .sql`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ${METADATA_TABLE} AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY rowid`
-  ) {
-    names.push(String(row.name));
-  }
-  const tables: TableInfo[] = [];
-  for (const name of names) {
-    const columns: ColumnInfo[] = [];
-    for await (
-      const row of dataset
-        .sql`SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info(${name}) ORDER BY cid`
-    ) {
-      columns.push({
-        name: String(row.name),
-        type: String(row.type),
-        notNull: row.notnull === 1,
-        primaryKey: Number(row.pk),
-        default: row.dflt_value === null ? null : String(row.dflt_value),
-      });
-    }
-    const indexes: TableInfo["indexes"] = [];
-    for await (
-      const row of dataset
-        .sql`SELECT name, "unique", origin, partial FROM pragma_index_list(${name}) ORDER BY seq DESC`
-    ) {
-      if (row.origin === "pk") continue;
-      const indexColumns: string[] = [];
-      for await (
-        const col of dataset
-          .sql`SELECT name FROM pragma_index_info(${
-          String(row.name)
-        }) ORDER BY seqno`
-      ) {
-        indexColumns.push(
-          col.name === null ? "(expression)" : String(col.name),
-        );
-      }
-      indexes.push({
-        name: String(row.name),
-        unique: row.unique === 1,
-        columns: indexColumns,
-      });
-    }
-    const foreignKeys = new Map<number, TableInfo["foreignKeys"][number]>();
-    for await (
-      const row of dataset
-        .sql`SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(${name}) ORDER BY id, seq`
-    ) {
-      const id = Number(row.id);
-      const key = foreignKeys.get(id) ??
-        { columns: [], table: String(row.table), to: [] };
-      key.columns.push(String(row.from));
-      key.to.push(row.to === null ? null : String(row.to));
-      foreignKeys.set(id, key);
-    }
-    const rows = await Array.fromAsync(
-      query(dataset, `SELECT count(*) AS n FROM ${quote(name)}`),
-    );
-    tables.push({
-      name,
-      rows: Number(rows[0]?.n ?? 0),
-      columns,
-      indexes,
-      foreignKeys: [...foreignKeys.values()],
-    });
-  }
-  return tables;
-}
-
-/** Runs raw SQL text with no parameters through a dataset. */
-export function query(
-  dataset: DataSet,
-  sql: string,
-): AsyncGenerator<Record<string, unknown>, void, undefined> {
-  const strings = Object.assign([sql], { raw: [sql] });
-  return dataset.sql(strings as unknown as TemplateStringsArray);
+  const session = await dataset[SESSION]();
+  const action = `Cannot inspect ${dataset.path}`;
+  return readSchema(session, action)
+    .filter((table) => !table.virtual && table.name !== METADATA_TABLE)
+    .map((table) => ({
+      name: table.name,
+      rows: countRows(session, table.name, action),
+      columns: table.columns,
+      indexes: table.indexes
+        .filter((index) => index.origin !== "pk")
+        .map((index) => ({
+          name: index.name,
+          unique: index.unique,
+          columns: index.columns.map((column) => column ?? "(expression)"),
+        })),
+      foreignKeys: table.foreignKeys,
+    }));
 }
 
 /** Runs `inspect`. */
@@ -148,6 +92,7 @@ export async function inspect(args: string[], io: Io): Promise<number> {
     options: {
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
+      ...ENGINE_OPTION,
     },
     allowPositionals: true,
     strict: true,
@@ -160,20 +105,16 @@ export async function inspect(args: string[], io: Io): Promise<number> {
     throw new UsageError("expected one <file.sqlite>");
   }
   const path = positionals[0]!;
-  const dataset = await openFile(path);
+  const dataset = await openFile(path, engineOf(values.engine));
   try {
+    const session = await dataset[SESSION]();
+    const action = `Cannot inspect ${path}`;
     const info: FileInfo = {
       path,
       bytes: (await Deno.stat(path)).size,
       sha256: await fileSha256(path),
-      pageSize: Number(
-        (await Array.fromAsync(query(dataset, "PRAGMA page_size")))[0]
-          ?.page_size,
-      ),
-      pageCount: Number(
-        (await Array.fromAsync(query(dataset, "PRAGMA page_count")))[0]
-          ?.page_count,
-      ),
+      pageSize: Number(session.value(PAGE_SIZE, [], action)),
+      pageCount: Number(session.value(PAGE_COUNT, [], action)),
       tables: await readTables(dataset),
       metadata: (await readBuildMetadata(dataset)) ?? null,
     };
@@ -190,9 +131,9 @@ export async function inspect(args: string[], io: Io): Promise<number> {
 function render(info: FileInfo): string {
   const lines = [
     `file     ${info.path}`,
-    `size     ${size(info.bytes)} (${count(info.bytes)} bytes), ${
-      count(info.pageCount)
-    } pages of ${info.pageSize} bytes`,
+    `size     ${size(info.bytes)} (${counted(info.bytes, "byte")}), ${
+      counted(info.pageCount, "page")
+    } of ${info.pageSize} bytes`,
     `sha256   ${info.sha256}`,
   ];
   const meta = info.metadata;
@@ -202,16 +143,23 @@ function render(info: FileInfo): string {
     lines.push(
       `built    ${meta.builtAt} by ${meta.library} ${meta.libraryVersion} (SQLite ${meta.sqliteVersion}), dataset "${meta.dataset}"`,
     );
+    if (meta.sources.length > 0) {
+      lines.push(
+        `sources  paths relative to ${
+          dirname(resolve(info.path))
+        } (the file's folder)`,
+      );
+    }
     for (const source of meta.sources) {
       lines.push(
         `source   ${source.file} -> ${source.table}: ${
-          count(source.rows)
-        } rows, ${size(source.bytes)}, sha256 ${source.sha256}`,
+          counted(source.rows, "row")
+        }, ${size(source.bytes)}, sha256 ${source.sha256}`,
       );
     }
   }
   for (const table of info.tables) {
-    lines.push("", `table ${table.name}: ${count(table.rows)} rows`);
+    lines.push("", `table ${table.name}: ${counted(table.rows, "row")}`);
     const width = Math.max(...table.columns.map((c) => c.name.length));
     for (const column of table.columns) {
       const flags = [

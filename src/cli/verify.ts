@@ -4,9 +4,18 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { SQLiteBindFactory } from "../bind.ts";
 import { verifyDataSet } from "../verify.ts";
-import { count, type Io, loadModels, UsageError, write } from "./_io.ts";
+import {
+  bindFile,
+  counted,
+  ENGINE_OPTION,
+  ENGINE_USAGE,
+  engineOf,
+  type Io,
+  loadModels,
+  UsageError,
+  write,
+} from "./_io.ts";
 
 /** The usage text of `verify`. */
 export const VERIFY_USAGE =
@@ -18,9 +27,9 @@ columns, and SQLite's integrity check. Prints a report; exits with 1 on any
 problem. Opens the file read-only.
 
 Options:
-  --dataset <name>   the dataset, when the module declares several
-  --json             machine-readable output
-  -h, --help         this help
+  --dataset <name>     the dataset, when the module declares several
+  --json               machine-readable output
+${ENGINE_USAGE}  -h, --help           this help
 `;
 
 /** Runs `verify`. */
@@ -31,6 +40,7 @@ export async function verify(args: string[], io: Io): Promise<number> {
       dataset: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
+      ...ENGINE_OPTION,
     },
     allowPositionals: true,
     strict: true,
@@ -43,15 +53,16 @@ export async function verify(args: string[], io: Io): Promise<number> {
     throw new UsageError("expected <models.ts> <file.sqlite>");
   }
   const [models, path] = positionals as [string, string];
+  const engine = engineOf(values.engine);
   const dataset = await loadModels(models, values.dataset);
-  dataset.bind(new SQLiteBindFactory({ paths: { [dataset.name]: path } }));
+  bindFile(dataset, path, engine);
   try {
     const report = await verifyDataSet(dataset);
     if (values.json) {
       await write(io.out, JSON.stringify(report, null, 2) + "\n");
     } else {
       const lines = Object.entries(report.tables).map(([table, rows]) =>
-        `table ${table}: ${count(rows)} rows`
+        `table ${table}: ${counted(rows, "row")}`
       );
       for (const problem of report.problems) {
         lines.push(`problem: ${problem.message}`);
@@ -59,8 +70,8 @@ export async function verify(args: string[], io: Io): Promise<number> {
       lines.push(
         report.ok
           ? `ok: ${path} matches the models of dataset "${dataset.name}"`
-          : `${report.problems.length} problem${
-            report.problems.length === 1 ? "" : "s"
+          : `${
+            counted(report.problems.length, "problem")
           }: ${path} does not match the models of dataset "${dataset.name}"`,
       );
       await write(io.out, lines.join("\n") + "\n");

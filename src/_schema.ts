@@ -1,0 +1,283 @@
+/**
+ * What an open file holds: its tables (virtual ones included), their
+ * columns (declared type, nullability, default, primary-key position),
+ * indexes and foreign keys. The one place that reads a file's schema: the
+ * store's check of a model against the file, `verifyDataSet`, the build's
+ * foreign-key check, and the CLI's `inspect` and `codegen` use it.
+ *
+ * Every function is synchronous over an open session and maps engine
+ * errors onto the library's classes.
+ *
+ * @module
+ */
+import type { SQLValue } from "./_engine.ts";
+import { type Session, toPublicError } from "./_session.ts";
+import { foldIdentifier } from "./_rules.ts";
+import {
+  countRowsSql,
+  FIND_TABLE,
+  FOREIGN_KEYS,
+  INDEX_COLUMNS,
+  LIST_TABLES,
+  storedTypesSql,
+  TABLE_COLUMNS,
+  TABLE_INDEXES,
+  wideIntegerSql,
+} from "./_sql.ts";
+import { DataSetError } from "./errors.ts";
+import type { ModelDefinition } from "./model.ts";
+
+/** A column as the file declares it. */
+export interface ColumnSchema {
+  /** The SQL name. */
+  name: string;
+  /** The declared type, `""` when none. */
+  type: string;
+  /** Whether it is declared NOT NULL. */
+  notNull: boolean;
+  /** Its 1-based position in the primary key, 0 when not in it. */
+  primaryKey: number;
+  /** The default's SQL text, `null` when none. */
+  default: string | null;
+}
+
+/** An index of a table. */
+export interface IndexSchema {
+  /** The index name (`sqlite_autoindex_...` for constraints). */
+  name: string;
+  /** Whether it is unique. */
+  unique: boolean;
+  /** `"c"` CREATE INDEX, `"u"` UNIQUE constraint, `"pk"` primary key. */
+  origin: string;
+  /** Whether it has a WHERE clause. */
+  partial: boolean;
+  /** Its columns in order; `null` for an expression. */
+  columns: (string | null)[];
+}
+
+/** A foreign key of a table. */
+export interface ForeignKeySchema {
+  /** The referencing columns. */
+  columns: string[];
+  /** The referenced table. */
+  table: string;
+  /** The referenced columns; `null` where the parent's primary key is meant. */
+  to: (string | null)[];
+}
+
+/** A table with everything the file declares about it. */
+export interface TableSchema {
+  /** The table name as the file spells it. */
+  name: string;
+  /** Whether it is a virtual table (`CREATE VIRTUAL TABLE`). */
+  virtual: boolean;
+  /** Its `CREATE` statement. */
+  sql: string;
+  /** Its columns, in order. */
+  columns: ColumnSchema[];
+  /** Its indexes, latest first. */
+  indexes: IndexSchema[];
+  /** Its foreign keys. */
+  foreignKeys: ForeignKeySchema[];
+}
+
+/**
+ * Runs a query to its end and answers its rows as arrays, mapping engine
+ * errors. (The session's own multi-row method, once it has one, replaces
+ * this.)
+ */
+export function readRows(
+  session: Session,
+  sql: string,
+  params: readonly SQLValue[],
+  action: string,
+): SQLValue[][] {
+  const statement = session.acquire(sql, action);
+  try {
+    statement.bind(params);
+    const width = statement.columnNames.length;
+    const rows: SQLValue[][] = [];
+    while (statement.step()) {
+      const row: SQLValue[] = new Array(width);
+      for (let i = 0; i < width; i++) row[i] = statement.column(i);
+      rows.push(row);
+    }
+    return rows;
+  } catch (error) {
+    throw toPublicError(error, action, session.dataset, sql);
+  } finally {
+    session.release(statement);
+  }
+}
+
+/** The file's tables (SQLite's own left out), in creation order. */
+export function listTables(
+  session: Session,
+  action: string,
+): { name: string; virtual: boolean; sql: string }[] {
+  return readRows(session, LIST_TABLES, [], action).map(([name, sql]) => ({
+    name: String(name),
+    virtual: /^\s*CREATE\s+VIRTUAL\s/i.test(String(sql ?? "")),
+    sql: String(sql ?? ""),
+  }));
+}
+
+/**
+ * A table or view by name in any ASCII case (SQLite's rule), as the file
+ * spells it, or `undefined`.
+ */
+export function findTable(
+  session: Session,
+  name: string,
+  action: string,
+): { name: string; type: "table" | "view" } | undefined {
+  const [row] = readRows(session, FIND_TABLE, [name], action);
+  if (row === undefined) return undefined;
+  return { name: String(row[0]), type: row[1] === "view" ? "view" : "table" };
+}
+
+/** The columns of a table or view; empty when there is none of that name. */
+export function tableColumns(
+  session: Session,
+  table: string,
+  action: string,
+): ColumnSchema[] {
+  return readRows(session, TABLE_COLUMNS, [table], action).map((
+    [name, type, notNull, pk, dflt],
+  ) => ({
+    name: String(name),
+    type: String(type ?? ""),
+    notNull: notNull === 1,
+    primaryKey: Number(pk),
+    default: dflt === null ? null : String(dflt),
+  }));
+}
+
+/** The indexes of a table, latest first. */
+export function tableIndexes(
+  session: Session,
+  table: string,
+  action: string,
+): IndexSchema[] {
+  return readRows(session, TABLE_INDEXES, [table], action).map((
+    [name, unique, origin, partial],
+  ) => ({
+    name: String(name),
+    unique: unique === 1,
+    origin: String(origin),
+    partial: partial === 1,
+    columns: readRows(session, INDEX_COLUMNS, [String(name)], action).map((
+      [column],
+    ) => column === null ? null : String(column)),
+  }));
+}
+
+/** The foreign keys of a table, by their id in the file. */
+export function foreignKeys(
+  session: Session,
+  table: string,
+  action: string,
+): Map<number, ForeignKeySchema> {
+  const keys = new Map<number, ForeignKeySchema>();
+  for (
+    const [id, parent, from, to] of readRows(
+      session,
+      FOREIGN_KEYS,
+      [table],
+      action,
+    )
+  ) {
+    const key = keys.get(Number(id)) ??
+      { columns: [], table: String(parent), to: [] };
+    key.columns.push(String(from));
+    key.to.push(to === null ? null : String(to));
+    keys.set(Number(id), key);
+  }
+  return keys;
+}
+
+/** Everything the file declares, table by table, in creation order. */
+export function readSchema(session: Session, action: string): TableSchema[] {
+  return listTables(session, action).map((table) => ({
+    ...table,
+    columns: tableColumns(session, table.name, action),
+    indexes: tableIndexes(session, table.name, action),
+    foreignKeys: [...foreignKeys(session, table.name, action).values()],
+  }));
+}
+
+/** The rows of a table. */
+export function countRows(
+  session: Session,
+  table: string,
+  action: string,
+): number {
+  return Number(session.value(countRowsSql(table), [], action));
+}
+
+/** The storage classes a column's values have (`null` left out). */
+export function storedTypes(
+  session: Session,
+  table: string,
+  column: string,
+  action: string,
+): Set<string> {
+  const types = new Set(
+    readRows(session, storedTypesSql(table, column), [], action).map((
+      [type],
+    ) => String(type)),
+  );
+  types.delete("null");
+  return types;
+}
+
+/** Whether a column holds an integer beyond 2^53. */
+export function holdsWideIntegers(
+  session: Session,
+  table: string,
+  column: string,
+  action: string,
+): boolean {
+  return session.value(wideIntegerSql(table, column), [], action) !==
+    undefined;
+}
+
+/**
+ * Checks once per connection that the file has a model's table and
+ * columns, so a file that does not match fails at first use with a
+ * `DataSetError` naming the table and column.
+ * @returns The session, checked.
+ */
+export function checkModelTable(
+  session: Session,
+  definition: ModelDefinition,
+): Session {
+  if (session.checkedModels.has(definition)) return session;
+  const { table, keys, columns } = definition;
+  const action = `Cannot use ${table}`;
+  const found = new Set(
+    tableColumns(session, table, action).map((column) =>
+      foldIdentifier(column.name)
+    ),
+  );
+  const mismatch =
+    `${action}: dataset "${session.dataset}" does not match the model (${session.path})`;
+  if (found.size === 0) {
+    throw new DataSetError(`${mismatch}: no such table "${table}"`, {
+      dataset: session.dataset,
+    });
+  }
+  for (const key of keys) {
+    const name = columns[key]!.bound.name;
+    if (!found.has(foldIdentifier(name))) {
+      throw new DataSetError(
+        `${mismatch}: table "${table}" has no column "${name}"${
+          name === key ? "" : ` (property ${key})`
+        }`,
+        { dataset: session.dataset },
+      );
+    }
+  }
+  session.checkedModels.add(definition);
+  return session;
+}
