@@ -83,7 +83,9 @@ export {
   type ValueOf,
 } from "./src/model.ts";
 export {
+  any,
   type AnyColumn,
+  type AnyOptions,
   bigint,
   type BigIntOptions,
   blob,
@@ -94,6 +96,9 @@ export {
   Column,
   type ColumnKind,
   type ColumnOptions,
+  datetime,
+  type DatetimeOptions,
+  type DatetimeStorage,
   type ForeignKeyAction,
   integer,
   type IntegerOptions,
@@ -105,6 +110,7 @@ export {
   type PrimaryKeyOf,
   real,
   type RealOptions,
+  type StoredValue,
   text,
   type TextOptions,
 } from "./src/columns.ts";

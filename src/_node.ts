@@ -15,6 +15,7 @@ import {
   type SQLValue,
   type Statement,
 } from "./_engine.ts";
+import { MAX_SAFE as MAX_SAFE_NUMBER } from "./_kinds.ts";
 
 type NodeSqlite = typeof import("node:sqlite");
 
@@ -171,7 +172,8 @@ class NodeConnection implements Connection {
 }
 
 const READ_QUERY = /^\s*(select|with|values)\b/i;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const STORING_QUERY = /^\s*(insert|replace|update)\b/i;
+const MAX_SAFE = BigInt(MAX_SAFE_NUMBER);
 const NO_ROWS: unknown[][] = [];
 
 /** Whether node:sqlite refused an integer beyond 2^53 as a number. */
@@ -204,6 +206,8 @@ class NodeStatement implements Statement {
   readonly #db: DatabaseSync;
   readonly #owner: Set<NodeStatement>;
   readonly #streams: boolean;
+  /** Whether the statement stores the values it binds (insert, update). */
+  readonly #stores: boolean;
   #bigints = false;
   #params: SQLValue[] = [];
   #rows: Iterator<unknown[]> | undefined;
@@ -224,6 +228,7 @@ class NodeStatement implements Statement {
     this.#owner = owner;
     arrays(stmt);
     this.columnNames = stmt.columns().map((column) => column.name);
+    this.#stores = STORING_QUERY.test(sql);
     this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
     // A write must never run twice, so one that returns rows reads
     // integers as bigints from the start instead of retrying.
@@ -263,6 +268,14 @@ class NodeStatement implements Statement {
       if (typeof value === "number" && Number.isSafeInteger(value)) {
         if (bound === params) bound = [...params];
         bound[i] = BigInt(value);
+      } else if (
+        typeof value === "string" && this.#stores && value.includes("\0")
+      ) {
+        // node:sqlite reads text only up to its first NUL: a write of such
+        // text would read back shortened, so it is refused.
+        throw new RangeError(
+          `Cannot bind the parameter at index ${i}: text with a NUL character cannot be read back whole through node:sqlite (it stops at the NUL); use the ffi engine`,
+        );
       }
     }
     this.#params = bound;

@@ -6,6 +6,9 @@
  * @module
  */
 import type { SQLValue } from "./_engine.ts";
+import { kindOf, MAX_SAFE } from "./_kinds.ts";
+import { encodeValue, sqlLiteral } from "./columns.ts";
+import type { AnyModel } from "./model.ts";
 
 /** Quotes an identifier (table, column, index or savepoint name). */
 export function quote(name: string): string {
@@ -152,6 +155,72 @@ export function dropTableSql(table: string): string {
   return `DROP TABLE IF EXISTS ${quote(table)}`;
 }
 
+/** The `CREATE TABLE` and `CREATE INDEX` statements of a model. */
+export function createTableSql(model: AnyModel): string[] {
+  const { table, columns, keys, primaryKey, unique, indexes } =
+    model.definition;
+  const sqlName = (key: string) => quote(columns[key]!.bound.name);
+  const lines: string[] = [];
+  const foreign: string[] = [];
+  for (const key of keys) {
+    const column = columns[key]!;
+    const { options } = column;
+    const kind = kindOf(column);
+    let line = kind.sqlType === ""
+      ? sqlName(key)
+      : `${sqlName(key)} ${kind.sqlType}`;
+    if (!column.nullable) line += " NOT NULL";
+    if (primaryKey.length === 1 && primaryKey[0] === key) {
+      line += " PRIMARY KEY";
+    }
+    if (options.unique === true) line += " UNIQUE";
+    if (options.default !== undefined) {
+      line += ` DEFAULT ${
+        sqlLiteral(encodeValue(column, options.default, "default"))
+      }`;
+    }
+    if (kind.check !== undefined) {
+      line += ` CHECK (${kind.check(sqlName(key))})`;
+    }
+    lines.push(line);
+    if (options.references !== undefined) {
+      const target = options.references().bound;
+      foreign.push(
+        `FOREIGN KEY (${sqlName(key)}) REFERENCES ${quote(target.table)} (${
+          quote(target.name)
+        })${options.onDelete ? ` ON DELETE ${options.onDelete}` : ""}`,
+      );
+    }
+  }
+  if (primaryKey.length > 1) {
+    lines.push(`PRIMARY KEY (${primaryKey.map(sqlName).join(", ")})`);
+  }
+  for (const group of unique) {
+    lines.push(`UNIQUE (${group.map(sqlName).join(", ")})`);
+  }
+  lines.push(...foreign);
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS ${quote(table)} (\n  ${lines.join(",\n  ")}\n)`,
+  ];
+  const indexGroups = [
+    ...keys.filter((key) => columns[key]!.options.index === true).map((
+      key,
+    ) => [key]),
+    ...indexes,
+  ];
+  for (const group of indexGroups) {
+    const name = `${table}_${
+      group.map((key) => columns[key]!.bound.name).join("_")
+    }_idx`;
+    statements.push(
+      `CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(table)} (${
+        group.map(sqlName).join(", ")
+      })`,
+    );
+  }
+  return statements;
+}
+
 // ---------------------------------------------------------------------------
 // Raw SQL: the `sql` template compiler.
 // ---------------------------------------------------------------------------
@@ -260,7 +329,12 @@ export function wideIntegerSql(table: string, column: string): string {
   const name = quote(column);
   return `SELECT 1 FROM ${
     quote(table)
-  } WHERE typeof(${name}) = 'integer' AND abs(${name}) > 9007199254740991 LIMIT 1`;
+  } WHERE typeof(${name}) = 'integer' AND abs(${name}) > ${MAX_SAFE} LIMIT 1`;
+}
+
+/** The largest magnitude among a column's values (codegen's epoch unit). */
+export function largestMagnitudeSql(table: string, column: string): string {
+  return `SELECT max(abs(${quote(column)})) FROM ${quote(table)}`;
 }
 
 // ---------------------------------------------------------------------------

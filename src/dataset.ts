@@ -12,7 +12,9 @@ import { Session } from "./_session.ts";
 import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
 import { compileTemplate, dropTableSql } from "./_sql.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
-import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
+import { createTableSql } from "./_sql.ts";
+
+export { createTableSql };
 import { DataSetError, SQLiteError } from "./errors.ts";
 import {
   type AnyModel,
@@ -781,69 +783,6 @@ export class DataSet {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** The `CREATE TABLE` and `CREATE INDEX` statements of a model. */
-export function createTableSql(model: AnyModel): string[] {
-  const { table, columns, keys, primaryKey, unique, indexes } =
-    model.definition;
-  const sqlName = (key: string) => quote(columns[key]!.bound.name);
-  const lines: string[] = [];
-  const foreign: string[] = [];
-  for (const key of keys) {
-    const column = columns[key]!;
-    const { options } = column;
-    let line = `${sqlName(key)} ${SQL_TYPES[column.kind]}`;
-    if (!column.nullable) line += " NOT NULL";
-    if (primaryKey.length === 1 && primaryKey[0] === key) {
-      line += " PRIMARY KEY";
-    }
-    if (options.unique === true) line += " UNIQUE";
-    if (options.default !== undefined) {
-      line += ` DEFAULT ${
-        sqlLiteral(encodeValue(column, options.default, "default"))
-      }`;
-    }
-    if (column.kind === "boolean") {
-      line += ` CHECK (${sqlName(key)} IN (0, 1))`;
-    }
-    lines.push(line);
-    if (options.references !== undefined) {
-      const target = options.references().bound;
-      foreign.push(
-        `FOREIGN KEY (${sqlName(key)}) REFERENCES ${quote(target.table)} (${
-          quote(target.name)
-        })${options.onDelete ? ` ON DELETE ${options.onDelete}` : ""}`,
-      );
-    }
-  }
-  if (primaryKey.length > 1) {
-    lines.push(`PRIMARY KEY (${primaryKey.map(sqlName).join(", ")})`);
-  }
-  for (const group of unique) {
-    lines.push(`UNIQUE (${group.map(sqlName).join(", ")})`);
-  }
-  lines.push(...foreign);
-  const statements = [
-    `CREATE TABLE IF NOT EXISTS ${quote(table)} (\n  ${lines.join(",\n  ")}\n)`,
-  ];
-  const indexGroups = [
-    ...keys.filter((key) => columns[key]!.options.index === true).map((
-      key,
-    ) => [key]),
-    ...indexes,
-  ];
-  for (const group of indexGroups) {
-    const name = `${table}_${
-      group.map((key) => columns[key]!.bound.name).join("_")
-    }_idx`;
-    statements.push(
-      `CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(table)} (${
-        group.map(sqlName).join(", ")
-      })`,
-    );
-  }
-  return statements;
 }
 
 /**

@@ -4,6 +4,7 @@
  * @module
  */
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
+import { INVALID, kindOf, Same } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
 import type { Session } from "./_session.ts";
 import {
@@ -20,7 +21,7 @@ import {
   selectSql,
   whereSql,
 } from "./_sql.ts";
-import { type AnyColumn, type Column, encodeValue } from "./columns.ts";
+import { type Column, encodeValue } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
 import { isIterable } from "./_rules.ts";
 import { checkModelTable } from "./_schema.ts";
@@ -108,7 +109,7 @@ export interface SearchOptions<M extends AnyModel> {
 /** The rows a store yields: instances of its model class. */
 export type Instance<M extends AnyModel> = InstanceType<M>;
 
-type Decoder = (value: SQLValue, row: Record<string, unknown>) => unknown;
+type Decoder = (value: SQLValue) => unknown;
 
 /**
  * What every store of one model shares, derived once per model definition
@@ -116,8 +117,12 @@ type Decoder = (value: SQLValue, row: Record<string, unknown>) => unknown;
  * queries that depend on the model alone.
  */
 interface Plan {
-  readonly decoders: readonly (Decoder | undefined)[];
+  readonly decoders: readonly Decoder[];
   readonly hints: readonly ColumnHint[];
+  /** Per column: which stored values its kind reads as they are. */
+  readonly same: readonly Same[];
+  /** Per column: whether the model declares it nullable. */
+  readonly nullable: readonly boolean[];
   /** The quoted SQL columns of every property, in declaration order. */
   readonly columnList: string;
   /** The primary key lookup; `undefined` without a primary key. */
@@ -134,9 +139,12 @@ function planFor(definition: ModelDefinition): Plan {
   const { table, keys, columns, primaryKey } = definition;
   const sqlName = (key: string) => columns[key]!.bound.name;
   const columnList = columnListSql(keys.map(sqlName));
+  const kinds = keys.map((key) => kindOf(columns[key]!));
   plan = {
-    decoders: keys.map((key) => decoderFor(columns[key]!)),
-    hints: keys.map((key) => HINTS[columns[key]!.kind]),
+    decoders: kinds.map((kind) => kind.decode),
+    hints: kinds.map((kind) => kind.hint),
+    same: kinds.map((kind) => kind.same),
+    nullable: keys.map((key) => columns[key]!.nullable),
     columnList,
     lookupSql: primaryKey.length === 0
       ? undefined
@@ -233,7 +241,9 @@ export class Store<
   readonly #definition: ModelDefinition;
   readonly #plan: Plan;
   readonly #keys: readonly string[];
-  readonly #decoders: readonly (Decoder | undefined)[];
+  readonly #decoders: readonly Decoder[];
+  readonly #nullable: readonly boolean[];
+  readonly #same: readonly Same[];
   readonly #hints: readonly ColumnHint[];
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
@@ -258,6 +268,8 @@ export class Store<
     this.#keys = this.#definition.keys;
     this.#decoders = this.#plan.decoders;
     this.#hints = this.#plan.hints;
+    this.#same = this.#plan.same;
+    this.#nullable = this.#plan.nullable;
     this.#retrieveAction = `Cannot retrieve ${this.#definition.table}`;
   }
 
@@ -420,31 +432,53 @@ export class Store<
     return checkModelTable(session, this.#definition);
   }
 
-  /** Reads column `i` of the current row as the model's property. */
-  #cell(statement: Statement, i: number, row: object): unknown {
+  /**
+   * Reads column `i` of the current row as the model's property: the
+   * kind's decoding of the stored value, or a `DataSetError` (a
+   * `RangeError` for an integer beyond 2^53) naming the table, column, row
+   * and stored value when the kind cannot read it.
+   */
+  #cell(statement: Statement, i: number): unknown {
     const value = statement.column(i, this.#hints[i]);
-    const decode = this.#decoders[i];
-    if (decode === undefined) {
-      return typeof value === "bigint" ? this.#wide(i, value) : value;
+    // Values the kind reads as they are skip the call to its decoder.
+    const same = this.#same[i];
+    if (
+      same === Same.STRING
+        ? typeof value === "string"
+        : same === Same.INTEGER
+        ? typeof value === "number" && Number.isSafeInteger(value)
+        : same === Same.NUMBER && typeof value === "number"
+    ) {
+      return value;
     }
-    return value === null
-      ? null
-      : decode(value, row as Record<string, unknown>);
+    if (value === null) {
+      return this.#nullable[i] ? null : this.#refuse(statement, i, value);
+    }
+    const decoded = this.#decoders[i]!(value);
+    return decoded === INVALID ? this.#refuse(statement, i, value) : decoded;
   }
 
-  /**
-   * An integer beyond 2^53 read from column `i`: an error for an integer
-   * column, whose values are numbers; as it is for any other.
-   */
-  #wide(i: number, value: bigint): SQLValue {
-    const key = this.#keys[i]!;
-    const column = this.#definition.columns[key]!;
-    if (column.kind === "integer") {
-      throw new RangeError(
-        `Cannot read ${this.#definition.table}.${key}: ${value} is beyond 2^53; declare the column with bigint()`,
-      );
-    }
-    return value;
+  #refuse(statement: Statement, i: number, value: SQLValue): never {
+    const { table, columns, primaryKey, keys } = this.#definition;
+    const key = keys[i]!;
+    const column = columns[key]!;
+    const kind = kindOf(column);
+    // The row's key, read as stored: the primary key, else the first columns.
+    const named = primaryKey.length > 0 ? primaryKey : keys.slice(0, 3);
+    const row = named.map((name) =>
+      `${name} = ${
+        showKey(statement.column(keys.indexOf(name), ColumnHint.ANY))
+      }`
+    ).join(", ");
+    const where = `Cannot read ${table}.${key} in the row ${row}`;
+    const range = kind.outOfRange?.(value);
+    if (range !== undefined) throw new RangeError(`${where}: ${range}`);
+    const what = value === null
+      ? "NULL, and the model says NOT NULL"
+      : `${describeStored(value)}, ${kind.refused ?? `not ${kind.holds}`}`;
+    throw new DataSetError(`${where}: the file holds ${what}`, {
+      dataset: this.model.dataset.name,
+    });
   }
 
   #read(statement: Statement): Instance<M> {
@@ -454,15 +488,15 @@ export class Store<
     // The first eight properties are stored from one site each: V8 then
     // sees a single property name per site instead of every name at one
     // site, which makes building a row about three times cheaper.
-    if (n > 0) row[keys[0]!] = this.#cell(statement, 0, row);
-    if (n > 1) row[keys[1]!] = this.#cell(statement, 1, row);
-    if (n > 2) row[keys[2]!] = this.#cell(statement, 2, row);
-    if (n > 3) row[keys[3]!] = this.#cell(statement, 3, row);
-    if (n > 4) row[keys[4]!] = this.#cell(statement, 4, row);
-    if (n > 5) row[keys[5]!] = this.#cell(statement, 5, row);
-    if (n > 6) row[keys[6]!] = this.#cell(statement, 6, row);
-    if (n > 7) row[keys[7]!] = this.#cell(statement, 7, row);
-    for (let i = 8; i < n; i++) row[keys[i]!] = this.#cell(statement, i, row);
+    if (n > 0) row[keys[0]!] = this.#cell(statement, 0);
+    if (n > 1) row[keys[1]!] = this.#cell(statement, 1);
+    if (n > 2) row[keys[2]!] = this.#cell(statement, 2);
+    if (n > 3) row[keys[3]!] = this.#cell(statement, 3);
+    if (n > 4) row[keys[4]!] = this.#cell(statement, 4);
+    if (n > 5) row[keys[5]!] = this.#cell(statement, 5);
+    if (n > 6) row[keys[6]!] = this.#cell(statement, 6);
+    if (n > 7) row[keys[7]!] = this.#cell(statement, 7);
+    for (let i = 8; i < n; i++) row[keys[i]!] = this.#cell(statement, i);
     return row as Instance<M>;
   }
 
@@ -1000,48 +1034,20 @@ function describeFilter(filter: unknown): string {
   }
 }
 
-/** The read hint of each column kind. */
-const HINTS: Readonly<Record<AnyColumn["kind"], ColumnHint>> = {
-  integer: ColumnHint.NUMBER,
-  real: ColumnHint.NUMBER,
-  boolean: ColumnHint.NUMBER,
-  text: ColumnHint.TEXT,
-  json: ColumnHint.TEXT,
-  blob: ColumnHint.ANY,
-  bigint: ColumnHint.ANY,
-};
-
-function decoderFor(column: AnyColumn): Decoder | undefined {
-  const { table, key } = column.bound;
-  switch (column.kind) {
-    case "bigint":
-      return (value) =>
-        typeof value === "bigint" ? value : BigInt(value as number);
-    case "boolean":
-      return (value) => value !== 0 && value !== 0n;
-    case "json":
-      return (value, row) => {
-        try {
-          return JSON.parse(value as string);
-        } catch (error) {
-          throw new DataSetError(
-            `Cannot read ${table}.${key}: invalid JSON in the row ${
-              describeRow(column, row)
-            }: ${(error as Error).message}`,
-            { cause: error },
-          );
-        }
-      };
-    default:
-      return undefined;
-  }
+/** A key value for messages: `2`, `"EUR"`, `NULL`. */
+function showKey(value: SQLValue): string {
+  if (value === null) return "NULL";
+  if (value instanceof Uint8Array) return `a blob of ${value.length} bytes`;
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
-function describeRow(column: AnyColumn, row: Record<string, unknown>): string {
-  const entries = Object.entries(row).filter(([, v]) =>
-    typeof v === "number" || typeof v === "string"
-  ).slice(0, 3);
-  return entries.length === 0
-    ? `of ${column.bound.table}`
-    : entries.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ");
+/** A stored value for messages: `text "12abc"`, `number 0.5`, `NULL`. */
+function describeStored(value: SQLValue): string {
+  if (value === null) return "NULL";
+  if (value instanceof Uint8Array) return `a blob of ${value.length} bytes`;
+  if (typeof value === "string") {
+    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+    return `text ${JSON.stringify(shown)}`;
+  }
+  return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
 }

@@ -21,9 +21,11 @@ Deno.test("mod.ts exports exactly the public names", () => {
     "SQLiteBindFactory",
     "SQLiteError",
     "Store",
+    "any",
     "bigint",
     "blob",
     "boolean",
+    "datetime",
     "dumpCsv",
     "dumpJsonLines",
     "integer",
@@ -109,7 +111,7 @@ console.log(Object.keys(m).length, db.engine);`,
     env: { NO_COLOR: "1" },
   }).output();
   assert.equal(strict.code, 0, new TextDecoder().decode(strict.stderr));
-  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "24 node");
+  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "26 node");
 });
 
 Deno.test("The recorded library version is deno.json's version", async () => {
