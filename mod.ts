@@ -15,6 +15,13 @@
  * - SQLite is reached through FFI (`--allow-ffi`), else Deno's built-in
  *   `node:sqlite`.
  *
+ * This entry point is the runtime: what an app that reads datasets needs,
+ * down to the dumps for streaming exports and {@linkcode readBuildMetadata}.
+ * Building and verifying files (`buildDataSet`, its loaders,
+ * `verifyDataSet`) is in `@microcosm/sqlite/build`, so importing the
+ * runtime never loads them; the command-line tool is
+ * `@microcosm/sqlite/cli`.
+ *
  * @example Declare, fill and query an in-memory dataset
  * ```ts
  * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
@@ -48,14 +55,11 @@ export {
   type SQLRow,
 } from "./src/dataset.ts";
 export {
-  type BuildContext,
-  buildDataSet,
   type BuildMetadata,
-  type BuildResult,
   type BuildSource,
   METADATA_TABLE,
   readBuildMetadata,
-} from "./src/build.ts";
+} from "./src/metadata.ts";
 export {
   dumpCsv,
   type DumpCsvOptions,
@@ -63,16 +67,6 @@ export {
   type DumpOptions,
   type DumpSource,
 } from "./src/dump.ts";
-export {
-  verifyDataSet,
-  type VerifyProblem,
-  type VerifyReport,
-} from "./src/verify.ts";
-export {
-  type LoadCsvOptions,
-  type LoadOptions,
-  type LoadProgress,
-} from "./src/load.ts";
 export {
   type AnyModel,
   type Columns,
@@ -89,7 +83,9 @@ export {
   type ValueOf,
 } from "./src/model.ts";
 export {
+  any,
   type AnyColumn,
+  type AnyOptions,
   bigint,
   type BigIntOptions,
   blob,
@@ -100,6 +96,9 @@ export {
   Column,
   type ColumnKind,
   type ColumnOptions,
+  datetime,
+  type DatetimeOptions,
+  type DatetimeStorage,
   type ForeignKeyAction,
   integer,
   type IntegerOptions,
@@ -108,8 +107,10 @@ export {
   type JsonValue,
   type NullableOf,
   type OptionalOf,
+  type PrimaryKeyOf,
   real,
   type RealOptions,
+  type StoredValue,
   text,
   type TextOptions,
 } from "./src/columns.ts";
@@ -117,6 +118,8 @@ export {
   type Filter,
   type Instance,
   type OrderBy,
+  type PrimaryKey,
+  type PrimaryKeyNames,
   type SearchOptions,
   Store,
 } from "./src/store.ts";
@@ -139,6 +142,7 @@ export {
   ModelIntegrityError,
   ModelNotFoundError,
   MultipleModelsFoundError,
+  QueryError,
   ReadOnlyError,
   SQLiteError,
   type SQLiteErrorOptions,

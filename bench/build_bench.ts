@@ -15,7 +15,8 @@
  * The machine may be shared: run it a few times and read the ratios.
  */
 import { parseArgs } from "node:util";
-import { buildDataSet, DataSet, integer, real, text } from "../mod.ts";
+import { DataSet, integer, real, text } from "../mod.ts";
+import { buildDataSet } from "../build.ts";
 import { ensureCsv, ROW_COUNT } from "./_data.ts";
 
 const { values } = parseArgs({

@@ -3,7 +3,8 @@
  *
  *   deno run --allow-read=examples --allow-write=examples/data --allow-ffi examples/build_countries.ts
  */
-import { buildDataSet, Store } from "@microcosm/sqlite";
+import { Store } from "@microcosm/sqlite";
+import { buildDataSet } from "@microcosm/sqlite/build";
 import { Countries, Country, Currency } from "./models.ts";
 
 const currencies = [

@@ -108,6 +108,52 @@ function decodeOrThrow(
   }
 }
 
+/**
+ * What a quoted empty field (`""`) reads as, so loaders can tell it from an
+ * empty field: an empty text, where an empty field is NULL. A lone UTF-16
+ * surrogate, which no UTF-8 input can hold.
+ */
+export const QUOTED_EMPTY = "\uD800";
+
+/**
+ * Replaces each quoted empty field of `input` (which starts at a record) by
+ * {@linkcode QUOTED_EMPTY}, unquoted. Only quotes are visited: outside
+ * quotes, a `"` at a field's start followed by `"` and the field's end is
+ * one. A `""` at the end of a chunk that is not the last stays, to be seen
+ * again with the rest of its record.
+ */
+function markQuotedEmpty(
+  input: string,
+  delimiter: string,
+  last: boolean,
+): string {
+  if (!input.includes('""')) return input;
+  const boundary = (at: number, before: boolean): boolean => {
+    if (before ? at === 0 : at === input.length) return before || last;
+    const c = input.charCodeAt(before ? at - 1 : at);
+    if (c === 10 || c === 13) return true;
+    return before
+      ? input.startsWith(delimiter, at - delimiter.length)
+      : input.startsWith(delimiter, at);
+  };
+  let out = "";
+  let from = 0;
+  let quoted = false;
+  for (let i = input.indexOf('"'); i !== -1; i = input.indexOf('"', i + 1)) {
+    if (
+      !quoted && input.charCodeAt(i + 1) === 34 && boundary(i, true) &&
+      boundary(i + 2, false)
+    ) {
+      out += input.slice(from, i) + QUOTED_EMPTY;
+      from = i + 2;
+      i++;
+      continue;
+    }
+    quoted = !quoted;
+  }
+  return from === 0 ? input : out + input.slice(from);
+}
+
 /** The line ending of a CSV text: the first one outside quotes. */
 function detectNewline(text: string): "\r\n" | "\n" | "\r" | undefined {
   let quoted = false;
@@ -150,7 +196,8 @@ export async function* csvRecords(
   let newline = "\n";
   let pending = "";
   let line = 1;
-  const parse = (input: string, last: boolean): Batch<string[]> => {
+  const parse = (text: string, last: boolean): Batch<string[]> => {
+    const input = markQuotedEmpty(text, delimiter, last);
     const result = parser!.parse(input, 0, !last);
     const records: string[][] = [];
     const lines: number[] = [];

@@ -7,18 +7,7 @@
  */
 import { setImmediate } from "node:timers";
 import type { SQLValue, Statement } from "./_engine.ts";
-import { type Lease, type Session, toPublicError } from "./_session.ts";
-
-/** How long a stream runs before it hands control back to the event loop. */
-let sliceMs = 5;
-
-/**
- * Sets the slice length (benchmarks compare with and without fairness).
- * @internal
- */
-export function setSliceMs(ms: number): void {
-  sliceMs = ms;
-}
+import type { Lease, Session, SqlOrigin } from "./_session.ts";
 
 const DONE: IteratorReturnResult<void> = Object.freeze({
   value: undefined,
@@ -47,6 +36,11 @@ export interface CursorSource<T> {
   readonly action: string;
   /** Builds one row from the current step. */
   readonly read: (statement: Statement) => T;
+  /**
+   * Who wrote the SQL: the caller's mistakes are `QueryError`s.
+   * @default {"library"}
+   */
+  readonly origin?: SqlOrigin;
 }
 
 /**
@@ -64,6 +58,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
   #done = false;
   #count = 0;
   #deadline = 0;
+  #sliceMs = 0;
 
   /**
    * @param source Where the rows come from.
@@ -90,7 +85,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       const value = this.#read!(statement);
       if ((++this.#count & 63) === 0 && performance.now() >= this.#deadline) {
         return macrotask().then(() => {
-          this.#deadline = performance.now() + sliceMs;
+          this.#deadline = performance.now() + this.#sliceMs;
           return { value, done: false };
         });
       }
@@ -107,10 +102,22 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       this.#done = true;
       throw this.#error;
     }
-    const session = await source.session();
-    if (this.#done) return DONE;
+    let session: Session;
+    try {
+      session = await source.session();
+      if (this.#done) return DONE;
+      this.#sliceMs = session.sliceMs;
+      this.#statement = session.acquire(
+        source.sql,
+        source.action,
+        source.origin,
+      );
+    } catch (error) {
+      // Failed before a row: done, as a generator that threw.
+      this.#done = true;
+      throw error;
+    }
     this.#session = session;
-    this.#statement = session.acquire(source.sql, source.action);
     // A cursor dropped unfinished gives its statement back when collected.
     this.#lease = session.lease(this, this.#statement);
     try {
@@ -118,25 +125,15 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     } catch (error) {
       throw this.#fail(error);
     }
-    this.#deadline = performance.now() + sliceMs;
+    this.#deadline = performance.now() + this.#sliceMs;
     return this.next();
   }
 
   #fail(error: unknown): unknown {
     const source = this.#source!;
-    const session = this.#session;
+    const session = this.#session!;
     this.#finish();
-    try {
-      session?.check(source.action);
-    } catch (closed) {
-      return closed;
-    }
-    return toPublicError(
-      error,
-      source.action,
-      session?.dataset ?? "",
-      source.sql,
-    );
+    return session.fail(error, source.action, source.sql, source.origin);
   }
 
   #finish(): void {

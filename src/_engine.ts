@@ -15,9 +15,9 @@ export type SQLValue = null | number | bigint | string | Uint8Array;
 
 /**
  * What a reader expects in a column, so an engine can read it with fewer
- * native calls. `NUMBER` reads INTEGER, REAL and NULL cells exactly as
- * without a hint (a TEXT cell that starts like a number may read as that
- * number); `TEXT` reads any non-NULL cell as SQLite converts it to text.
+ * native calls. A hint only speeds a read up: the value returned is the
+ * stored value whatever the hint (a TEXT cell under `NUMBER` is its text,
+ * an INTEGER under `TEXT` its number).
  */
 export const ColumnHint = {
   /** Anything: the storage class decides. */

@@ -3,7 +3,9 @@
  * (`Deno.dlopen`). Nothing is loaded until {@linkcode loadFfiEngine} runs.
  *
  * Hot paths (`step`, `column`) make as few FFI calls as they can and
- * allocate nothing beyond the value they return: integers are read through
+ * allocate nothing beyond the value they return. Every cell's storage class
+ * is read first (`sqlite3_column_type`), so a read hint never changes the
+ * value returned, only the path to it. Integers are read through
  * `sqlite3_column_double` (exact for every safe integer, and free of the
  * bigint Deno returns for `i64`), and only integers beyond 2^53 take the
  * `sqlite3_column_int64` path; short ASCII text is copied out with `strcpy`
@@ -23,6 +25,7 @@ import {
   type SQLValue,
   type Statement,
 } from "./_engine.ts";
+import { INT64_MAX, INT64_MIN, MAX_SAFE } from "./_kinds.ts";
 
 /**
  * The C functions the engine calls, as `Deno.dlopen` declares them, each
@@ -286,15 +289,10 @@ const DESERIALIZE_READONLY = 4;
 const SQLITE_INTEGER = 1;
 const SQLITE_FLOAT = 2;
 const SQLITE_TEXT = 3;
-const SQLITE_NULL = 5;
 const SQLITE_BLOB = 4;
 
 /** The destructor argument that makes SQLite copy bound text and blobs. */
 const SQLITE_TRANSIENT = -1n;
-
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 // Reused by every call; none of this allocates per row.
 const encoder = new TextEncoder();
@@ -1157,7 +1155,9 @@ export class FfiStatement implements Statement {
    * Reads column `index` of the current row by its storage class. Integers
    * come as `number` within ±(2^53−1), else as `bigint`; text is decoded as
    * UTF-8 in full, embedded NULs included; blobs are copied. A `hint` takes
-   * a path with fewer calls; the result is the same.
+   * a path with fewer calls for the class it names; the value is the same
+   * whatever the hint (a TEXT cell under the NUMBER hint is its text, an
+   * INTEGER under the TEXT hint its number).
    *
    * The hinted paths are small methods, so V8 inlines them here; the rare
    * cases they meet are methods of their own, which keeps them small.
@@ -1165,36 +1165,57 @@ export class FfiStatement implements Statement {
   column(index: number, hint: ColumnHint = ColumnHint.ANY): SQLValue {
     const handle = this.#handle;
     if (handle === null) throw new Error(FINALIZED);
-    if (hint === ColumnHint.TEXT) return this.#text(handle, index);
-    if (hint === ColumnHint.NUMBER) return this.#number(handle, index);
-    return this.#any(handle, index);
+    if (hint === ColumnHint.TEXT) return this.#textHinted(handle, index);
+    if (hint === ColumnHint.NUMBER) return this.#numberHinted(handle, index);
+    return this.#typed(
+      handle,
+      index,
+      this.#sym.sqlite3_column_type(handle, index),
+    );
   }
 
-  /** A number or NULL cell, in one call for any non-zero number. */
-  #number(handle: Deno.PointerObject, index: number): SQLValue {
-    // NULL, and TEXT or BLOB cells that do not parse as numbers, all read
-    // as 0.0, so only 0 needs the type.
-    const value = this.#sym.sqlite3_column_double(handle, index);
-    if (value === 0) return this.#zero(handle, index);
-    if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
-    return this.#large(handle, index, value);
-  }
-
-  /** A cell that reads as 0.0: zero, NULL, or text or a blob. */
-  #zero(handle: Deno.PointerObject, index: number): SQLValue {
-    const type = this.#sym.sqlite3_column_type(handle, index);
-    if (type === SQLITE_NULL) return null;
-    if (type === SQLITE_INTEGER || type === SQLITE_FLOAT) return 0;
-    return this.#any(handle, index);
-  }
-
-  /** A number beyond ±(2^53−1): a bigint if the cell is an INTEGER. */
-  #large(handle: Deno.PointerObject, index: number, value: number): SQLValue {
+  /** A cell expected to be a number: two calls when it is one. */
+  #numberHinted(handle: Deno.PointerObject, index: number): SQLValue {
     const sym = this.#sym;
-    if (sym.sqlite3_column_type(handle, index) === SQLITE_INTEGER) {
-      return narrow(sym.sqlite3_column_int64(handle, index));
+    const type = sym.sqlite3_column_type(handle, index);
+    if (type !== SQLITE_INTEGER && type !== SQLITE_FLOAT) {
+      return this.#typed(handle, index, type);
     }
-    return value;
+    const value = sym.sqlite3_column_double(handle, index);
+    if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+    return this.#large(handle, index, type, value);
+  }
+
+  /** A cell expected to be text: three calls (and a copy) when it is. */
+  #textHinted(handle: Deno.PointerObject, index: number): SQLValue {
+    const sym = this.#sym;
+    const type = sym.sqlite3_column_type(handle, index);
+    if (type !== SQLITE_TEXT) return this.#typed(handle, index, type);
+    const pointer = sym.sqlite3_column_text(handle, index);
+    if (pointer === null) return "";
+    return readText(sym, pointer, sym.sqlite3_column_bytes(handle, index));
+  }
+
+  /** An INTEGER or REAL cell: one call unless it is beyond ±(2^53−1). */
+  #number(handle: Deno.PointerObject, index: number, type: number): SQLValue {
+    const value = this.#sym.sqlite3_column_double(handle, index);
+    if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+    return this.#large(handle, index, type, value);
+  }
+
+  /**
+   * A number beyond ±(2^53−1): read exactly as 64 bits for an INTEGER
+   * (whose double rounds to at least 2^53 in magnitude), as it is for REAL.
+   */
+  #large(
+    handle: Deno.PointerObject,
+    index: number,
+    type: number,
+    value: number,
+  ): SQLValue {
+    return type === SQLITE_INTEGER
+      ? narrow(this.#sym.sqlite3_column_int64(handle, index))
+      : value;
   }
 
   /** A cell as text, or NULL: the only cell whose text pointer is NULL. */
@@ -1206,18 +1227,12 @@ export class FfiStatement implements Statement {
   }
 
   /** A cell by its storage class. */
-  #any(handle: Deno.PointerObject, index: number): SQLValue {
+  #typed(handle: Deno.PointerObject, index: number, type: number): SQLValue {
     const sym = this.#sym;
-    switch (sym.sqlite3_column_type(handle, index)) {
-      case SQLITE_INTEGER: {
-        // Exact for every integer within ±(2^53−1); anything larger rounds
-        // to at least 2^53 in magnitude and takes the 64-bit read.
-        const value = sym.sqlite3_column_double(handle, index);
-        if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
-        return sym.sqlite3_column_int64(handle, index);
-      }
+    switch (type) {
+      case SQLITE_INTEGER:
       case SQLITE_FLOAT:
-        return sym.sqlite3_column_double(handle, index);
+        return this.#number(handle, index, type);
       case SQLITE_TEXT:
         return this.#text(handle, index) ?? "";
       case SQLITE_BLOB: {

@@ -18,6 +18,7 @@ import {
   type SQLValue,
   type Statement,
 } from "./_engine.ts";
+import { MAX_SAFE as MAX_SAFE_NUMBER } from "./_kinds.ts";
 
 type NodeSqlite = typeof import("node:sqlite");
 
@@ -216,7 +217,8 @@ class NodeConnection implements Connection {
 }
 
 const READ_QUERY = /^\s*(select|with|values)\b/i;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const STORING_QUERY = /^\s*(insert|replace|update)\b/i;
+const MAX_SAFE = BigInt(MAX_SAFE_NUMBER);
 const NO_ROWS: unknown[][] = [];
 
 /**
@@ -247,6 +249,8 @@ class NodeStatement implements Statement {
   readonly #watch: FileWatch | undefined;
   /** Whether the statement runs under the watch (begun, not yet ended). */
   #watching = false;
+  /** Whether the statement stores the values it binds (insert, update). */
+  readonly #stores: boolean;
   #params: SQLValue[] = [];
   #rows: Iterator<unknown[]> | undefined;
   #buffer: unknown[][] | undefined;
@@ -269,6 +273,7 @@ class NodeStatement implements Statement {
     arrays(stmt);
     stmt.setReadBigInts(true);
     this.columnNames = stmt.columns().map((column) => column.name);
+    this.#stores = STORING_QUERY.test(sql);
     this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
   }
 
@@ -299,6 +304,14 @@ class NodeStatement implements Statement {
       if (typeof value === "number" && Number.isSafeInteger(value)) {
         if (bound === params) bound = [...params];
         bound[i] = BigInt(value);
+      } else if (
+        typeof value === "string" && this.#stores && value.includes("\0")
+      ) {
+        // node:sqlite reads text only up to its first NUL: a write of such
+        // text would read back shortened, so it is refused.
+        throw new RangeError(
+          `Cannot bind the parameter at index ${i}: text with a NUL character cannot be read back whole through node:sqlite (it stops at the NUL); use the ffi engine`,
+        );
       }
     }
     this.#params = bound;

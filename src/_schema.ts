@@ -11,7 +11,7 @@
  * @module
  */
 import type { SQLValue } from "./_engine.ts";
-import { type Session, toPublicError } from "./_session.ts";
+import type { Session } from "./_session.ts";
 import { foldIdentifier } from "./_rules.ts";
 import {
   countRowsSql,
@@ -81,33 +81,19 @@ export interface TableSchema {
   foreignKeys: ForeignKeySchema[];
 }
 
-/**
- * Runs a query to its end and answers its rows as arrays, mapping engine
- * errors. (The session's own multi-row method, once it has one, replaces
- * this.)
- */
+/** Runs a query to its end and answers its rows as arrays of values. */
 export function readRows(
   session: Session,
   sql: string,
   params: readonly SQLValue[],
   action: string,
 ): SQLValue[][] {
-  const statement = session.acquire(sql, action);
-  try {
-    statement.bind(params);
+  return session.all(sql, params, action, (statement) => {
     const width = statement.columnNames.length;
-    const rows: SQLValue[][] = [];
-    while (statement.step()) {
-      const row: SQLValue[] = new Array(width);
-      for (let i = 0; i < width; i++) row[i] = statement.column(i);
-      rows.push(row);
-    }
-    return rows;
-  } catch (error) {
-    throw toPublicError(error, action, session.dataset, sql);
-  } finally {
-    session.release(statement);
-  }
+    const row: SQLValue[] = new Array(width);
+    for (let i = 0; i < width; i++) row[i] = statement.column(i);
+    return row;
+  });
 }
 
 /** The file's tables (SQLite's own left out), in creation order. */

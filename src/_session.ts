@@ -12,10 +12,12 @@ import {
   type SQLValue,
   type Statement,
 } from "./_engine.ts";
+import { releaseSql, rollbackSql, savepointSql } from "./_sql.ts";
 import {
   DataSetError,
   DuplicateModelError,
   ModelIntegrityError,
+  QueryError,
   ReadOnlyError,
   SQLiteError,
 } from "./errors.ts";
@@ -30,12 +32,20 @@ const MAX_CACHED_SQL = 256;
  */
 const WATCH_AFTER = 8;
 
+/**
+ * Who wrote a statement's SQL: the library (a store query, a pragma) or the
+ * caller (`dataset.sql`). A table the SQL names but the file lacks is the
+ * file's fault in the first case and the caller's in the second.
+ */
+export type SqlOrigin = "library" | "caller";
+
 /** Maps an engine error onto the public hierarchy. */
 export function toPublicError(
   error: unknown,
   action: string,
   dataset: string,
   sql?: string,
+  origin: SqlOrigin = "library",
 ): unknown {
   if (!(error instanceof EngineError)) return error;
   const options = sql === undefined
@@ -65,9 +75,27 @@ export function toPublicError(
     case ResultCode.CANTOPEN:
     case ResultCode.IOERR: // e.g. the file changed while a query read it
       return new DataSetError(message, options);
+    case ResultCode.MISMATCH:
+    case ResultCode.RANGE:
+      // A value of the wrong type for a rowid, or a parameter the caller's
+      // SQL numbers out of range: the caller's mistake when theirs.
+      return origin === "caller"
+        ? new QueryError(
+          `${message} (in the SQL given to dataset.sql)`,
+          options,
+        )
+        : new SQLiteError(message, options);
     case ResultCode.ERROR: {
-      // A file that does not match the models (or SQL naming what the file
-      // lacks): the dataset's problem, not the query's.
+      if (origin === "caller") {
+        // The caller's SQL: a syntax error or a name the file does not
+        // have is the query's mistake, not the server's.
+        return new QueryError(
+          `${message} (in the SQL given to dataset.sql)`,
+          options,
+        );
+      }
+      // SQL the library wrote from the models names what the file lacks:
+      // the dataset's problem, not the query's.
       const missing = /^no such (table|column): (.+)$/.exec(error.message);
       if (missing !== null) {
         return new DataSetError(
@@ -100,7 +128,40 @@ const dropped = new FinalizationRegistry<Lease>((lease) => {
   if (statement !== undefined) lease.session.release(statement);
 });
 
-/** An open dataset connection. */
+/**
+ * The most statements one session holds at once, in use by unfinished
+ * iterators or single statements. Each statement stepped and not reset
+ * holds a cursor on the file, and SQLite walks the list of every open
+ * cursor when it opens or closes one: an app that starts iterators and
+ * drops them in a loop that never yields (so their finalizers never run)
+ * would slow down quadratically, 100,000 of them taking minutes and
+ * `close()` as long. A server running this many queries at once has a bug,
+ * and the error says which.
+ */
+export const MAX_LEASED = 4096;
+
+/** How long a stream runs before it hands control to the event loop. */
+const SLICE_MS = 5;
+
+/** A savepoint opened by {@linkcode Session.savepoint}. */
+export interface Savepoint {
+  /** Keeps the writes made since the savepoint opened. */
+  release(): void;
+  /** Undoes the writes made since the savepoint opened and closes it. */
+  rollback(): void;
+}
+
+/**
+ * An open dataset connection, and the one way the library runs a
+ * statement: {@linkcode Session.value}, {@linkcode Session.row},
+ * {@linkcode Session.all}, {@linkcode Session.run},
+ * {@linkcode Session.runEach} and {@linkcode Session.returning} each take a
+ * statement from the cache, bind, step, give it back, and map engine errors
+ * onto the public hierarchy the same way ({@linkcode Session.fail}); `Cursor` (in `_cursor.ts`) streams rows through
+ * {@linkcode Session.acquire} and {@linkcode Session.fail}; and
+ * {@linkcode Session.savepoint} / {@linkcode Session.atomic} write several
+ * statements as one.
+ */
 export class Session {
   /** The dataset name. */
   readonly dataset: string;
@@ -114,6 +175,8 @@ export class Session {
   readonly #idle = new Map<string, Statement[]>();
   #closed = false;
   #leased = 0;
+  #savepoints = 0;
+  #sliceMs = SLICE_MS;
   /** The model definitions whose table was checked against the file. */
   readonly checkedModels: Set<object> = new Set();
 
@@ -136,11 +199,37 @@ export class Session {
     return this.#closed;
   }
 
-  /** Throws when closed: an iterator outlived its dataset's connection. */
-  check(action: string): void {
+  /**
+   * How many milliseconds a cursor on this session runs before it hands
+   * control back to the event loop (5 by default).
+   */
+  get sliceMs(): number {
+    return this.#sliceMs;
+  }
+
+  /**
+   * Sets {@linkcode Session.sliceMs} for the cursors started from now on:
+   * an internal setting, for benchmarks that compare a scan with and
+   * without fairness (`Infinity` never yields).
+   */
+  setSliceMs(ms: number): void {
+    if (typeof ms !== "number" || !(ms > 0)) {
+      throw new RangeError(
+        `Invalid slice for dataset "${this.dataset}": expected a positive number of milliseconds, got ${ms}`,
+      );
+    }
+    this.#sliceMs = ms;
+  }
+
+  /**
+   * Throws when closed: an iterator or a write outlived its dataset's
+   * connection.
+   * @param what What was running, for the message.
+   */
+  check(action: string, what = "the query"): void {
     if (this.#closed) {
       throw new DataSetError(
-        `${action}: dataset "${this.dataset}" was closed while the query was running`,
+        `${action}: dataset "${this.dataset}" was closed while ${what} was running`,
         { dataset: this.dataset },
       );
     }
@@ -156,9 +245,44 @@ export class Session {
     }
   }
 
-  /** Takes a statement for exclusive use; give it back with `release`. */
-  acquire(sql: string, action: string): Statement {
+  /**
+   * Maps an error raised while running `sql` onto the public hierarchy: a
+   * closed session says so, an engine error becomes the library's class,
+   * anything else passes as it is.
+   */
+  fail(
+    error: unknown,
+    action: string,
+    sql: string,
+    origin: SqlOrigin = "library",
+  ): unknown {
+    if (this.#closed && !(error instanceof SQLiteError)) {
+      try {
+        this.check(action);
+      } catch (closed) {
+        return closed;
+      }
+    }
+    return toPublicError(error, action, this.dataset, sql, origin);
+  }
+
+  /**
+   * Takes a statement for exclusive use; give it back with `release`.
+   * @throws {SQLiteError} When {@linkcode MAX_LEASED} statements are
+   * already in use.
+   */
+  acquire(
+    sql: string,
+    action: string,
+    origin: SqlOrigin = "library",
+  ): Statement {
     this.check(action);
+    if (this.#leased >= MAX_LEASED) {
+      throw new SQLiteError(
+        `${action}: dataset "${this.dataset}" already runs ${MAX_LEASED} queries at once; iterators started and never finished hold theirs (finish them, break out of their for await loops, or call return())`,
+        { dataset: this.dataset, sql },
+      );
+    }
     const idle = this.#idle.get(sql);
     const cached = idle?.pop();
     if (cached !== undefined) {
@@ -170,7 +294,7 @@ export class Session {
       this.#leased++;
       return statement;
     } catch (error) {
-      throw toPublicError(error, action, this.dataset, sql);
+      throw this.fail(error, action, sql, origin);
     }
   }
 
@@ -234,27 +358,42 @@ export class Session {
     return count;
   }
 
-  /** Runs a statement to completion; returns the rows it changed. */
-  run(sql: string, params: readonly SQLValue[], action: string): number {
+  /**
+   * The one statement runner: acquire, bind, `body`, release, and every
+   * error mapped by {@linkcode Session.fail}.
+   */
+  #use<T>(
+    sql: string,
+    params: readonly SQLValue[],
+    action: string,
+    body: (statement: Statement) => T,
+  ): T {
     const statement = this.acquire(sql, action);
     try {
       statement.bind(params);
-      while (statement.step());
-      return this.#connection.changes();
+      return body(statement);
     } catch (error) {
-      throw toPublicError(error, action, this.dataset, sql);
+      throw this.fail(error, action, sql);
     } finally {
       this.release(statement);
     }
   }
 
-  /** Runs SQL text without parameters. */
+  /** Runs a statement to completion; returns the rows it changed. */
+  run(sql: string, params: readonly SQLValue[], action: string): number {
+    return this.#use(sql, params, action, (statement) => {
+      while (statement.step());
+      return this.#connection.changes();
+    });
+  }
+
+  /** Runs SQL text without parameters (one or more statements). */
   exec(sql: string, action: string): void {
     this.check(action);
     try {
       this.#connection.exec(sql);
     } catch (error) {
-      throw toPublicError(error, action, this.dataset, sql);
+      throw this.fail(error, action, sql);
     }
   }
 
@@ -264,14 +403,148 @@ export class Session {
     params: readonly SQLValue[],
     action: string,
   ): SQLValue | undefined {
+    return this.#use(
+      sql,
+      params,
+      action,
+      (statement) => statement.stepOne() ? statement.column(0) : undefined,
+    );
+  }
+
+  /**
+   * Reads the first row of a query with `read`, or answers `undefined`;
+   * the rest of the query never runs. The point-lookup path: written out
+   * rather than through `#use`, which would cost a closure per call.
+   */
+  row<T>(
+    sql: string,
+    params: readonly SQLValue[],
+    action: string,
+    read: (statement: Statement) => T,
+  ): T | undefined {
     const statement = this.acquire(sql, action);
     try {
       statement.bind(params);
-      return statement.stepOne() ? statement.column(0) : undefined;
+      return statement.stepOne() ? read(statement) : undefined;
     } catch (error) {
-      throw toPublicError(error, action, this.dataset, sql);
+      throw this.fail(error, action, sql);
     } finally {
       this.release(statement);
+    }
+  }
+
+  /** Reads every row of a query with `read` (small results only). */
+  all<T>(
+    sql: string,
+    params: readonly SQLValue[],
+    action: string,
+    read: (statement: Statement) => T,
+  ): T[] {
+    return this.#use(sql, params, action, (statement) => {
+      const rows: T[] = [];
+      while (statement.step()) rows.push(read(statement));
+      return rows;
+    });
+  }
+
+  /**
+   * Runs one write per item, each to completion, keeping the statement
+   * while consecutive items share their SQL (the connection's change count
+   * is not read, which costs a query on node:sqlite). Errors name the
+   * item's 0-based position: `Cannot insert t (row 3): ...`.
+   * @returns How many writes ran.
+   */
+  runEach(
+    writes: Iterable<{ sql: string; params: readonly SQLValue[] }>,
+    action: string,
+  ): number {
+    let count = 0;
+    let statement: Statement | undefined;
+    try {
+      for (const { sql, params } of writes) {
+        const where = `${action} (row ${count})`;
+        // The source may close the dataset between two items.
+        this.check(where, "the write");
+        if (statement?.sql !== sql) {
+          const previous = statement;
+          statement = undefined;
+          if (previous !== undefined) this.release(previous);
+          statement = this.acquire(sql, where);
+        }
+        try {
+          statement.bind(params);
+          while (statement.step());
+        } catch (error) {
+          throw this.fail(error, where, sql);
+        }
+        count++;
+      }
+      return count;
+    } finally {
+      if (statement !== undefined) this.release(statement);
+    }
+  }
+
+  /**
+   * Runs a write with `RETURNING` to completion and reads its first row
+   * with `read`, or answers `undefined` when it returned none.
+   */
+  returning<T>(
+    sql: string,
+    params: readonly SQLValue[],
+    action: string,
+    read: (statement: Statement) => T,
+  ): T | undefined {
+    return this.#use(sql, params, action, (statement) => {
+      if (!statement.step()) return undefined;
+      const row = read(statement);
+      while (statement.step());
+      return row;
+    });
+  }
+
+  /**
+   * Opens a savepoint: the writes until {@linkcode Savepoint.release} or
+   * {@linkcode Savepoint.rollback} commit or vanish together. Names come
+   * from one counter per session, so savepoints nest and never collide.
+   * Keep it open across an `await` only where nothing else writes to the
+   * dataset meanwhile (a build's private file): a rollback undoes every
+   * write made since it opened, whoever made it.
+   */
+  savepoint(action: string): Savepoint {
+    const name = `microcosm_${++this.#savepoints}`;
+    this.exec(savepointSql(name), action);
+    let open = true;
+    return {
+      release: () => {
+        if (!open) return;
+        this.exec(releaseSql(name), action);
+        open = false;
+      },
+      rollback: () => {
+        if (!open) return;
+        open = false;
+        // Closing the connection already rolled the savepoint back.
+        if (!this.#closed) this.exec(rollbackSql(name), action);
+      },
+    };
+  }
+
+  /**
+   * Runs `body` in a savepoint: its writes commit together when it
+   * returns, or vanish when it throws. `body` is synchronous, so no other
+   * write can run while the savepoint is open, and a rollback never undoes
+   * another caller's write.
+   */
+  atomic<T>(action: string, body: () => T): T {
+    const savepoint = this.savepoint(action);
+    try {
+      const result = body();
+      savepoint.release();
+      return result;
+    } catch (error) {
+      savepoint.rollback();
+      throw error;
     }
   }
 

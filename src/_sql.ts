@@ -5,6 +5,10 @@
  *
  * @module
  */
+import type { SQLValue } from "./_engine.ts";
+import { kindOf, MAX_SAFE } from "./_kinds.ts";
+import { encodeValue, sqlLiteral } from "./columns.ts";
+import type { AnyModel } from "./model.ts";
 
 /** Quotes an identifier (table, column, index or savepoint name). */
 export function quote(name: string): string {
@@ -15,13 +19,260 @@ export function quote(name: string): string {
 // Store queries: select, count, exists, lookup, insert, delete.
 // ---------------------------------------------------------------------------
 
+// Table and column names arrive unquoted (as the model declares them) and
+// are quoted here; filter conditions arrive as SQL built by `filter.ts` from
+// quoted names and `?` placeholders; values are never part of the text.
+
+/** One term of an `ORDER BY`: an SQL column name and its direction. */
+export interface OrderTerm {
+  /** The SQL column name, unquoted; `rowid` is written as is. */
+  readonly column: string;
+  /** Whether the order is descending. */
+  readonly descending: boolean;
+}
+
+/** The quoted, comma-separated list of a model's SQL column names. */
+export function columnListSql(columns: readonly string[]): string {
+  return columns.map(quote).join(", ");
+}
+
+/** ` WHERE (a) AND (b)` from conditions, or `""` when there are none. */
+export function whereSql(conditions: readonly string[]): string {
+  return conditions.length === 0
+    ? ""
+    : ` WHERE ${conditions.map((sql) => `(${sql})`).join(" AND ")}`;
+}
+
+/** The order term that breaks ties on a table without a primary key. */
+export const ROWID = "rowid";
+
+/** ` ORDER BY a, b DESC`; the term `rowid` names the table's rowid. */
+export function orderBySql(terms: readonly OrderTerm[]): string {
+  return ` ORDER BY ${
+    terms.map(({ column, descending }) =>
+      `${column === ROWID ? ROWID : quote(column)}${descending ? " DESC" : ""}`
+    ).join(", ")
+  }`;
+}
+
+/**
+ * A search: the columns of `table` filtered by `where` (from
+ * {@linkcode whereSql}), in `order` (from {@linkcode orderBySql}), and
+ * paginated by two more parameters (limit, offset) when `paged`.
+ */
+export function selectSql(
+  table: string,
+  columnList: string,
+  where: string,
+  order: string,
+  paged: boolean,
+): string {
+  return `SELECT ${columnList} FROM ${quote(table)}${where}${order}${
+    paged ? " LIMIT ? OFFSET ?" : ""
+  }`;
+}
+
+/** Counts the rows of `table` matching `where`. */
+export function countSql(table: string, where: string): string {
+  return `SELECT count(*) FROM ${quote(table)}${where}`;
+}
+
+/** Answers a row when any row of `table` matches `where`. */
+export function existsSql(table: string, where: string): string {
+  return `SELECT 1 FROM ${quote(table)}${where} LIMIT 1`;
+}
+
+/** The row of `table` whose key columns equal the parameters. */
+export function lookupSql(
+  table: string,
+  columnList: string,
+  keyColumns: readonly string[],
+): string {
+  return `SELECT ${columnList} FROM ${quote(table)} WHERE ${
+    keyColumns.map((column) => `${quote(column)} = ?`).join(" AND ")
+  }`;
+}
+
+/**
+ * Inserts one row with a parameter per named column (`DEFAULT VALUES`
+ * for none), returning `returning` (a column list) when given.
+ */
+export function insertSql(
+  table: string,
+  columns: readonly string[],
+  returning: string | undefined,
+): string {
+  return `INSERT INTO ${quote(table)} ${
+    columns.length === 0
+      ? "DEFAULT VALUES"
+      : `(${columnListSql(columns)}) VALUES (${
+        columns.map(() => "?").join(", ")
+      })`
+  }${returning === undefined ? "" : ` RETURNING ${returning}`}`;
+}
+
+/**
+ * Inserts `rows` rows into `columns` of `table` in one statement (the
+ * loaders' batches): one `?` per value, row after row.
+ */
+export function insertRowsSql(
+  table: string,
+  columns: readonly string[],
+  rows: number,
+): string {
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  return `INSERT INTO ${quote(table)} (${columnListSql(columns)}) VALUES ${
+    Array(rows).fill(tuple).join(", ")
+  }`;
+}
+
+/** Deletes the rows of `table` matching `where`. */
+export function deleteSql(table: string, where: string): string {
+  return `DELETE FROM ${quote(table)}${where}`;
+}
+
+/** Opens a savepoint (names come from the session's counter). */
+export function savepointSql(name: string): string {
+  return `SAVEPOINT ${quote(name)}`;
+}
+
+/** Commits a savepoint. */
+export function releaseSql(name: string): string {
+  return `RELEASE ${quote(name)}`;
+}
+
+/** Undoes a savepoint's writes and closes it. */
+export function rollbackSql(name: string): string {
+  return `ROLLBACK TO ${quote(name)}; RELEASE ${quote(name)}`;
+}
+
 // ---------------------------------------------------------------------------
 // Schema: CREATE TABLE / CREATE INDEX / DROP.
 // ---------------------------------------------------------------------------
 
+/** Drops a table when it exists (`dataset.dropAll()`). */
+export function dropTableSql(table: string): string {
+  return `DROP TABLE IF EXISTS ${quote(table)}`;
+}
+
+/** The `CREATE TABLE` and `CREATE INDEX` statements of a model. */
+export function createTableSql(model: AnyModel): string[] {
+  const { table, columns, keys, primaryKey, unique, indexes } =
+    model.definition;
+  const sqlName = (key: string) => quote(columns[key]!.bound.name);
+  const lines: string[] = [];
+  const foreign: string[] = [];
+  for (const key of keys) {
+    const column = columns[key]!;
+    const { options } = column;
+    const kind = kindOf(column);
+    let line = kind.sqlType === ""
+      ? sqlName(key)
+      : `${sqlName(key)} ${kind.sqlType}`;
+    if (!column.nullable) line += " NOT NULL";
+    if (primaryKey.length === 1 && primaryKey[0] === key) {
+      line += " PRIMARY KEY";
+    }
+    if (options.unique === true) line += " UNIQUE";
+    if (options.default !== undefined) {
+      line += ` DEFAULT ${
+        sqlLiteral(encodeValue(column, options.default, "default"))
+      }`;
+    }
+    if (kind.check !== undefined) {
+      line += ` CHECK (${kind.check(sqlName(key))})`;
+    }
+    lines.push(line);
+    if (options.references !== undefined) {
+      const target = options.references().bound;
+      foreign.push(
+        `FOREIGN KEY (${sqlName(key)}) REFERENCES ${quote(target.table)} (${
+          quote(target.name)
+        })${options.onDelete ? ` ON DELETE ${options.onDelete}` : ""}`,
+      );
+    }
+  }
+  if (primaryKey.length > 1) {
+    lines.push(`PRIMARY KEY (${primaryKey.map(sqlName).join(", ")})`);
+  }
+  for (const group of unique) {
+    lines.push(`UNIQUE (${group.map(sqlName).join(", ")})`);
+  }
+  lines.push(...foreign);
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS ${quote(table)} (\n  ${lines.join(",\n  ")}\n)`,
+  ];
+  const indexGroups = [
+    ...keys.filter((key) => columns[key]!.options.index === true).map((
+      key,
+    ) => [key]),
+    ...indexes,
+  ];
+  for (const group of indexGroups) {
+    const name = `${table}_${
+      group.map((key) => columns[key]!.bound.name).join("_")
+    }_idx`;
+    statements.push(
+      `CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(table)} (${
+        group.map(sqlName).join(", ")
+      })`,
+    );
+  }
+  return statements;
+}
+
 // ---------------------------------------------------------------------------
 // Raw SQL: the `sql` template compiler.
 // ---------------------------------------------------------------------------
+
+/**
+ * Compiles a `dataset.sql` tagged template: the caller's SQL text with a
+ * `?` for each interpolated value (an array becomes a comma-separated list
+ * of them, an empty array `NULL`), and the values to bind. Booleans bind as
+ * 1 and 0; anything that is not an SQL value is a `TypeError`.
+ */
+export function compileTemplate(
+  strings: TemplateStringsArray,
+  values: readonly unknown[],
+): { text: string; params: SQLValue[] } {
+  if (!Array.isArray(strings) || !("raw" in strings)) {
+    throw new TypeError(
+      "Cannot run sql: call it as a tagged template, db.sql`select ...`",
+    );
+  }
+  let text = strings[0]!;
+  const params: SQLValue[] = [];
+  const bindOne = (value: unknown, index: number): string => {
+    if (typeof value === "boolean") value = value ? 1 : 0;
+    if (typeof value === "number" && Number.isNaN(value)) {
+      throw new RangeError(
+        `Cannot run sql: interpolation ${index} is NaN, which SQLite would store as NULL`,
+      );
+    }
+    if (
+      value === null || typeof value === "number" ||
+      typeof value === "bigint" || typeof value === "string" ||
+      value instanceof Uint8Array
+    ) {
+      params.push(value);
+      return "?";
+    }
+    throw new TypeError(
+      `Cannot run sql: interpolation ${index} is ${
+        value === undefined ? "undefined" : typeof value
+      }; expected null, a number, bigint, string, boolean, Uint8Array or an array of them`,
+    );
+  };
+  values.forEach((value, index) => {
+    const placeholder = Array.isArray(value)
+      ? (value.length === 0
+        ? "NULL"
+        : value.map((item) => bindOne(item, index)).join(", "))
+      : bindOne(value, index);
+    text += placeholder + strings[index + 1]!;
+  });
+  return { text, params };
+}
 
 // ---------------------------------------------------------------------------
 // Introspection: what an open file holds.
@@ -78,7 +329,12 @@ export function wideIntegerSql(table: string, column: string): string {
   const name = quote(column);
   return `SELECT 1 FROM ${
     quote(table)
-  } WHERE typeof(${name}) = 'integer' AND abs(${name}) > 9007199254740991 LIMIT 1`;
+  } WHERE typeof(${name}) = 'integer' AND abs(${name}) > ${MAX_SAFE} LIMIT 1`;
+}
+
+/** The largest magnitude among a column's values (codegen's epoch unit). */
+export function largestMagnitudeSql(table: string, column: string): string {
+  return `SELECT max(abs(${quote(column)})) FROM ${quote(table)}`;
 }
 
 // ---------------------------------------------------------------------------

@@ -8,4 +8,4 @@
 /** The package name. */
 export const LIBRARY = "@microcosm/sqlite";
 /** The package version. */
-export const VERSION = "0.1.0";
+export const VERSION = "0.2.0";

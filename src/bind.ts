@@ -169,7 +169,8 @@ export class SQLiteBindFactory {
    *
    * @example The bytes of a database file
    * ```ts
-   * import { buildDataSet, DataSet, integer, ReadOnlyError, SQLiteBindFactory, Store, text } from "@microcosm/sqlite";
+   * import { DataSet, integer, ReadOnlyError, SQLiteBindFactory, Store, text } from "@microcosm/sqlite";
+   * import { buildDataSet } from "@microcosm/sqlite/build";
    * import assert from "node:assert/strict";
    *
    * const Tags = DataSet.create("doc_bytes");

@@ -6,6 +6,7 @@
  * @module
  */
 import type { SQLValue } from "./_engine.ts";
+import { type EncodeFailure, kindOf } from "./_kinds.ts";
 
 /** The kinds of column the library stores and reads. */
 export type ColumnKind =
@@ -15,7 +16,15 @@ export type ColumnKind =
   | "blob"
   | "boolean"
   | "json"
-  | "bigint";
+  | "bigint"
+  | "datetime"
+  | "any";
+
+/**
+ * How a {@linkcode datetime} column stores its dates: ISO-8601 text, or
+ * Unix epoch seconds or milliseconds.
+ */
+export type DatetimeStorage = "text" | "seconds" | "milliseconds";
 
 /** What a foreign key does when the referenced row is deleted or updated. */
 export type ForeignKeyAction =
@@ -73,7 +82,7 @@ export interface ColumnOptions<T> {
    * each other in any order: `references: () => Person.columns.id`.
    * @default {undefined}
    */
-  references?: () => Column<unknown, boolean, boolean>;
+  references?: () => Column<unknown, boolean, boolean, boolean>;
   /**
    * What happens to this row when the referenced row is deleted.
    * @default {"NO ACTION"}
@@ -96,6 +105,19 @@ export interface JsonOptions<T extends JsonValue = JsonValue>
   extends ColumnOptions<T> {}
 /** Options of {@linkcode bigint}. */
 export interface BigIntOptions extends ColumnOptions<bigint> {}
+/** Options of {@linkcode datetime}. */
+export interface DatetimeOptions extends ColumnOptions<Date> {
+  /**
+   * How dates are stored: ISO-8601 text (`2024-01-02T03:04:05.678Z`), or
+   * Unix epoch `"seconds"` (fractional below a second) or `"milliseconds"`.
+   * @default {"text"}
+   */
+  storage?: DatetimeStorage;
+}
+/** A value as SQLite stores it, as an {@linkcode any} column reads it. */
+export type StoredValue = null | number | bigint | string | Uint8Array;
+/** Options of {@linkcode any}. */
+export interface AnyOptions extends ColumnOptions<StoredValue> {}
 
 /** `true` when the options make the column nullable. */
 export type NullableOf<O> = O extends { nullable: true } ? true : false;
@@ -108,6 +130,9 @@ export type OptionalOf<O, T> = O extends { nullable: true } ? true
   : O extends { default: unknown } ? true
   : O extends { primaryKey: true } ? (T extends number ? true : false)
   : false;
+
+/** `true` when the options make the column (part of) the primary key. */
+export type PrimaryKeyOf<O> = O extends { primaryKey: true } ? true : false;
 
 /** The column a model property maps to, as the model resolved it. */
 export interface BoundColumn {
@@ -129,8 +154,9 @@ const VALID_ACTIONS: readonly ForeignKeyAction[] = [
 
 /**
  * One declared column. `T` is the value type, `N` whether it is nullable,
- * `O` whether inserts may leave it out. Made by the column builders; models
- * bind it to a table and property when declared.
+ * `O` whether inserts may leave it out, `K` whether it is part of the
+ * primary key. Made by the column builders; models bind it to a table and
+ * property when declared.
  *
  * @example
  * ```ts
@@ -142,13 +168,20 @@ const VALID_ACTIONS: readonly ForeignKeyAction[] = [
  * assert.equal(column.nullable, true);
  * ```
  */
-export class Column<T, N extends boolean = false, O extends boolean = false> {
+export class Column<
+  T,
+  N extends boolean = false,
+  O extends boolean = false,
+  K extends boolean = false,
+> {
   /** Type only: the value type. Never set at run time. */
   declare readonly __type: T;
   /** Type only: whether the column is nullable. Never set at run time. */
   declare readonly __nullable: N;
   /** Type only: whether inserts may leave it out. Never set at run time. */
   declare readonly __optional: O;
+  /** Type only: whether it is part of the primary key. Never set at run time. */
+  declare readonly __primaryKey: K;
   /** The kind of value. */
   readonly kind: ColumnKind;
   /** The options as given. */
@@ -172,6 +205,18 @@ export class Column<T, N extends boolean = false, O extends boolean = false> {
         `Cannot declare column: onDelete must be one of ${
           VALID_ACTIONS.join(", ")
         }, got ${JSON.stringify(options.onDelete)}`,
+      );
+    }
+    const storage = (options as DatetimeOptions).storage;
+    if (
+      storage !== undefined &&
+      (kind !== "datetime" ||
+        !["text", "seconds", "milliseconds"].includes(storage))
+    ) {
+      throw new TypeError(
+        `Cannot declare column: storage must be "text", "seconds" or "milliseconds" on a datetime column, got ${
+          JSON.stringify(storage)
+        }`,
       );
     }
     if (options.default !== undefined) {
@@ -207,18 +252,7 @@ export class Column<T, N extends boolean = false, O extends boolean = false> {
 
 /** Any column. */
 // deno-lint-ignore no-explicit-any -- the widest column, for constraints
-export type AnyColumn = Column<any, boolean, boolean>;
-
-/** The SQL type of each column kind. */
-export const SQL_TYPES: Readonly<Record<ColumnKind, string>> = {
-  integer: "INTEGER",
-  real: "REAL",
-  text: "TEXT",
-  blob: "BLOB",
-  boolean: "INTEGER",
-  json: "TEXT",
-  bigint: "INTEGER",
-};
+export type AnyColumn = Column<any, boolean, boolean, boolean>;
 
 const IDENTIFIER = /^[^\0]+$/;
 
@@ -241,6 +275,7 @@ export function quote(name: string): string {
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (value instanceof Uint8Array) return "Uint8Array";
+  if (value instanceof Date) return "Date";
   if (Array.isArray(value)) return "array";
   return typeof value;
 }
@@ -267,73 +302,24 @@ export function encodeValue(
       return `a ${column.kind} column`;
     }
   };
-  const wrong = (expected: string): never => {
-    throw new TypeError(
-      `Invalid ${where} for ${label()}: expected ${expected}, got ${
-        describe(value)
-      }`,
-    );
+  const fail: EncodeFailure = {
+    type(expected) {
+      throw new TypeError(
+        `Invalid ${where} for ${label()}: expected ${expected}, got ${
+          describe(value)
+        }`,
+      );
+    },
+    range(detail) {
+      throw new RangeError(`Invalid ${where} for ${label()}: ${detail}`);
+    },
+    serialize(detail, cause) {
+      throw new TypeError(`Invalid ${where} for ${label()}: ${detail}`, {
+        cause,
+      });
+    },
   };
-  switch (column.kind) {
-    case "integer":
-      if (typeof value === "number") {
-        if (!Number.isInteger(value)) return wrong("an integer");
-        if (!Number.isSafeInteger(value)) {
-          throw new RangeError(
-            `Invalid ${where} for ${label()}: ${value} is beyond 2^53; use a bigint column`,
-          );
-        }
-        return value;
-      }
-      if (typeof value === "bigint") {
-        if (value >= -(2n ** 53n) + 1n && value <= 2n ** 53n - 1n) {
-          return Number(value);
-        }
-        throw new RangeError(
-          `Invalid ${where} for ${label()}: ${value} is beyond 2^53; use a bigint column`,
-        );
-      }
-      return wrong("an integer");
-    case "real":
-      if (typeof value !== "number") return wrong("a number");
-      if (Number.isNaN(value)) {
-        throw new RangeError(
-          `Invalid ${where} for ${label()}: NaN cannot be stored (SQLite turns it into NULL)`,
-        );
-      }
-      return value;
-    case "text":
-      return typeof value === "string" ? value : wrong("a string");
-    case "blob":
-      return value instanceof Uint8Array ? value : wrong("a Uint8Array");
-    case "boolean":
-      return typeof value === "boolean" ? (value ? 1 : 0) : wrong("a boolean");
-    case "bigint":
-      if (typeof value === "bigint") {
-        if (value < -(2n ** 63n) || value >= 2n ** 63n) {
-          throw new RangeError(
-            `Invalid ${where} for ${label()}: ${value} does not fit in 64 bits`,
-          );
-        }
-        return value;
-      }
-      if (typeof value === "number" && Number.isSafeInteger(value)) {
-        return value;
-      }
-      return wrong("a bigint");
-    case "json": {
-      let text: string | undefined;
-      try {
-        text = JSON.stringify(value);
-      } catch (error) {
-        throw new TypeError(
-          `Invalid ${where} for ${label()}: cannot serialize to JSON`,
-          { cause: error },
-        );
-      }
-      return text === undefined ? wrong("a JSON value") : text;
-    }
-  }
+  return kindOf(column).encode(value, fail);
 }
 
 /** Renders a default value as an SQL literal for `CREATE TABLE`. */
@@ -372,7 +358,7 @@ export function sqlLiteral(value: SQLValue): string {
  */
 export function integer<const O extends IntegerOptions = Record<never, never>>(
   options?: O,
-): Column<number, NullableOf<O>, OptionalOf<O, number>> {
+): Column<number, NullableOf<O>, OptionalOf<O, number>, PrimaryKeyOf<O>> {
   return new Column("integer", options);
 }
 
@@ -399,7 +385,7 @@ export function integer<const O extends IntegerOptions = Record<never, never>>(
  */
 export function real<const O extends RealOptions = Record<never, never>>(
   options?: O,
-): Column<number, NullableOf<O>, OptionalOf<O, never>> {
+): Column<number, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("real", options);
 }
 
@@ -424,7 +410,7 @@ export function real<const O extends RealOptions = Record<never, never>>(
  */
 export function text<const O extends TextOptions = Record<never, never>>(
   options?: O,
-): Column<string, NullableOf<O>, OptionalOf<O, never>> {
+): Column<string, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("text", options);
 }
 
@@ -452,7 +438,7 @@ export function text<const O extends TextOptions = Record<never, never>>(
  */
 export function blob<const O extends BlobOptions = Record<never, never>>(
   options?: O,
-): Column<Uint8Array, NullableOf<O>, OptionalOf<O, never>> {
+): Column<Uint8Array, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("blob", options);
 }
 
@@ -479,7 +465,7 @@ export function blob<const O extends BlobOptions = Record<never, never>>(
  */
 export function boolean<const O extends BooleanOptions = Record<never, never>>(
   options?: O,
-): Column<boolean, NullableOf<O>, OptionalOf<O, never>> {
+): Column<boolean, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("boolean", options);
 }
 
@@ -555,6 +541,78 @@ export function json<T extends JsonValue = JsonValue>(
  */
 export function bigint<const O extends BigIntOptions = Record<never, never>>(
   options?: O,
-): Column<bigint, NullableOf<O>, OptionalOf<O, never>> {
+): Column<bigint, NullableOf<O>, OptionalOf<O, never>, PrimaryKeyOf<O>> {
   return new Column("bigint", options);
+}
+
+/**
+ * A date-and-time column read as `Date`. Stored as ISO-8601 text
+ * (`2024-01-02T03:04:05.678Z`, the default) or as Unix epoch seconds or
+ * milliseconds (`storage` option). Text is read in the forms SQLite's date
+ * functions read: `T` or a space between date and time, the date alone,
+ * seconds and fraction optional, `Z` or `±HH:MM` after it; a text without a
+ * zone is UTC, never local time. Invalid `Date`s are refused on write.
+ * Filters take `Date`s, and compare text in any of those forms as the
+ * instants they name.
+ *
+ * @param options The column options.
+ * @returns The column.
+ *
+ * @example
+ * ```ts
+ * import { datetime, DataSet, integer, Store } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_datetime");
+ * class Event extends db.Model("event", {
+ *   id: integer({ primaryKey: true }),
+ *   at: datetime(),
+ *   seen: datetime({ storage: "milliseconds", nullable: true }),
+ * }) {}
+ * await db.createAll();
+ * const store = new Store(Event);
+ * await store.create({ at: new Date("2024-01-02T03:04:05Z"), seen: null });
+ * const found = await store.one({ at: { gte: new Date("2024-01-01") } });
+ * assert.equal(found.at.toISOString(), "2024-01-02T03:04:05.000Z");
+ * await db.close();
+ * ```
+ */
+export function datetime<
+  const O extends DatetimeOptions = Record<never, never>,
+>(
+  options?: O,
+): Column<Date, NullableOf<O>, OptionalOf<O, never>> {
+  return new Column("datetime", options);
+}
+
+/**
+ * A column of any stored value, read as it is stored: `number`, `bigint`
+ * beyond 2^53, `string`, `Uint8Array` or `null`. For columns declared
+ * without a type or as `ANY`; `codegen` uses it for those.
+ *
+ * @param options The column options.
+ * @returns The column.
+ *
+ * @example
+ * ```ts
+ * import { any, DataSet, integer, Store } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_any");
+ * class Cell extends db.Model("cell", {
+ *   id: integer({ primaryKey: true }),
+ *   value: any({ nullable: true }),
+ * }) {}
+ * await db.createAll();
+ * const store = new Store(Cell);
+ * await store.createMany([{ value: 1.5 }, { value: "x" }, { value: null }]);
+ * const values = await Array.fromAsync(store.search(), (cell) => cell.value);
+ * assert.deepEqual(values, [1.5, "x", null]);
+ * await db.close();
+ * ```
+ */
+export function any<const O extends AnyOptions = Record<never, never>>(
+  options?: O,
+): Column<StoredValue, NullableOf<O>, OptionalOf<O, never>> {
+  return new Column("any", options);
 }

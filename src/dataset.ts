@@ -11,8 +11,11 @@ import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
 import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
+import { compileTemplate, dropTableSql } from "./_sql.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
-import { encodeValue, quote, SQL_TYPES, sqlLiteral } from "./columns.ts";
+import { createTableSql } from "./_sql.ts";
+
+export { createTableSql };
 import { DataSetError, SQLiteError } from "./errors.ts";
 import {
   type AnyModel,
@@ -700,14 +703,18 @@ export class DataSet {
     const session = await this[SESSION]();
     const action = `Cannot drop the tables of dataset "${this.name}"`;
     session.assertWritable(action);
-    const drops = [...this.#models].reverse().map((model) =>
-      `DROP TABLE IF EXISTS ${quote(model.tableName)}`
-    );
-    session.exec(
-      ["PRAGMA foreign_keys=OFF", "BEGIN", ...drops, "COMMIT"].join(";\n"),
-      action,
-    );
-    session.exec("PRAGMA foreign_keys=ON", action);
+    // Foreign keys are switched off outside the transaction (SQLite ignores
+    // the pragma inside one) and back on whatever happens.
+    session.exec("PRAGMA foreign_keys=OFF", action);
+    try {
+      session.atomic(action, () => {
+        for (const model of [...this.#models].reverse()) {
+          session.exec(dropTableSql(model.tableName), action);
+        }
+      });
+    } finally {
+      session.exec("PRAGMA foreign_keys=ON", action);
+    }
   }
 
   /**
@@ -735,7 +742,7 @@ export class DataSet {
     ...values: SQLParameter[]
   ): AsyncGenerator<SQLRow, void, undefined> {
     try {
-      const { text, params } = this.#template(strings, values);
+      const { text, params } = compileTemplate(strings, values);
       return this.#cursor(text, params);
     } catch (error) {
       return new Cursor<SQLRow>(undefined, error);
@@ -750,55 +757,13 @@ export class DataSet {
     return this.#cursor(text, [...params]);
   }
 
-  #template(
-    strings: TemplateStringsArray,
-    values: SQLParameter[],
-  ): { text: string; params: SQLValue[] } {
-    if (!Array.isArray(strings) || !("raw" in strings)) {
-      throw new TypeError(
-        "Cannot run sql: call it as a tagged template, db.sql`select ...`",
-      );
-    }
-    let text = strings[0]!;
-    const params: SQLValue[] = [];
-    const bindOne = (value: unknown, index: number): string => {
-      if (typeof value === "boolean") value = value ? 1 : 0;
-      if (typeof value === "number" && Number.isNaN(value)) {
-        throw new RangeError(
-          `Cannot run sql: interpolation ${index} is NaN, which SQLite would store as NULL`,
-        );
-      }
-      if (
-        value === null || typeof value === "number" ||
-        typeof value === "bigint" || typeof value === "string" ||
-        value instanceof Uint8Array
-      ) {
-        params.push(value);
-        return "?";
-      }
-      throw new TypeError(
-        `Cannot run sql: interpolation ${index} is ${
-          value === undefined ? "undefined" : typeof value
-        }; expected null, a number, bigint, string, boolean, Uint8Array or an array of them`,
-      );
-    };
-    values.forEach((value, index) => {
-      const placeholder = Array.isArray(value)
-        ? (value.length === 0
-          ? "NULL"
-          : value.map((item) => bindOne(item, index)).join(", "))
-        : bindOne(value, index);
-      text += placeholder + strings[index + 1]!;
-    });
-    return { text, params };
-  }
-
   #cursor(text: string, params: SQLValue[]): Cursor<SQLRow> {
     return new Cursor({
       session: () => this[SESSION](),
       sql: text,
       params,
       action: `Cannot run sql on dataset "${this.name}"`,
+      origin: "caller",
       read: (statement) => {
         const names = statement.columnNames;
         const row: SQLRow = {};
@@ -867,69 +832,6 @@ export class DataSet {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** The `CREATE TABLE` and `CREATE INDEX` statements of a model. */
-export function createTableSql(model: AnyModel): string[] {
-  const { table, columns, keys, primaryKey, unique, indexes } =
-    model.definition;
-  const sqlName = (key: string) => quote(columns[key]!.bound.name);
-  const lines: string[] = [];
-  const foreign: string[] = [];
-  for (const key of keys) {
-    const column = columns[key]!;
-    const { options } = column;
-    let line = `${sqlName(key)} ${SQL_TYPES[column.kind]}`;
-    if (!column.nullable) line += " NOT NULL";
-    if (primaryKey.length === 1 && primaryKey[0] === key) {
-      line += " PRIMARY KEY";
-    }
-    if (options.unique === true) line += " UNIQUE";
-    if (options.default !== undefined) {
-      line += ` DEFAULT ${
-        sqlLiteral(encodeValue(column, options.default, "default"))
-      }`;
-    }
-    if (column.kind === "boolean") {
-      line += ` CHECK (${sqlName(key)} IN (0, 1))`;
-    }
-    lines.push(line);
-    if (options.references !== undefined) {
-      const target = options.references().bound;
-      foreign.push(
-        `FOREIGN KEY (${sqlName(key)}) REFERENCES ${quote(target.table)} (${
-          quote(target.name)
-        })${options.onDelete ? ` ON DELETE ${options.onDelete}` : ""}`,
-      );
-    }
-  }
-  if (primaryKey.length > 1) {
-    lines.push(`PRIMARY KEY (${primaryKey.map(sqlName).join(", ")})`);
-  }
-  for (const group of unique) {
-    lines.push(`UNIQUE (${group.map(sqlName).join(", ")})`);
-  }
-  lines.push(...foreign);
-  const statements = [
-    `CREATE TABLE IF NOT EXISTS ${quote(table)} (\n  ${lines.join(",\n  ")}\n)`,
-  ];
-  const indexGroups = [
-    ...keys.filter((key) => columns[key]!.options.index === true).map((
-      key,
-    ) => [key]),
-    ...indexes,
-  ];
-  for (const group of indexGroups) {
-    const name = `${table}_${
-      group.map((key) => columns[key]!.bound.name).join("_")
-    }_idx`;
-    statements.push(
-      `CREATE INDEX IF NOT EXISTS ${quote(name)} ON ${quote(table)} (${
-        group.map(sqlName).join(", ")
-      })`,
-    );
-  }
-  return statements;
 }
 
 /**

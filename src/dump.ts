@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { anyCsv, anyJson, kindOf } from "./_kinds.ts";
 import type { AnyModel } from "./model.ts";
 import { Store } from "./store.ts";
 import { checkDelimiter, escapeRegExp, isIterable } from "./_rules.ts";
@@ -50,6 +51,10 @@ export type DumpSource =
 interface Layout {
   keys: string[];
   headers: string[];
+  /** Each column's non-null value as CSV text: its kind's, else by type. */
+  csv: ((value: unknown) => string)[];
+  /** Each column's non-null value as JSON text. */
+  json: ((value: unknown) => string)[];
 }
 
 /** Flushes output in chunks of about this many characters. */
@@ -70,17 +75,24 @@ function layout(
 ): Layout {
   let keys: string[];
   let sqlNames: string[];
+  let csv: ((value: unknown) => string)[];
+  let json: ((value: unknown) => string)[];
   if (model !== undefined) {
     keys = [...model.definition.keys];
-    sqlNames = keys.map((key) => model.definition.columns[key]!.bound.name);
+    const columns = keys.map((key) => model.definition.columns[key]!);
+    sqlNames = columns.map((column) => column.bound.name);
+    csv = columns.map((column) => kindOf(column).csvText);
+    json = columns.map((column) => kindOf(column).jsonText);
   } else {
     keys = first === undefined ? [] : Object.keys(first);
     sqlNames = keys;
+    csv = keys.map(() => anyCsv);
+    json = keys.map(() => anyJson);
   }
   if (headers === undefined || headers === "properties") {
-    return { keys, headers: keys };
+    return { keys, headers: keys, csv, json };
   }
-  if (headers === "columns") return { keys, headers: sqlNames };
+  if (headers === "columns") return { keys, headers: sqlNames, csv, json };
   if (!Array.isArray(headers) || headers.length !== keys.length) {
     throw new TypeError(
       `${action}: headers must be "properties", "columns" or ${keys.length} names (${
@@ -88,7 +100,7 @@ function layout(
       })`,
     );
   }
-  return { keys, headers: headers.map(String) };
+  return { keys, headers: headers.map(String), csv, json };
 }
 
 async function* rowsOf(
@@ -105,35 +117,6 @@ async function* rowsOf(
     );
   }
   yield* source;
-}
-
-/** A value as CSV text: `null` is an empty field. */
-function csvText(value: unknown): string {
-  switch (typeof value) {
-    case "string":
-      return value;
-    case "number":
-    case "bigint":
-      return String(value);
-    case "boolean":
-      return value ? "true" : "false";
-    case "undefined":
-      return "";
-  }
-  if (value === null) return "";
-  if (value instanceof Uint8Array) return value.toBase64();
-  return JSON.stringify(value);
-}
-
-/** A value as JSON text: bigints as exact numbers, bytes as base64. */
-function jsonText(value: unknown): string {
-  if (value === undefined || value === null) return "null";
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Uint8Array) return JSON.stringify(value.toBase64());
-  if (typeof value === "number" && !Number.isFinite(value)) {
-    return Number.isNaN(value) ? "null" : JSON.stringify(String(value));
-  }
-  return JSON.stringify(value);
 }
 
 function stream(
@@ -195,11 +178,13 @@ export function dumpCsv(
   const action = "Cannot dump to CSV";
   const delimiter = checkDelimiter(options.delimiter ?? ",", action);
   const newline = options.lineEnding ?? "\r\n";
-  const needsQuotes = new RegExp(`["\\r\\n]|${escapeRegExp(delimiter)}`);
-  const field = (value: unknown): string => {
-    const text = csvText(value);
-    if (text === "" && value === "") return '""';
-    return needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const needsQuotes = new RegExp(`["\r\n]|${escapeRegExp(delimiter)}`);
+  /** A field: `null` is empty, an empty text quoted (`""`). */
+  const field = (value: unknown, text = anyCsv): string => {
+    if (value === null || value === undefined) return "";
+    const shown = text(value);
+    if (shown === "") return '""';
+    return needsQuotes.test(shown) ? `"${shown.replaceAll('"', '""')}"` : shown;
   };
   const model = options.model;
   async function* lines(): AsyncGenerator<string, void, undefined> {
@@ -208,14 +193,15 @@ export function dumpCsv(
       shape = layout(from, first, options.headers, action);
       return options.header === false
         ? ""
-        : shape.headers.map(field).join(delimiter) + newline;
+        : shape.headers.map((name) => field(name)).join(delimiter) + newline;
     };
     if (model !== undefined) yield start(undefined, model);
     else if (source instanceof Store) yield start(undefined, source.model);
     for await (const row of rowsOf(source, action)) {
       if (shape === undefined) yield start(row, modelOf(row));
       const record = row as Record<string, unknown>;
-      yield shape!.keys.map((key) => field(record[key])).join(delimiter) +
+      const { keys, csv } = shape!;
+      yield keys.map((key, i) => field(record[key], csv[i])).join(delimiter) +
         newline;
     }
   }
@@ -266,10 +252,12 @@ export function dumpJsonLines(
       if (shape === undefined) start(row, modelOf(row));
       const record = row as Record<string, unknown>;
       let line = "{";
-      const keys = shape!.keys;
+      const { keys, json } = shape!;
       for (let i = 0; i < keys.length; i++) {
         if (i > 0) line += ",";
-        line += names[i] + jsonText(record[keys[i]!]);
+        const value = record[keys[i]!];
+        line += names[i] +
+          (value === null || value === undefined ? "null" : json[i]!(value));
       }
       yield line + "}\n";
     }

@@ -72,6 +72,32 @@ export class SQLiteError extends Error {
 export class DataSetError extends SQLiteError {}
 
 /**
+ * The caller's raw SQL (`dataset.sql`) is wrong: a syntax error, or a
+ * table, column or function the file does not have. A mistake in the
+ * request, not a server fault, so its status is 400; a `Store` query on a
+ * file that lacks the model's table is a {@linkcode DataSetError} instead.
+ *
+ * @example
+ * ```ts
+ * import { DataSet, QueryError, SQLiteError } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_query_error");
+ * await assert.rejects(Array.fromAsync(db.sql`select * from cuntries`), (error) => {
+ *   assert.ok(error instanceof QueryError && error instanceof SQLiteError);
+ *   assert.equal(error.statusCode, 400);
+ *   assert.match(error.message, /no such table: cuntries/);
+ *   return true;
+ * });
+ * await db.close();
+ * ```
+ */
+export class QueryError extends SQLiteError {
+  /** An HTTP status code that suits the error. */
+  override readonly statusCode: number = 400;
+}
+
+/**
  * A write was attempted on a read-only dataset.
  *
  * @example

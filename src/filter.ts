@@ -5,6 +5,7 @@
  * @module
  */
 import type { SQLValue } from "./_engine.ts";
+import { kindOf } from "./_kinds.ts";
 import { type AnyColumn, encodeValue, quote } from "./columns.ts";
 import type { Columns, RowOf } from "./model.ts";
 
@@ -57,9 +58,12 @@ export const OPERATORS: readonly (keyof Operators<unknown>)[] = [
 /** What a filter accepts for one value type: the value, or operators. */
 export type FilterValue<V> = V | Operators<NonNullable<V>>;
 
-/** A filter over a set of columns. */
+/**
+ * A filter over a set of columns. Mutable, so a filter can be built step by
+ * step: `const filter: Filter<typeof Person> = {}; filter.last = "Adams";`.
+ */
 export type FilterOf<C extends Columns> = {
-  [K in keyof C]?: FilterValue<RowOf<C>[K]>;
+  -readonly [K in keyof C]?: FilterValue<RowOf<C>[K]>;
 };
 
 /** The most values one filter binds (SQLite allows 32766 parameters). */
@@ -67,11 +71,30 @@ export const MAX_LIST = 32000;
 /** The longest `like` pattern SQLite accepts, in UTF-8 bytes. */
 const MAX_LIKE_BYTES = 50000;
 
+/**
+ * Whether a filter value is an operators object. The kind decides which
+ * objects are its values (a `Date` for a datetime column); any other object
+ * that is not a plain object is refused here, naming what it is.
+ */
 function isOperatorObject(value: unknown, column: AnyColumn): boolean {
   if (value === null || typeof value !== "object") return false;
-  if (value instanceof Uint8Array) return false;
-  if (column.kind === "json") return !Array.isArray(value);
-  return true;
+  const shape = kindOf(column).filterShape(value);
+  if (shape !== undefined) return shape === "operators";
+  const { table, key } = column.bound;
+  throw new TypeError(
+    `Invalid filter for ${table}.${key}: expected a value or an operators object, got ${
+      describeObject(value)
+    }`,
+  );
+}
+
+/** Names an object that is neither a value nor plain operators. */
+function describeObject(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor
+    ?.name;
+  return typeof name === "string" && name !== "" && name !== "Object"
+    ? `a ${name} object`
+    : "an object with a prototype";
 }
 
 /**
@@ -82,16 +105,24 @@ function isOperatorObject(value: unknown, column: AnyColumn): boolean {
  */
 export function columnCondition(column: AnyColumn, value: unknown): Condition {
   const { table, key, name } = column.bound;
-  const id = quote(name);
+  const raw = quote(name);
+  // Comparisons go through the kind's wrapper (julianday() for datetime
+  // text), on the column and on each placeholder alike.
+  const compared = kindOf(column).compared;
+  const id = compared === undefined ? raw : compared(raw);
+  const slot = compared === undefined ? "?" : compared("?");
   const where = `filter value`;
   if (value === undefined) {
     throw new TypeError(
       `Invalid filter for ${table}.${key}: the value is undefined (use null for IS NULL)`,
     );
   }
-  if (value === null) return { sql: `${id} IS NULL`, params: [] };
+  if (value === null) return { sql: `${raw} IS NULL`, params: [] };
   if (!isOperatorObject(value, column)) {
-    return { sql: `${id} = ?`, params: [encodeValue(column, value, where)] };
+    return {
+      sql: `${id} = ${slot}`,
+      params: [encodeValue(column, value, where)],
+    };
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) {
@@ -120,10 +151,10 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
       case "eq":
       case "ne":
         if (operand === null) {
-          parts.push(`${id} IS ${operator === "eq" ? "" : "NOT "}NULL`);
+          parts.push(`${raw} IS ${operator === "eq" ? "" : "NOT "}NULL`);
         } else {
           // IS NOT: a null row is "not equal" to a value, as in JavaScript.
-          parts.push(`${id} ${operator === "eq" ? "=" : "IS NOT"} ?`);
+          parts.push(`${id} ${operator === "eq" ? "=" : "IS NOT"} ${slot}`);
           params.push(encodeValue(column, operand, where));
         }
         break;
@@ -137,7 +168,7 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
           );
         }
         const sign = { lt: "<", lte: "<=", gt: ">", gte: ">=" }[operator];
-        parts.push(`${id} ${sign} ?`);
+        parts.push(`${id} ${sign} ${slot}`);
         params.push(encodeValue(column, operand, where));
         break;
       }
@@ -158,15 +189,15 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
         const list = values.map((item) => encodeValue(column, item, where));
         const inList = list.length === 0
           ? "0"
-          : `${id} IN (${list.map(() => "?").join(", ")})`;
+          : `${id} IN (${list.map(() => slot).join(", ")})`;
         if (operator === "in") {
-          parts.push(hasNull ? `(${inList} OR ${id} IS NULL)` : inList);
+          parts.push(hasNull ? `(${inList} OR ${raw} IS NULL)` : inList);
         } else {
           parts.push(
             list.length === 0
-              ? (hasNull ? `${id} IS NOT NULL` : "1")
-              : `(${id} NOT IN (${list.map(() => "?").join(", ")})${
-                hasNull ? ` AND ${id} IS NOT NULL` : ` OR ${id} IS NULL`
+              ? (hasNull ? `${raw} IS NOT NULL` : "1")
+              : `(${id} NOT IN (${list.map(() => slot).join(", ")})${
+                hasNull ? ` AND ${raw} IS NOT NULL` : ` OR ${raw} IS NULL`
               })`,
           );
         }
@@ -187,7 +218,7 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
             `Invalid filter for ${table}.${key}: the like pattern is longer than SQLite's limit of ${MAX_LIKE_BYTES} bytes`,
           );
         }
-        parts.push(`${id} LIKE ?`);
+        parts.push(`${raw} LIKE ?`);
         params.push(operand);
         break;
     }

@@ -13,11 +13,14 @@ import {
   csvRecords,
   jsonArray,
   jsonLines,
+  QUOTED_EMPTY,
   type Reviver,
   SyntaxProblem,
 } from "./_csv.ts";
-import { type Session, toPublicError } from "./_session.ts";
-import { type AnyColumn, encodeValue, quote } from "./columns.ts";
+import { type Savepoint, type Session, toPublicError } from "./_session.ts";
+import { insertRowsSql } from "./_sql.ts";
+import { BadValue, isIntegerText, kindOf } from "./_kinds.ts";
+import { type AnyColumn, encodeValue } from "./columns.ts";
 import { DataFileError } from "./errors.ts";
 import type { AnyModel } from "./model.ts";
 import { checkDelimiter, foldIdentifier, isIterable } from "./_rules.ts";
@@ -71,140 +74,20 @@ export interface FileLoad {
   readonly sha256: string;
 }
 
-/** A value refused by a column, with the reason. */
-class BadValue extends Error {}
-
 /** Marks a column that has no value to fall back on. */
 const REQUIRED: unique symbol = Symbol("required");
 
 type FromText = (text: string) => SQLValue;
 type FromJson = (value: unknown) => SQLValue;
 
-const INTEGER = /^\s*[+-]?\d+\s*$/;
-const REAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-const INFINITY = /^\s*([+-]?)(?:inf|infinity)\s*$/i;
-const TRUE = new Set(["true", "yes", "1"]);
-const FALSE = new Set(["false", "no", "0"]);
-const MAX_INT64 = 2n ** 63n - 1n;
-const MIN_INT64 = -(2n ** 63n);
-
+/** A CSV field's converter: the column kind's text conversion. */
 function textConverter(column: AnyColumn): FromText {
-  switch (column.kind) {
-    case "text":
-      return (text) => text;
-    case "integer":
-      return (text) => {
-        if (!INTEGER.test(text)) throw new BadValue("expected an integer");
-        const value = Number(text);
-        if (!Number.isSafeInteger(value)) {
-          throw new BadValue(
-            "the integer is beyond 2^53 (declare the column with bigint())",
-          );
-        }
-        return value;
-      };
-    case "bigint":
-      return (text) => {
-        if (!INTEGER.test(text)) throw new BadValue("expected an integer");
-        const value = BigInt(text.trim());
-        if (value > MAX_INT64 || value < MIN_INT64) {
-          throw new BadValue("the integer does not fit in 64 bits");
-        }
-        return Number.isSafeInteger(Number(value)) ? Number(value) : value;
-      };
-    case "real":
-      return (text) => {
-        if (REAL.test(text)) return Number(text);
-        const infinite = INFINITY.exec(text);
-        if (infinite !== null) {
-          return infinite[1] === "-" ? -Infinity : Infinity;
-        }
-        throw new BadValue("expected a number");
-      };
-    case "boolean":
-      return (text) => {
-        const word = text.trim().toLowerCase();
-        if (TRUE.has(word)) return 1;
-        if (FALSE.has(word)) return 0;
-        throw new BadValue("expected true/false, yes/no or 1/0");
-      };
-    case "json":
-      return (text) => {
-        try {
-          return JSON.stringify(JSON.parse(text));
-        } catch {
-          throw new BadValue("expected JSON");
-        }
-      };
-    case "blob":
-      return (text) => {
-        try {
-          return Uint8Array.fromBase64(text.trim());
-        } catch {
-          throw new BadValue("expected base64");
-        }
-      };
-  }
+  return kindOf(column).fromText;
 }
 
+/** A JSON value's converter: the column kind's JSON conversion. */
 function jsonConverter(column: AnyColumn): FromJson {
-  const fromText = textConverter(column);
-  const kind = column.kind;
-  return (value) => {
-    if (kind === "json") return JSON.stringify(value);
-    switch (typeof value) {
-      case "string":
-        return fromText(value);
-      case "number":
-        if (kind === "real") return value;
-        if (kind === "integer" || kind === "bigint") {
-          if (Number.isSafeInteger(value)) return value;
-          throw new BadValue(
-            Number.isInteger(value)
-              ? "the integer is beyond 2^53 (declare the column with bigint())"
-              : "expected an integer",
-          );
-        }
-        if (kind === "boolean" && (value === 0 || value === 1)) return value;
-        break;
-      case "bigint":
-        if (kind === "bigint") {
-          if (value > MAX_INT64 || value < MIN_INT64) {
-            throw new BadValue("the integer does not fit in 64 bits");
-          }
-          return value;
-        }
-        if (kind === "integer") {
-          throw new BadValue(
-            "the integer is beyond 2^53 (declare the column with bigint())",
-          );
-        }
-        if (kind === "real") return Number(value);
-        break;
-      case "boolean":
-        if (kind === "boolean") return value ? 1 : 0;
-        break;
-    }
-    throw new BadValue(`expected ${expected(kind)}`);
-  };
-}
-
-function expected(kind: AnyColumn["kind"]): string {
-  switch (kind) {
-    case "integer":
-    case "bigint":
-      return "an integer";
-    case "real":
-      return "a number";
-    case "text":
-      return "a string";
-    case "boolean":
-      return "a boolean";
-    case "blob":
-      return "a base64 string";
-    case "json":
-      return "a JSON value";
-  }
+  return kindOf(column).fromJson;
 }
 
 function show(value: unknown): string {
@@ -237,18 +120,15 @@ class Target {
     this.table = table;
     this.keys = keys;
     this.columns = keys.map((key) => columns[key]!);
-    const head = `INSERT INTO ${quote(table)} (${
-      this.columns.map((c) => quote(c.bound.name)).join(", ")
-    }) VALUES `;
-    const tuple = `(${keys.map(() => "?").join(", ")})`;
-    this.sql = (rows) => head + Array(rows).fill(tuple).join(", ");
+    const sqlNames = this.columns.map((c) => c.bound.name);
+    this.sql = (rows) => insertRowsSql(table, sqlNames, rows);
     this.empty = this.columns.map((column, i) => {
       if (column.nullable) return null;
       if (column.options.default !== undefined) {
         return encodeValue(column, column.options.default, "default");
       }
       const rowid = primaryKey.length === 1 && primaryKey[0] === keys[i] &&
-        column.kind === "integer";
+        kindOf(column).rowid === true;
       return rowid ? null : REQUIRED;
     });
     // Exact property names first, then SQL names, then either in any case.
@@ -294,7 +174,7 @@ class Writer {
   readonly #session: Session;
   readonly #action: string;
   readonly #unit: string;
-  readonly #savepoint: string;
+  readonly #savepoint: Savepoint;
   readonly #width: number;
   readonly #single: Statement;
   readonly #batch: Statement | undefined;
@@ -310,14 +190,13 @@ class Writer {
     this.#unit = unit;
     this.#width = target.columns.length;
     session.assertWritable(action);
-    this.#savepoint = quote(`microcosm_load_${++savepoints}`);
     this.#batchRows = Math.min(
       MAX_BATCH_ROWS,
       Math.floor(MAX_BATCH_PARAMS / this.#width),
     );
     this.#buffer = new Array(this.#batchRows * this.#width).fill(null);
     this.#lines = new Array(this.#batchRows).fill(0);
-    session.exec(`SAVEPOINT ${this.#savepoint}`, action);
+    this.#savepoint = session.savepoint(action);
     let single: Statement | undefined;
     try {
       single = session.acquire(target.sql(1), action);
@@ -327,10 +206,7 @@ class Writer {
       this.#single = single;
     } catch (error) {
       if (single !== undefined) session.release(single);
-      session.exec(
-        `ROLLBACK TO ${this.#savepoint}; RELEASE ${this.#savepoint}`,
-        action,
-      );
+      this.#savepoint.rollback();
       throw error;
     }
   }
@@ -404,16 +280,10 @@ class Writer {
     this.#session.release(this.#single);
     if (this.#batch !== undefined) this.#session.release(this.#batch);
     if (this.#session.closed) return;
-    this.#session.exec(
-      ok
-        ? `RELEASE ${this.#savepoint}`
-        : `ROLLBACK TO ${this.#savepoint}; RELEASE ${this.#savepoint}`,
-      this.#action,
-    );
+    if (ok) this.#savepoint.release();
+    else this.#savepoint.rollback();
   }
 }
-
-let savepoints = 0;
 
 /** The `file` of errors about records from an iterable. */
 const RECORDS = "(records)";
@@ -620,7 +490,10 @@ export async function loadCsvFile(
     ) {
       let start = 0;
       if (header === undefined) {
-        useHeader(records[0]!, lines[0]!);
+        useHeader(
+          records[0]!.map((name) => name === QUOTED_EMPTY ? "" : name),
+          lines[0]!,
+        );
         start = 1;
       }
       const width = map.length;
@@ -640,7 +513,10 @@ export async function loadCsvFile(
           for (; h < width; h++) {
             const c = map[h]!;
             const text = record[h]!;
-            if (text === "") {
+            if (text === QUOTED_EMPTY) {
+              // `""`: an empty text, where an empty field is NULL.
+              params[c] = converters[c]!("");
+            } else if (text === "") {
               const empty = target.empty[c]!;
               if (empty === REQUIRED) {
                 throw new BadValue(
@@ -654,7 +530,8 @@ export async function loadCsvFile(
           }
         } catch (error) {
           if (!(error instanceof BadValue)) throw error;
-          const text = record[h]!;
+          const field = record[h]!;
+          const text = field === QUOTED_EMPTY ? "" : field;
           throw fileError(
             action,
             display,
@@ -853,10 +730,10 @@ async function loadJsonFile(
   const reader = await openSourceFile(path, display, action);
   const writer = new Writer(session, target, action, "line");
   const inserter = new RecordInserter(target, writer, action, display);
-  // Integers in bigint columns are read exactly from the source text.
+  // Integers in bigint (and any) columns are read exactly from the text.
   const bigintKeys = new Set<string>();
   target.columns.forEach((column, i) => {
-    if (column.kind === "bigint") {
+    if (kindOf(column).exactIntegers === true) {
       bigintKeys.add(target.keys[i]!);
       bigintKeys.add(column.bound.name);
     }
@@ -868,7 +745,7 @@ async function loadJsonFile(
     context?: { source?: string },
   ): unknown {
     return typeof value === "number" && bigintKeys.has(key) &&
-        context?.source !== undefined && INTEGER.test(context.source)
+        context?.source !== undefined && isIntegerText(context.source)
       ? BigInt(context.source)
       : value;
   };

@@ -17,7 +17,7 @@ import { foldIdentifier } from "./_rules.ts";
 export type Columns = Record<string, AnyColumn>;
 
 /** The value type of a column, `null` included when it is nullable. */
-export type ValueOf<C> = C extends Column<infer T, infer N, boolean>
+export type ValueOf<C> = C extends Column<infer T, infer N, boolean, boolean>
   ? (N extends true ? T | null : T)
   : never;
 
@@ -28,7 +28,8 @@ export type RowOf<C extends Columns> = {
 
 /** The properties an insert may leave out. */
 export type OptionalKeys<C extends Columns> = {
-  [K in keyof C]: C[K] extends Column<unknown, boolean, true> ? K : never;
+  [K in keyof C]: C[K] extends Column<unknown, boolean, true, boolean> ? K
+    : never;
 }[keyof C];
 /** The properties an insert must give. */
 export type RequiredKeys<C extends Columns> = Exclude<keyof C, OptionalKeys<C>>;

@@ -4,9 +4,24 @@
  * @module
  */
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
+import { INVALID, kindOf, Same } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
-import { type Session, toPublicError } from "./_session.ts";
-import { type AnyColumn, encodeValue, quote } from "./columns.ts";
+import type { Session } from "./_session.ts";
+import {
+  columnListSql,
+  countSql,
+  deleteSql,
+  existsSql,
+  insertSql,
+  lookupSql,
+  orderBySql,
+  type OrderTerm,
+  quote,
+  ROWID,
+  selectSql,
+  whereSql,
+} from "./_sql.ts";
+import { type Column, encodeValue } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
 import { isIterable } from "./_rules.ts";
 import { checkModelTable } from "./_schema.ts";
@@ -28,6 +43,7 @@ import {
   type OrderKey,
   parseOrderKey,
   type Row,
+  type ValueOf,
 } from "./model.ts";
 
 /** A filter on a model: property names to values or operators. */
@@ -38,7 +54,40 @@ export type OrderBy<M extends AnyModel> =
   | OrderKey<keyof Row<M> & string>
   | readonly OrderKey<keyof Row<M> & string>[];
 
-/** Options of `Store.search()` and `Store.first()`. */
+/**
+ * The property names of a model's primary key (declared with
+ * `primaryKey: true`); `never` when the table uses its rowid.
+ */
+export type PrimaryKeyNames<M extends AnyModel> =
+  & {
+    [K in keyof M["columns"]]: M["columns"][K] extends
+      Column<unknown, boolean, boolean, true> ? K : never;
+  }[keyof M["columns"]]
+  & string;
+
+/**
+ * The key `Store.retrieve()` takes, typed from the model's primary key: for
+ * a one-column key its value or an object holding it (a row will do); for
+ * a composite key an object with every key property; `never` for a model
+ * without a primary key. Code generic over any model (`Store<AnyModel>`),
+ * whose key is unknown, takes any SQL value or an object of them.
+ */
+export type PrimaryKey<M extends AnyModel> = string extends keyof M["columns"]
+  ? SQLValue | boolean | Record<string, unknown>
+  : [PrimaryKeyNames<M>] extends [never] ? never
+  : [
+    {
+      [K in PrimaryKeyNames<M>]: Exclude<PrimaryKeyNames<M>, K>;
+    }[PrimaryKeyNames<M>],
+  ] extends [never] // One key property: nothing is left once it is taken.
+    ?
+      | NonNullable<ValueOf<M["columns"][PrimaryKeyNames<M>]>>
+      | {
+        [K in PrimaryKeyNames<M>]: NonNullable<ValueOf<M["columns"][K]>>;
+      }
+  : { [K in PrimaryKeyNames<M>]: NonNullable<ValueOf<M["columns"][K]>> };
+
+/** Options of `Store.search()`. */
 export interface SearchOptions<M extends AnyModel> {
   /**
    * The most rows to return.
@@ -60,7 +109,51 @@ export interface SearchOptions<M extends AnyModel> {
 /** The rows a store yields: instances of its model class. */
 export type Instance<M extends AnyModel> = InstanceType<M>;
 
-type Decoder = (value: SQLValue, row: Record<string, unknown>) => unknown;
+type Decoder = (value: SQLValue) => unknown;
+
+/**
+ * What every store of one model shares, derived once per model definition
+ * (not per `new Store()`): how to read each column, and the SQL of the
+ * queries that depend on the model alone.
+ */
+interface Plan {
+  readonly decoders: readonly Decoder[];
+  readonly hints: readonly ColumnHint[];
+  /** Per column: which stored values its kind reads as they are. */
+  readonly same: readonly Same[];
+  /** Per column: whether the model declares it nullable. */
+  readonly nullable: readonly boolean[];
+  /** The quoted SQL columns of every property, in declaration order. */
+  readonly columnList: string;
+  /** The primary key lookup; `undefined` without a primary key. */
+  readonly lookupSql: string | undefined;
+  /** Inserts by the set of properties given, with or without RETURNING. */
+  readonly insertSql: Map<string, string>;
+}
+
+const plans = new WeakMap<ModelDefinition, Plan>();
+
+function planFor(definition: ModelDefinition): Plan {
+  let plan = plans.get(definition);
+  if (plan !== undefined) return plan;
+  const { table, keys, columns, primaryKey } = definition;
+  const sqlName = (key: string) => columns[key]!.bound.name;
+  const columnList = columnListSql(keys.map(sqlName));
+  const kinds = keys.map((key) => kindOf(columns[key]!));
+  plan = {
+    decoders: kinds.map((kind) => kind.decode),
+    hints: kinds.map((kind) => kind.hint),
+    same: kinds.map((kind) => kind.same),
+    nullable: keys.map((key) => columns[key]!.nullable),
+    columnList,
+    lookupSql: primaryKey.length === 0
+      ? undefined
+      : lookupSql(table, columnList, primaryKey.map(sqlName)),
+    insertSql: new Map(),
+  };
+  plans.set(definition, plan);
+  return plan;
+}
 
 function checkCount(value: unknown, name: string, table: string): number {
   if (typeof value !== "number") {
@@ -146,12 +239,14 @@ export class Store<
   /** The model this store queries. */
   readonly model: M;
   readonly #definition: ModelDefinition;
+  readonly #plan: Plan;
   readonly #keys: readonly string[];
-  readonly #decoders: readonly (Decoder | undefined)[];
+  readonly #decoders: readonly Decoder[];
+  readonly #nullable: readonly boolean[];
+  readonly #same: readonly Same[];
   readonly #hints: readonly ColumnHint[];
-  readonly #columnList: string;
-  readonly #insertSql = new Map<string, string>();
-  #retrieveSql: string | undefined;
+  readonly #reader = (statement: Statement): Instance<M> =>
+    this.#read(statement);
   readonly #retrieveAction: string;
 
   /**
@@ -169,16 +264,12 @@ export class Store<
     }
     this.model = model;
     this.#definition = model.definition;
+    this.#plan = planFor(this.#definition);
     this.#keys = this.#definition.keys;
-    this.#decoders = this.#keys.map((key) =>
-      decoderFor(this.#definition.columns[key]!)
-    );
-    this.#hints = this.#keys.map((key) =>
-      HINTS[this.#definition.columns[key]!.kind]
-    );
-    this.#columnList = this.#keys.map((key) => this.sqlColumn(key)).join(
-      ", ",
-    );
+    this.#decoders = this.#plan.decoders;
+    this.#hints = this.#plan.hints;
+    this.#same = this.#plan.same;
+    this.#nullable = this.#plan.nullable;
     this.#retrieveAction = `Cannot retrieve ${this.#definition.table}`;
   }
 
@@ -247,7 +338,7 @@ export class Store<
         key,
         (filter as Record<string, unknown>)[key],
       );
-      parts.push(`(${condition.sql})`);
+      parts.push(condition.sql);
       params.push(...condition.params);
     }
     if (params.length > MAX_LIST) {
@@ -255,13 +346,11 @@ export class Store<
         `Invalid filter for ${this.#definition.table}: it binds ${params.length} values; at most ${MAX_LIST} fit in one query`,
       );
     }
-    return parts.length === 0
-      ? { sql: "", params }
-      : { sql: ` WHERE ${parts.join(" AND ")}`, params };
+    return { sql: whereSql(parts), params };
   }
 
   #orderSql(orderBy: OrderBy<M> | undefined): string {
-    const { table, primaryKey, keys } = this.#definition;
+    const { table, primaryKey, keys, columns } = this.#definition;
     const entries = this.orderKeys(orderBy);
     if (!Array.isArray(entries)) {
       throw new TypeError(
@@ -269,18 +358,22 @@ export class Store<
       );
     }
     const seen = new Set<string>();
-    const terms: string[] = [];
+    const terms: OrderTerm[] = [];
     for (const entry of entries) {
       const { key, descending } = parseOrderKey(entry, keys, table);
       if (seen.has(key)) continue;
       seen.add(key);
-      terms.push(`${this.sqlColumn(key)}${descending ? " DESC" : ""}`);
+      terms.push({ column: columns[key]!.bound.name, descending });
     }
-    if (primaryKey.length === 0) terms.push("rowid");
+    if (primaryKey.length === 0) {
+      terms.push({ column: ROWID, descending: false });
+    }
     for (const key of primaryKey) {
-      if (!seen.has(key)) terms.push(this.sqlColumn(key));
+      if (!seen.has(key)) {
+        terms.push({ column: columns[key]!.bound.name, descending: false });
+      }
     }
-    return ` ORDER BY ${terms.join(", ")}`;
+    return orderBySql(terms);
   }
 
   #select(
@@ -305,20 +398,21 @@ export class Store<
       }
     }
     const where = this.#where(filter);
-    let sql = `SELECT ${this.#columnList} FROM ${quote(table)}${where.sql}${
-      this.#orderSql(options?.orderBy)
-    }`;
+    const order = this.#orderSql(options?.orderBy);
     const params = [...where.params];
     const limit = options?.limit;
     const offset = options?.offset;
-    if (limit !== undefined || offset !== undefined) {
-      sql += " LIMIT ? OFFSET ?";
+    const paged = limit !== undefined || offset !== undefined;
+    if (paged) {
       params.push(
         limit === undefined ? -1 : checkCount(limit, "limit", table),
         offset === undefined ? 0 : checkCount(offset, "offset", table),
       );
     }
-    return { sql, params };
+    return {
+      sql: selectSql(table, this.#plan.columnList, where.sql, order, paged),
+      params,
+    };
   }
 
   #session(): Session | Promise<Session> {
@@ -338,31 +432,53 @@ export class Store<
     return checkModelTable(session, this.#definition);
   }
 
-  /** Reads column `i` of the current row as the model's property. */
-  #cell(statement: Statement, i: number, row: object): unknown {
+  /**
+   * Reads column `i` of the current row as the model's property: the
+   * kind's decoding of the stored value, or a `DataSetError` (a
+   * `RangeError` for an integer beyond 2^53) naming the table, column, row
+   * and stored value when the kind cannot read it.
+   */
+  #cell(statement: Statement, i: number): unknown {
     const value = statement.column(i, this.#hints[i]);
-    const decode = this.#decoders[i];
-    if (decode === undefined) {
-      return typeof value === "bigint" ? this.#wide(i, value) : value;
+    // Values the kind reads as they are skip the call to its decoder.
+    const same = this.#same[i];
+    if (
+      same === Same.STRING
+        ? typeof value === "string"
+        : same === Same.INTEGER
+        ? typeof value === "number" && Number.isSafeInteger(value)
+        : same === Same.NUMBER && typeof value === "number"
+    ) {
+      return value;
     }
-    return value === null
-      ? null
-      : decode(value, row as Record<string, unknown>);
+    if (value === null) {
+      return this.#nullable[i] ? null : this.#refuse(statement, i, value);
+    }
+    const decoded = this.#decoders[i]!(value);
+    return decoded === INVALID ? this.#refuse(statement, i, value) : decoded;
   }
 
-  /**
-   * An integer beyond 2^53 read from column `i`: an error for an integer
-   * column, whose values are numbers; as it is for any other.
-   */
-  #wide(i: number, value: bigint): SQLValue {
-    const key = this.#keys[i]!;
-    const column = this.#definition.columns[key]!;
-    if (column.kind === "integer") {
-      throw new RangeError(
-        `Cannot read ${this.#definition.table}.${key}: ${value} is beyond 2^53; declare the column with bigint()`,
-      );
-    }
-    return value;
+  #refuse(statement: Statement, i: number, value: SQLValue): never {
+    const { table, columns, primaryKey, keys } = this.#definition;
+    const key = keys[i]!;
+    const column = columns[key]!;
+    const kind = kindOf(column);
+    // The row's key, read as stored: the primary key, else the first columns.
+    const named = primaryKey.length > 0 ? primaryKey : keys.slice(0, 3);
+    const row = named.map((name) =>
+      `${name} = ${
+        showKey(statement.column(keys.indexOf(name), ColumnHint.ANY))
+      }`
+    ).join(", ");
+    const where = `Cannot read ${table}.${key} in the row ${row}`;
+    const range = kind.outOfRange?.(value);
+    if (range !== undefined) throw new RangeError(`${where}: ${range}`);
+    const what = value === null
+      ? "NULL, and the model says NOT NULL"
+      : `${describeStored(value)}, ${kind.refused ?? `not ${kind.holds}`}`;
+    throw new DataSetError(`${where}: the file holds ${what}`, {
+      dataset: this.model.dataset.name,
+    });
   }
 
   #read(statement: Statement): Instance<M> {
@@ -372,15 +488,15 @@ export class Store<
     // The first eight properties are stored from one site each: V8 then
     // sees a single property name per site instead of every name at one
     // site, which makes building a row about three times cheaper.
-    if (n > 0) row[keys[0]!] = this.#cell(statement, 0, row);
-    if (n > 1) row[keys[1]!] = this.#cell(statement, 1, row);
-    if (n > 2) row[keys[2]!] = this.#cell(statement, 2, row);
-    if (n > 3) row[keys[3]!] = this.#cell(statement, 3, row);
-    if (n > 4) row[keys[4]!] = this.#cell(statement, 4, row);
-    if (n > 5) row[keys[5]!] = this.#cell(statement, 5, row);
-    if (n > 6) row[keys[6]!] = this.#cell(statement, 6, row);
-    if (n > 7) row[keys[7]!] = this.#cell(statement, 7, row);
-    for (let i = 8; i < n; i++) row[keys[i]!] = this.#cell(statement, i, row);
+    if (n > 0) row[keys[0]!] = this.#cell(statement, 0);
+    if (n > 1) row[keys[1]!] = this.#cell(statement, 1);
+    if (n > 2) row[keys[2]!] = this.#cell(statement, 2);
+    if (n > 3) row[keys[3]!] = this.#cell(statement, 3);
+    if (n > 4) row[keys[4]!] = this.#cell(statement, 4);
+    if (n > 5) row[keys[5]!] = this.#cell(statement, 5);
+    if (n > 6) row[keys[6]!] = this.#cell(statement, 6);
+    if (n > 7) row[keys[7]!] = this.#cell(statement, 7);
+    for (let i = 8; i < n; i++) row[keys[i]!] = this.#cell(statement, i);
     return row as Instance<M>;
   }
 
@@ -459,9 +575,7 @@ export class Store<
    */
   async count(filter?: Filter<M> & X): Promise<number> {
     const where = this.#where(filter);
-    const sql = `SELECT count(*) FROM ${
-      quote(this.#definition.table)
-    }${where.sql}`;
+    const sql = countSql(this.#definition.table, where.sql);
     const session = await this.#session();
     return Number(
       session.value(
@@ -493,9 +607,7 @@ export class Store<
    */
   async exists(filter?: Filter<M> & X): Promise<boolean> {
     const where = this.#where(filter);
-    const sql = `SELECT 1 FROM ${
-      quote(this.#definition.table)
-    }${where.sql} LIMIT 1`;
+    const sql = existsSql(this.#definition.table, where.sql);
     const session = await this.#session();
     return session.value(
       sql,
@@ -507,8 +619,9 @@ export class Store<
   /**
    * The first row in order, or `undefined`.
    * @param filter Property names to values or operators.
-   * @param options `offset` and `orderBy` (`limit` is 1).
+   * @param options `offset` and `orderBy`.
    * @returns The row or `undefined`.
+   * @throws {TypeError} For a `limit`: `first()` reads one row.
    *
    * @example
    * ```ts
@@ -526,8 +639,9 @@ export class Store<
    */
   async first(
     filter?: Filter<M> & X,
-    options?: SearchOptions<M>,
+    options?: Omit<SearchOptions<M>, "limit">,
   ): Promise<Instance<M> | undefined> {
+    this.#noLimit(options, "first");
     for await (const row of this.search(filter, { ...options, limit: 1 })) {
       return row;
     }
@@ -539,6 +653,7 @@ export class Store<
    * @param filter Property names to values or operators.
    * @param options `orderBy` and `offset`.
    * @returns The row.
+   * @throws {TypeError} For a `limit`: `one()` reads the only row.
    * @throws {ModelNotFoundError} When no row matches.
    * @throws {MultipleModelsFoundError} When more than one row matches.
    *
@@ -558,8 +673,9 @@ export class Store<
    */
   async one(
     filter?: Filter<M> & X,
-    options?: SearchOptions<M>,
+    options?: Omit<SearchOptions<M>, "limit">,
   ): Promise<Instance<M>> {
+    this.#noLimit(options, "one");
     const rows: Instance<M>[] = [];
     for await (const row of this.search(filter, { ...options, limit: 2 })) {
       rows.push(row);
@@ -583,11 +699,27 @@ export class Store<
     return rows[0]!;
   }
 
+  /** Refuses a `limit` given to a method that sets its own. */
+  #noLimit(options: unknown, method: string): void {
+    if (
+      options !== null && typeof options === "object" &&
+      (options as { limit?: unknown }).limit !== undefined
+    ) {
+      throw new TypeError(
+        `Invalid search option "limit" for ${this.#definition.table}: ${method}() reads ${
+          method === "one" ? "the only row" : "one row"
+        }; use search() with a limit`,
+      );
+    }
+  }
+
   /**
    * The row with a primary key: a value, or an object for a composite key.
    * @param id The primary key.
    * @returns The row.
    * @throws {ModelNotFoundError} When no row has the key.
+   * @throws {TypeError} When the model has no primary key, or the key is
+   * not of the primary key's type (a composite key needs every part).
    *
    * @example
    * ```ts
@@ -607,9 +739,7 @@ export class Store<
    * await db.close();
    * ```
    */
-  retrieve(
-    id: SQLValue | boolean | Partial<Row<M>>,
-  ): Promise<Instance<M>> {
+  retrieve(id: PrimaryKey<M>): Promise<Instance<M>> {
     // Not async: a point lookup is short, and skipping the extra promise
     // turns of an async function is a fair share of its cost.
     try {
@@ -672,21 +802,13 @@ export class Store<
 
   #lookup(session: Session, params: SQLValue[]): Instance<M> {
     const { table, primaryKey } = this.#definition;
-    this.#retrieveSql ??= `SELECT ${this.#columnList} FROM ${
-      quote(table)
-    } WHERE ${
-      primaryKey.map((key) => `${this.sqlColumn(key)} = ?`).join(" AND ")
-    }`;
-    const sql = this.#retrieveSql;
-    const statement = session.acquire(sql, this.#retrieveAction);
-    try {
-      statement.bind(params);
-      if (statement.stepOne()) return this.#read(statement);
-    } catch (error) {
-      throw toPublicError(error, this.#retrieveAction, session.dataset, sql);
-    } finally {
-      session.release(statement);
-    }
+    const row = session.row(
+      this.#plan.lookupSql!,
+      params,
+      this.#retrieveAction,
+      this.#reader,
+    );
+    if (row !== undefined) return row;
     throw new ModelNotFoundError(
       `Cannot retrieve ${table}: no row has ${
         primaryKey.map((key, i) => `${key} = ${String(params[i])}`).join(", ")
@@ -702,10 +824,19 @@ export class Store<
   ): { sql: string; params: SQLValue[] } {
     const { table, columns } = this.#definition;
     if (
-      values === null || typeof values !== "object" || Array.isArray(values)
+      values === null || typeof values !== "object" || Array.isArray(values) ||
+      typeof (values as { then?: unknown }).then === "function"
     ) {
       throw new TypeError(
-        `Cannot insert ${table}${where}: expected an object of values`,
+        `Cannot insert ${table}${where}: expected an object of values, got ${
+          values === null
+            ? "null"
+            : Array.isArray(values)
+            ? "an array"
+            : typeof values === "object"
+            ? "a promise"
+            : typeof values
+        }`,
       );
     }
     const keys: string[] = [];
@@ -718,16 +849,15 @@ export class Store<
       params.push(encodeValue(columns[key]!, value, `value${where}`));
     }
     const signature = `${returning ? "r" : "n"}:${keys.join("\0")}`;
-    let sql = this.#insertSql.get(signature);
+    const cache = this.#plan.insertSql;
+    let sql = cache.get(signature);
     if (sql === undefined) {
-      sql = `INSERT INTO ${quote(table)} ${
-        keys.length === 0
-          ? "DEFAULT VALUES"
-          : `(${keys.map((key) => this.sqlColumn(key)).join(", ")}) VALUES (${
-            keys.map(() => "?").join(", ")
-          })`
-      }${returning ? ` RETURNING ${this.#columnList}` : ""}`;
-      this.#insertSql.set(signature, sql);
+      sql = insertSql(
+        table,
+        keys.map((key) => columns[key]!.bound.name),
+        returning ? this.#plan.columnList : undefined,
+      );
+      cache.set(signature, sql);
     }
     return { sql, params };
   }
@@ -766,30 +896,35 @@ export class Store<
     const { sql, params } = this.#insert(values, true, "");
     const session = await this.#session();
     session.assertWritable(action);
-    const statement = session.acquire(sql, action);
-    try {
-      statement.bind(params);
-      if (!statement.step()) {
-        throw new DataSetError(`${action}: the insert returned no row`, {
-          dataset: session.dataset,
-          sql,
-        });
-      }
-      const row = this.#read(statement);
-      while (statement.step());
-      return row;
-    } catch (error) {
-      throw toPublicError(error, action, session.dataset, sql);
-    } finally {
-      session.release(statement);
+    const row = session.returning(
+      sql,
+      params,
+      action,
+      (statement) => this.#read(statement),
+    );
+    if (row === undefined) {
+      throw new DataSetError(`${action}: the insert returned no row`, {
+        dataset: session.dataset,
+        sql,
+      });
     }
+    return row;
   }
 
   /**
-   * Inserts many rows in one transaction, streaming from an iterable or
-   * async iterable. Nothing is inserted when any row fails.
+   * Inserts many rows in one transaction, from an iterable or async
+   * iterable. Nothing is inserted when any row fails, and the insert is
+   * isolated from every other write: an async iterable is read to its end
+   * before the first row is written (so hold large sources in a sync
+   * iterable, which is written as it is read), and no other write runs
+   * while the rows are written.
    * @param values The rows.
    * @returns How many rows were inserted.
+   * @throws {ReadOnlyError} On a read-only dataset.
+   * @throws {DuplicateModelError} When a unique or primary key exists.
+   * @throws {ModelIntegrityError} On a NOT NULL, CHECK or foreign key failure.
+   * @throws {DataSetError} When the dataset is closed before the rows are
+   * written.
    *
    * @example
    * ```ts
@@ -818,42 +953,32 @@ export class Store<
     }
     const session = await this.#session();
     session.assertWritable(action);
-    const savepoint = quote(`microcosm_many_${++savepoints}`);
-    session.exec(`SAVEPOINT ${savepoint}`, action);
-    let count = 0;
-    let current: Statement | undefined;
-    try {
+    let rows: Iterable<unknown>;
+    if (Symbol.iterator in values) {
+      rows = values;
+    } else {
+      // No savepoint stays open across an await: a rollback would undo
+      // whatever other writes ran meanwhile. Read the source first.
+      const buffered: { sql: string; params: SQLValue[] }[] = [];
       for await (const item of values) {
-        const { sql, params } = this.#insert(item, false, ` (row ${count})`);
-        if (current?.sql !== sql) {
-          if (current !== undefined) session.release(current);
-          current = undefined;
-          current = session.acquire(sql, action);
-        }
-        try {
-          current.bind(params);
-          while (current.step());
-        } catch (error) {
-          throw toPublicError(
-            error,
-            `${action} (row ${count})`,
-            session.dataset,
-            sql,
-          );
-        }
-        count++;
+        buffered.push(this.#insert(item, false, ` (row ${buffered.length})`));
       }
-      if (current !== undefined) session.release(current);
-      current = undefined;
-      session.exec(`RELEASE ${savepoint}`, action);
-      return count;
-    } catch (error) {
-      if (current !== undefined) session.release(current);
-      if (!session.closed) {
-        session.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`, action);
-      }
-      throw error;
+      rows = buffered;
     }
+    session.check(action, "the write");
+    const encode = rows === values
+      ? (item: unknown, row: number) =>
+        this.#insert(item, false, ` (row ${row})`)
+      : (item: unknown) => item as { sql: string; params: SQLValue[] };
+    return session.atomic(action, () => {
+      let row = 0;
+      return session.runEach(
+        (function* () {
+          for (const item of rows) yield encode(item, row++);
+        })(),
+        action,
+      );
+    });
   }
 
   /**
@@ -882,8 +1007,11 @@ export class Store<
     const where = this.#where(filter);
     const session = await this.#session();
     session.assertWritable(action);
-    const sql = `DELETE FROM ${quote(table)}${where.sql}`;
-    const changes = session.run(sql, where.params, action);
+    const changes = session.run(
+      deleteSql(table, where.sql),
+      where.params,
+      action,
+    );
     if (changes === 0) {
       throw new ModelNotFoundError(
         `${action}: no row matches ${describeFilter(filter)}`,
@@ -893,8 +1021,6 @@ export class Store<
     return changes;
   }
 }
-
-let savepoints = 0;
 
 function describeFilter(filter: unknown): string {
   if (filter === undefined) return "(no filter)";
@@ -908,48 +1034,20 @@ function describeFilter(filter: unknown): string {
   }
 }
 
-/** The read hint of each column kind. */
-const HINTS: Readonly<Record<AnyColumn["kind"], ColumnHint>> = {
-  integer: ColumnHint.NUMBER,
-  real: ColumnHint.NUMBER,
-  boolean: ColumnHint.NUMBER,
-  text: ColumnHint.TEXT,
-  json: ColumnHint.TEXT,
-  blob: ColumnHint.ANY,
-  bigint: ColumnHint.ANY,
-};
-
-function decoderFor(column: AnyColumn): Decoder | undefined {
-  const { table, key } = column.bound;
-  switch (column.kind) {
-    case "bigint":
-      return (value) =>
-        typeof value === "bigint" ? value : BigInt(value as number);
-    case "boolean":
-      return (value) => value !== 0 && value !== 0n;
-    case "json":
-      return (value, row) => {
-        try {
-          return JSON.parse(value as string);
-        } catch (error) {
-          throw new DataSetError(
-            `Cannot read ${table}.${key}: invalid JSON in the row ${
-              describeRow(column, row)
-            }: ${(error as Error).message}`,
-            { cause: error },
-          );
-        }
-      };
-    default:
-      return undefined;
-  }
+/** A key value for messages: `2`, `"EUR"`, `NULL`. */
+function showKey(value: SQLValue): string {
+  if (value === null) return "NULL";
+  if (value instanceof Uint8Array) return `a blob of ${value.length} bytes`;
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
-function describeRow(column: AnyColumn, row: Record<string, unknown>): string {
-  const entries = Object.entries(row).filter(([, v]) =>
-    typeof v === "number" || typeof v === "string"
-  ).slice(0, 3);
-  return entries.length === 0
-    ? `of ${column.bound.table}`
-    : entries.map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(", ");
+/** A stored value for messages: `text "12abc"`, `number 0.5`, `NULL`. */
+function describeStored(value: SQLValue): string {
+  if (value === null) return "NULL";
+  if (value instanceof Uint8Array) return `a blob of ${value.length} bytes`;
+  if (typeof value === "string") {
+    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+    return `text ${JSON.stringify(shown)}`;
+  }
+  return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
 }

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type AnyColumn, type ColumnKind, quote } from "./columns.ts";
+import { affinity, kindOf } from "./_kinds.ts";
+import { type AnyColumn, quote } from "./columns.ts";
 import { type DataSet, SESSION } from "./dataset.ts";
 import { foldIdentifier } from "./_rules.ts";
 import { countRows, findTable, readRows, tableColumns } from "./_schema.ts";
@@ -31,79 +32,9 @@ export interface VerifyReport {
   readonly tables: Readonly<Record<string, number>>;
 }
 
-/** SQLite's type affinity of a declared column type (section 3.1 of its docs). */
-export function affinity(
-  declared: string,
-): "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC" {
-  const type = declared.toUpperCase();
-  if (type.includes("INT")) return "INTEGER";
-  if (type.includes("CHAR") || type.includes("CLOB") || type.includes("TEXT")) {
-    return "TEXT";
-  }
-  if (type.includes("BLOB") || type === "") return "BLOB";
-  if (type.includes("REAL") || type.includes("FLOA") || type.includes("DOUB")) {
-    return "REAL";
-  }
-  return "NUMERIC";
-}
-
-const COMPATIBLE: Readonly<Record<ColumnKind, readonly string[]>> = {
-  integer: ["INTEGER", "NUMERIC"],
-  bigint: ["INTEGER", "NUMERIC"],
-  boolean: ["INTEGER", "NUMERIC"],
-  real: ["REAL", "NUMERIC", "INTEGER"],
-  text: ["TEXT"],
-  json: ["TEXT"],
-  blob: ["BLOB"],
-};
-
-/** An SQL condition true for a stored value the column kind cannot read. */
-function badValue(kind: ColumnKind, column: string): string {
-  const type = `typeof(${column})`;
-  let wrong: string;
-  switch (kind) {
-    case "integer":
-      wrong = `${type} <> 'integer' OR abs(${column}) > 9007199254740991`;
-      break;
-    case "bigint":
-      wrong = `${type} <> 'integer'`;
-      break;
-    case "boolean":
-      wrong = `${type} <> 'integer' OR ${column} NOT IN (0, 1)`;
-      break;
-    case "real":
-      wrong = `${type} NOT IN ('real', 'integer')`;
-      break;
-    case "text":
-      wrong = `${type} <> 'text'`;
-      break;
-    case "json":
-      wrong = `${type} <> 'text' OR NOT json_valid(${column})`;
-      break;
-    case "blob":
-      wrong = `${type} <> 'blob'`;
-      break;
-  }
-  return `(${column} IS NOT NULL AND (${wrong}))`;
-}
-
-function describeKind(kind: ColumnKind): string {
-  switch (kind) {
-    case "integer":
-      return "integers within 2^53";
-    case "bigint":
-      return "integers";
-    case "boolean":
-      return "0 or 1";
-    case "real":
-      return "numbers";
-    case "text":
-      return "text";
-    case "json":
-      return "valid JSON text";
-    case "blob":
-      return "blobs";
-  }
+/** An SQL condition true for a stored value the column cannot read. */
+function badValue(column: AnyColumn, sql: string): string {
+  return `(${sql} IS NOT NULL AND (${kindOf(column).invalidSql(sql)}))`;
 }
 
 /**
@@ -119,7 +50,8 @@ function describeKind(kind: ColumnKind): string {
  *
  * @example
  * ```ts
- * import { buildDataSet, DataSet, integer, SQLiteBindFactory, text, verifyDataSet } from "@microcosm/sqlite";
+ * import { DataSet, integer, SQLiteBindFactory, text } from "@microcosm/sqlite";
+ * import { buildDataSet, verifyDataSet } from "@microcosm/sqlite/build";
  * import assert from "node:assert/strict";
  *
  * const Old = DataSet.create("doc_verify_old");
@@ -171,7 +103,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       }
       const found = affinity(file.type);
       const declaredUntyped = file.type.trim() === "";
-      if (!declaredUntyped && !COMPATIBLE[column.kind].includes(found)) {
+      if (!declaredUntyped && !kindOf(column).affinities.includes(found)) {
         problem(
           table,
           name,
@@ -187,7 +119,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
     // One scan per table counts NULLs and badly typed values per column.
     const sums = checked.flatMap(({ column, sql }) => [
       `sum(${sql} IS NULL)`,
-      `sum(${badValue(column.kind, sql)})`,
+      `sum(${badValue(column, sql)})`,
     ]);
     const answer = session.value(aggregateJsonSql(table, sums), [], action);
     const counts = (JSON.parse(String(answer)) as (number | null)[]).map((
@@ -212,7 +144,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
           name,
           `${table}.${name}: the model says ${column.kind}, ${bad} row${
             bad === 1 ? " holds" : "s hold"
-          } other values than ${describeKind(column.kind)}`,
+          } other values than ${kindOf(column).holds}`,
         );
       }
     });

@@ -36,7 +36,10 @@ export function engineTest(
   }
 }
 
-/** Declares the people model of API.md on a dataset. */
+/**
+ * Declares the people model the tests share (integer, text, boolean and json
+ * columns, a unique pair, a default order, a getter) on a dataset.
+ */
 export function declarePeople(db: DataSet) {
   class Person extends db.Model("person", {
     id: integer({ primaryKey: true }),

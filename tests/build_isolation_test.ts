@@ -1,12 +1,7 @@
 // Builds are isolated: two builds of one dataset never mix.
 import assert from "node:assert/strict";
-import {
-  buildDataSet,
-  DataSetError,
-  integer,
-  SQLiteBindFactory,
-  text,
-} from "../mod.ts";
+import { DataSetError, integer, SQLiteBindFactory, text } from "../mod.ts";
+import { buildDataSet } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
 import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 
@@ -103,8 +98,10 @@ engineTest(
     const dir = await tempDir();
     const path = `${dir}/shared.sqlite`;
     const library = new URL("../mod.ts", import.meta.url).href;
+    const builder = new URL("../build.ts", import.meta.url).href;
     const script = (tag: string) => `
-import { buildDataSet, DataSet, integer, text } from ${JSON.stringify(library)};
+import { DataSet, integer, text } from ${JSON.stringify(library)};
+import { buildDataSet } from ${JSON.stringify(builder)};
 const db = DataSet.create("shared", { engine: "${engine}" });
 class Row extends db.Model("row", { id: integer({ primaryKey: true }), tag: text() }) {}
 async function* rows() {

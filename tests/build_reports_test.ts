@@ -2,14 +2,8 @@
 // declared tables left without a source.
 import assert from "node:assert/strict";
 import { main } from "../cli.ts";
-import {
-  buildDataSet,
-  DataSetError,
-  integer,
-  type LoadProgress,
-  Store,
-  text,
-} from "../mod.ts";
+import { DataSetError, integer, Store, text } from "../mod.ts";
+import { buildDataSet, type LoadProgress } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
 import { buildFixture, engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
-  buildDataSet,
   DataSet,
   integer,
   METADATA_TABLE,
@@ -11,6 +10,7 @@ import {
   Store,
   text,
 } from "../mod.ts";
+import { buildDataSet } from "../build.ts";
 import { VERSION } from "../src/_version.ts";
 import {
   buildFixture,
@@ -272,7 +272,7 @@ Deno.test("A build process killed mid-way leaves the previous file intact; the n
   await Deno.writeTextFile(
     script,
     `import { buildDataSet } from ${
-      JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+      JSON.stringify(new URL("../build.ts", import.meta.url).href)
     };
 import { Shop, Category, Product } from ${
       JSON.stringify(

@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { main } from "../cli.ts";
 import {
-  buildDataSet,
   dumpCsv,
   dumpJsonLines,
   integer,
@@ -12,8 +11,8 @@ import {
   SQLiteBindFactory,
   SQLiteError,
   Store,
-  verifyDataSet,
 } from "../mod.ts";
+import { buildDataSet, verifyDataSet } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
 import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  buildDataSet,
-  dumpCsv,
-  dumpJsonLines,
-  SQLiteBindFactory,
-  Store,
-} from "../mod.ts";
+import { dumpCsv, dumpJsonLines, SQLiteBindFactory, Store } from "../mod.ts";
+import { buildDataSet } from "../build.ts";
 import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 

@@ -99,8 +99,13 @@ engineTest(
     }) {}
     await db.createAll();
     const store = new Store(Note);
-    await store.createMany(HOSTILE.map((body) => ({ body })));
-    for (const [i, value] of HOSTILE.entries()) {
+    // The node engine refuses to store text with a NUL, which node:sqlite
+    // would read back cut (issue 11; tests/text_nul_test.ts).
+    const stored = engine === "ffi"
+      ? HOSTILE
+      : HOSTILE.filter((value) => !value.includes("\0"));
+    await store.createMany(stored.map((body) => ({ body })));
+    for (const [i, value] of stored.entries()) {
       const label = JSON.stringify(value.slice(0, 40));
       // Equality on the whole value, NUL bytes included.
       const ids = (await Array.fromAsync(store.search({ body: value }))).map((
@@ -113,7 +118,7 @@ engineTest(
     }
     // A prefix before a NUL is a different value.
     assert.equal(await store.count({ body: "Adams" }), 0);
-    assert.equal(await store.count(), HOSTILE.length);
+    assert.equal(await store.count(), stored.length);
   },
 );
 

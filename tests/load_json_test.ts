@@ -4,8 +4,6 @@ import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
 import { jsonArray } from "../src/_csv.ts";
 import {
-  type BuildContext,
-  buildDataSet,
   DataFileError,
   integer,
   json,
@@ -14,6 +12,7 @@ import {
   Store,
   text,
 } from "../mod.ts";
+import { type BuildContext, buildDataSet } from "../build.ts";
 import { buildFixture, engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
 import {
-  type BuildContext,
-  buildDataSet,
   DataFileError,
   DataSet,
   integer,
@@ -11,6 +9,7 @@ import {
   Store,
   text,
 } from "../mod.ts";
+import { type BuildContext, buildDataSet } from "../build.ts";
 import { buildFixture, engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 

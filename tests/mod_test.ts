@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import * as mod from "../mod.ts";
-import { tempFile } from "./_helpers.ts";
+import * as build from "../build.ts";
+import * as cli from "../cli.ts";
+import { runDeno, tempFile } from "./_helpers.ts";
 
 Deno.test("mod.ts exports exactly the public names", () => {
   assert.deepEqual(Object.keys(mod).sort(), [
@@ -13,14 +16,16 @@ Deno.test("mod.ts exports exactly the public names", () => {
     "ModelIntegrityError",
     "ModelNotFoundError",
     "MultipleModelsFoundError",
+    "QueryError",
     "ReadOnlyError",
     "SQLiteBindFactory",
     "SQLiteError",
     "Store",
+    "any",
     "bigint",
     "blob",
     "boolean",
-    "buildDataSet",
+    "datetime",
     "dumpCsv",
     "dumpJsonLines",
     "integer",
@@ -28,8 +33,64 @@ Deno.test("mod.ts exports exactly the public names", () => {
     "readBuildMetadata",
     "real",
     "text",
+  ]);
+});
+
+Deno.test("build.ts exports exactly the build-time names", () => {
+  assert.deepEqual(Object.keys(build).sort(), [
+    "buildDataSet",
     "verifyDataSet",
   ]);
+});
+
+Deno.test("cli.ts exports exactly the command-line entry", () => {
+  assert.deepEqual(Object.keys(cli).sort(), ["main"]);
+});
+
+/** The specifiers of every module `deno info` finds from `entry`. */
+async function moduleGraph(entry: string): Promise<string[]> {
+  const root = new URL("../", import.meta.url);
+  const { stdout } = await runDeno(["info", "--json", entry], {
+    cwd: fileURLToPath(root),
+    ok: true,
+  });
+  const graph = JSON.parse(stdout) as { modules: { specifier: string }[] };
+  return graph.modules.map((module) =>
+    module.specifier.startsWith(root.href)
+      ? module.specifier.slice(root.href.length)
+      : module.specifier
+  );
+}
+
+/** What only building needs: hashing, CSV parsing, the loaders, verify. */
+function buildTime(specifier: string): boolean {
+  return specifier === "node:crypto" || specifier.startsWith("npm:") ||
+    ["src/load.ts", "src/_csv.ts", "src/build.ts", "src/verify.ts"]
+      .includes(specifier) ||
+    specifier.startsWith("src/cli/");
+}
+
+Deno.test("The module graph of mod.ts reaches no build-time code: no node:crypto, Papa Parse, loader, build or verify", async () => {
+  const runtime = await moduleGraph("mod.ts");
+  assert.ok(runtime.includes("src/store.ts"), runtime.join("\n"));
+  assert.deepEqual(runtime.filter(buildTime), []);
+  // The same check finds them from the build entry point.
+  const building = (await moduleGraph("build.ts")).filter(buildTime);
+  for (
+    const expected of [
+      "node:crypto",
+      "src/load.ts",
+      "src/_csv.ts",
+      "src/build.ts",
+      "src/verify.ts",
+    ]
+  ) {
+    assert.ok(building.includes(expected), expected);
+  }
+  assert.ok(
+    building.some((specifier) => specifier.startsWith("npm:/papaparse@")),
+    building.join("\n"),
+  );
 });
 
 Deno.test("Importing mod.ts and using an in-memory dataset needs no permission", async () => {
@@ -50,7 +111,7 @@ console.log(Object.keys(m).length, db.engine);`,
     env: { NO_COLOR: "1" },
   }).output();
   assert.equal(strict.code, 0, new TextDecoder().decode(strict.stderr));
-  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "25 node");
+  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "26 node");
 });
 
 Deno.test("The recorded library version is deno.json's version", async () => {

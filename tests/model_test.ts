@@ -181,7 +181,12 @@ engineTest(
       id: integer({ primaryKey: true }),
       doc: json(),
     }) {}
-    await db.createAll();
+    // A file built elsewhere: the library's own tables refuse invalid JSON
+    // with CHECK (json_valid(doc)), so this one is made without it.
+    for await (
+      const _ of db
+        .sql`create table d (id integer primary key, doc text not null)`
+    );
     for await (const _ of db.sql`insert into d (doc) values ('{not json')`);
     await assert.rejects(
       new Store(D).retrieve(1),

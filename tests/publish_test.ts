@@ -1,5 +1,7 @@
 // JSR readiness: what `deno publish` would upload is the library, not the
-// repository.
+// repository. This is the gate's one `deno publish --dry-run` (the `ok` task
+// runs it through the tests): it fails on a publish error (slow types, a
+// missing export) as the task's own run did, and checks the files shipped.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { runDeno } from "./_helpers.ts";

@@ -1,13 +1,7 @@
 // The small rules of src/_rules.ts, as users meet them.
 import assert from "node:assert/strict";
-import {
-  buildDataSet,
-  integer,
-  SQLiteBindFactory,
-  Store,
-  text,
-  verifyDataSet,
-} from "../mod.ts";
+import { integer, SQLiteBindFactory, Store, text } from "../mod.ts";
+import { buildDataSet, verifyDataSet } from "../build.ts";
 import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 
 engineTest(

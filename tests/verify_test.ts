@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import {
   boolean,
-  buildDataSet,
   type DataSet,
   integer,
   json,
   real,
   SQLiteBindFactory,
   text,
-  verifyDataSet,
 } from "../mod.ts";
+import { buildDataSet, verifyDataSet } from "../build.ts";
 import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 
 /** A file written with raw SQL, as if built elsewhere. */

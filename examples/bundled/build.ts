@@ -3,7 +3,8 @@
  *
  *   deno run --allow-read=examples/bundled --allow-write=examples/bundled/data --allow-ffi examples/bundled/build.ts
  */
-import { buildDataSet, Store } from "@microcosm/sqlite";
+import { Store } from "@microcosm/sqlite";
+import { buildDataSet } from "@microcosm/sqlite/build";
 import { Element, Elements } from "./models.ts";
 
 // number, symbol, name, standard atomic weight, period, group, category

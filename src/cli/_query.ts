@@ -8,12 +8,10 @@
  */
 import { type DataSet, RAW_SQL } from "../dataset.ts";
 import { counted, UsageError } from "./_io.ts";
+import { INT64_MAX, INT64_MIN } from "../_kinds.ts";
 
 /** A value bound to a placeholder. */
 export type QueryParameter = string | number | bigint | null;
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** Whether a character can continue an SQLite identifier. */
 function identifierChar(c: string | undefined): boolean {

@@ -8,7 +8,8 @@
  */
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
-import { affinity } from "../verify.ts";
+import { affinity, BUILDERS } from "../_kinds.ts";
+import { largestMagnitudeSql } from "../_sql.ts";
 import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
 import {
   ENGINE_OPTION,
@@ -57,16 +58,11 @@ const GLOBALS = new Set(
   ("Array Boolean DataSet Date Deno Error Function JSON Map Math Number " +
     "Object Promise Record RegExp Set String Symbol AnyColumn").split(" "),
 );
-const BUILDERS = [
-  "bigint",
-  "blob",
-  "boolean",
-  "integer",
-  "json",
-  "real",
-  "text",
-] as const;
-type Builder = typeof BUILDERS[number];
+/** A builder of the kinds table and the options it needs, as TypeScript. */
+interface Builder {
+  readonly name: string;
+  readonly options: readonly string[];
+}
 
 /** Splits an SQL name into words: `area_km2`, `FirstName`, `HTTPCode`. */
 function words(name: string): string[] {
@@ -133,12 +129,48 @@ async function exceeds53Bits(
   );
 }
 
-function fromStored(types: Set<string>): Builder {
+/** The builder for a column of NUMERIC or BLOB affinity, from its values. */
+function fromStored(types: Set<string>): string {
   if (types.size === 0) return "text";
   if ([...types].every((t) => t === "integer")) return "integer";
   if ([...types].every((t) => t === "integer" || t === "real")) return "real";
   if ([...types].every((t) => t === "blob")) return "blob";
-  return "text";
+  if ([...types].every((t) => t !== "blob")) return "text";
+  return "any";
+}
+
+/** Epoch milliseconds from 1973 on; smaller numbers read as seconds. */
+const EPOCH_MS_FROM = 1e11;
+
+async function epochUnit(
+  dataset: DataSet,
+  table: string,
+  column: string,
+): Promise<"seconds" | "milliseconds"> {
+  const largest = (await dataset[SESSION]()).value(
+    largestMagnitudeSql(table, column),
+    [],
+    `Cannot read ${table}.${column}`,
+  );
+  return Number(largest ?? 0) >= EPOCH_MS_FROM ? "milliseconds" : "seconds";
+}
+
+/** Whether the table's SQL holds `CHECK (<condition>)`, `%` the column. */
+function hasCheck(
+  tableSql: string,
+  column: string,
+  condition: string,
+): boolean {
+  const escaped = escapeRegExp(column);
+  return new RegExp(
+    `CHECK\\s*\\(\\s*${
+      condition.replaceAll(
+        "%",
+        () => `(?:"${escaped.replaceAll('"', '""')}"|${escaped})`,
+      )
+    }\\s*\\)`,
+    "i",
+  ).test(tableSql);
 }
 
 async function builderFor(
@@ -147,31 +179,58 @@ async function builderFor(
   tableSql: string,
   column: TableInfo["columns"][number],
 ): Promise<Builder> {
-  const declared = column.type.toUpperCase();
-  if (declared.includes("BOOL")) return "boolean";
-  if (declared === "JSON") return "json";
-  const checkBoolean = new RegExp(
-    `CHECK\\s*\\(\\s*(?:"${escapeRegExp(column.name).replaceAll('"', '""')}"|${
-      escapeRegExp(column.name)
-    })\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)\\s*\\)`,
-    "i",
-  );
+  const plain = (name: string): Builder => ({ name, options: [] });
+  const declared = column.type.trim().toUpperCase();
+  if (declared.includes("BOOL")) return plain("boolean");
+  if (
+    declared === "JSON" ||
+    hasCheck(
+      tableSql,
+      column.name,
+      "(?:%\\s+IS\\s+NULL\\s+OR\\s+)?json_valid\\s*\\(\\s*%\\s*\\)",
+    )
+  ) {
+    return plain("json");
+  }
+  if (declared === "" || declared === "ANY") return plain("any");
+  if (/^(?:DATE|DATETIME|TIMESTAMP)\b/.test(declared)) {
+    const types = await storedTypes(dataset, table, column.name);
+    types.delete("null");
+    const numbers = types.size > 0 &&
+      [...types].every((t) => t === "integer" || t === "real");
+    return numbers
+      ? {
+        name: "datetime",
+        options: [
+          `storage: ${
+            JSON.stringify(await epochUnit(dataset, table, column.name))
+          }`,
+        ],
+      }
+      : plain("datetime");
+  }
   switch (affinity(column.type)) {
     case "INTEGER":
-      if (checkBoolean.test(tableSql)) return "boolean";
-      return await exceeds53Bits(dataset, table, column.name)
-        ? "bigint"
-        : "integer";
+      if (
+        hasCheck(tableSql, column.name, "%\\s+IN\\s*\\(\\s*0\\s*,\\s*1\\s*\\)")
+      ) {
+        return plain("boolean");
+      }
+      return plain(
+        await exceeds53Bits(dataset, table, column.name) ? "bigint" : "integer",
+      );
     case "TEXT":
-      return "text";
+      return plain("text");
     case "REAL":
-      return "real";
+      return plain("real");
     case "BLOB":
-      return declared.includes("BLOB")
-        ? "blob"
-        : fromStored(await storedTypes(dataset, table, column.name));
+      return plain(
+        declared.includes("BLOB")
+          ? "blob"
+          : fromStored(await storedTypes(dataset, table, column.name)),
+      );
     case "NUMERIC":
-      return fromStored(await storedTypes(dataset, table, column.name));
+      return plain(fromStored(await storedTypes(dataset, table, column.name)));
   }
 }
 
@@ -280,7 +339,7 @@ export async function generateModels(
     }
     const lines: string[] = [];
     for (const column of table.columns) {
-      const builder = await builderFor(
+      const { name: builder, options: kindOptions } = await builderFor(
         dataset,
         table.name,
         table.sql,
@@ -292,6 +351,7 @@ export async function generateModels(
       if (property !== column.name) {
         opts.push(`name: ${JSON.stringify(column.name)}`);
       }
+      opts.push(...kindOptions);
       if (column.primaryKey > 0) opts.push("primaryKey: true");
       else if (!column.notNull) opts.push("nullable: true");
       if (singleUnique.has(column.name)) opts.push("unique: true");
