@@ -1,5 +1,8 @@
 /**
- * The small internal interface every SQLite engine implements.
+ * The small internal interface every SQLite engine implements: the subset of
+ * a SQLite driver that the session and the cursor need, and nothing more.
+ * Where the engines differ, they say so through capabilities
+ * ({@linkcode Engine.attaches}), never through their names.
  *
  * Only `src/_ffi.ts` and `src/_node.ts` touch native code; everything above
  * speaks this interface. Nothing here is exported from `mod.ts`.
@@ -44,6 +47,11 @@ export interface OpenRequest {
   immutable: boolean;
   /** Create the file when missing (only for building). */
   create: boolean;
+  /**
+   * Bytes of a file SQLite may memory-map (`PRAGMA mmap_size`); 0, the
+   * default, maps nothing: a mapped file that shrinks kills the process.
+   */
+  mmapSize?: number;
 }
 
 /**
@@ -69,6 +77,7 @@ export const ResultCode = {
   PERM: 3,
   BUSY: 5,
   READONLY: 8,
+  IOERR: 10,
   CORRUPT: 11,
   CANTOPEN: 14,
   CONSTRAINT: 19,
@@ -81,19 +90,120 @@ export const ResultCode = {
   CONSTRAINT_UNIQUE: 2067,
 } as const;
 
+/**
+ * What a file looks like on disk: its size and modification time, which
+ * every write changes. Not its change time: unlinking the file (when a new
+ * one is renamed over it) changes that, and the open file is still whole.
+ */
+function stampOf(info: Deno.FileInfo): string {
+  return `${info.size}:${info.mtime?.getTime()}`;
+}
+
+/**
+ * Watches a file opened read-only but not immutable (`immutable: false`),
+ * which another program may change, so that no query returns rows read
+ * from two versions of it. Each statement checks the file (one `fstat`,
+ * about 1.5 µs) when it starts, when it ends, and after every step that
+ * read pages from the file (every step where the engine cannot tell):
+ * - a change while no statement runs is accepted: the engine drops its
+ *   page cache, and the statement reads the new file;
+ * - a change while a statement runs fails that statement (and any other
+ *   running one) with an {@linkcode EngineError} (`SQLITE_IOERR`), so a
+ *   result is never spliced from two versions.
+ *
+ * A file replaced by rename is not a change here: the open connection keeps
+ * reading the file it opened, whole, until the dataset is reopened.
+ */
+export class FileWatch {
+  readonly #path: string;
+  readonly #file: Deno.FsFile;
+  #stamp: string;
+  #running = 0;
+  #misses = -1;
+
+  /** Opens `path` for reading and takes its stamp. */
+  constructor(path: string) {
+    this.#path = path;
+    this.#file = Deno.openSync(path, { read: true });
+    this.#stamp = stampOf(this.#file.statSync());
+  }
+
+  /**
+   * Called before a statement's first step.
+   * @returns `true` when the file changed while nothing ran: the caller
+   * drops its page cache before reading.
+   * @throws {EngineError} When it changed while other statements ran.
+   */
+  begin(): boolean {
+    const stamp = stampOf(this.#file.statSync());
+    const changed = stamp !== this.#stamp;
+    if (changed && this.#running > 0) throw this.#changed();
+    this.#stamp = stamp;
+    this.#running++;
+    return changed;
+  }
+
+  /** Called after each step. @throws {EngineError} When the file changed. */
+  check(): void {
+    if (stampOf(this.#file.statSync()) !== this.#stamp) throw this.#changed();
+  }
+
+  /**
+   * Called after each step by an engine that counts the pages SQLite read
+   * from the file (cache misses): checks the file only when the count
+   * moved since the last check, since a row built from pages read before
+   * that check comes from the version it saw.
+   * @param misses The connection's cache misses so far.
+   * @throws {EngineError} When the file changed.
+   */
+  checkAfter(misses: number): void {
+    if (misses === this.#misses) return;
+    this.check();
+    this.#misses = misses;
+  }
+
+  /** Called once per `begin()` when the statement stops running. */
+  end(): void {
+    this.#running--;
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.#file.close();
+  }
+
+  #changed(): EngineError {
+    return new EngineError(
+      `the file changed while a query read it (a file that may change must be replaced by rename, not rewritten in place): ${this.#path}`,
+      ResultCode.IOERR,
+    );
+  }
+}
+
 /** Loads engines and opens connections. */
 export interface Engine {
   /** Which engine this is. */
   readonly name: EngineName;
   /** The SQLite version the engine runs, e.g. `"3.40.1"`. */
   readonly version: string;
+  /**
+   * Whether `ATTACH` (which `VACUUM` uses) works: Deno's `node:sqlite`
+   * refuses it unless every permission is granted.
+   */
+  readonly attaches: boolean;
+  /**
+   * Whether `immutable` opens a file truly immutable (`immutable=1`, no
+   * lock and no side file: a WAL-mode file reads without its `-wal` and
+   * `-shm`), rather than approximated with an exclusive lock.
+   */
+  readonly opensImmutable: boolean;
   /** Opens a connection; throws {@linkcode EngineError} when SQLite refuses. */
   open(request: OpenRequest): Connection;
   /**
-   * Opens a private in-memory connection holding a copy of a serialized
-   * database image.
+   * Opens a private in-memory connection holding a read-only copy of a
+   * serialized database image: every write fails, whatever the SQL.
    */
-  deserialize(bytes: Uint8Array, readOnly: boolean): Connection;
+  deserialize(bytes: Uint8Array): Connection;
 }
 
 /** One open database connection. */
@@ -104,12 +214,6 @@ export interface Connection {
   exec(sql: string): void;
   /** Rows changed by the last INSERT, UPDATE or DELETE. */
   changes(): number;
-  /** The rowid of the last inserted row. */
-  lastInsertRowid(): number | bigint;
-  /** Whether a transaction is open. */
-  inTransaction(): boolean;
-  /** A copy of the database as one byte image. */
-  serialize(): Uint8Array;
   /** The number of statements prepared and not yet finalized. */
   readonly liveStatements: number;
   /** Finalizes every statement and closes; idempotent. */

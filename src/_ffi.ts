@@ -19,6 +19,7 @@ import {
   type Connection,
   type Engine,
   EngineError,
+  FileWatch,
   type OpenRequest,
   ResultCode,
   type SQLValue,
@@ -26,80 +27,240 @@ import {
 } from "./_engine.ts";
 import { INT64_MAX, INT64_MIN, MAX_SAFE } from "./_kinds.ts";
 
-/** The C functions the engine calls, as `Deno.dlopen` declares them. */
+/**
+ * The C functions the engine calls, as `Deno.dlopen` declares them, each
+ * parameter named after its C declaration.
+ */
 const SYMBOLS = {
   sqlite3_libversion: { parameters: [], result: "pointer" },
-  // Variadic in C; called with one int after the option, which every
-  // supported platform but Apple's arm64 passes as it does a fixed one.
-  sqlite3_config: { parameters: ["i32", "i32"], result: "i32", optional: true },
+  sqlite3_config: {
+    // Variadic in C; called with one int after the option, which every
+    // supported platform but Apple's arm64 passes as it does a fixed one.
+    parameters: [
+      "i32", // int op
+      "i32", // int (the option's one argument)
+    ],
+    result: "i32",
+    optional: true,
+  },
   sqlite3_open_v2: {
-    parameters: ["buffer", "buffer", "i32", "pointer"],
+    parameters: [
+      "buffer", // const char *filename (UTF-8, NUL-terminated)
+      "buffer", // sqlite3 **ppDb (written back)
+      "i32", // int flags
+      "pointer", // const char *zVfs (NULL: the default VFS)
+    ],
     result: "i32",
   },
-  sqlite3_close_v2: { parameters: ["pointer"], result: "i32" },
+  sqlite3_close_v2: {
+    parameters: ["pointer"], // sqlite3 *db
+    result: "i32",
+  },
   sqlite3_extended_result_codes: {
-    parameters: ["pointer", "i32"],
+    parameters: [
+      "pointer", // sqlite3 *db
+      "i32", // int onoff
+    ],
     result: "i32",
   },
-  sqlite3_errmsg: { parameters: ["pointer"], result: "pointer" },
-  sqlite3_errstr: { parameters: ["i32"], result: "pointer" },
-  sqlite3_extended_errcode: { parameters: ["pointer"], result: "i32" },
+  sqlite3_errmsg: {
+    parameters: ["pointer"], // sqlite3 *db
+    result: "pointer",
+  },
+  sqlite3_errstr: {
+    parameters: ["i32"], // int rc
+    result: "pointer",
+  },
+  sqlite3_extended_errcode: {
+    parameters: ["pointer"], // sqlite3 *db
+    result: "i32",
+  },
   sqlite3_prepare_v2: {
     // The SQL goes as a pointer, not a buffer, so the tail pointer SQLite
     // writes back can be compared with the address it was given.
-    parameters: ["pointer", "pointer", "i32", "buffer", "buffer"],
+    parameters: [
+      "pointer", // sqlite3 *db
+      "pointer", // const char *zSql
+      "i32", // int nByte
+      "buffer", // sqlite3_stmt **ppStmt (written back)
+      "buffer", // const char **pzTail (written back)
+    ],
     result: "i32",
   },
-  sqlite3_finalize: { parameters: ["pointer"], result: "i32" },
-  sqlite3_reset: { parameters: ["pointer"], result: "i32" },
-  sqlite3_clear_bindings: { parameters: ["pointer"], result: "i32" },
-  sqlite3_step: { parameters: ["pointer"], result: "i32" },
-  sqlite3_bind_null: { parameters: ["pointer", "i32"], result: "i32" },
-  sqlite3_bind_int: { parameters: ["pointer", "i32", "i32"], result: "i32" },
-  sqlite3_bind_int64: { parameters: ["pointer", "i32", "i64"], result: "i32" },
-  sqlite3_bind_double: { parameters: ["pointer", "i32", "f64"], result: "i32" },
+  sqlite3_finalize: {
+    parameters: ["pointer"], // sqlite3_stmt *pStmt
+    result: "i32",
+  },
+  sqlite3_reset: {
+    parameters: ["pointer"], // sqlite3_stmt *pStmt
+    result: "i32",
+  },
+  sqlite3_step: {
+    parameters: ["pointer"], // sqlite3_stmt *pStmt
+    result: "i32",
+  },
+  sqlite3_bind_null: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int i (1-based)
+    ],
+    result: "i32",
+  },
+  sqlite3_bind_int: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int i
+      "i32", // int value
+    ],
+    result: "i32",
+  },
+  sqlite3_bind_int64: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int i
+      "i64", // sqlite3_int64 value
+    ],
+    result: "i32",
+  },
+  sqlite3_bind_double: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int i
+      "f64", // double value
+    ],
+    result: "i32",
+  },
   sqlite3_bind_text: {
-    // The last argument is the destructor; -1 is SQLITE_TRANSIENT.
-    parameters: ["pointer", "i32", "buffer", "i32", "isize"],
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int i
+      "buffer", // const char *zData (UTF-8)
+      "i32", // int nData (bytes)
+      "isize", // void (*xDel)(void*): -1 is SQLITE_TRANSIENT (copy)
+    ],
     result: "i32",
   },
   sqlite3_bind_blob: {
-    parameters: ["pointer", "i32", "buffer", "i32", "isize"],
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int i
+      "buffer", // const void *zData
+      "i32", // int nData
+      "isize", // void (*xDel)(void*): -1 is SQLITE_TRANSIENT (copy)
+    ],
     result: "i32",
   },
-  sqlite3_bind_parameter_count: { parameters: ["pointer"], result: "i32" },
-  sqlite3_column_count: { parameters: ["pointer"], result: "i32" },
-  sqlite3_column_name: { parameters: ["pointer", "i32"], result: "pointer" },
-  sqlite3_column_type: { parameters: ["pointer", "i32"], result: "i32" },
-  sqlite3_column_int64: { parameters: ["pointer", "i32"], result: "i64" },
-  sqlite3_column_double: { parameters: ["pointer", "i32"], result: "f64" },
-  sqlite3_column_text: { parameters: ["pointer", "i32"], result: "pointer" },
-  sqlite3_column_bytes: { parameters: ["pointer", "i32"], result: "i32" },
-  sqlite3_column_blob: { parameters: ["pointer", "i32"], result: "pointer" },
-  sqlite3_changes: { parameters: ["pointer"], result: "i32" },
-  sqlite3_last_insert_rowid: { parameters: ["pointer"], result: "i64" },
-  sqlite3_get_autocommit: { parameters: ["pointer"], result: "i32" },
-  sqlite3_exec: {
-    parameters: ["pointer", "buffer", "pointer", "pointer", "buffer"],
+  sqlite3_bind_parameter_count: {
+    parameters: ["pointer"], // sqlite3_stmt *pStmt
     result: "i32",
   },
-  sqlite3_stmt_readonly: { parameters: ["pointer"], result: "i32" },
-  sqlite3_serialize: {
-    parameters: ["pointer", "buffer", "buffer", "u32"],
+  sqlite3_column_count: {
+    parameters: ["pointer"], // sqlite3_stmt *pStmt
+    result: "i32",
+  },
+  sqlite3_column_name: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int N
+    ],
     result: "pointer",
   },
-  sqlite3_deserialize: {
-    parameters: ["pointer", "buffer", "pointer", "i64", "i64", "u32"],
+  sqlite3_column_type: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int iCol
+    ],
     result: "i32",
   },
-  sqlite3_malloc64: { parameters: ["u64"], result: "pointer" },
-  sqlite3_free: { parameters: ["pointer"], result: "void" },
+  sqlite3_column_int64: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int iCol
+    ],
+    result: "i64",
+  },
+  sqlite3_column_double: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int iCol
+    ],
+    result: "f64",
+  },
+  sqlite3_column_text: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int iCol
+    ],
+    result: "pointer",
+  },
+  sqlite3_column_bytes: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int iCol
+    ],
+    result: "i32",
+  },
+  sqlite3_column_blob: {
+    parameters: [
+      "pointer", // sqlite3_stmt *pStmt
+      "i32", // int iCol
+    ],
+    result: "pointer",
+  },
+  sqlite3_changes: {
+    parameters: ["pointer"], // sqlite3 *db
+    result: "i32",
+  },
+  sqlite3_db_status: {
+    // Optional: without it, a watched file is checked after every step.
+    parameters: [
+      "pointer", // sqlite3 *db
+      "i32", // int op
+      "buffer", // int *pCur (written back)
+      "buffer", // int *pHiwtr (written back)
+      "i32", // int resetFlg
+    ],
+    result: "i32",
+    optional: true,
+  },
+  sqlite3_exec: {
+    parameters: [
+      "pointer", // sqlite3 *db
+      "buffer", // const char *sql
+      "pointer", // int (*callback)(void*, int, char**, char**): NULL
+      "pointer", // void *arg: NULL
+      "buffer", // char **errmsg (written back; freed with sqlite3_free)
+    ],
+    result: "i32",
+  },
+  sqlite3_deserialize: {
+    parameters: [
+      "pointer", // sqlite3 *db
+      "buffer", // const char *zSchema ("main")
+      "pointer", // unsigned char *pData (from sqlite3_malloc64)
+      "i64", // sqlite3_int64 szDb
+      "i64", // sqlite3_int64 szBuf
+      "u32", // unsigned mFlags
+    ],
+    result: "i32",
+  },
+  sqlite3_malloc64: {
+    parameters: ["u64"], // sqlite3_uint64 n
+    result: "pointer",
+  },
+  sqlite3_free: {
+    parameters: ["pointer"], // void *p
+    result: "void",
+  },
   // The C library's strcpy, found through SQLite's own dependencies where
   // the platform allows (Linux, macOS). Short text is copied with it into a
   // scratch buffer and built in JavaScript, which costs about half of a
   // `getCString`. Without it, text is read with `getCString` alone.
   strcpy: {
-    parameters: ["pointer", "pointer"],
+    parameters: [
+      "pointer", // char *dst
+      "pointer", // const char *src
+    ],
     result: "void",
     optional: true,
   },
@@ -122,7 +283,6 @@ const OPEN_EXRESCODE = 0x02000000;
 
 // Deserialize flags.
 const DESERIALIZE_FREEONCLOSE = 1;
-const DESERIALIZE_RESIZEABLE = 2;
 const DESERIALIZE_READONLY = 4;
 
 // Fundamental datatypes, as sqlite3_column_type returns them.
@@ -139,14 +299,19 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Receives a pointer written by SQLite (`sqlite3 **`, `char **`, ...). */
 const pointerOut = new BigUint64Array(1);
-/** Receives a 64-bit size written by SQLite. */
-const sizeOut = new BigInt64Array(1);
+/** Receive the current and highest values of a connection statistic. */
+const statusOut = new Int32Array(1);
+const statusHigh = new Int32Array(1);
+/** `SQLITE_DBSTATUS_CACHE_MISS`: pages read from the file, not the cache. */
+const DBSTATUS_CACHE_MISS = 8;
 /** A non-null buffer for zero-length blobs (a null one would bind NULL). */
 const emptyBytes = new Uint8Array(1);
 /** Text parameters are encoded here unless they are large. */
 let scratch = new Uint8Array(4096);
 const SCRATCH_LIMIT = 1 << 20;
 const MAIN = encoder.encode("main\0");
+/** Drops the page cache of a connection whose file changed while idle. */
+const SHRINK_MEMORY = encoder.encode("PRAGMA shrink_memory\0");
 
 const FINALIZED = "Cannot use statement: it was finalized";
 const CLOSED = "Cannot use connection: it was closed";
@@ -157,11 +322,31 @@ const engines = new Map<string, FfiEngine>();
 const resolutions = new Map<string, FfiEngine>();
 
 /**
+ * The library a user chose explicitly, if any: the `library` option, else
+ * the environment variable `MICROCOSM_SQLITE_LIBRARY` (only when set and
+ * readable without a permission prompt). A choice that does not load is an
+ * error, never replaced by another library or engine.
+ * @param library The `library` option.
+ * @returns The chosen library and where the choice was made, or
+ * `undefined` when the defaults apply.
+ */
+export function chosenLibrary(
+  library?: string,
+): { library: string; source: string } | undefined {
+  if (library) return { library, source: "the library option" };
+  const variable = readEnv("MICROCOSM_SQLITE_LIBRARY");
+  if (variable) {
+    return { library: variable, source: "MICROCOSM_SQLITE_LIBRARY" };
+  }
+  return undefined;
+}
+
+/**
  * Loads SQLite through FFI and returns the engine, once per library.
  *
- * When `library` is given, only it is tried. Otherwise the candidates are,
- * in order: the environment variable `MICROCOSM_SQLITE_LIBRARY`, then
- * `DENO_SQLITE_PATH` (each only when set and readable without a permission
+ * A chosen library ({@linkcode chosenLibrary}) is the only one tried.
+ * Otherwise the candidates are, in order: the environment variable
+ * `DENO_SQLITE_PATH` (only when set and readable without a permission
  * prompt), then the platform's usual names (`libsqlite3.so.0` and
  * `libsqlite3.so` on Linux, `libsqlite3.dylib` and
  * `/usr/lib/libsqlite3.dylib` on macOS, `sqlite3.dll` and `winsqlite3.dll`
@@ -171,10 +356,12 @@ const resolutions = new Map<string, FfiEngine>();
  * @returns The engine.
  * @throws {Deno.errors.NotCapable} When FFI is not allowed.
  * @throws {Error} When no candidate loads; the message lists each candidate
- * and why it failed (including any missing symbol).
+ * and why it failed (including any missing symbol), and names where a
+ * chosen library was chosen.
  */
 export function loadFfiEngine(library?: string): Engine {
-  const candidates = library ? [library] : defaultCandidates();
+  const chosen = chosenLibrary(library);
+  const candidates = chosen ? [chosen.library] : defaultCandidates();
   // A failed candidate is not retried while the same list resolved before.
   const key = candidates.join("\0");
   const resolved = resolutions.get(key);
@@ -195,7 +382,11 @@ export function loadFfiEngine(library?: string): Engine {
     return engine;
   }
   throw new Error(
-    `Cannot load SQLite through FFI: tried ${failures.join(", ")}`,
+    `Cannot load SQLite through FFI: tried ${failures.join(", ")}${
+      chosen
+        ? `, chosen by ${chosen.source} (an explicit choice: no other library or engine is tried)`
+        : ""
+    }`,
   );
 }
 
@@ -264,13 +455,11 @@ function describeLoadError(candidate: string, error: unknown): string {
   return message;
 }
 
-/** The environment's choice, then the platform's usual names. */
+/** `DENO_SQLITE_PATH` when set, then the platform's usual names. */
 function defaultCandidates(): string[] {
   const candidates: string[] = [];
-  for (const variable of ["MICROCOSM_SQLITE_LIBRARY", "DENO_SQLITE_PATH"]) {
-    const value = readEnv(variable);
-    if (value && !candidates.includes(value)) candidates.push(value);
-  }
+  const shared = readEnv("DENO_SQLITE_PATH");
+  if (shared) candidates.push(shared);
   switch (Deno.build.os) {
     case "darwin":
       candidates.push("libsqlite3.dylib", "/usr/lib/libsqlite3.dylib");
@@ -452,6 +641,10 @@ function cStringBytes(text: string): Uint8Array {
 class FfiEngine implements Engine {
   /** Always `"ffi"`. */
   readonly name = "ffi" as const;
+  /** Always `true`: nothing restricts `ATTACH` here. */
+  readonly attaches = true;
+  /** Always `true`: files open with `immutable=1`. */
+  readonly opensImmutable = true;
   /** The SQLite version of the loaded library, e.g. `"3.40.1"`. */
   readonly version: string;
   /** The library name or path the engine was loaded from. */
@@ -483,10 +676,39 @@ class FfiEngine implements Engine {
       filename,
       flags | OPEN_NOMUTEX | OPEN_EXRESCODE,
     );
-    return new FfiConnection(this.#sym, db);
+    const mmapSize = request.mmapSize ?? 0;
+    // SQLite reads nothing before the first statement, which checks the
+    // file against this first look.
+    let watch: FileWatch | undefined;
+    try {
+      if (filename !== ":memory:") {
+        // Set even when 0: a library built with SQLITE_DEFAULT_MMAP_SIZE
+        // would map files otherwise.
+        const rc = this.#sym.sqlite3_exec(
+          db,
+          cStringBytes(`PRAGMA mmap_size=${mmapSize}`),
+          null,
+          null,
+          null,
+        );
+        if (rc !== 0) throw engineError(this.#sym, db, rc);
+        if (request.readOnly && !request.immutable) {
+          watch = new FileWatch(request.path);
+        }
+      }
+    } catch (error) {
+      this.#sym.sqlite3_close_v2(db);
+      throw error;
+    }
+    return new FfiConnection(this.#sym, db, watch, mmapSize === 0);
   }
 
-  deserialize(bytes: Uint8Array, readOnly: boolean): Connection {
+  /**
+   * Opens a read-only in-memory copy of a database image
+   * (`SQLITE_DESERIALIZE_READONLY`: every write fails with
+   * `SQLITE_READONLY`, whatever the SQL).
+   */
+  deserialize(bytes: Uint8Array): Connection {
     const sym = this.#sym;
     const db = this.#openHandle(
       ":memory:",
@@ -506,8 +728,7 @@ class FfiEngine implements Engine {
       new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(buffer, size))
         .set(bytes);
     }
-    const flags = DESERIALIZE_FREEONCLOSE |
-      (readOnly ? DESERIALIZE_READONLY : DESERIALIZE_RESIZEABLE);
+    const flags = DESERIALIZE_FREEONCLOSE | DESERIALIZE_READONLY;
     // With FREEONCLOSE, SQLite owns the buffer from here on, even when the
     // call fails.
     const rc = sym.sqlite3_deserialize(
@@ -523,7 +744,7 @@ class FfiEngine implements Engine {
       sym.sqlite3_close_v2(db);
       throw error;
     }
-    return new FfiConnection(sym, db);
+    return new FfiConnection(sym, db, undefined, false);
   }
 
   /** Opens a handle with `sqlite3_open_v2`; throws on failure. */
@@ -552,10 +773,24 @@ class FfiConnection implements Connection {
   readonly #sym: Symbols;
   #db: Deno.PointerObject | null;
   readonly #statements = new Set<FfiStatement>();
+  readonly #watch: FileWatch | undefined;
+  readonly #countsReads: boolean;
 
-  constructor(sym: Symbols, db: Deno.PointerObject) {
+  /**
+   * @param watch The file watch, when the file may change.
+   * @param countsReads Whether SQLite's cache misses count every page read
+   * from the file: not when pages are memory-mapped.
+   */
+  constructor(
+    sym: Symbols,
+    db: Deno.PointerObject,
+    watch: FileWatch | undefined,
+    countsReads: boolean,
+  ) {
     this.#sym = sym;
     this.#db = db;
+    this.#watch = watch;
+    this.#countsReads = countsReads && sym.sqlite3_db_status !== null;
   }
 
   #live(): Deno.PointerObject {
@@ -636,6 +871,8 @@ class FfiConnection implements Connection {
       handle,
       sql,
       this.#statements,
+      this.#watch,
+      this.#countsReads,
     );
     this.#statements.add(statement);
     return statement;
@@ -664,34 +901,6 @@ class FfiConnection implements Connection {
     return this.#sym.sqlite3_changes(this.#live());
   }
 
-  lastInsertRowid(): number | bigint {
-    return narrow(this.#sym.sqlite3_last_insert_rowid(this.#live()));
-  }
-
-  inTransaction(): boolean {
-    return this.#sym.sqlite3_get_autocommit(this.#live()) === 0;
-  }
-
-  serialize(): Uint8Array {
-    const db = this.#live();
-    const sym = this.#sym;
-    sizeOut[0] = 0n;
-    const pointer = sym.sqlite3_serialize(db, MAIN, sizeOut, 0);
-    const size = Number(sizeOut[0]);
-    if (pointer === null) {
-      // An empty database serializes to nothing (SQLite allocates 0 bytes).
-      if (size <= 0) return new Uint8Array(0);
-      throw new EngineError("Cannot serialize: out of memory", 7);
-    }
-    try {
-      const bytes = new Uint8Array(size);
-      if (size > 0) Deno.UnsafePointerView.copyInto(pointer, bytes);
-      return bytes;
-    } finally {
-      sym.sqlite3_free(pointer);
-    }
-  }
-
   get liveStatements(): number {
     return this.#statements.size;
   }
@@ -702,6 +911,7 @@ class FfiConnection implements Connection {
     for (const statement of [...this.#statements]) statement.finalize();
     this.#db = null;
     this.#sym.sqlite3_close_v2(db);
+    this.#watch?.close();
   }
 }
 
@@ -718,6 +928,12 @@ export class FfiStatement implements Statement {
   readonly #parameters: number;
   /** Whether the statement stepped since its last reset. */
   #stepped = false;
+  /** The file watch of a connection whose file may change, if any. */
+  readonly #watch: FileWatch | undefined;
+  /** Whether the statement runs under the watch (begun, not yet ended). */
+  #watching = false;
+  /** Whether cache misses tell which steps read from the watched file. */
+  readonly #countsReads: boolean;
 
   /** Wraps a prepared handle; only {@linkcode FfiConnection} makes these. */
   constructor(
@@ -726,12 +942,16 @@ export class FfiStatement implements Statement {
     handle: Deno.PointerObject,
     sql: string,
     owner: Set<FfiStatement>,
+    watch: FileWatch | undefined,
+    countsReads: boolean,
   ) {
     this.#sym = sym;
     this.#db = db;
     this.#handle = handle;
     this.sql = sql;
     this.#owner = owner;
+    this.#watch = watch;
+    this.#countsReads = countsReads;
     const count = sym.sqlite3_column_count(handle);
     const names: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -744,11 +964,6 @@ export class FfiStatement implements Statement {
   /** `true` once finalized (by `finalize()` or by closing the connection). */
   get finalized(): boolean {
     return this.#handle === null;
-  }
-
-  /** Whether the statement leaves the database unchanged. */
-  get readOnly(): boolean {
-    return this.#sym.sqlite3_stmt_readonly(this.#live()) !== 0;
   }
 
   #live(): Deno.PointerObject {
@@ -771,6 +986,7 @@ export class FfiStatement implements Statement {
     if (this.#stepped) {
       sym.sqlite3_reset(handle);
       this.#stepped = false;
+      if (this.#watching) this.#unwatch();
     }
     // Every parameter is bound below, so no old binding survives.
     const count = this.#parameters;
@@ -869,6 +1085,7 @@ export class FfiStatement implements Statement {
    */
   step(): boolean {
     const handle = this.#live();
+    if (this.#watch !== undefined) return this.#watchedStep(handle);
     this.#stepped = true;
     const rc = this.#sym.sqlite3_step(handle);
     if (rc === 100) return true;
@@ -876,6 +1093,57 @@ export class FfiStatement implements Statement {
     const error = engineError(this.#sym, this.#db, rc);
     this.#sym.sqlite3_reset(handle);
     throw error;
+  }
+
+  /**
+   * A step on a connection whose file may change: the file is checked
+   * before the first step (a change while nothing ran drops the page
+   * cache) and after every step (a change fails the statement).
+   */
+  #watchedStep(handle: Deno.PointerObject): boolean {
+    const sym = this.#sym;
+    const watch = this.#watch!;
+    if (!this.#watching) {
+      if (watch.begin()) {
+        sym.sqlite3_exec(this.#db, SHRINK_MEMORY, null, null, null);
+      }
+      this.#watching = true;
+    }
+    this.#stepped = true;
+    const rc = sym.sqlite3_step(handle);
+    try {
+      if (rc !== 100 && rc !== 101) {
+        const error = engineError(sym, this.#db, rc);
+        watch.check(); // a change explains the failure better
+        throw error;
+      }
+      // Only a step that read pages from the file can have read a changed
+      // one: the others built their row from pages already checked. The
+      // end of a query is always checked, so a change during it fails it.
+      if (rc === 101 || !this.#countsReads) watch.check();
+      else {
+        sym.sqlite3_db_status!(
+          this.#db,
+          DBSTATUS_CACHE_MISS,
+          statusOut,
+          statusHigh,
+          0,
+        );
+        watch.checkAfter(statusOut[0]!);
+      }
+      return rc === 100;
+    } catch (error) {
+      sym.sqlite3_reset(handle);
+      this.#stepped = false;
+      this.#unwatch();
+      throw error;
+    }
+  }
+
+  /** Ends the statement's run under the watch. */
+  #unwatch(): void {
+    this.#watching = false;
+    this.#watch!.end();
   }
 
   /** Steps to the first row (the FFI engine has no cheaper way). */
@@ -986,6 +1254,7 @@ export class FfiStatement implements Statement {
     // The return code repeats the last step's error, already reported.
     this.#sym.sqlite3_reset(this.#live());
     this.#stepped = false;
+    if (this.#watching) this.#unwatch();
   }
 
   /** Releases the statement; idempotent. */
@@ -995,6 +1264,7 @@ export class FfiStatement implements Statement {
     this.#handle = null;
     this.#owner.delete(this);
     this.#sym.sqlite3_finalize(handle);
+    if (this.#watching) this.#unwatch();
   }
 }
 

@@ -2,15 +2,18 @@
  * The engine over Deno's built-in `node:sqlite`, used where FFI is not
  * allowed. It never relies on `file:` URIs: Deno takes them as relative file
  * names unless every permission is granted, so immutability is approximated
- * with `PRAGMA locking_mode=EXCLUSIVE`.
+ * with `PRAGMA locking_mode=EXCLUSIVE`, and every path is opened absolute,
+ * so one that starts with `file:` is a file name like any other.
  *
  * @module
  */
+import { resolve } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type Connection,
   type Engine,
   EngineError,
+  FileWatch,
   type OpenRequest,
   type SQLValue,
   type Statement,
@@ -42,9 +45,30 @@ function translate(error: unknown): unknown {
   return error;
 }
 
+/** `SQLITE_PRAGMA`, the authorizer's action code for a PRAGMA. */
+const AUTH_PRAGMA = 19;
+/** The authorizer's answers: allow, or fail the statement. */
+const AUTH_OK = 0;
+const AUTH_DENY = 1;
+
+/** A `node:sqlite` connection with the authorizer Deno's build has. */
+type Authorized = DatabaseSync & {
+  setAuthorizer(
+    callback: (
+      action: number,
+      first: string | null,
+      second: string | null,
+    ) => number,
+  ): void;
+  deserialize(bytes: Uint8Array): void;
+};
+
 class NodeEngine implements Engine {
   readonly name = "node" as const;
   readonly version: string;
+  readonly attaches: boolean;
+  /** `false`: without URIs, immutability is an exclusive lock. */
+  readonly opensImmutable = false;
   readonly #sqlite: NodeSqlite;
 
   constructor(sqlite: NodeSqlite) {
@@ -55,50 +79,88 @@ class NodeEngine implements Engine {
         | { v: string }
         | undefined;
       this.version = row?.v ?? "unknown";
+      // Deno refuses ATTACH unless every permission is granted.
+      try {
+        db.exec("ATTACH ':memory:' AS probe");
+        this.attaches = true;
+      } catch {
+        this.attaches = false;
+      }
     } finally {
       db.close();
     }
   }
 
   open(request: OpenRequest): Connection {
+    const memory = request.path === ":memory:";
+    // Absolute, so a name starting with "file:" is never read as a URI.
+    const path = memory ? request.path : resolve(request.path);
+    let db: DatabaseSync;
     try {
-      const db = new this.#sqlite.DatabaseSync(request.path, {
+      db = new this.#sqlite.DatabaseSync(path, {
         readOnly: request.readOnly,
         enableForeignKeyConstraints: false,
       });
+    } catch (error) {
+      throw translate(error);
+    }
+    let watch: FileWatch | undefined;
+    try {
       if (request.readOnly && request.immutable) {
         // Holds the shared lock after the first read instead of taking it
         // for every statement: the speed of immutable=1 without a URI.
         db.exec("PRAGMA locking_mode=EXCLUSIVE");
       }
-      return new NodeConnection(db);
-    } catch (error) {
-      throw translate(error);
-    }
-  }
-
-  deserialize(bytes: Uint8Array, readOnly: boolean): Connection {
-    const db = new this.#sqlite.DatabaseSync(":memory:");
-    try {
-      (db as DatabaseSync & { deserialize(b: Uint8Array): void }).deserialize(
-        bytes,
-      );
-      if (readOnly) db.exec("PRAGMA query_only = ON");
+      if (!memory) {
+        // Set even when 0, so no build default maps the file.
+        db.exec(`PRAGMA mmap_size=${request.mmapSize ?? 0}`);
+        // SQLite reads nothing before the first statement, which checks
+        // the file against this first look.
+        if (request.readOnly && !request.immutable) {
+          watch = new FileWatch(path);
+        }
+      }
     } catch (error) {
       db.close();
       throw translate(error);
     }
-    return new NodeConnection(db);
+    return new NodeConnection(db, watch);
+  }
+
+  /**
+   * Opens a read-only in-memory copy of a database image. `node:sqlite`
+   * cannot deserialize read-only, so writes are refused by
+   * `PRAGMA query_only`, and an authorizer refuses any PRAGMA that would
+   * switch it off.
+   */
+  deserialize(bytes: Uint8Array): Connection {
+    const db = new this.#sqlite.DatabaseSync(":memory:") as Authorized;
+    try {
+      db.deserialize(bytes);
+      db.exec("PRAGMA query_only = ON");
+      db.setAuthorizer((action, name, value) =>
+        action === AUTH_PRAGMA && value !== null &&
+          name?.toLowerCase() === "query_only"
+          ? AUTH_DENY
+          : AUTH_OK
+      );
+    } catch (error) {
+      db.close();
+      throw translate(error);
+    }
+    return new NodeConnection(db, undefined);
   }
 }
 
 class NodeConnection implements Connection {
   readonly #db: DatabaseSync;
   readonly #statements = new Set<NodeStatement>();
+  readonly #watch: FileWatch | undefined;
   #closed = false;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, watch: FileWatch | undefined) {
     this.#db = db;
+    this.#watch = watch;
   }
 
   #check(): void {
@@ -118,6 +180,7 @@ class NodeConnection implements Connection {
       stmt,
       this.#db,
       this.#statements,
+      this.#watch,
     );
     this.#statements.add(statement);
     return statement;
@@ -140,25 +203,6 @@ class NodeConnection implements Connection {
     return row.n;
   }
 
-  lastInsertRowid(): number | bigint {
-    this.#check();
-    const row = this.#db.prepare("select last_insert_rowid() as n").get() as {
-      n: number;
-    };
-    return row.n;
-  }
-
-  inTransaction(): boolean {
-    this.#check();
-    return this.#db.isTransaction;
-  }
-
-  serialize(): Uint8Array {
-    this.#check();
-    return (this.#db as DatabaseSync & { serialize(): Uint8Array })
-      .serialize();
-  }
-
   get liveStatements(): number {
     return this.#statements.size;
   }
@@ -168,6 +212,7 @@ class NodeConnection implements Connection {
     this.#closed = true;
     for (const statement of [...this.#statements]) statement.finalize();
     this.#db.close();
+    this.#watch?.close();
   }
 }
 
@@ -176,15 +221,10 @@ const STORING_QUERY = /^\s*(insert|replace|update)\b/i;
 const MAX_SAFE = BigInt(MAX_SAFE_NUMBER);
 const NO_ROWS: unknown[][] = [];
 
-/** Whether node:sqlite refused an integer beyond 2^53 as a number. */
-function tooLarge(error: unknown): boolean {
-  return (error as { code?: unknown })?.code === "ERR_OUT_OF_RANGE";
-}
-
 /**
  * A statement over `StatementSync`, which has no step API. Deno's
  * `iterate()` ends silently when SQLite reports an error mid-way (a
- * constraint, malformed JSON, an integer beyond 2^53 read as a number), so:
+ * constraint, malformed JSON, a damaged page), so:
  * - statements without result columns run with `run()`, which throws;
  * - other writes (`RETURNING`, pragmas) run with `all()`, which throws;
  * - single-row reads (`stepOne`) run with `get()`, which throws;
@@ -193,10 +233,10 @@ function tooLarge(error: unknown): boolean {
  *   returns nothing after a real end, and throws SQLite's error after a
  *   silent one.
  *
- * Queries read integers as numbers, which is fastest; the first integer
- * beyond 2^53 switches the statement to bigints for good and reruns the
- * read, skipping the rows already returned, so no value is ever rounded.
- * Writes read bigints from the start: they must never run twice.
+ * Integers are always read as bigints (and handed out as numbers when they
+ * fit in 2^53), so no value is rounded and no read ever runs again from
+ * part-way for a large integer: a query's rows all come from one run.
+ * Reading them so costs about 4 % of `iterate()`'s own time.
  */
 class NodeStatement implements Statement {
   readonly sql: string;
@@ -206,9 +246,11 @@ class NodeStatement implements Statement {
   readonly #db: DatabaseSync;
   readonly #owner: Set<NodeStatement>;
   readonly #streams: boolean;
+  readonly #watch: FileWatch | undefined;
+  /** Whether the statement runs under the watch (begun, not yet ended). */
+  #watching = false;
   /** Whether the statement stores the values it binds (insert, update). */
   readonly #stores: boolean;
-  #bigints = false;
   #params: SQLValue[] = [];
   #rows: Iterator<unknown[]> | undefined;
   #buffer: unknown[][] | undefined;
@@ -221,18 +263,18 @@ class NodeStatement implements Statement {
     stmt: StatementSync,
     db: DatabaseSync,
     owner: Set<NodeStatement>,
+    watch: FileWatch | undefined,
   ) {
     this.sql = sql;
     this.#stmt = stmt;
     this.#db = db;
     this.#owner = owner;
+    this.#watch = watch;
     arrays(stmt);
+    stmt.setReadBigInts(true);
     this.columnNames = stmt.columns().map((column) => column.name);
     this.#stores = STORING_QUERY.test(sql);
     this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
-    // A write must never run twice, so one that returns rows reads
-    // integers as bigints from the start instead of retrying.
-    if (!this.#streams) this.#useBigInts(stmt);
   }
 
   get finalized(): boolean {
@@ -245,12 +287,6 @@ class NodeStatement implements Statement {
       throw new Error("Cannot use statement: it was finalized");
     }
     return stmt;
-  }
-
-  #useBigInts(stmt: StatementSync): void {
-    this.#bigints = true;
-    stmt.setReadBigInts(true);
-    this.#tail?.setReadBigInts(true);
   }
 
   /**
@@ -281,24 +317,30 @@ class NodeStatement implements Statement {
     this.#params = bound;
   }
 
+  /**
+   * Starts a run under the watch of a file that may change: a change
+   * while nothing ran drops the page cache first.
+   */
+  #begin(): void {
+    if (this.#watch === undefined || this.#watching) return;
+    if (this.#watch.begin()) this.#db.exec("PRAGMA shrink_memory");
+    this.#watching = true;
+  }
+
   stepOne(): boolean {
     const stmt = this.#check();
     if (!this.#streams) return this.step();
     if (this.#rows !== undefined) this.reset();
     let row: unknown;
     try {
-      try {
-        const params = this.#params;
-        row = params.length === 1
-          ? stmt.get(params[0] as never)
-          : stmt.get(...(params as never[]));
-      } catch (error) {
-        if (this.#bigints || !tooLarge(error)) throw error;
-        this.#useBigInts(stmt);
-        row = stmt.get(...(this.#params as never[]));
-      }
+      this.#begin();
+      const params = this.#params;
+      row = params.length === 1
+        ? stmt.get(params[0] as never)
+        : stmt.get(...(params as never[]));
+      this.#watch?.check();
     } catch (error) {
-      throw translate(error);
+      throw this.#failure(error);
     }
     this.#buffer = NO_ROWS;
     this.#row = row as unknown[] | undefined;
@@ -309,6 +351,7 @@ class NodeStatement implements Statement {
     const stmt = this.#check();
     try {
       if (this.#buffer === undefined && this.#rows === undefined) {
+        this.#begin();
         this.#index = 0;
         this.#read = 0;
         if (this.columnNames.length === 0) {
@@ -323,24 +366,23 @@ class NodeStatement implements Statement {
       if (this.#rows !== undefined) {
         const result = this.#rows.next();
         if (!result.done) {
+          this.#watch?.check();
           this.#read++;
           this.#row = result.value;
           return true;
         }
         this.#rows = undefined;
-        const rest = this.#rest(stmt);
-        if (rest === undefined) return this.step();
-        this.#buffer = rest;
+        this.#buffer = this.#rest();
         this.#index = 0;
       }
+      this.#watch?.check();
       const buffer = this.#buffer!;
       if (this.#index < buffer.length) {
         this.#row = buffer[this.#index++];
         return true;
       }
     } catch (error) {
-      this.reset();
-      throw translate(error);
+      throw this.#failure(error);
     }
     this.#row = undefined;
     return false;
@@ -348,11 +390,12 @@ class NodeStatement implements Statement {
 
   /**
    * The rows after those read: none after a real end, SQLite's error as an
-   * exception after a silent one, or `undefined` when the silent end was an
-   * integer beyond 2^53: the iteration then restarts with bigints, past the
-   * rows already read.
+   * exception after a silent one. The same statement over the same data
+   * fails at the same row, and a file that may change is watched, so the
+   * rows it returns in between (none, or what a non-deterministic order
+   * moved there) are never read from a changed file.
    */
-  #rest(stmt: StatementSync): unknown[][] | undefined {
+  #rest(): unknown[][] {
     if (this.#tail === undefined) {
       this.#tail = this.#db.prepare(
         `SELECT * FROM (\n${
@@ -360,23 +403,28 @@ class NodeStatement implements Statement {
         }\n) LIMIT -1 OFFSET ?`,
       );
       arrays(this.#tail);
-      if (this.#bigints) this.#tail.setReadBigInts(true);
+      this.#tail.setReadBigInts(true);
     }
-    try {
-      return this.#tail.all(
-        ...(this.#params as never[]),
-        this.#read,
-      ) as unknown as unknown[][];
-    } catch (error) {
-      if (this.#bigints || !tooLarge(error)) throw error;
-      this.#useBigInts(stmt);
-      const rows = stmt.iterate(...(this.#params as never[])) as Iterator<
-        unknown[]
-      >;
-      for (let i = 0; i < this.#read; i++) rows.next();
-      this.#rows = rows;
-      return undefined;
+    return this.#tail.all(
+      ...(this.#params as never[]),
+      this.#read,
+    ) as unknown as unknown[][];
+  }
+
+  /**
+   * Resets after a failure and returns the error to throw: the file's
+   * change when a watched file changed (it explains the failure better).
+   */
+  #failure(error: unknown): unknown {
+    if (this.#watching) {
+      try {
+        this.#watch!.check();
+      } catch (changed) {
+        error = changed;
+      }
     }
+    this.reset();
+    return translate(error);
   }
 
   column(index: number): SQLValue {
@@ -398,6 +446,10 @@ class NodeStatement implements Statement {
     }
     this.#buffer = undefined;
     this.#row = undefined;
+    if (this.#watching) {
+      this.#watching = false;
+      this.#watch!.end();
+    }
   }
 
   finalize(): void {

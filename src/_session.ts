@@ -73,6 +73,7 @@ export function toPublicError(
         options,
       );
     case ResultCode.CANTOPEN:
+    case ResultCode.IOERR: // e.g. the file changed while a query read it
       return new DataSetError(message, options);
     case ResultCode.MISMATCH:
     case ResultCode.RANGE:

@@ -43,7 +43,9 @@ export interface SQLiteBindFactoryOptions {
    */
   engine?: EngineChoice;
   /**
-   * The SQLite library for the FFI engine, when not the system's.
+   * The SQLite library for the FFI engine, when not the system's. An
+   * explicit choice: one that cannot load is an error when a dataset opens,
+   * never replaced by another library or engine.
    * @default {undefined}
    */
   library?: string;

@@ -566,14 +566,13 @@ async function buildInto(
     // VACUUM rewrites the whole file (about 1 s per 50 MB here) and gains
     // nothing when no page is free: rows appended in one pass and indexes
     // built after them leave none. A fill that deleted or rewrote rows does.
-    if (Number(final.value(FREELIST_COUNT, [], action)) > 0) {
-      try {
-        final.exec("VACUUM", action);
-      } catch (error) {
-        // Deno's node:sqlite refuses ATTACH (which VACUUM uses) unless every
-        // permission is granted; the file then keeps its free pages.
-        if (!/too many attached databases/.test(String(error))) throw error;
-      }
+    // VACUUM needs ATTACH, which an engine may refuse (Deno's node:sqlite,
+    // unless every permission is granted): the file then keeps its free pages.
+    if (
+      final.engine.attaches &&
+      Number(final.value(FREELIST_COUNT, [], action)) > 0
+    ) {
+      final.exec("VACUUM", action);
     }
     await dataset[REDIRECT](undefined);
     await lock.sync();

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import type { Engine, EngineName, SQLValue } from "./_engine.ts";
-import { loadFfiEngine } from "./_ffi.ts";
+import { resolve } from "node:path";
+import type { Connection, Engine, EngineName, SQLValue } from "./_engine.ts";
+import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
@@ -33,8 +34,17 @@ export interface DataSetOptions {
    */
   writable?: boolean;
   /**
-   * Whether the file never changes while open. `false` for files another
-   * process may rewrite: SQLite then takes its usual locks.
+   * Whether the file never changes while open: replace it by rename (the
+   * open dataset keeps reading the file it opened until it is reopened).
+   * A file opened immutable and rewritten in place is outside that
+   * contract: queries then fail with library errors, with no promise about
+   * the rows they returned before. `false` for a file another program may
+   * rewrite in place: SQLite then takes its usual locks, and the file is
+   * checked (about 1.5 µs each time) before every query, at its end, and
+   * after every row that read pages from the file (after every row on
+   * `node:sqlite`, which cannot tell), so that a change during a query
+   * fails it with a `DataSetError` (never a result spliced from two
+   * versions) and the next query reads the new file.
    * @default {true}
    */
   immutable?: boolean;
@@ -45,13 +55,22 @@ export interface DataSetOptions {
    */
   engine?: EngineChoice;
   /**
-   * The SQLite library the FFI engine loads.
+   * The SQLite library the FFI engine loads. An explicit choice, as is
+   * `MICROCOSM_SQLITE_LIBRARY`: one that cannot load is a `DataSetError`
+   * naming it, never replaced by another library or by `node:sqlite`.
    * @default {the factory's library, then MICROCOSM_SQLITE_LIBRARY, then DENO_SQLITE_PATH, then the platform's usual names}
    */
   library?: string;
   /**
-   * Bytes of the file SQLite may memory-map when reading.
-   * @default {268435456}
+   * Bytes of the file SQLite may memory-map when reading, instead of
+   * reading pages with system calls. Off by default, because a mapped file
+   * that shrinks while open (rewritten in place, truncated, or copied over
+   * with `cp`) kills the process with SIGBUS at the next read past its new
+   * end: no error to catch, whatever `immutable` says. Opt in only for
+   * files that are replaced by rename and never rewritten in place; on the
+   * benchmark, point lookups take about 1.4× as long without it (SQLite
+   * reads each page with a system call) and scans a few percent longer.
+   * @default {0}
    */
   mmapSize?: number;
 }
@@ -63,7 +82,11 @@ export type SQLRow = Record<string, SQLValue>;
 export type SQLParameter = SQLValue | boolean | readonly (SQLValue | boolean)[];
 
 const HEADER = "SQLite format 3\0";
-const DEFAULT_MMAP = 268435456;
+/**
+ * The longest absolute path SQLite opens, in UTF-8 bytes: its unix VFS
+ * takes 512 (`MAX_PATHNAME`) and keeps room for the `-journal` suffix.
+ */
+const MAX_PATH_BYTES = 504;
 
 /** @internal The key stores use to reach a dataset's session. */
 export const SESSION: unique symbol = Symbol("microcosm.session");
@@ -99,6 +122,16 @@ function describeOpenFailure(error: unknown, path: string): string {
   return `${(error as Error).message ?? String(error)}: ${path}`;
 }
 
+/** Checks that SQLite can take a path: it opens none longer. */
+function checkPathLength(path: string): void {
+  const bytes = new TextEncoder().encode(resolve(path)).length;
+  if (bytes > MAX_PATH_BYTES) {
+    throw new RangeError(
+      `the path is ${bytes} bytes long as an absolute path, longer than the ${MAX_PATH_BYTES} bytes SQLite opens: ${path}`,
+    );
+  }
+}
+
 /**
  * Checks that a file exists, is readable and looks like a whole database.
  * @returns Whether the database is in WAL journal mode.
@@ -121,6 +154,46 @@ function checkFile(path: string): boolean {
   }
   checkHeader(header.subarray(0, read), stat.size, path);
   return header[18] === 2 || header[19] === 2;
+}
+
+/**
+ * Refuses a WAL-mode file that cannot be read as it stands without
+ * creating a file beside it: only an engine that opens files immutable
+ * reads one, and only when its `-wal` file holds no frames (an immutable
+ * connection ignores them, which would return old rows).
+ */
+function checkWal(path: string, engine: Engine, immutable: boolean): void {
+  const convert =
+    `convert it once with \`sqlite3 ${path} "PRAGMA journal_mode=DELETE"\` (files built by buildDataSet never are)`;
+  if (!engine.opensImmutable) {
+    throw new Error(
+      `${path} is in WAL journal mode, which node:sqlite cannot open read-only; ${convert} or use the ffi engine (--allow-ffi)`,
+    );
+  }
+  if (!immutable) {
+    throw new Error(
+      `${path} is in WAL journal mode, which cannot be read with immutable: false without creating -wal and -shm files beside it; ${convert}, or open it immutable`,
+    );
+  }
+  let size = 0;
+  try {
+    size = Deno.statSync(`${path}-wal`).size;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new Error(
+        `${path} is in WAL journal mode and its ${path}-wal file cannot be checked for changes not yet written to the database (${
+          (error as Error).message
+        }); grant read access to its folder, or ${convert}`,
+        { cause: error },
+      );
+    }
+  }
+  // A WAL file starts with a 32-byte header; frames follow it.
+  if (size > 32) {
+    throw new Error(
+      `${path} is in WAL journal mode and its ${path}-wal file holds changes not yet written to the database (${size} bytes), which a read-only reader would miss; checkpoint it: ${convert}`,
+    );
+  }
 }
 
 /**
@@ -443,29 +516,51 @@ export class DataSet {
     return this.#factory ?? SQLiteBindFactory.default;
   }
 
+  /**
+   * Opens the dataset's connection: a file (read-only unless writable),
+   * `":memory:"`, or a read-only copy of a database image.
+   */
   async #connect(): Promise<Session> {
     const factory = this.#factoryOrDefault();
-    const action = `Cannot open dataset "${this.name}"`;
+    let action = `Cannot open dataset "${this.name}"`;
+    const fail = (error: unknown, where = action): DataSetError =>
+      new DataSetError(`${where}: ${(error as Error).message}`, {
+        dataset: this.name,
+        cause: error,
+      });
     let path: string;
     try {
       path = this.#redirect ?? factory.path(this.name);
     } catch (error) {
-      throw new DataSetError(`${action}: ${(error as Error).message}`, {
-        dataset: this.name,
-        cause: error,
-      });
+      throw fail(error);
     }
     const image = this.#redirect === undefined
       ? factory.bytes(this.name)
       : undefined;
-    if (image !== undefined) return await this.#connectBytes(factory, image);
+    if (image !== undefined) action += " from bytes";
     const memory = path === ":memory:";
-    const writable = memory || this.#options.writable === true ||
-      this.#redirect !== undefined;
+    const writable = image === undefined &&
+      (memory || this.#options.writable === true ||
+        this.#redirect !== undefined);
+    const immutable = !writable && this.#options.immutable !== false;
+    let source: Uint8Array | undefined;
     let wal = false;
-    if (!memory && !writable) {
+    if (image !== undefined) {
+      if (this.#options.writable === true) {
+        throw new DataSetError(
+          `${action}: a dataset served from bytes is read-only (writable applies to files)`,
+          { dataset: this.name },
+        );
+      }
       try {
-        wal = checkFile(path);
+        source = prepareImage(image);
+      } catch (error) {
+        throw fail(error);
+      }
+    } else if (!memory) {
+      try {
+        checkPathLength(path);
+        if (!writable) wal = checkFile(path);
       } catch (error) {
         throw new DataSetError(
           `${action}: ${
@@ -483,124 +578,78 @@ export class DataSet {
       this.#options.engine ?? factory.engine,
       this.#options.library ?? factory.library,
     );
-    if (wal && engine.name === "node") {
-      // SQLite reads a WAL-mode file through its -wal and -shm files, which
-      // a read-only connection cannot create: node:sqlite answers only
-      // "disk I/O error". The FFI engine opens it immutable and reads it.
-      throw new DataSetError(
-        `${action}: ${path} is in WAL journal mode, which node:sqlite cannot open read-only; convert it once with \`sqlite3 ${path} "PRAGMA journal_mode=DELETE"\` (files built by buildDataSet never are) or use the ffi engine (--allow-ffi)`,
-        { dataset: this.name },
-      );
+    if (wal) {
+      try {
+        checkWal(path, engine, immutable);
+      } catch (error) {
+        throw fail(error);
+      }
     }
-    const immutable = !writable && this.#options.immutable !== false;
-    let connection;
+    let connection: Connection;
     try {
-      connection = engine.open({
-        path,
-        readOnly: !writable,
-        immutable,
-        create: writable,
-      });
+      connection = source !== undefined
+        ? engine.deserialize(source)
+        : engine.open({
+          path,
+          readOnly: !writable,
+          immutable,
+          create: writable,
+          mmapSize: this.#options.mmapSize ?? 0,
+        });
     } catch (error) {
-      throw new DataSetError(
-        `${action} (${path}): ${(error as Error).message}`,
-        { dataset: this.name, cause: error },
-      );
-    }
-    const session = new Session(this.name, engine, connection, path, !writable);
-    try {
-      const mmap = this.#options.mmapSize ?? DEFAULT_MMAP;
-      if (!memory) session.exec(`PRAGMA mmap_size=${mmap}`, action);
-      if (writable) session.exec("PRAGMA foreign_keys=ON", action);
-      session.value("SELECT count(*) FROM sqlite_schema", [], action);
-    } catch (error) {
-      session.close();
-      throw setupFailure(this.name, `${action} (${path})`, error);
-    }
-    this.#session = session;
-    this.#lastEngine = engine.name;
-    return session;
-  }
-
-  /** Opens a read-only in-memory copy of a database image. */
-  async #connectBytes(
-    factory: SQLiteBindFactory,
-    bytes: Uint8Array,
-  ): Promise<Session> {
-    const action = `Cannot open dataset "${this.name}" from bytes`;
-    if (this.#options.writable === true) {
-      throw new DataSetError(
-        `${action}: a dataset served from bytes is read-only (writable applies to files)`,
-        { dataset: this.name },
-      );
-    }
-    let image: Uint8Array;
-    try {
-      image = prepareImage(bytes);
-    } catch (error) {
-      throw new DataSetError(`${action}: ${(error as Error).message}`, {
-        dataset: this.name,
-        cause: error,
-      });
-    }
-    const engine = await this.#loadEngine(
-      this.#options.engine ?? factory.engine,
-      this.#options.library ?? factory.library,
-    );
-    let connection;
-    try {
-      connection = engine.deserialize(image, true);
-    } catch (error) {
-      throw new DataSetError(`${action}: ${(error as Error).message}`, {
-        dataset: this.name,
-        cause: error,
-      });
+      throw fail(error, source === undefined ? `${action} (${path})` : action);
     }
     const session = new Session(
       this.name,
       engine,
       connection,
-      BYTES_PATH,
-      true,
+      source === undefined ? path : BYTES_PATH,
+      !writable,
     );
     try {
+      if (writable) session.exec("PRAGMA foreign_keys=ON", action);
       session.value("SELECT count(*) FROM sqlite_schema", [], action);
     } catch (error) {
       session.close();
-      throw setupFailure(this.name, action, error);
+      throw setupFailure(
+        this.name,
+        source === undefined ? `${action} (${path})` : action,
+        error,
+      );
     }
     this.#session = session;
     this.#lastEngine = engine.name;
     return session;
   }
 
+  /**
+   * The engine to use. Only the implicit default falls back: `"auto"`
+   * reads through `node:sqlite` when FFI is not granted, or when no usual
+   * library loads; a library chosen explicitly (the `library` option or
+   * `MICROCOSM_SQLITE_LIBRARY`) that does not load is an error.
+   */
   async #loadEngine(
     choice: EngineChoice,
     library: string | undefined,
   ): Promise<Engine> {
     if (choice === "node") return await loadNodeEngine();
-    if (choice === "ffi") {
-      try {
-        return loadFfiEngine(library);
-      } catch (error) {
-        throw new DataSetError(
-          `Cannot open dataset "${this.name}" with the ffi engine: ${
-            error instanceof Deno.errors.NotCapable
-              ? "FFI is not allowed (run Deno with --allow-ffi; a path-scoped --allow-ffi=<library> is not enough, because reading the strings and pointers SQLite returns needs the unscoped flag)"
-              : (error as Error).message
-          }`,
-          { dataset: this.name, cause: error },
-        );
+    if (choice === "auto" && !ffiGranted()) return await loadNodeEngine();
+    try {
+      return loadFfiEngine(library);
+    } catch (error) {
+      if (choice === "auto" && chosenLibrary(library) === undefined) {
+        // No usual library loads: fall back to node:sqlite.
+        return await loadNodeEngine();
       }
+      throw new DataSetError(
+        `Cannot open dataset "${this.name}" with the ffi engine: ${
+          error instanceof Deno.errors.NotCapable
+            ? "FFI is not allowed (run Deno with --allow-ffi; a path-scoped --allow-ffi=<library> is not enough, because reading the strings and pointers SQLite returns needs the unscoped flag)"
+            : (error as Error).message
+        }`,
+        { dataset: this.name, cause: error },
+      );
     }
-    if (ffiGranted()) {
-      try {
-        return loadFfiEngine(library);
-      } catch {
-        // No usable library: fall back to node:sqlite.
-      }
-    }
-    return await loadNodeEngine();
   }
 
   /**

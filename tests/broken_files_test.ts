@@ -334,7 +334,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "The auto engine over a library lacking SQLite's symbols falls back to node:sqlite",
+    "The auto engine over an explicit library lacking SQLite's symbols is a DataSetError naming it, not node:sqlite",
   ...LIBC,
 }, async () => {
   const db = DataSet.create("broken_files_libc_auto", {
@@ -342,10 +342,13 @@ Deno.test({
     library: "libc.so.6",
   });
   await using _ = db;
-  assert.deepEqual(await Array.fromAsync(db.sql`select 1 as one`), [{
-    one: 1,
-  }]);
-  assert.equal(db.engine, "node");
+  await assert.rejects(db.open(), (error: Error) => {
+    assert.ok(error instanceof DataSetError, String(error));
+    assert.match(error.message, /libc\.so\.6 \(missing symbols sqlite3_/);
+    assert.match(error.message, /chosen by the library option/);
+    return true;
+  });
+  assert.equal(db.engine, undefined);
 });
 
 /** A people file switched to WAL journal mode (header bytes 18 and 19). */
