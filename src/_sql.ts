@@ -1,7 +1,10 @@
 /**
  * Every SQL text the library writes, in one file, so it can be audited for
  * injection in one place. Identifiers are quoted with {@linkcode quote};
- * values are always bound as parameters, never pasted into SQL text.
+ * values are always bound as parameters, never pasted into SQL text (the
+ * one exception, a column default in `CREATE TABLE`, is rendered by
+ * `sqlLiteral`, which escapes it). The engines (`_ffi.ts`, `_node.ts`) keep
+ * only their own connection pragmas, fixed text or a validated integer.
  *
  * @module
  */
@@ -221,6 +224,24 @@ export function createTableSql(model: AnyModel): string[] {
   return statements;
 }
 
+/** Runs `statements` in one transaction, as one SQL text for `exec`. */
+export function transactionSql(statements: readonly string[]): string {
+  return ["BEGIN", ...statements, "COMMIT"].join(";\n");
+}
+
+/** Foreign keys enforced (writable datasets) or not (while dropping). */
+export const FOREIGN_KEYS_ON = "PRAGMA foreign_keys=ON";
+/** See {@linkcode FOREIGN_KEYS_ON}. */
+export const FOREIGN_KEYS_OFF = "PRAGMA foreign_keys=OFF";
+
+/** Reads the schema once, so a file SQLite cannot read fails at open. */
+export const SCHEMA_PROBE = "SELECT count(*) FROM sqlite_schema";
+
+/** Every row of a table, as stored (the CLI's `dump` of a table). */
+export function selectAllSql(table: string): string {
+  return `SELECT * FROM ${quote(table)}`;
+}
+
 // ---------------------------------------------------------------------------
 // Raw SQL: the `sql` template compiler.
 // ---------------------------------------------------------------------------
@@ -344,6 +365,11 @@ export function largestMagnitudeSql(table: string, column: string): string {
 /** Build pragmas: no journal on disk, no syncs before the final one. */
 export const BUILD_PRAGMAS =
   "PRAGMA foreign_keys=OFF; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA cache_size=-2000; PRAGMA mmap_size=0";
+
+/** Statistics for the query planner, the last step of a build. */
+export const ANALYZE = "ANALYZE";
+/** Rewrites the file without its free pages. */
+export const VACUUM = "VACUUM";
 
 /** The first rows whose foreign key points nowhere (`?`: how many). */
 export const FOREIGN_KEY_CHECK: string =

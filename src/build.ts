@@ -14,16 +14,20 @@ import {
   readRows,
 } from "./_schema.ts";
 import {
+  ANALYZE,
   BUILD_PRAGMAS,
   createMetadataSql,
+  createTableSql,
   FOREIGN_KEY_CHECK,
   FOREIGN_KEY_CHECK_COUNT,
   FREELIST_COUNT,
   insertMetadataSql,
   INTEGRITY_CHECK,
+  transactionSql,
+  VACUUM,
   valueByRowidSql,
 } from "./_sql.ts";
-import { createTableSql, DataSet, REDIRECT, SESSION } from "./dataset.ts";
+import { DataSet, REDIRECT, SESSION } from "./dataset.ts";
 import { DataSetError, ModelIntegrityError, SQLiteError } from "./errors.ts";
 import {
   type FileLoad,
@@ -444,8 +448,7 @@ async function buildInto(
     const schema = models.flatMap((model) => createTableSql(model));
     const indexes = schema.filter((sql) => sql.startsWith("CREATE INDEX"));
     session.exec(
-      ["BEGIN", ...schema.filter((sql) => !indexes.includes(sql)), "COMMIT"]
-        .join(";\n"),
+      transactionSql(schema.filter((sql) => !indexes.includes(sql))),
       action,
     );
 
@@ -516,7 +519,7 @@ async function buildInto(
     await fill(context);
 
     const final = await dataset[SESSION]();
-    final.exec(["BEGIN", ...indexes, "COMMIT"].join(";\n"), action);
+    final.exec(transactionSql(indexes), action);
     const broken = foreignKeyViolations(final, action);
     if (broken !== undefined) {
       throw new ModelIntegrityError(`${action}: ${broken}`, {
@@ -562,7 +565,7 @@ async function buildInto(
         action,
       );
     }
-    final.exec("ANALYZE", action);
+    final.exec(ANALYZE, action);
     // VACUUM rewrites the whole file (about 1 s per 50 MB here) and gains
     // nothing when no page is free: rows appended in one pass and indexes
     // built after them leave none. A fill that deleted or rewrote rows does.
@@ -572,7 +575,7 @@ async function buildInto(
       final.engine.attaches &&
       Number(final.value(FREELIST_COUNT, [], action)) > 0
     ) {
-      final.exec("VACUUM", action);
+      final.exec(VACUUM, action);
     }
     await dataset[REDIRECT](undefined);
     await lock.sync();

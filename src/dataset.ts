@@ -11,11 +11,17 @@ import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { Session } from "./_session.ts";
 import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
-import { compileTemplate, dropTableSql } from "./_sql.ts";
+import {
+  compileTemplate,
+  createTableSql,
+  dropTableSql,
+  FOREIGN_KEYS_OFF,
+  FOREIGN_KEYS_ON,
+  SCHEMA_PROBE,
+  transactionSql,
+} from "./_sql.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
-import { createTableSql } from "./_sql.ts";
 
-export { createTableSql };
 import { DataSetError, SQLiteError } from "./errors.ts";
 import {
   type AnyModel,
@@ -607,8 +613,8 @@ export class DataSet {
       !writable,
     );
     try {
-      if (writable) session.exec("PRAGMA foreign_keys=ON", action);
-      session.value("SELECT count(*) FROM sqlite_schema", [], action);
+      if (writable) session.exec(FOREIGN_KEYS_ON, action);
+      session.value(SCHEMA_PROBE, [], action);
     } catch (error) {
       session.close();
       throw setupFailure(
@@ -675,10 +681,7 @@ export class DataSet {
     const action = `Cannot create the tables of dataset "${this.name}"`;
     session.assertWritable(action);
     const statements = this.#models.flatMap((model) => createTableSql(model));
-    session.exec(
-      ["BEGIN", ...statements, "COMMIT"].join(";\n"),
-      action,
-    );
+    session.exec(transactionSql(statements), action);
   }
 
   /**
@@ -705,7 +708,7 @@ export class DataSet {
     session.assertWritable(action);
     // Foreign keys are switched off outside the transaction (SQLite ignores
     // the pragma inside one) and back on whatever happens.
-    session.exec("PRAGMA foreign_keys=OFF", action);
+    session.exec(FOREIGN_KEYS_OFF, action);
     try {
       session.atomic(action, () => {
         for (const model of [...this.#models].reverse()) {
@@ -713,7 +716,7 @@ export class DataSet {
         }
       });
     } finally {
-      session.exec("PRAGMA foreign_keys=ON", action);
+      session.exec(FOREIGN_KEYS_ON, action);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { extname } from "node:path";
 import { parseArgs } from "node:util";
-import { quote } from "../columns.ts";
+import { selectAllSql } from "../_sql.ts";
 import { dumpCsv, dumpJsonLines, type DumpOptions } from "../dump.ts";
 import { Store } from "../store.ts";
 import {
@@ -127,7 +127,7 @@ export async function dump(args: string[], io: Io): Promise<number> {
     throw new UsageError("--param and --param-json apply to --query");
   }
   const query = bindQuery(
-    values.query ?? `SELECT * FROM ${quote(table!)}`,
+    values.query ?? selectAllSql(table!),
     params,
   );
   const engine = engineOf(values.engine);
