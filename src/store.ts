@@ -244,7 +244,12 @@ export class Store<
   readonly #decoders: readonly Decoder[];
   readonly #nullable: readonly boolean[];
   readonly #same: readonly Same[];
-  readonly #hints: readonly ColumnHint[];
+  /**
+   * The read hints on the dataset's current file, set at each query's
+   * schema check (a dataset has one session at a time, and closing it ends
+   * every query on it).
+   */
+  #hints: readonly ColumnHint[];
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
@@ -426,10 +431,14 @@ export class Store<
   /**
    * Checks once per connection that the file has the model's table and
    * columns, so a file that does not match fails at first use with a
-   * `DataSetError` naming the table and column.
+   * `DataSetError` naming the table and column; takes the read hints the
+   * check chose for that file (STRICT ones where SQLite guarantees the
+   * storage class).
    */
   #checked(session: Session): Session {
-    return checkModelTable(session, this.#definition);
+    checkModelTable(session, this.#definition);
+    this.#hints = session.checkedModels.get(this.#definition)!;
+    return session;
   }
 
   /**
