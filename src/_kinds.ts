@@ -711,9 +711,10 @@ function datetimeKind(storage: DatetimeStorage): Kind {
   };
   return {
     // A STRICT table declares only INT(EGER), REAL, TEXT, BLOB or ANY, so
-    // the CHECK below marks the column for codegen (and the epoch's bound,
-    // the range a Date holds, names its unit). Seconds have fractions.
-    sqlType: asText ? "TEXT" : "REAL",
+    // the CHECK below marks the column for codegen (an epoch's bound, the
+    // range a Date holds, names its unit). ANY keeps an epoch an INTEGER
+    // when whole and a REAL when not, as the NUMERIC affinity did.
+    sqlType: asText ? "TEXT" : "ANY",
     hint: asText ? ColumnHint.TEXT : ColumnHint.NUMBER,
     same: Same.NONE,
     encode,
@@ -743,7 +744,8 @@ function datetimeKind(storage: DatetimeStorage): Kind {
     ...(asText ? { compared: (sql: string) => `julianday(${sql})` } : {}),
     check: asText
       ? (c) => `${c} IS NULL OR julianday(${c}) IS NOT NULL`
-      : (c) => `abs(${c}) <= ${DATE_LIMIT_MS / scale}`,
+      : (c) =>
+        `${c} BETWEEN -${DATE_LIMIT_MS / scale} AND ${DATE_LIMIT_MS / scale}`,
     builder: "datetime",
   };
 }

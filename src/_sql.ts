@@ -345,7 +345,7 @@ export function wideIntegerSql(table: string, column: string): string {
   const name = quote(column);
   return `SELECT 1 FROM ${
     quote(table)
-  } WHERE typeof(${name}) = 'integer' AND abs(${name}) > ${MAX_SAFE} LIMIT 1`;
+  } WHERE typeof(${name}) = 'integer' AND (${name} > ${MAX_SAFE} OR ${name} < -${MAX_SAFE}) LIMIT 1`;
 }
 
 /** The largest magnitude among a column's values (codegen's epoch unit). */

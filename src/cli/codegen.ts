@@ -209,7 +209,7 @@ async function builderFor(
       hasCheck(
         tableSql,
         column.name,
-        `abs\\s*\\(\\s*%\\s*\\)\\s*<=\\s*${bound}`,
+        `%\\s+BETWEEN\\s+-${bound}\\s+AND\\s+${bound}`,
       )
     ) {
       return {
