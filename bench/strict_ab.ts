@@ -5,15 +5,20 @@
  * STRICT table (`bench.sqlite`, as the library builds files) and in a table
  * that is not STRICT (`bench-loose.sqlite`, as files built elsewhere).
  *
- * Workloads: the full scan of 1M rows into model instances, and 200k
- * random `retrieve(id)`. Each round runs every (library × file) variant
+ * Workloads: the full scan of 1M rows into model instances, 200k random
+ * `retrieve(id)`, and 100 × (declare, open, first lookup, close), which
+ * pays the schema check (and its STRICT probe) each time. Each round runs every (library × file) variant
  * once, in an order rotated per round; the figure is CPU time (user +
  * system, so the other processes on a shared machine count less) and wall
  * time, min and median, with the ratio of this tree to 807b11b.
  *
  * ```sh
- * deno run -A bench/strict_ab.ts [--rounds 7] [--base 807b11b]
+ * deno run -A bench/strict_ab.ts [--rounds 7] [--base 807b11b] [--files both]
  * ```
+ *
+ * `--files strict` or `--files loose` reads one file only: in one process
+ * the FFI engine's read method then sees one set of hints, as in an app
+ * that serves only files it built (or only files built elsewhere).
  *
  * The base library is extracted with `git archive` into a temp directory.
  *
@@ -30,10 +35,13 @@ const args = parseArgs({
   options: {
     rounds: { type: "string", default: "7" },
     base: { type: "string", default: "807b11b" },
+    files: { type: "string", default: "both" },
   },
 });
 const rounds = Number(args.values.rounds);
 const base = args.values.base;
+/** `strict`, `loose` or `both`: which files the process reads. */
+const files = args.values.files;
 const root = new URL("..", import.meta.url).pathname;
 
 /** Extracts the base commit's tree once; returns its mod.ts URL. */
@@ -81,17 +89,35 @@ function open(lib: Library, path: string) {
 
 interface Variant {
   label: string;
+  lib: Library;
+  path: string;
   db: Library;
   store: Library;
 }
 
 const ids = [...lookupIds(DEFAULT_COUNTS.lookup)];
 
+type Workload = "scan" | "lookup" | "open";
+
 /** Runs one workload; answers CPU and wall ms and a checksum. */
 async function run(
   variant: Variant,
-  workload: "scan" | "lookup",
+  workload: Workload,
 ): Promise<{ cpu: number; wall: number; sum: number }> {
+  if (workload === "open") {
+    const acc = new RowChecksum();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < DEFAULT_COUNTS.open; i++) {
+      const { db, store } = open(variant.lib, variant.path);
+      const row = await store.retrieve(1);
+      acc.add(row.id, row.name, row.category, row.value ?? 0);
+      await db.close();
+    }
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { cpu: (cpu.user + cpu.system) / 1000, wall, sum: acc.checksum };
+  }
   await variant.db.open();
   const acc = new RowChecksum();
   try {
@@ -120,11 +146,14 @@ const loosePath = await ensureBenchData(undefined, { strict: false });
 const ours = await import(new URL("../mod.ts", import.meta.url).href);
 const theirs = await import(await baseLibrary(base));
 const variants: Variant[] = [
-  { label: `${base} STRICT`, ...open(theirs, strictPath) },
-  { label: "ours STRICT", ...open(ours, strictPath) },
-  { label: `${base} loose`, ...open(theirs, loosePath) },
-  { label: "ours loose", ...open(ours, loosePath) },
-];
+  { label: `${base} STRICT`, lib: theirs, path: strictPath },
+  { label: "ours STRICT", lib: ours, path: strictPath },
+  { label: `${base} loose`, lib: theirs, path: loosePath },
+  { label: "ours loose", lib: ours, path: loosePath },
+].filter((variant) =>
+  files === "both" ||
+  variant.label.endsWith(files === "strict" ? "STRICT" : "loose")
+).map((variant) => ({ ...variant, ...open(variant.lib, variant.path) }));
 
 const min = (xs: number[]) => Math.min(...xs);
 const median = (xs: number[]) => {
@@ -133,7 +162,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-for (const workload of ["scan", "lookup"] as const) {
+for (const workload of ["scan", "lookup", "open"] as const) {
   const cpu = new Map<string, number[]>();
   const wall = new Map<string, number[]>();
   const sums = new Set<number>();
@@ -161,6 +190,7 @@ for (const workload of ["scan", "lookup"] as const) {
     );
   }
   for (const file of ["STRICT", "loose"]) {
+    if (!cpu.has(`ours ${file}`)) continue;
     const a = cpu.get(`${base} ${file}`)!;
     const b = cpu.get(`ours ${file}`)!;
     const wa = wall.get(`${base} ${file}`)!;

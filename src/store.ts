@@ -450,15 +450,16 @@ export class Store<
   #cell(statement: Statement, i: number): unknown {
     const value = statement.column(i, this.#hints[i]);
     // Values the kind reads as they are skip the call to its decoder.
-    const same = this.#same[i];
-    if (
-      same === Same.STRING
-        ? typeof value === "string"
-        : same === Same.INTEGER
-        ? typeof value === "number" && Number.isSafeInteger(value)
-        : same === Same.NUMBER && typeof value === "number"
-    ) {
-      return value;
+    if (typeof value === "string") {
+      if (this.#same[i] === Same.STRING) return value;
+    } else if (typeof value === "number") {
+      const same = this.#same[i];
+      if (
+        same === Same.NUMBER ||
+        (same === Same.INTEGER && Number.isSafeInteger(value))
+      ) {
+        return value;
+      }
     }
     if (value === null) {
       return this.#nullable[i] ? null : this.#refuse(statement, i, value);
