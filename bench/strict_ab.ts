@@ -13,7 +13,7 @@
  * time, min and median, with the ratio of this tree to 807b11b.
  *
  * ```sh
- * deno run -A bench/strict_ab.ts [--rounds 7] [--base 807b11b] [--files both]
+ * deno run -A bench/strict_ab.ts [--rounds 7] [--base 807b11b] [--files both] [--mmap N]
  * ```
  *
  * `--files strict` or `--files loose` reads one file only: in one process
@@ -36,6 +36,10 @@ const args = parseArgs({
     rounds: { type: "string", default: "7" },
     base: { type: "string", default: "807b11b" },
     files: { type: "string", default: "both" },
+    // Bytes both libraries may memory-map (unset: each library's default,
+    // 256 MiB for 807b11b, none for this tree), to tell the read path's
+    // cost from the memory map's.
+    mmap: { type: "string" },
   },
 });
 const rounds = Number(args.values.rounds);
@@ -76,7 +80,12 @@ let names = 0;
 /** Declares the benchmark model on a dataset of `lib` bound to `path`. */
 function open(lib: Library, path: string) {
   const name = `ab_${++names}`;
-  const db = lib.DataSet.create(name, { engine: "ffi" });
+  const db = lib.DataSet.create(
+    name,
+    args.values.mmap === undefined
+      ? { engine: "ffi" }
+      : { engine: "ffi", mmapSize: Number(args.values.mmap) },
+  );
   db.bind(new lib.SQLiteBindFactory({ paths: { [name]: path } }));
   class T extends db.Model("t", {
     id: lib.integer({ primaryKey: true }),
