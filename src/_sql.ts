@@ -165,6 +165,19 @@ export function nulFlagSql(columns: readonly string[]): string {
   } END`;
 }
 
+/**
+ * Answers a row when a text column of `table` among `columns` (quoted)
+ * holds a NUL anywhere in the table: one scan, run once per file.
+ */
+export function nulCensusSql(
+  table: string,
+  columns: readonly string[],
+): string {
+  return `SELECT 1 FROM ${quote(table)} WHERE (${
+    nulFlagSql(columns)
+  }) IS NOT NULL LIMIT 1`;
+}
+
 // ---------------------------------------------------------------------------
 // Schema: CREATE TABLE / CREATE INDEX / DROP.
 // ---------------------------------------------------------------------------

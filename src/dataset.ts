@@ -593,6 +593,9 @@ export class DataSet {
         throw fail(error);
       }
     }
+    const before = source === undefined && immutable
+      ? fileIdentity(path)
+      : undefined;
     let connection: Connection;
     try {
       connection = source !== undefined
@@ -614,6 +617,12 @@ export class DataSet {
       source === undefined ? path : BYTES_PATH,
       !writable,
     );
+    if (source !== undefined) {
+      session.stableData = `${BYTES_PATH}\0${++images}`;
+    } else if (before !== undefined && before === fileIdentity(path)) {
+      // The same file before and after opening: no rename in between.
+      session.stableData = before;
+    }
     try {
       if (writable) session.exec(FOREIGN_KEYS_ON, action);
       session.value(SCHEMA_PROBE, [], action);
@@ -929,4 +938,20 @@ function columnNamesOf(
 /** Whether no two names are the same for SQLite (ASCII case folded). */
 function distinct(names: readonly string[]): boolean {
   return new Set(names.map(foldIdentifier)).size === names.length;
+}
+
+/** Counts images of bytes opened, for their `Session.stableData`. */
+let images = 0;
+
+/**
+ * A file's identity for `Session.stableData`: its path, device, inode,
+ * size and modification time; `undefined` when it cannot be read.
+ */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const info = Deno.statSync(path);
+    return `${path}\0${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -14,6 +14,7 @@ import {
   existsSql,
   insertSql,
   lookupSql,
+  nulCensusSql,
   nulFlagSql,
   orderBySql,
   type OrderTerm,
@@ -138,11 +139,19 @@ interface Plan {
   readonly flaggedColumnList: string | undefined;
   /** {@linkcode Plan.lookupSql} with that flag. */
   readonly flaggedLookupSql: string | undefined;
+  /** Whether the table holds such text at all; `undefined` without text. */
+  readonly censusSql: string | undefined;
   /** Inserts by the set of properties given, with or without RETURNING. */
   readonly insertSql: Map<string, string>;
 }
 
 const plans = new WeakMap<ModelDefinition, Plan>();
+
+/**
+ * Per stable data (`Session.stableData`) and census query: whether the
+ * table holds text with a NUL (see `Store.#holdsNulText`).
+ */
+const nulCensus = new Map<string, boolean>();
 
 function planFor(definition: ModelDefinition): Plan {
   let plan = plans.get(definition);
@@ -169,6 +178,10 @@ function planFor(definition: ModelDefinition): Plan {
       ? undefined
       : lookupSql(table, columnList, primaryKey.map(sqlName)),
     textColumns,
+    censusSql: textColumns.length === 0 ? undefined : nulCensusSql(
+      table,
+      textColumns.map((i) => quote(sqlName(keys[i]!))),
+    ),
     flaggedColumnList,
     flaggedLookupSql: primaryKey.length === 0 || flaggedColumnList === undefined
       ? undefined
@@ -280,6 +293,8 @@ export class Store<
    * {@linkcode Store.#hints}.
    */
   #flagged = false;
+  /** The session {@linkcode Store.#flagged} was decided for. */
+  #flaggedFor: Session | undefined;
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
@@ -469,9 +484,37 @@ export class Store<
   #checked(session: Session): Session {
     checkModelTable(session, this.#definition);
     this.#hints = session.checkedModels.get(this.#definition)!;
-    this.#flagged = !session.engine.readsTextWhole &&
-      this.#plan.flaggedColumnList !== undefined;
+    if (session !== this.#flaggedFor) {
+      this.#flagged = !session.engine.readsTextWhole &&
+        this.#plan.censusSql !== undefined && this.#holdsNulText(session);
+      this.#flaggedFor = session;
+    }
     return session;
+  }
+
+  /**
+   * Whether the model's table may hold text with a NUL on this session's
+   * data. Data that cannot change (`Session.stableData`) is asked once per
+   * process with one scan ({@linkcode nulCensusSql}), so reads of a table
+   * without such text (nearly all) pay nothing per row; data that may
+   * change is assumed to hold some, and every read checks its rows.
+   */
+  #holdsNulText(session: Session): boolean {
+    const identity = session.stableData;
+    if (identity === undefined) return true;
+    const sql = this.#plan.censusSql!;
+    const key = `${identity}\0${sql}`;
+    let holds = nulCensus.get(key);
+    if (holds === undefined) {
+      holds = session.row(
+        sql,
+        [],
+        `Cannot read ${this.#definition.table}`,
+        () => true,
+      ) ?? false;
+      nulCensus.set(key, holds);
+    }
+    return holds;
   }
 
   /**

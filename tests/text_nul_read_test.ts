@@ -63,9 +63,17 @@ async function shippedFile(): Promise<string> {
   return path;
 }
 
-function shipped(engine: EngineName, path: string) {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+function shipped(
+  engine: EngineName,
+  source: string | Uint8Array,
+  options: { immutable?: boolean } = {},
+) {
+  const db = freshDataSet(engine, options);
+  db.bind(
+    typeof source === "string"
+      ? new SQLiteBindFactory({ paths: { [db.name]: source } })
+      : new SQLiteBindFactory().set(db.name, source),
+  );
   return db;
 }
 
@@ -235,5 +243,44 @@ engineTest(
     const read = Array.fromAsync(db.sql`select s from d`);
     if (engine === "ffi") assert.deepEqual(await read, [{ s: "a\0b" }]);
     else await assert.rejects(read, DataSetError);
+  },
+);
+
+engineTest(
+  "Files that may change and images of bytes are checked as well, and a file replaced by rename is checked again",
+  async (engine) => {
+    const path = await shippedFile();
+    const clean = `${path}.clean`;
+    {
+      const db = new DatabaseSync(clean);
+      db.exec(`create table t (id integer primary key, s text, j text, a);
+        insert into t values (2, 'ab', '[1]', 'x');`);
+      db.close();
+    }
+    const sources: [string, string | Uint8Array, { immutable?: boolean }][] = [
+      ["immutable: false", path, { immutable: false }],
+      ["bytes", await Deno.readFile(path), {}],
+    ];
+    for (const [label, source, options] of sources) {
+      const db = shipped(engine, source, options);
+      await using _ = db;
+      const read = new Store(declare(db)).retrieve(2);
+      if (engine === "node") await assert.rejects(read, refusal("s", 2), label);
+      else assert.equal((await read).s, "a\0b", label);
+    }
+    // Read clean (the table holds no NUL text), then replaced by rename
+    // with a version that does: reopened, the new file is checked.
+    const target = `${path}.served`;
+    await Deno.copyFile(clean, target);
+    const db = shipped(engine, target);
+    await using _ = db;
+    const T = declare(db);
+    assert.equal((await new Store(T).retrieve(2)).s, "ab");
+    await db.close();
+    await Deno.copyFile(path, `${target}.new`);
+    await Deno.rename(`${target}.new`, target);
+    const read = new Store(T).retrieve(2);
+    if (engine === "node") await assert.rejects(read, refusal("s", 2));
+    else assert.equal((await read).s, "a\0b");
   },
 );
