@@ -484,11 +484,6 @@ export class Store<
   #checked(session: Session): Session {
     checkModelTable(session, this.#definition);
     this.#hints = session.checkedModels.get(this.#definition)!;
-    if (session !== this.#flaggedFor) {
-      this.#flagged = !session.engine.readsTextWhole &&
-        this.#plan.censusSql !== undefined && this.#holdsNulText(session);
-      this.#flaggedFor = session;
-    }
     return session;
   }
 
@@ -506,15 +501,29 @@ export class Store<
     const key = `${identity}\0${sql}`;
     let holds = nulCensus.get(key);
     if (holds === undefined) {
-      holds = session.row(
-        sql,
-        [],
-        `Cannot read ${this.#definition.table}`,
-        () => true,
-      ) ?? false;
+      try {
+        holds = session.row(sql, [], "", () => true) ?? false;
+      } catch {
+        // A damaged page: check every row, so reads fail where it lies.
+        return true;
+      }
       nulCensus.set(key, holds);
     }
     return holds;
+  }
+
+  /**
+   * Decides, once per session and before a read of rows, whether reads
+   * carry the NUL flag ({@linkcode Store.#flagged}).
+   * @returns That decision.
+   */
+  #flags(session: Session): boolean {
+    if (session !== this.#flaggedFor) {
+      this.#flagged = !session.engine.readsTextWhole &&
+        this.#plan.censusSql !== undefined && this.#holdsNulText(session);
+      this.#flaggedFor = session;
+    }
+    return this.#flagged;
   }
 
   /**
@@ -612,7 +621,7 @@ export class Store<
   }
 
   #rows(
-    sql: () => string,
+    sql: (session: Session) => string,
     params: readonly SQLValue[],
     action: string,
   ): Cursor<Instance<M>> {
@@ -664,9 +673,11 @@ export class Store<
       return new Cursor<Instance<M>>(undefined, error);
     }
     return this.#rows(
-      () =>
+      (session) =>
         query.sql(
-          this.#flagged ? this.#plan.flaggedColumnList! : this.#plan.columnList,
+          this.#flags(session)
+            ? this.#plan.flaggedColumnList!
+            : this.#plan.columnList,
         ),
       query.params,
       action,
@@ -921,7 +932,9 @@ export class Store<
   #lookup(session: Session, params: SQLValue[]): Instance<M> {
     const { table, primaryKey } = this.#definition;
     const row = session.row(
-      this.#flagged ? this.#plan.flaggedLookupSql! : this.#plan.lookupSql!,
+      this.#flags(session)
+        ? this.#plan.flaggedLookupSql!
+        : this.#plan.lookupSql!,
       params,
       this.#retrieveAction,
       this.#reader,
@@ -1029,7 +1042,9 @@ export class Store<
     const { params } = query;
     const session = await this.#session();
     session.assertWritable(action);
-    const sql = this.#flagged ? this.#insertSql(query.keys, "f") : query.sql;
+    const sql = this.#flags(session)
+      ? this.#insertSql(query.keys, "f")
+      : query.sql;
     const row = session.returning(
       sql,
       params,
