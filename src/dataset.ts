@@ -593,7 +593,9 @@ export class DataSet {
         throw fail(error);
       }
     }
-    const before = source === undefined && immutable
+    // Only engines that read text cut at a NUL use the identity (for the
+    // Store's NUL census): the others pay nothing for it.
+    const before = source === undefined && immutable && !engine.readsTextWhole
       ? fileIdentity(path)
       : undefined;
     let connection: Connection;
@@ -617,7 +619,7 @@ export class DataSet {
       source === undefined ? path : BYTES_PATH,
       !writable,
     );
-    if (source !== undefined) {
+    if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
     } else if (before !== undefined && before === fileIdentity(path)) {
       // The same file before and after opening: no rename in between.
