@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
+import { main } from "../cli.ts";
 import type { EngineName } from "../src/_engine.ts";
 import {
   boolean,
@@ -26,14 +28,46 @@ export function freshDataSet(
   return DataSet.create(`test_${engine}_${++counter}`, { engine, ...options });
 }
 
-/** Registers one test per engine, named `<name> [<engine>]`. */
+/**
+ * Registers one test per engine, named `<name> [<engine>]`; `t` is there for
+ * table-driven `t.step`s.
+ */
 export function engineTest(
   name: string,
-  fn: (engine: EngineName) => Promise<void>,
+  fn: (engine: EngineName, t: Deno.TestContext) => Promise<void>,
 ): void {
   for (const engine of ENGINES) {
-    Deno.test(`${name} [${engine}]`, () => fn(engine));
+    Deno.test(`${name} [${engine}]`, (t) => fn(engine, t));
   }
+}
+
+/** A read-only dataset over the file at `path`, with no model declared. */
+export function openFile(
+  engine: EngineName,
+  path: string,
+  options: DataSetOptions = {},
+): DataSet {
+  const db = freshDataSet(engine, options);
+  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  return db;
+}
+
+/**
+ * Writes a database file with raw SQL through `node:sqlite`, as another tool
+ * would, in a fresh temp folder, and returns its path.
+ */
+export async function sqliteFile(
+  sql: string,
+  name = "shipped.sqlite",
+): Promise<string> {
+  const path = `${await tempDir({ prefix: "microcosm_shipped_" })}/${name}`;
+  const db = new DatabaseSync(path);
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+  return path;
 }
 
 /**
@@ -97,8 +131,7 @@ export function openPeopleFile(
   path: string,
   options: DataSetOptions = {},
 ) {
-  const db = freshDataSet(engine, options);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  const db = openFile(engine, path, options);
   const Person = declarePeople(db);
   return { db, Person, store: new Store(Person) };
 }
@@ -174,16 +207,23 @@ export function tempFile(options: Deno.MakeTempOptions = {}): Promise<string> {
   return Deno.makeTempFile({ ...options, dir: root() });
 }
 
+/** What a script run in a subprocess printed, its exit code and signal. */
+export interface ScriptRun {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
 /**
- * Runs `script` through `deno run <flags> -` (the script on stdin), asserts
- * that it exits 0, and returns what it printed, parsed as JSON.
+ * Runs `script` through `deno run <flags> -` (the script on stdin, without
+ * colours) and returns its exit code, signal and output.
  */
-export async function runScriptJson(
+export async function runScript(
   flags: readonly string[],
   script: string,
   options: { clearEnv?: boolean } = {},
-  // deno-lint-ignore no-explicit-any -- each test reads its own JSON shape
-): Promise<any> {
+): Promise<ScriptRun> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...flags, "-"],
     stdin: "piped",
@@ -196,8 +236,89 @@ export async function runScriptJson(
   await writer.write(new TextEncoder().encode(script));
   await writer.close();
   const output = await child.output();
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+  return {
+    code: output.code,
+    signal: output.signal,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
+/**
+ * Runs `script` through `deno run <flags> -` (the script on stdin), asserts
+ * that it exits 0, and returns what it printed, parsed as JSON.
+ */
+export async function runScriptJson(
+  flags: readonly string[],
+  script: string,
+  options: { clearEnv?: boolean } = {},
+  // deno-lint-ignore no-explicit-any -- each test reads its own JSON shape
+): Promise<any> {
+  const run = await runScript(flags, script, options);
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+/** What the command-line tool wrote, and its exit code. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A stream that appends what is written to it, decoded, to `sink`. */
+function collect(sink: (text: string) => void): WritableStream<Uint8Array> {
+  const decoder = new TextDecoder();
+  return new WritableStream({
+    write(chunk) {
+      sink(decoder.decode(chunk));
+    },
+  });
+}
+
+/**
+ * Runs the command-line tool in-process without a progress bar, capturing
+ * its stderr, and its stdout too unless `stdout` is given.
+ */
+export async function runCliWith(
+  args: readonly string[],
+  options: { stdout?: WritableStream<Uint8Array> } = {},
+): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: options.stdout ?? collect((text) => stdout += text),
+    stderr: collect((text) => stderr += text),
+    progress: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the command-line tool in-process, capturing its output. */
+export function runCli(...args: string[]): Promise<CliRun> {
+  return runCliWith(args);
+}
+
+/**
+ * Builds the shop fixture (`category.csv`, `product.csv`) with the
+ * command-line tool into a fresh folder, on `engine` or the default one, and
+ * asserts that the build succeeded.
+ */
+export async function builtShop(
+  engine?: EngineName,
+): Promise<{ dir: string; path: string; result: CliRun }> {
+  const dir = await tempDir({ prefix: "shop_" });
+  const path = `${dir}/shop.sqlite`;
+  const result = await runCli(
+    "build",
+    buildFixture("models.ts"),
+    path,
+    `category=${buildFixture("category.csv")}`,
+    `product=${buildFixture("product.csv")}`,
+    ...(engine === undefined ? [] : ["--engine", engine]),
+  );
+  assert.equal(result.code, 0, result.stderr);
+  return { dir, path, result };
 }
 
 /** The path of a build fixture: `tests/testdata/build/<name>`. */

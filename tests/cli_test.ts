@@ -1,49 +1,19 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { main } from "../cli.ts";
 import { ProgressBar } from "../src/cli/_io.ts";
 import { camelCase, pascalCase } from "../src/cli/codegen.ts";
 import type { FileInfo } from "../src/cli/inspect.ts";
-import { buildFixture, sha256, tempDir } from "./_helpers.ts";
+import {
+  buildFixture,
+  builtShop,
+  runCli as run,
+  sha256,
+  tempDir,
+} from "./_helpers.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const data = buildFixture;
 const MODELS = data("models.ts");
-
-/** Runs the tool in-process, capturing its output. */
-async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main(args, {
-    stdout: new WritableStream({
-      write(chunk) {
-        stdout += decoder.decode(chunk);
-      },
-    }),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
-
-async function builtShop() {
-  const dir = await tempDir({ prefix: "microcosm_cli_" });
-  const path = `${dir}/shop.sqlite`;
-  const result = await run(
-    "build",
-    MODELS,
-    path,
-    `category=${data("category.csv")}`,
-    `product=${data("product.csv")}`,
-  );
-  assert.equal(result.code, 0, result.stderr);
-  return { dir, path, result };
-}
 
 Deno.test("Every command answers --help with its usage", async (t) => {
   for (const command of ["build", "inspect", "dump", "codegen", "verify"]) {

@@ -6,8 +6,6 @@
 import assert from "node:assert/strict";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../cli.ts";
-import type { EngineName } from "../src/_engine.ts";
 import { BUILD_USAGE } from "../src/cli/build.ts";
 import { CODEGEN_USAGE } from "../src/cli/codegen.ts";
 import { DUMP_USAGE } from "../src/cli/dump.ts";
@@ -19,7 +17,15 @@ import {
   ProgressBar,
   UsageError,
 } from "../src/cli/_io.ts";
-import { buildFixture, engineTest, runDeno, tempDir } from "./_helpers.ts";
+import {
+  buildFixture,
+  builtShop,
+  engineTest,
+  runCli as run,
+  runCliWith,
+  runDeno,
+  tempDir,
+} from "./_helpers.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const MODELS = buildFixture("models.ts");
@@ -29,47 +35,10 @@ const decoder = new TextDecoder();
 const MANY_ROWS =
   "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT i FROM n";
 
-/** Runs the tool in-process, capturing its output. */
-async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: new WritableStream({
-      write(chunk) {
-        stdout += decoder.decode(chunk);
-      },
-    }),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
-
-/** A shop file built by the tool with one engine. */
-async function builtShop(engine: EngineName): Promise<string> {
-  const dir = await tempDir({ prefix: "shop_" });
-  const path = `${dir}/shop.sqlite`;
-  const built = await run(
-    "build",
-    MODELS,
-    path,
-    `category=${buildFixture("category.csv")}`,
-    `product=${buildFixture("product.csv")}`,
-    "--engine",
-    engine,
-  );
-  assert.equal(built.code, 0, built.stderr);
-  return path;
-}
-
 engineTest(
   "dump | head -1: a closed stdout ends the dump quietly with exit 0",
   async (engine) => {
-    const path = await builtShop(engine);
+    const { path } = await builtShop(engine);
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -104,7 +73,7 @@ engineTest(
 engineTest(
   "A stdout whose reader went away ends any command with exit 0 and nothing on stderr; other write errors still fail",
   async (engine) => {
-    const path = await builtShop(engine);
+    const { path } = await builtShop(engine);
     const failing = (error: Error) => {
       let chunks = 0;
       return new WritableStream<Uint8Array>({
@@ -116,38 +85,18 @@ engineTest(
     for (
       const args of [["dump", path, "--query", MANY_ROWS], ["inspect", path]]
     ) {
-      let stderr = "";
-      const code = await main([...args, "--engine", engine], {
+      const { code, stderr } = await runCliWith([...args, "--engine", engine], {
         stdout: failing(
           new Deno.errors.BrokenPipe("Broken pipe (os error 32)"),
         ),
-        stderr: new WritableStream({
-          write(chunk) {
-            stderr += decoder.decode(chunk);
-          },
-        }),
-        progress: false,
       });
       assert.equal(stderr, "", args[0]);
       assert.equal(code, 0, args[0]);
     }
-    let stderr = "";
-    const code = await main([
-      "dump",
-      path,
-      "--query",
-      MANY_ROWS,
-      "--engine",
-      engine,
-    ], {
-      stdout: failing(new Deno.errors.PermissionDenied("disk says no")),
-      stderr: new WritableStream({
-        write(chunk) {
-          stderr += decoder.decode(chunk);
-        },
-      }),
-      progress: false,
-    });
+    const { code, stderr } = await runCliWith(
+      ["dump", path, "--query", MANY_ROWS, "--engine", engine],
+      { stdout: failing(new Deno.errors.PermissionDenied("disk says no")) },
+    );
     assert.equal(code, 1);
     assert.equal(stderr, "microcosm dump: disk says no\n");
   },
@@ -157,7 +106,7 @@ engineTest(
   "CLI errors name files as typed, never by an internal dataset name",
   async (engine) => {
     const dir = await tempDir();
-    const shop = relative(Deno.cwd(), await builtShop(engine));
+    const shop = relative(Deno.cwd(), (await builtShop(engine)).path);
     const missing = relative(Deno.cwd(), `${dir}/none.sqlite`);
     const notes = relative(Deno.cwd(), `${dir}/notes.sqlite`);
     await Deno.writeTextFile(
@@ -210,7 +159,7 @@ engineTest(
   "Relative paths in errors say what they are relative to",
   async (engine) => {
     const dir = await tempDir();
-    const shop = await builtShop(engine);
+    const { path: shop } = await builtShop(engine);
     const cwd = Deno.cwd();
     const nowhere = relative(cwd, `${dir}/no/such/folder`);
     const relativeTo = (path: string) => `${path} (relative to ${cwd})`;
@@ -272,7 +221,7 @@ engineTest(
   "dump --output leaves no file when the table does not exist",
   async (engine) => {
     const dir = await tempDir();
-    const shop = await builtShop(engine);
+    const { path: shop } = await builtShop(engine);
     const { code } = await run(
       "dump",
       shop,
@@ -342,7 +291,7 @@ engineTest(
     );
     const shop = await run(
       "inspect",
-      await builtShop(engine),
+      (await builtShop(engine)).path,
       "--engine",
       engine,
     );
@@ -353,7 +302,7 @@ engineTest(
 engineTest(
   "dump --query binds --param as text and --param-json typed, in the order given",
   async (engine) => {
-    const shop = await builtShop(engine);
+    const { path: shop } = await builtShop(engine);
     const typed = await run(
       "dump",
       shop,
@@ -405,7 +354,7 @@ engineTest(
 engineTest(
   "dump --query never pastes a value into SQL, and finds placeholders as SQLite does",
   async (engine) => {
-    const shop = await builtShop(engine);
+    const { path: shop } = await builtShop(engine);
     const hostile = await run(
       "dump",
       shop,
@@ -437,7 +386,7 @@ engineTest(
 engineTest(
   "dump refuses a wrong number of values, named parameters, bad JSON and options that do not apply, with exit 2",
   async (engine) => {
-    const shop = await builtShop(engine);
+    const { path: shop } = await builtShop(engine);
     const cases: [string[], string][] = [
       [
         ["--query", "SELECT ?, ?", "--param", "1"],
@@ -510,7 +459,7 @@ engineTest(
 
 Deno.test("--engine reaches the library: ffi without --allow-ffi fails saying so, node reads", async () => {
   const dir = await tempDir();
-  const shop = await builtShop("node");
+  const { path: shop } = await builtShop("node");
   const ffi = await runDeno([
     "run",
     `--allow-read=${dir},${shop}`,
