@@ -8,12 +8,18 @@ import {
   datetime,
   type Filter,
   integer,
-  SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, freshDataSet, runDeno, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  freshDataSet,
+  openFile,
+  runDeno,
+  sqliteFile,
+  tempDir,
+} from "./_helpers.ts";
 
 const AT = new Date("2024-01-02T03:04:05.678Z");
 
@@ -88,40 +94,40 @@ const FORMS: readonly [string, string][] = [
   ["03:04:05.5", "2000-01-01T03:04:05.500Z"],
 ];
 
-async function formsFile(): Promise<string> {
-  const dir = await tempDir({ prefix: "microcosm_datetime_" });
-  const path = `${dir}/forms.sqlite`;
-  const db = new DatabaseSync(path);
-  try {
-    db.exec("create table forms (id integer primary key, at datetime)");
-    const insert = db.prepare("insert into forms (at) values (?)");
-    for (const [form] of FORMS) insert.run(form);
-    insert.run("2024-13-01");
-    insert.run("yesterday");
-    insert.run(1704164645);
-  } finally {
-    db.close();
-  }
-  return path;
+/**
+ * The file of FORMS in order (ids 1 to 11), then what is no date: an
+ * impossible month (12), a word (13), a number in text storage (14).
+ */
+function formsFile(): Promise<string> {
+  const values = [
+    ...FORMS.map(([form]) => `'${form}'`),
+    "'2024-13-01'",
+    "'yesterday'",
+    "1704164645",
+  ];
+  return sqliteFile(
+    "create table forms (id integer primary key, at datetime);" +
+      values.map((value) => `insert into forms (at) values (${value});`)
+        .join(""),
+    "forms.sqlite",
+  );
 }
 
-function shipped(engine: EngineName, path: string) {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  return db;
+/** The forms file, read-only, with its model. */
+async function openForms(engine: EngineName) {
+  const db = openFile(engine, await formsFile());
+  class Form extends db.Model("forms", {
+    id: integer({ primaryKey: true }),
+    at: datetime(),
+  }) {}
+  return { db, Form, store: new Store(Form) };
 }
 
 engineTest(
   "datetime() reads every form SQLite's date functions read, a missing zone as UTC",
   async (engine) => {
-    const path = await formsFile();
-    const db = shipped(engine, path);
+    const { db, store } = await openForms(engine);
     await using _ = db;
-    class Form extends db.Model("forms", {
-      id: integer({ primaryKey: true }),
-      at: datetime(),
-    }) {}
-    const store = new Store(Form);
     for (let i = 0; i < FORMS.length; i++) {
       const [form, iso] = FORMS[i]!;
       assert.equal((await store.retrieve(i + 1)).at.toISOString(), iso, form);
@@ -169,14 +175,8 @@ await db.close();`;
 engineTest(
   "datetime() filters take Dates and compare text in any form as the instant it names",
   async (engine) => {
-    const path = await formsFile();
-    const db = shipped(engine, path);
+    const { db, Form, store } = await openForms(engine);
     await using _ = db;
-    class Form extends db.Model("forms", {
-      id: integer({ primaryKey: true }),
-      at: datetime(),
-    }) {}
-    const store = new Store(Form);
     const ids = async (filter: Filter<typeof Form>) =>
       await Array.fromAsync(
         store.search({ ...filter, id: { lte: FORMS.length } }),

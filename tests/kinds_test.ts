@@ -13,13 +13,16 @@ import {
   integer,
   json,
   real,
-  SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
-import type { EngineName } from "../src/_engine.ts";
 import { realText } from "../src/_kinds.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  freshDataSet,
+  openFile as shipped,
+  sqliteFile,
+} from "./_helpers.ts";
 
 /** The stored values: an SQL literal each, in a column without a type. */
 const STORED: readonly [string, string][] = [
@@ -136,25 +139,14 @@ const BUILDERS: Record<string, () => Column<unknown, boolean, boolean>> = {
 };
 
 /** A file built elsewhere holding every stored value, one per row. */
-async function cellsFile(): Promise<string> {
-  const dir = await tempDir({ prefix: "microcosm_kinds_" });
-  const path = `${dir}/cells.sqlite`;
-  const db = new DatabaseSync(path);
-  try {
-    db.exec("create table cells (id integer primary key, v)");
-    STORED.forEach(([, literal], i) =>
-      db.exec(`insert into cells values (${i + 1}, ${literal})`)
-    );
-  } finally {
-    db.close();
-  }
-  return path;
-}
-
-function shipped(engine: EngineName, path: string) {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  return db;
+function cellsFile(): Promise<string> {
+  return sqliteFile(
+    "create table cells (id integer primary key, v);" +
+      STORED.map(([, literal], i) =>
+        `insert into cells values (${i + 1}, ${literal});`
+      ).join(""),
+    "cells.sqlite",
+  );
 }
 
 engineTest(
