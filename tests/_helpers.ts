@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { main } from "../cli.ts";
+import { type BuildContext, buildDataSet } from "../build.ts";
+import { declareShop } from "./testdata/build/models.ts";
 import type { EngineName } from "../src/_engine.ts";
 import {
   boolean,
+  DataFileError,
   DataSet,
   type DataSetOptions,
   integer,
@@ -319,6 +322,55 @@ export async function builtShop(
   );
   assert.equal(result.code, 0, result.stderr);
   return { dir, path, result };
+}
+
+/** What a build of the shop fill given to `shopBuilt` or `shopLoadError` does. */
+export type ShopFill = (
+  context: BuildContext,
+  models: ReturnType<typeof declareShop>,
+) => Promise<unknown>;
+
+/**
+ * Builds a file of the shop fixture's models on one engine with `fill`, in
+ * a fresh folder, and opens it read-only: the dataset, its models, the
+ * file's path and folder, and the build's result.
+ */
+export async function shopBuilt(engine: EngineName, fill: ShopFill) {
+  const db = freshDataSet(engine);
+  const models = declareShop(db);
+  const dir = await tempDir({ prefix: "microcosm_load_" });
+  const path = `${dir}/shop.sqlite`;
+  const result = await buildDataSet(db, path, async (context) => {
+    await fill(context, models);
+  });
+  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  return { db, ...models, path, dir, result };
+}
+
+/**
+ * Runs `fill` in a build of the shop fixture's models into a fresh folder,
+ * asserts that it fails and leaves nothing behind, and returns its
+ * `DataFileError`.
+ */
+export async function shopLoadError(
+  engine: EngineName,
+  fill: ShopFill,
+): Promise<DataFileError> {
+  const db = freshDataSet(engine);
+  const models = declareShop(db);
+  const dir = await tempDir({ prefix: "microcosm_load_" });
+  try {
+    await buildDataSet(db, `${dir}/x.sqlite`, async (context) => {
+      await fill(context, models);
+    });
+  } catch (error) {
+    assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing left behind");
+    if (error instanceof DataFileError) return error;
+    throw error;
+  } finally {
+    await db.close();
+  }
+  throw new Error("the load did not fail");
 }
 
 /** The path of a build fixture: `tests/testdata/build/<name>`. */
