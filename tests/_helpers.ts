@@ -6,6 +6,7 @@ import { type BuildContext, buildDataSet } from "../build.ts";
 import { declareShop } from "./testdata/build/models.ts";
 import type { EngineName } from "../src/_engine.ts";
 import {
+  bigint,
   boolean,
   DataFileError,
   DataSet,
@@ -91,6 +92,30 @@ export function declarePeople(db: DataSet) {
     }
   }
   return Person;
+}
+
+/** 2^60 + 1: an integer beyond 2^53, which a JavaScript number rounds. */
+export const BIG = 2n ** 60n + 1n;
+
+/**
+ * An in-memory dataset whose bigint table `b` holds `length` rows, the value
+ * at index `i` being `BIG` at index `at` and `BigInt(i)` elsewhere.
+ */
+export async function bigIntegerTable(
+  engine: EngineName,
+  length: number,
+  at: number,
+) {
+  const db = freshDataSet(engine);
+  class B extends db.Model("b", {
+    id: integer({ primaryKey: true }),
+    v: bigint(),
+  }) {}
+  await db.createAll();
+  await new Store(B).createMany(
+    Array.from({ length }, (_, i) => ({ v: i === at ? BIG : BigInt(i) })),
+  );
+  return { db, B };
 }
 
 /** Rows for the people model. */
