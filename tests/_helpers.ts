@@ -8,11 +8,13 @@ import type { EngineName } from "../src/_engine.ts";
 import {
   bigint,
   boolean,
+  type Columns,
   DataFileError,
   DataSet,
   type DataSetOptions,
   integer,
   json,
+  type ModelOptions,
   ReadOnlyError,
   SQLiteBindFactory,
   Store,
@@ -30,6 +32,22 @@ export function freshDataSet(
   options: DataSetOptions = {},
 ): DataSet {
   return DataSet.create(`test_${engine}_${++counter}`, { engine, ...options });
+}
+
+/**
+ * A fresh in-memory dataset with one model over `table`, its table
+ * created, and a store of that model.
+ */
+export async function oneModel<C extends Columns>(
+  engine: EngineName,
+  table: string,
+  columns: C,
+  options: ModelOptions<C> = {},
+) {
+  const db = freshDataSet(engine);
+  const Model = db.Model(table, columns, options);
+  await db.createAll();
+  return { db, Model, store: new Store(Model) };
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 import type { EngineName } from "../src/_engine.ts";
 import {
   engineTest,
-  freshDataSet,
+  oneModel,
   openFile,
   runDeno,
   sqliteFile,
@@ -26,14 +26,11 @@ const AT = new Date("2024-01-02T03:04:05.678Z");
 engineTest(
   "datetime() stores ISO-8601 text by default and reads it back as the same Date",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Event extends db.Model("event", {
+    const { db, store } = await oneModel(engine, "event", {
       id: integer({ primaryKey: true }),
       at: datetime(),
-    }) {}
-    await db.createAll();
-    const store = new Store(Event);
+    });
+    await using _ = db;
     const created = await store.create({ at: AT });
     assert.ok(created.at instanceof Date);
     assert.equal(created.at.getTime(), AT.getTime());
@@ -52,15 +49,12 @@ engineTest(
 engineTest(
   "datetime() stores Unix epoch seconds or milliseconds when the options say so",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Event extends db.Model("event", {
+    const { db, store } = await oneModel(engine, "event", {
       id: integer({ primaryKey: true }),
       s: datetime({ storage: "seconds" }),
       ms: datetime({ storage: "milliseconds" }),
-    }) {}
-    await db.createAll();
-    const store = new Store(Event);
+    });
+    await using _ = db;
     const whole = new Date("2024-01-02T03:04:05Z");
     await store.createMany([{ s: AT, ms: AT }, { s: whole, ms: whole }]);
     const stored = await Array.fromAsync(
@@ -205,15 +199,12 @@ engineTest(
 engineTest(
   "datetime() refuses invalid Dates and other values on write, naming them",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Event extends db.Model("event", {
+    const { db, store } = await oneModel(engine, "event", {
       id: integer({ primaryKey: true }),
       at: datetime(),
       ms: datetime({ storage: "milliseconds", nullable: true }),
-    }) {}
-    await db.createAll();
-    const store = new Store(Event);
+    });
+    await using _ = db;
     await assert.rejects(
       store.create({ at: new Date("nope") }),
       (error: Error) =>
@@ -250,14 +241,11 @@ engineTest(
 engineTest(
   "A Date or a class instance as a filter value outside datetime columns is named",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Item extends db.Model("item", {
+    const { db, store } = await oneModel(engine, "item", {
       id: integer({ primaryKey: true }),
       name: text(),
-    }) {}
-    await db.createAll();
-    const store = new Store(Item);
+    });
+    await using _ = db;
     await assert.rejects(
       store.count({ name: new Date() as unknown as string }),
       (error: Error) =>
