@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "../cli.ts";
 import { type BuildContext, buildDataSet } from "../build.ts";
 import { declareShop } from "./testdata/build/models.ts";
+import type { ByteSource } from "../src/_csv.ts";
 import type { EngineName } from "../src/_engine.ts";
 import {
   bigint,
@@ -210,6 +211,21 @@ export async function assertWritesRefused(
     Array.fromAsync(db.sql`insert into person (first, last) values ('x', 'y')`),
     ReadOnlyError,
   );
+}
+
+/** A source of `text`'s UTF-8 bytes, read as a file is, in any chunk size. */
+export function textSource(text: string): ByteSource {
+  const bytes = new TextEncoder().encode(text);
+  let at = 0;
+  return {
+    read(buffer: Uint8Array): Promise<number | null> {
+      if (at >= bytes.length) return Promise.resolve(null);
+      const n = Math.min(buffer.length, bytes.length - at);
+      buffer.set(bytes.subarray(at, at + n));
+      at += n;
+      return Promise.resolve(n);
+    },
+  };
 }
 
 /** SHA-256 of a file, hex. */

@@ -20,6 +20,7 @@ import {
   shopBuilt,
   shopLoadError,
   tempDir,
+  textSource,
 } from "./_helpers.ts";
 
 const data = buildFixture;
@@ -141,18 +142,8 @@ Deno.test("The JSON array scanner gives the same elements whatever the chunk siz
   const text = ` \n[ ${
     elements.map((e) => JSON.stringify(e)).join(" ,\n ")
   } \n] \n`;
-  const bytes = new TextEncoder().encode(text);
   for (const chunk of [1, 2, 3, 7, 64, 1 << 16]) {
-    let at = 0;
-    const source = {
-      read(buffer: Uint8Array): Promise<number | null> {
-        if (at >= bytes.length) return Promise.resolve(null);
-        const n = Math.min(buffer.length, bytes.length - at);
-        buffer.set(bytes.subarray(at, at + n));
-        at += n;
-        return Promise.resolve(n);
-      },
-    };
+    const source = textSource(text);
     const got = [];
     const lines = [];
     for await (const batch of jsonArray(source, () => {}, undefined, chunk)) {
