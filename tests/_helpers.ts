@@ -228,6 +228,19 @@ export function textSource(text: string): ByteSource {
   };
 }
 
+/** The names in a folder, sorted. */
+export async function listing(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir), (entry) => entry.name))
+    .sort();
+}
+
+/** `true` when the types `A` and `B` are the same, else `false`. */
+export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends
+  (<T>() => T extends B ? 1 : 2) ? true : false;
+
+/** Compiles only when `T` is `true`: `expectType<Equal<A, B>>()`. */
+export function expectType<T extends true>(_value?: T): void {}
+
 /** SHA-256 of a file, hex. */
 export async function sha256(path: string): Promise<string> {
   const digest = await crypto.subtle.digest(

@@ -14,19 +14,13 @@ import {
   ENGINES,
   engineTest,
   freshDataSet,
+  listing,
   openPeopleFile,
   peopleFile,
   runScriptJson,
   sha256,
   tempDir,
 } from "./_helpers.ts";
-
-/** The names in a folder, sorted. */
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
 
 /**
  * Opens `path` read-only with the people model on `engine`, expects a

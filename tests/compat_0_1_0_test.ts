@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { EngineName } from "../src/_engine.ts";
 import { readBuildMetadata, Store } from "../mod.ts";
 import { verifyDataSet } from "../build.ts";
-import { ENGINES, engineTest, openFile, sha256 } from "./_helpers.ts";
+import { ENGINES, engineTest, listing, openFile, sha256 } from "./_helpers.ts";
 import { declareCatalog } from "./testdata/v0_1_0/models.ts";
 
 const FOLDER = fileURLToPath(new URL("./testdata/v0_1_0/", import.meta.url));
@@ -147,13 +147,8 @@ engineTest(
   },
 );
 
-/** The names in the fixture's folder, sorted. */
-async function listing(): Promise<string[]> {
-  return (await Array.fromAsync(Deno.readDir(FOLDER), (e) => e.name)).sort();
-}
-
 Deno.test("Reading the 0.1.0 file changes it in no way and creates no file beside it", async () => {
-  const before = await listing();
+  const before = await listing(FOLDER);
   for (const engine of ENGINES) {
     const { db, Product } = openCatalog(engine);
     await new Store(Product).count();
@@ -161,5 +156,5 @@ Deno.test("Reading the 0.1.0 file changes it in no way and creates no file besid
     await db.close();
   }
   assert.equal(await sha256(CATALOG), CATALOG_SHA256);
-  assert.deepEqual(await listing(), before);
+  assert.deepEqual(await listing(FOLDER), before);
 });

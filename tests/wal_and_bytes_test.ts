@@ -16,13 +16,13 @@ import {
   text,
 } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, freshDataSet, sha256, tempDir } from "./_helpers.ts";
-
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
+import {
+  engineTest,
+  freshDataSet,
+  listing,
+  sha256,
+  tempDir,
+} from "./_helpers.ts";
 
 /**
  * A WAL-mode file `data.sqlite` with one row written to the database and,
