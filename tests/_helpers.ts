@@ -64,7 +64,10 @@ export function engineTest(
   }
 }
 
-/** A read-only dataset over the file at `path`, with no model declared. */
+/**
+ * A dataset over the file at `path`, with no model declared: read-only
+ * unless `options` make it writable.
+ */
 export function openFile(
   engine: EngineName,
   path: string,
@@ -163,8 +166,7 @@ export async function peopleInMemory(engine: EngineName) {
 export async function peopleFile(engine: EngineName): Promise<string> {
   const dir = await tempDir({ prefix: "microcosm_test_" });
   const path = `${dir}/people.sqlite`;
-  const db = freshDataSet(engine, { writable: true });
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  const db = openFile(engine, path, { writable: true });
   const Person = declarePeople(db);
   await db.createAll();
   await new Store(Person).createMany(PEOPLE.map((p) => ({ ...p })));

@@ -1,20 +1,13 @@
 // Broken and unexpected files: each gets a clear DataSetError, none crashes
 // the process, creates a file or changes a byte.
 import assert from "node:assert/strict";
-import {
-  DataSet,
-  DataSetError,
-  integer,
-  SQLiteBindFactory,
-  Store,
-  text,
-} from "../mod.ts";
+import { DataSet, DataSetError, integer, Store, text } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
 import {
   ENGINES,
   engineTest,
-  freshDataSet,
   listing,
+  openFile,
   openPeopleFile,
   peopleFile,
   runScriptJson,
@@ -259,8 +252,7 @@ engineTest(
   async (engine) => {
     const path = await peopleFile(engine);
     const hash = await sha256(path);
-    const db = freshDataSet(engine);
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const db = openFile(engine, path);
     class Pet extends db.Model("pet", {
       id: integer({ primaryKey: true }),
       name: text(),
@@ -283,8 +275,7 @@ engineTest(
   async (engine) => {
     const path = await peopleFile(engine);
     const hash = await sha256(path);
-    const db = freshDataSet(engine);
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const db = openFile(engine, path);
     class Person extends db.Model("person", {
       id: integer({ primaryKey: true }),
       first: text(),

@@ -3,18 +3,12 @@
  * model, and anything else is refused before any SQL runs.
  */
 import assert from "node:assert/strict";
-import {
-  type DataSet,
-  integer,
-  ReadOnlyError,
-  SQLiteBindFactory,
-  Store,
-  text,
-} from "../mod.ts";
+import { type DataSet, integer, ReadOnlyError, Store, text } from "../mod.ts";
 import {
   declarePeople,
   engineTest,
   freshDataSet,
+  openFile,
   peopleFile,
   peopleInMemory,
   sha256,
@@ -393,8 +387,7 @@ engineTest(
     const path = `${dir}/people?mode=rwc&immutable=0#x %41 'q'.sqlite`;
     await Deno.copyFile(source, path);
     const before = await sha256(path);
-    const db = freshDataSet(engine);
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const db = openFile(engine, path);
     const Person = declarePeople(db);
     const store = new Store(Person);
     assert.equal(await store.count(), 5);

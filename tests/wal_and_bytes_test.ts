@@ -16,13 +16,7 @@ import {
   text,
 } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
-import {
-  engineTest,
-  freshDataSet,
-  listing,
-  sha256,
-  tempDir,
-} from "./_helpers.ts";
+import { engineTest, listing, openFile, sha256, tempDir } from "./_helpers.ts";
 
 /**
  * A WAL-mode file `data.sqlite` with one row written to the database and,
@@ -52,8 +46,7 @@ function openItems(
   path: string,
   options: { immutable?: boolean } = {},
 ) {
-  const db = freshDataSet(engine, options);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  const db = openFile(engine, path, options);
   class Item extends db.Model("item", {
     id: integer({ primaryKey: true }),
     name: text(),
