@@ -460,19 +460,20 @@ export interface DenoRun {
 }
 
 /**
- * Runs `deno <args>` in `cwd` (without colours) and returns its exit code
- * and output; with `ok`, asserts first that it exited 0.
+ * Runs `deno <args>` in `cwd` (without colours, with `env` added to the
+ * environment) and returns its exit code and output; with `ok`, asserts
+ * first that it exited 0.
  */
 export async function runDeno(
   args: readonly string[],
-  options: { cwd?: string; ok?: boolean } = {},
+  options: { cwd?: string; ok?: boolean; env?: Record<string, string> } = {},
 ): Promise<DenoRun> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [...args],
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).output();
   const run = {
     code: output.code,

@@ -154,14 +154,11 @@ console.log(JSON.stringify([row.at.toISOString(), new Date(2024, 0, 2).getTimezo
 await db.close();`;
   const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/tz.ts`, script);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-ffi", "--allow-env", `${dir}/tz.ts`],
-    env: { TZ: "America/New_York", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  const [iso, offset] = JSON.parse(new TextDecoder().decode(output.stdout));
+  const output = await runDeno(
+    ["run", "--allow-read", "--allow-ffi", "--allow-env", `${dir}/tz.ts`],
+    { env: { TZ: "America/New_York" }, ok: true },
+  );
+  const [iso, offset] = JSON.parse(output.stdout);
   assert.equal(offset, 300, "the subprocess runs in New York time");
   assert.equal(iso, "2024-01-02T03:04:05.000Z");
 });
