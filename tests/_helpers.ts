@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
-import { main } from "../cli.ts";
-import { type BuildContext, buildDataSet } from "../build.ts";
-import { declareShop } from "./testdata/build/models.ts";
+// The CLI, the builder and the shop fixture are imported where a helper
+// needs them, so a test module that uses none of them does not load them.
+import type { BuildContext } from "../build.ts";
+import type { declareShop } from "./testdata/build/models.ts";
 import type { ByteSource } from "../src/_csv.ts";
 import type { EngineName } from "../src/_engine.ts";
 import {
@@ -361,6 +362,7 @@ export async function runCliWith(
   args: readonly string[],
   options: { stdout?: WritableStream<Uint8Array> } = {},
 ): Promise<CliRun> {
+  const { main } = await import("../cli.ts");
   let stdout = "";
   let stderr = "";
   const code = await main(args, {
@@ -410,6 +412,8 @@ export type ShopFill = (
  * file's path and folder, and the build's result.
  */
 export async function shopBuilt(engine: EngineName, fill: ShopFill) {
+  const { buildDataSet } = await import("../build.ts");
+  const { declareShop } = await import("./testdata/build/models.ts");
   const db = freshDataSet(engine);
   const models = declareShop(db);
   const dir = await tempDir({ prefix: "microcosm_load_" });
@@ -430,6 +434,8 @@ export async function shopLoadError(
   engine: EngineName,
   fill: ShopFill,
 ): Promise<DataFileError> {
+  const { buildDataSet } = await import("../build.ts");
+  const { declareShop } = await import("./testdata/build/models.ts");
   const db = freshDataSet(engine);
   const models = declareShop(db);
   const dir = await tempDir({ prefix: "microcosm_load_" });
