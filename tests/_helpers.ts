@@ -285,41 +285,16 @@ export function tempFile(options: Deno.MakeTempOptions = {}): Promise<string> {
   return Deno.makeTempFile({ ...options, dir: root() });
 }
 
-/** What a script run in a subprocess printed, its exit code and signal. */
-export interface ScriptRun {
-  code: number;
-  signal: Deno.Signal | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Runs `script` through `deno run <flags> -` (the script on stdin, without
  * colours) and returns its exit code, signal and output.
  */
-export async function runScript(
+export function runScript(
   flags: readonly string[],
   script: string,
   options: { clearEnv?: boolean } = {},
-): Promise<ScriptRun> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-    clearEnv: options.clearEnv ?? false,
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const output = await child.output();
-  return {
-    code: output.code,
-    signal: output.signal,
-    stdout: new TextDecoder().decode(output.stdout),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+): Promise<DenoRun> {
+  return runDeno(["run", ...flags, "-"], { ...options, stdin: script });
 }
 
 /**
@@ -335,13 +310,6 @@ export async function runScriptJson(
   const run = await runScript(flags, script, options);
   assert.equal(run.code, 0, run.stderr);
   return JSON.parse(run.stdout);
-}
-
-/** What the command-line tool wrote, and its exit code. */
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
 }
 
 /** A stream that appends what is written to it, decoded, to `sink`. */
@@ -361,7 +329,7 @@ function collect(sink: (text: string) => void): WritableStream<Uint8Array> {
 export async function runCliWith(
   args: readonly string[],
   options: { stdout?: WritableStream<Uint8Array> } = {},
-): Promise<CliRun> {
+): Promise<DenoRun> {
   const { main } = await import("../cli.ts");
   let stdout = "";
   let stderr = "";
@@ -370,11 +338,11 @@ export async function runCliWith(
     stderr: collect((text) => stderr += text),
     progress: false,
   });
-  return { code, stdout, stderr };
+  return { code, signal: null, stdout, stderr };
 }
 
 /** Runs the command-line tool in-process, capturing its output. */
-export function runCli(...args: string[]): Promise<CliRun> {
+export function runCli(...args: string[]): Promise<DenoRun> {
   return runCliWith(args);
 }
 
@@ -385,7 +353,7 @@ export function runCli(...args: string[]): Promise<CliRun> {
  */
 export async function builtShop(
   engine?: EngineName,
-): Promise<{ dir: string; path: string; result: CliRun }> {
+): Promise<{ dir: string; path: string; result: DenoRun }> {
   const dir = await tempDir({ prefix: "shop_" });
   const path = `${dir}/shop.sqlite`;
   const result = await runCli(
@@ -458,31 +426,57 @@ export function buildFixture(name: string): string {
   return fileURLToPath(new URL(`./testdata/build/${name}`, import.meta.url));
 }
 
-/** What a `deno` subprocess printed, and its exit code. */
+/**
+ * What a `deno` subprocess (or the tool run in-process) printed, its exit
+ * code, and the signal that killed it, if one did.
+ */
 export interface DenoRun {
   code: number;
+  signal: Deno.Signal | null;
   stdout: string;
   stderr: string;
 }
 
+/** How `runDeno` runs `deno`. */
+export interface RunDenoOptions {
+  /** The working directory. */
+  cwd?: string;
+  /** Assert that the process exited 0. */
+  ok?: boolean;
+  /** Variables added to the environment (`NO_COLOR=1` always is). */
+  env?: Record<string, string>;
+  /** Start from an empty environment instead of this process's. */
+  clearEnv?: boolean;
+  /** Text written to the process's stdin, which is then closed. */
+  stdin?: string;
+}
+
 /**
- * Runs `deno <args>` in `cwd` (without colours, with `env` added to the
- * environment) and returns its exit code and output; with `ok`, asserts
- * first that it exited 0.
+ * Runs `deno <args>` and returns its exit code, signal and output; with
+ * `ok`, asserts first that it exited 0.
  */
 export async function runDeno(
   args: readonly string[],
-  options: { cwd?: string; ok?: boolean; env?: Record<string, string> } = {},
+  options: RunDenoOptions = {},
 ): Promise<DenoRun> {
-  const output = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: [...args],
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdin: options.stdin === undefined ? "inherit" : "piped",
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1", ...options.env },
-  }).output();
+    clearEnv: options.clearEnv ?? false,
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const output = await child.output();
   const run = {
     code: output.code,
+    signal: output.signal,
     stdout: new TextDecoder().decode(output.stdout),
     stderr: new TextDecoder().decode(output.stderr),
   };

@@ -10,17 +10,17 @@
 import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
 import {
+  type DenoRun,
   engineTest,
   openPeopleFile,
   peopleFile,
   runScript,
-  type ScriptRun,
 } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
 /** What a scan script printed, parsed, with its exit code and signal. */
-interface Outcome extends ScriptRun {
+interface Outcome extends DenoRun {
   // deno-lint-ignore no-explicit-any -- each script prints its own shape
   report: any;
 }
