@@ -21,7 +21,7 @@ import {
   buildFixture,
   builtShop,
   engineTest,
-  runCli as run,
+  runCli,
   runCliWith,
   runDeno,
   tempDir,
@@ -122,7 +122,11 @@ engineTest(
       [["dump", shop, "--query", "SELECT * FROM nope"], shop],
     ];
     for (const [args, typed] of cases) {
-      const { code, stdout, stderr } = await run(...args, "--engine", engine);
+      const { code, stdout, stderr } = await runCli(
+        ...args,
+        "--engine",
+        engine,
+      );
       const what = args.join(" ");
       assert.equal(code, 1, what);
       assert.equal(stdout, "", what);
@@ -139,14 +143,14 @@ engineTest(
         `${what}: ${stderr}`,
       );
     }
-    const opened = await run("inspect", missing, "--engine", engine);
+    const opened = await runCli("inspect", missing, "--engine", engine);
     assert.equal(
       opened.stderr,
       `microcosm inspect: Cannot open ${missing}: file does not exist: ${
         resolve(missing)
       }\n`,
     );
-    const query = await run("dump", shop, "nope", "--engine", engine);
+    const query = await runCli("dump", shop, "nope", "--engine", engine);
     assert.ok(
       query.stderr.startsWith("microcosm dump: Cannot ") &&
         query.stderr.includes(` ${shop} (relative to ${Deno.cwd()}): `),
@@ -209,7 +213,7 @@ engineTest(
       ],
     ];
     for (const [args, exit, message] of cases) {
-      const { code, stderr } = await run(...args, "--engine", engine);
+      const { code, stderr } = await runCli(...args, "--engine", engine);
       assert.equal(code, exit, stderr);
       assert.ok(stderr.includes(message), `${args.join(" ")}:\n${stderr}`);
     }
@@ -222,7 +226,7 @@ engineTest(
   async (engine) => {
     const dir = await tempDir();
     const { path: shop } = await builtShop(engine);
-    const { code } = await run(
+    const { code } = await runCli(
       "dump",
       shop,
       "nope",
@@ -260,7 +264,7 @@ engineTest(
     const dir = await tempDir();
     await Deno.writeTextFile(`${dir}/one.csv`, "code,label\ntools,Tools\n");
     const path = `${dir}/one.sqlite`;
-    const built = await run(
+    const built = await runCli(
       "build",
       MODELS,
       path,
@@ -273,7 +277,7 @@ engineTest(
       built.stdout,
       /\n {2}category: 1 row\n {2}product: 0 rows \(no file given: created empty\)\n$/,
     );
-    const inspected = await run("inspect", path, "--engine", engine);
+    const inspected = await runCli("inspect", path, "--engine", engine);
     assert.match(inspected.stdout, /\ntable category: 1 row\n/);
     assert.match(inspected.stdout, /\ntable product: 0 rows\n/);
     assert.match(inspected.stdout, /-> category: 1 row, /);
@@ -283,13 +287,13 @@ engineTest(
       ),
       inspected.stdout,
     );
-    const verified = await run("verify", MODELS, path, "--engine", engine);
+    const verified = await runCli("verify", MODELS, path, "--engine", engine);
     assert.equal(verified.code, 0, verified.stdout);
     assert.match(
       verified.stdout,
       /^table category: 1 row\ntable product: 0 rows\n/,
     );
-    const shop = await run(
+    const shop = await runCli(
       "inspect",
       (await builtShop(engine)).path,
       "--engine",
@@ -303,7 +307,7 @@ engineTest(
   "dump --query binds --param as text and --param-json typed, in the order given",
   async (engine) => {
     const { path: shop } = await builtShop(engine);
-    const typed = await run(
+    const typed = await runCli(
       "dump",
       shop,
       "--format",
@@ -334,7 +338,7 @@ engineTest(
       typed.stdout,
       '{"a":42,"b":"42","c":1.5,"d":"x","e":null,"f":1,"g":1,"h":"integer"}\n',
     );
-    const filtered = await run(
+    const filtered = await runCli(
       "dump",
       shop,
       "--engine",
@@ -355,7 +359,7 @@ engineTest(
   "dump --query never pastes a value into SQL, and finds placeholders as SQLite does",
   async (engine) => {
     const { path: shop } = await builtShop(engine);
-    const hostile = await run(
+    const hostile = await runCli(
       "dump",
       shop,
       "--engine",
@@ -366,7 +370,7 @@ engineTest(
       "x' OR '1'='1",
     );
     assert.equal(hostile.stdout, "n\r\n0\r\n");
-    const quoted = await run(
+    const quoted = await runCli(
       "dump",
       shop,
       "--format",
@@ -439,7 +443,7 @@ engineTest(
       ],
     ];
     for (const [args, message] of cases) {
-      const { code, stdout, stderr } = await run(
+      const { code, stdout, stderr } = await runCli(
         "dump",
         shop,
         ...args,
@@ -485,19 +489,19 @@ Deno.test("--engine reaches the library: ffi without --allow-ffi fails saying so
   ]);
   assert.equal(node.code, 0, node.stderr);
   assert.match(node.stdout, /table product: 3 rows/);
-  const bad = await run("inspect", shop, "--engine", "sqlite");
+  const bad = await runCli("inspect", shop, "--engine", "sqlite");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--engine must be auto, ffi or node, got "sqlite"/);
 });
 
 Deno.test("Without a command the usage goes to stderr with exit 2; unknown options read cleanly", async () => {
-  const none = await run();
+  const none = await runCli();
   assert.equal(none.code, 2);
   assert.equal(none.stdout, "");
   assert.match(none.stderr, /^Usage: microcosm <command>/);
-  const version = await run("--version");
+  const version = await runCli("--version");
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
-  const unknown = await run("inspect", "--bogus");
+  const unknown = await runCli("inspect", "--bogus");
   assert.equal(
     unknown.stderr,
     `microcosm inspect: Unknown option '--bogus'.\nRun "microcosm inspect --help" for usage.\n`,
