@@ -237,6 +237,26 @@ export async function listing(dir: string): Promise<string[]> {
     .sort();
 }
 
+/**
+ * Notes the bytes of the file at `path` (when there is one) and the names
+ * in its folder; the function it returns asserts that neither changed: the
+ * file keeps its bytes and no file appeared beside it or went.
+ */
+export async function watchUnchanged(
+  path: string,
+): Promise<() => Promise<void>> {
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  const before = await listing(dir);
+  const hash = await Deno.stat(path).then(
+    (stat) => stat.isFile ? sha256(path) : undefined,
+    () => undefined,
+  );
+  return async () => {
+    assert.deepEqual(await listing(dir), before);
+    if (hash !== undefined) assert.equal(await sha256(path), hash);
+  };
+}
+
 /** `true` when the types `A` and `B` are the same, else `false`. */
 export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends
   (<T>() => T extends B ? 1 : 2) ? true : false;

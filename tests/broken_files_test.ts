@@ -13,6 +13,7 @@ import {
   runScriptJson,
   sha256,
   tempDir,
+  watchUnchanged,
 } from "./_helpers.ts";
 
 /**
@@ -25,12 +26,7 @@ async function assertRefused(
   path: string,
   pattern: RegExp,
 ): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  const before = await listing(dir);
-  const hash = await Deno.stat(path).then(
-    (stat) => stat.isFile ? sha256(path) : undefined,
-    () => undefined,
-  );
+  const assertUnchanged = await watchUnchanged(path);
   const { db, store } = openPeopleFile(engine, path);
   await using _ = db;
   await assert.rejects(store.count(), (error: Error) => {
@@ -41,8 +37,7 @@ async function assertRefused(
   });
   // A second use fails the same way (nothing half-open is kept).
   await assert.rejects(db.open(), DataSetError);
-  assert.deepEqual(await listing(dir), before);
-  if (hash !== undefined) assert.equal(await sha256(path), hash);
+  await assertUnchanged();
 }
 
 /** A file in a fresh folder holding `bytes`. */
@@ -211,9 +206,7 @@ engineTest(
   "A file without --allow-read is a DataSetError naming --allow-read",
   async (engine) => {
     const path = await peopleFile(engine);
-    const hash = await sha256(path);
-    const dir = path.slice(0, path.lastIndexOf("/"));
-    const before = await listing(dir);
+    const assertUnchanged = await watchUnchanged(path);
     const source = new URL("../mod.ts", import.meta.url).href;
     const script = `
     import { DataSet, DataSetError, SQLiteBindFactory } from ${
@@ -242,8 +235,7 @@ engineTest(
       reported.message,
       /^Cannot open dataset "people": read access to .* is not granted \(run Deno with --allow-read=/,
     );
-    assert.deepEqual(await listing(dir), before);
-    assert.equal(await sha256(path), hash);
+    await assertUnchanged();
   },
 );
 

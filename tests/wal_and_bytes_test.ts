@@ -16,7 +16,13 @@ import {
   text,
 } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, listing, openFile, sha256, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  listing,
+  openFile,
+  tempDir,
+  watchUnchanged,
+} from "./_helpers.ts";
 
 /**
  * A WAL-mode file `data.sqlite` with one row written to the database and,
@@ -61,9 +67,7 @@ async function assertRefused(
   options: { immutable?: boolean },
   patterns: RegExp[],
 ): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  const before = await listing(dir);
-  const hash = await sha256(path);
+  const assertUnchanged = await watchUnchanged(path);
   const { db, store } = openItems(engine, path, options);
   await using _ = db;
   await assert.rejects(store.count(), (error: Error) => {
@@ -71,8 +75,7 @@ async function assertRefused(
     for (const pattern of patterns) assert.match(error.message, pattern);
     return true;
   });
-  assert.deepEqual(await listing(dir), before);
-  assert.equal(await sha256(path), hash);
+  await assertUnchanged();
 }
 
 engineTest(
