@@ -26,6 +26,19 @@ export const ColumnHint = {
   NUMBER: 1,
   /** TEXT, or NULL. */
   TEXT: 2,
+  /**
+   * A number (INTEGER or REAL storage), or NULL, and certainly so: the
+   * column is declared INTEGER, INT or REAL in a STRICT table. The engine
+   * may skip reading the storage class, so only give it where SQLite
+   * guarantees it.
+   */
+  NUMBER_STRICT: 3,
+  /**
+   * TEXT, or NULL, and certainly so: the column is declared TEXT in a
+   * STRICT table. As {@linkcode ColumnHint.NUMBER_STRICT}, only where SQLite
+   * guarantees it.
+   */
+  TEXT_STRICT: 4,
 } as const;
 
 /** One of {@linkcode ColumnHint}'s values. */

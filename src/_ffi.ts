@@ -5,7 +5,8 @@
  * Hot paths (`step`, `column`) make as few FFI calls as they can and
  * allocate nothing beyond the value they return. Every cell's storage class
  * is read first (`sqlite3_column_type`), so a read hint never changes the
- * value returned, only the path to it. Integers are read through
+ * value returned, only the path to it; the STRICT hints skip that read
+ * where SQLite guarantees the class (a STRICT table's declared type). Integers are read through
  * `sqlite3_column_double` (exact for every safe integer, and free of the
  * bigint Deno returns for `i64`), and only integers beyond 2^53 take the
  * `sqlite3_column_int64` path; short ASCII text is copied out with `strcpy`
@@ -290,6 +291,7 @@ const SQLITE_INTEGER = 1;
 const SQLITE_FLOAT = 2;
 const SQLITE_TEXT = 3;
 const SQLITE_BLOB = 4;
+const SQLITE_NULL = 5;
 
 /** The destructor argument that makes SQLite copy bound text and blobs. */
 const SQLITE_TRANSIENT = -1n;
@@ -1157,7 +1159,8 @@ export class FfiStatement implements Statement {
    * UTF-8 in full, embedded NULs included; blobs are copied. A `hint` takes
    * a path with fewer calls for the class it names; the value is the same
    * whatever the hint (a TEXT cell under the NUMBER hint is its text, an
-   * INTEGER under the TEXT hint its number).
+   * INTEGER under the TEXT hint its number). The STRICT hints take the
+   * one-call paths, for columns whose storage class SQLite guarantees.
    *
    * The hinted paths are small methods, so V8 inlines them here; the rare
    * cases they meet are methods of their own, which keeps them small.
@@ -1165,6 +1168,10 @@ export class FfiStatement implements Statement {
   column(index: number, hint: ColumnHint = ColumnHint.ANY): SQLValue {
     const handle = this.#handle;
     if (handle === null) throw new Error(FINALIZED);
+    if (hint === ColumnHint.NUMBER_STRICT) {
+      return this.#numberSure(handle, index);
+    }
+    if (hint === ColumnHint.TEXT_STRICT) return this.#text(handle, index);
     if (hint === ColumnHint.TEXT) return this.#textHinted(handle, index);
     if (hint === ColumnHint.NUMBER) return this.#numberHinted(handle, index);
     return this.#typed(
@@ -1172,6 +1179,29 @@ export class FfiStatement implements Statement {
       index,
       this.#sym.sqlite3_column_type(handle, index),
     );
+  }
+
+  /**
+   * A cell certain to be a number or NULL (a STRICT table's INTEGER or REAL
+   * column): one call for any non-zero number, as NULL alone also reads 0.0.
+   */
+  #numberSure(handle: Deno.PointerObject, index: number): SQLValue {
+    const value = this.#sym.sqlite3_column_double(handle, index);
+    if (value === 0) return this.#zero(handle, index);
+    if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
+    return this.#large(
+      handle,
+      index,
+      this.#sym.sqlite3_column_type(handle, index),
+      value,
+    );
+  }
+
+  /** A zero or NULL cell of a column certain to hold numbers. */
+  #zero(handle: Deno.PointerObject, index: number): SQLValue {
+    return this.#sym.sqlite3_column_type(handle, index) === SQLITE_NULL
+      ? null
+      : 0;
   }
 
   /** A cell expected to be a number: two calls when it is one. */

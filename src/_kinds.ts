@@ -549,8 +549,8 @@ function fromSqlLiteral(text: string): SQLValue {
 }
 
 const anyKind: Kind = {
-  // No declared type: BLOB affinity, which stores every value as given.
-  sqlType: "",
+  // ANY in a STRICT table stores every value as given.
+  sqlType: "ANY",
   hint: ColumnHint.ANY,
   same: Same.NONE,
   encode(value, fail) {
@@ -710,7 +710,11 @@ function datetimeKind(storage: DatetimeStorage): Kind {
     return badText();
   };
   return {
-    sqlType: asText ? "DATETIME" : "TIMESTAMP",
+    // A STRICT table declares only INT(EGER), REAL, TEXT, BLOB or ANY, so
+    // the CHECK below marks the column for codegen (an epoch's bound, the
+    // range a Date holds, names its unit). ANY keeps an epoch an INTEGER
+    // when whole and a REAL when not, as the NUMERIC affinity did.
+    sqlType: asText ? "TEXT" : "ANY",
     hint: asText ? ColumnHint.TEXT : ColumnHint.NUMBER,
     same: Same.NONE,
     encode,
@@ -738,9 +742,16 @@ function datetimeKind(storage: DatetimeStorage): Kind {
       value instanceof Date ? "value" : objectShape(value),
     // Text in any of SQLite's forms compares as the instant it names.
     ...(asText ? { compared: (sql: string) => `julianday(${sql})` } : {}),
+    check: asText
+      ? (c) => `${c} IS NULL OR julianday(${c}) IS NOT NULL`
+      : (c) =>
+        `${c} BETWEEN -${DATE_LIMIT_MS / scale} AND ${DATE_LIMIT_MS / scale}`,
     builder: "datetime",
   };
 }
+
+/** The largest distance from the epoch a `Date` holds, in ms (±8.64e15). */
+export const DATE_LIMIT_MS = 8_640_000_000_000_000;
 
 /** Turns an encoder's refusal into a loader's {@linkcode BadValue}. */
 const loaderFailure: EncodeFailure = {

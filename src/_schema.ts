@@ -10,7 +10,8 @@
  *
  * @module
  */
-import type { SQLValue } from "./_engine.ts";
+import { ColumnHint, type SQLValue } from "./_engine.ts";
+import { kindOf } from "./_kinds.ts";
 import type { Session } from "./_session.ts";
 import { foldIdentifier } from "./_rules.ts";
 import {
@@ -20,8 +21,10 @@ import {
   INDEX_COLUMNS,
   LIST_TABLES,
   storedTypesSql,
+  STRICT_COLUMNS,
   TABLE_COLUMNS,
   TABLE_INDEXES,
+  TABLE_STRICT,
   wideIntegerSql,
 } from "./_sql.ts";
 import { DataSetError } from "./errors.ts";
@@ -264,6 +267,59 @@ export function checkModelTable(
       );
     }
   }
-  session.checkedModels.add(definition);
+  session.checkedModels.set(definition, readHints(session, definition));
   return session;
+}
+
+/**
+ * The read hints of a model's columns on a session's file: each kind's
+ * hint, made a STRICT one where SQLite guarantees the storage class it
+ * names, so the FFI engine skips asking for it. That is where the table is
+ * STRICT and the column, not generated, is declared INTEGER, INT or REAL
+ * (numbers) or TEXT (text). Only on a read-only session: a writable one may
+ * recreate the table through raw SQL after this check.
+ */
+function readHints(
+  session: Session,
+  definition: ModelDefinition,
+): readonly ColumnHint[] {
+  const { table, keys, columns } = definition;
+  const hints = keys.map((key) => kindOf(columns[key]!).hint);
+  if (!session.readOnly) return hints;
+  const action = `Cannot use ${table}`;
+  let strict: SQLValue | undefined;
+  try {
+    strict = session.value(TABLE_STRICT, [table], action);
+  } catch {
+    // SQLite before 3.37 has no table_list, and no STRICT table either.
+    return hints;
+  }
+  if (strict !== 1) return hints;
+  const declared = new Map<string, string>();
+  for (
+    const [name, type, hidden] of readRows(
+      session,
+      STRICT_COLUMNS,
+      [table],
+      action,
+    )
+  ) {
+    if (hidden === 0) {
+      declared.set(foldIdentifier(String(name)), String(type).toUpperCase());
+    }
+  }
+  return keys.map((key, i) => {
+    const hint = hints[i]!;
+    const type = declared.get(foldIdentifier(columns[key]!.bound.name));
+    if (
+      hint === ColumnHint.NUMBER &&
+      (type === "INTEGER" || type === "INT" || type === "REAL")
+    ) {
+      return ColumnHint.NUMBER_STRICT;
+    }
+    if (hint === ColumnHint.TEXT && type === "TEXT") {
+      return ColumnHint.TEXT_STRICT;
+    }
+    return hint;
+  });
 }

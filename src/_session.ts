@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  type ColumnHint,
   type Connection,
   type Engine,
   EngineError,
@@ -177,8 +178,12 @@ export class Session {
   #leased = 0;
   #savepoints = 0;
   #sliceMs = SLICE_MS;
-  /** The model definitions whose table was checked against the file. */
-  readonly checkedModels: Set<object> = new Set();
+  /**
+   * The model definitions whose table was checked against the file, each
+   * with the read hints its columns take on this file (see
+   * `checkModelTable`).
+   */
+  readonly checkedModels: Map<object, readonly ColumnHint[]> = new Map();
 
   constructor(
     dataset: string,

@@ -169,9 +169,7 @@ export function createTableSql(model: AnyModel): string[] {
     const column = columns[key]!;
     const { options } = column;
     const kind = kindOf(column);
-    let line = kind.sqlType === ""
-      ? sqlName(key)
-      : `${sqlName(key)} ${kind.sqlType}`;
+    let line = `${sqlName(key)} ${kind.sqlType}`;
     if (!column.nullable) line += " NOT NULL";
     if (primaryKey.length === 1 && primaryKey[0] === key) {
       line += " PRIMARY KEY";
@@ -203,7 +201,11 @@ export function createTableSql(model: AnyModel): string[] {
   }
   lines.push(...foreign);
   const statements = [
-    `CREATE TABLE IF NOT EXISTS ${quote(table)} (\n  ${lines.join(",\n  ")}\n)`,
+    // STRICT (SQLite 3.37): every cell holds its declared storage class, so
+    // the FFI engine reads it without asking (see checkModelTable).
+    `CREATE TABLE IF NOT EXISTS ${quote(table)} (\n  ${
+      lines.join(",\n  ")
+    }\n) STRICT`,
   ];
   const indexGroups = [
     ...keys.filter((key) => columns[key]!.options.index === true).map((
@@ -329,6 +331,20 @@ export const INDEX_COLUMNS: string =
 export const FOREIGN_KEYS: string =
   'SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq';
 
+/**
+ * Whether a table (`?`: the name, any ASCII case) is STRICT: 1 when every
+ * table of that name is, 0 or NULL otherwise (SQLite 3.37's table_list).
+ */
+export const TABLE_STRICT: string =
+  "SELECT min(\"strict\") FROM pragma_table_list WHERE name = ? COLLATE NOCASE AND type = 'table'";
+
+/**
+ * The columns of a table (`?`: the table) with their declared type and
+ * whether they are generated (`hidden` 2 or 3), virtual ones left out.
+ */
+export const STRICT_COLUMNS: string =
+  "SELECT name, type, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid";
+
 /** The page size of the file. */
 export const PAGE_SIZE = "PRAGMA page_size";
 
@@ -350,7 +366,7 @@ export function wideIntegerSql(table: string, column: string): string {
   const name = quote(column);
   return `SELECT 1 FROM ${
     quote(table)
-  } WHERE typeof(${name}) = 'integer' AND abs(${name}) > ${MAX_SAFE} LIMIT 1`;
+  } WHERE typeof(${name}) = 'integer' AND (${name} > ${MAX_SAFE} OR ${name} < -${MAX_SAFE}) LIMIT 1`;
 }
 
 /** The largest magnitude among a column's values (codegen's epoch unit). */

@@ -244,7 +244,12 @@ export class Store<
   readonly #decoders: readonly Decoder[];
   readonly #nullable: readonly boolean[];
   readonly #same: readonly Same[];
-  readonly #hints: readonly ColumnHint[];
+  /**
+   * The read hints on the dataset's current file, set at each query's
+   * schema check (a dataset has one session at a time, and closing it ends
+   * every query on it).
+   */
+  #hints: readonly ColumnHint[];
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
@@ -426,10 +431,14 @@ export class Store<
   /**
    * Checks once per connection that the file has the model's table and
    * columns, so a file that does not match fails at first use with a
-   * `DataSetError` naming the table and column.
+   * `DataSetError` naming the table and column; takes the read hints the
+   * check chose for that file (STRICT ones where SQLite guarantees the
+   * storage class).
    */
   #checked(session: Session): Session {
-    return checkModelTable(session, this.#definition);
+    checkModelTable(session, this.#definition);
+    this.#hints = session.checkedModels.get(this.#definition)!;
+    return session;
   }
 
   /**
@@ -441,15 +450,16 @@ export class Store<
   #cell(statement: Statement, i: number): unknown {
     const value = statement.column(i, this.#hints[i]);
     // Values the kind reads as they are skip the call to its decoder.
-    const same = this.#same[i];
-    if (
-      same === Same.STRING
-        ? typeof value === "string"
-        : same === Same.INTEGER
-        ? typeof value === "number" && Number.isSafeInteger(value)
-        : same === Same.NUMBER && typeof value === "number"
-    ) {
-      return value;
+    if (typeof value === "string") {
+      if (this.#same[i] === Same.STRING) return value;
+    } else if (typeof value === "number") {
+      const same = this.#same[i];
+      if (
+        same === Same.NUMBER ||
+        (same === Same.INTEGER && Number.isSafeInteger(value))
+      ) {
+        return value;
+      }
     }
     if (value === null) {
       return this.#nullable[i] ? null : this.#refuse(statement, i, value);

@@ -8,7 +8,7 @@
  */
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
-import { affinity, BUILDERS } from "../_kinds.ts";
+import { affinity, BUILDERS, DATE_LIMIT_MS } from "../_kinds.ts";
 import { largestMagnitudeSql } from "../_sql.ts";
 import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
 import {
@@ -191,6 +191,32 @@ async function builderFor(
     )
   ) {
     return plain("json");
+  }
+  // The library's STRICT tables mark datetime columns with a CHECK (their
+  // declared type is TEXT or REAL); an epoch's bound names its unit.
+  if (
+    hasCheck(
+      tableSql,
+      column.name,
+      "%\\s+IS\\s+NULL\\s+OR\\s+julianday\\s*\\(\\s*%\\s*\\)\\s+IS\\s+NOT\\s+NULL",
+    )
+  ) {
+    return plain("datetime");
+  }
+  for (const storage of ["seconds", "milliseconds"] as const) {
+    const bound = DATE_LIMIT_MS / (storage === "seconds" ? 1000 : 1);
+    if (
+      hasCheck(
+        tableSql,
+        column.name,
+        `%\\s+BETWEEN\\s+-${bound}\\s+AND\\s+${bound}`,
+      )
+    ) {
+      return {
+        name: "datetime",
+        options: [`storage: ${JSON.stringify(storage)}`],
+      };
+    }
   }
   if (declared === "" || declared === "ANY") return plain("any");
   if (/^(?:DATE|DATETIME|TIMESTAMP)\b/.test(declared)) {
