@@ -8,16 +8,21 @@ import type { declareShop } from "./testdata/build/models.ts";
 import type { ByteSource } from "../src/_csv.ts";
 import type { EngineName } from "../src/_engine.ts";
 import {
+  any,
   bigint,
+  blob,
   boolean,
   type Columns,
   DataFileError,
   DataSet,
   type DataSetOptions,
+  datetime,
   integer,
   json,
+  type JsonValue,
   type ModelOptions,
   ReadOnlyError,
+  real,
   SQLiteBindFactory,
   Store,
   text,
@@ -116,6 +121,30 @@ export function declarePeople(db: DataSet) {
   }
   return Person;
 }
+
+/**
+ * Declares `value`, a model with one nullable column of every kind (and
+ * each datetime storage), on a dataset.
+ */
+export function declareEveryKind(db: DataSet) {
+  return class Value extends db.Model("value", {
+    id: integer({ primaryKey: true }),
+    t: text({ nullable: true }),
+    i: integer({ nullable: true }),
+    r: real({ nullable: true }),
+    b: bigint({ nullable: true }),
+    yes: boolean({ nullable: true }),
+    j: json<JsonValue>({ nullable: true }),
+    bytes: blob({ nullable: true }),
+    at: datetime({ nullable: true }),
+    s: datetime({ storage: "seconds", nullable: true }),
+    ms: datetime({ storage: "milliseconds", nullable: true }),
+    v: any({ nullable: true }),
+  }) {};
+}
+
+/** An instant with milliseconds, for datetime columns. */
+export const AT: Date = new Date("2024-01-02T03:04:05.678Z");
 
 /** 2^60 + 1: an integer beyond 2^53, which a JavaScript number rounds. */
 export const BIG = 2n ** 60n + 1n;
