@@ -13,7 +13,9 @@ import { Session } from "./_session.ts";
 import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
 import {
   compileTemplate,
+  createSearchSql,
   createTableSql,
+  dropSearchSql,
   dropTableSql,
   FOREIGN_KEYS_OFF,
   FOREIGN_KEYS_ON,
@@ -680,7 +682,10 @@ export class DataSet {
     const session = await this[SESSION]();
     const action = `Cannot create the tables of dataset "${this.name}"`;
     session.assertWritable(action);
-    const statements = this.#models.flatMap((model) => createTableSql(model));
+    const statements = this.#models.flatMap((model) => [
+      ...createTableSql(model),
+      ...createSearchSql(model),
+    ]);
     session.exec(transactionSql(statements), action);
   }
 
@@ -712,6 +717,8 @@ export class DataSet {
     try {
       session.atomic(action, () => {
         for (const model of [...this.#models].reverse()) {
+          const search = model.definition.search;
+          if (search !== undefined) session.exec(dropSearchSql(search), action);
           session.exec(dropTableSql(model.tableName), action);
         }
       });
