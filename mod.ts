@@ -156,4 +156,8 @@ export {
   type MatchOptions,
   type SnippetOptions,
 } from "./src/match.ts";
-export type { SearchIndexOptions, SearchTokenizer } from "./src/_fts.ts";
+export type {
+  SearchDefinition,
+  SearchIndexOptions,
+  SearchTokenizer,
+} from "./src/_fts.ts";

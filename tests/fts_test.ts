@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  DataSet,
+  type DataSet,
   DataSetError,
   integer,
   matchInfo,

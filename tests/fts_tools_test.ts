@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DataSet, integer, SQLiteBindFactory, text } from "../mod.ts";
+import { type DataSet, integer, SQLiteBindFactory, text } from "../mod.ts";
 import { buildDataSet, verifyDataSet } from "../build.ts";
 import { main } from "../cli.ts";
 import type { EngineName } from "../src/_engine.ts";
