@@ -390,3 +390,35 @@ export function rawQueryError(
   }
   return error;
 }
+
+const sqlCache = new WeakMap<object, Map<string, string>>();
+
+/**
+ * The SQL of a match query, made once per model, shape and filter SQL (the
+ * filter's text holds only quoted names and placeholders), so a repeated
+ * search neither rebuilds nor rehashes it.
+ */
+export function cachedSql(
+  definition: object,
+  shape: MatchShape,
+  where: string,
+  build: () => string,
+): string {
+  let cache = sqlCache.get(definition);
+  if (cache === undefined) {
+    cache = new Map();
+    sqlCache.set(definition, cache);
+  }
+  const key = `${shape.weighted ? 1 : 0}${shape.highlight ? 1 : 0}${
+    shape.snippet ? 1 : 0
+  }${where}`;
+  let sql = cache.get(key);
+  if (sql === undefined) {
+    // A filter with an `in` list has one text per list length: keep the
+    // cache bounded.
+    if (cache.size >= 256) cache.clear();
+    sql = build();
+    cache.set(key, sql);
+  }
+  return sql;
+}

@@ -38,6 +38,7 @@ import {
   MAX_LIST,
 } from "./filter.ts";
 import {
+  cachedSql,
   type Matched,
   matchInfo,
   type MatchOptions,
@@ -1106,12 +1107,18 @@ export class Store<
       }
       plan = planMatch(table, search, text, options);
       const where = this.#where(plan.filter);
-      sql = matchSql(
-        table,
-        keys.map((key) => columns[key]!.bound.name),
-        search,
-        where.sql,
+      sql = cachedSql(
+        this.#definition,
         plan.shape,
+        where.sql,
+        () =>
+          matchSql(
+            table,
+            keys.map((key) => columns[key]!.bound.name),
+            search,
+            where.sql,
+            plan.shape,
+          ),
       );
       params = [
         ...plan.before,

@@ -445,3 +445,20 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest(
+  "dropAll() drops the search index with its table, and createAll() makes a fresh one",
+  async (engine) => {
+    const { db, store } = await cities(engine);
+    await db.dropAll();
+    const left = await Array.fromAsync(
+      db.sql`SELECT name FROM sqlite_schema WHERE name LIKE 'city%'`,
+    );
+    assert.deepEqual(left, []);
+    await db.createAll();
+    assert.deepEqual(await names(store.match("paris")), []);
+    await store.create({ name: "Paris", altNames: null, country: "FR" });
+    assert.deepEqual(await names(store.match("paris")), ["Paris"]);
+    await db.close();
+  },
+);
