@@ -5,6 +5,7 @@
  * @module
  */
 import { resolve } from "node:path";
+import { findTable } from "./_schema.ts";
 import type { Connection, Engine, EngineName, SQLValue } from "./_engine.ts";
 import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
@@ -19,6 +20,7 @@ import {
   dropTableSql,
   FOREIGN_KEYS_OFF,
   FOREIGN_KEYS_ON,
+  rebuildSearchSql,
   SCHEMA_PROBE,
   transactionSql,
 } from "./_sql.ts";
@@ -682,11 +684,20 @@ export class DataSet {
     const session = await this[SESSION]();
     const action = `Cannot create the tables of dataset "${this.name}"`;
     session.assertWritable(action);
+    // A search index created over a table that already holds rows is
+    // filled from them.
+    const newIndexes = this.#models.flatMap((model) => {
+      const search = model.definition.search;
+      return search !== undefined &&
+          findTable(session, search.table, action) === undefined
+        ? [rebuildSearchSql(search)]
+        : [];
+    });
     const statements = this.#models.flatMap((model) => [
       ...createTableSql(model),
       ...createSearchSql(model),
     ]);
-    session.exec(transactionSql(statements), action);
+    session.exec(transactionSql([...statements, ...newIndexes]), action);
   }
 
   /**

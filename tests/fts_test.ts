@@ -462,3 +462,55 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest(
+  "createAll() fills a new search index from the rows its table already holds",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_fts_" });
+    const path = `${dir}/cities.sqlite`;
+    const before = freshDataSet(engine, { writable: true });
+    before.bind(new SQLiteBindFactory({ paths: { [before.name]: path } }));
+    class Plain extends before.Model("city", {
+      id: integer({ primaryKey: true }),
+      name: text(),
+      altNames: text({ nullable: true }),
+      country: text(),
+    }) {}
+    await before.createAll();
+    await new Store(Plain).createMany(CITIES);
+    await before.close();
+
+    const after = freshDataSet(engine, { writable: true });
+    after.bind(new SQLiteBindFactory({ paths: { [after.name]: path } }));
+    const store = new Store(declareCities(after));
+    await after.createAll();
+    assert.deepEqual(await names(store.match("lutece")), ["Paris"]);
+    await after.createAll(); // the index exists: nothing is added twice
+    assert.deepEqual(await names(store.match("lutece")), ["Paris"]);
+    await after.close();
+  },
+);
+
+engineTest(
+  "Store.match() on a file without the model's search index is a DataSetError naming it",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_fts_" });
+    const path = `${dir}/cities.sqlite`;
+    const db = freshDataSet(engine);
+    class Plain extends db.Model("city", {
+      id: integer({ primaryKey: true }),
+      name: text(),
+      altNames: text({ nullable: true }),
+      country: text(),
+    }) {}
+    await buildDataSet(db, path, (b) => b.loadRecords(Plain, CITIES));
+    const reader = freshDataSet(engine);
+    reader.bind(new SQLiteBindFactory({ paths: { [reader.name]: path } }));
+    await assert.rejects(
+      Array.fromAsync(new Store(declareCities(reader)).match("paris")),
+      (error: unknown) =>
+        error instanceof DataSetError && /city_fts/.test(error.message),
+    );
+    await reader.close();
+  },
+);
