@@ -216,3 +216,50 @@ engineTest(
     await writer.close();
   },
 );
+
+Deno.test("codegen's search option type-checks and searches the file it came from", async () => {
+  const path = await builtPlaces("node");
+  const dir = await tempDir({ prefix: "microcosm_fts_codegen_" });
+  const generated = await run(
+    "codegen",
+    path,
+    "--output",
+    `${dir}/models.ts`,
+  );
+  assert.equal(generated.code, 0, generated.stderr);
+  await Deno.writeTextFile(
+    `${dir}/deno.json`,
+    JSON.stringify({
+      imports: {
+        "@microcosm/sqlite": new URL("../mod.ts", import.meta.url).href,
+      },
+    }),
+  );
+  await Deno.writeTextFile(
+    `${dir}/main.ts`,
+    `import { SQLiteBindFactory, Store } from "@microcosm/sqlite";
+import { Place, Places } from "./models.ts";
+
+Places.bind(new SQLiteBindFactory({ paths: { places: ${
+      JSON.stringify(path)
+    } } }));
+const rows = await Array.fromAsync(new Store(Place).match("sainte"));
+console.log(JSON.stringify(rows.map((row) => row.name)));
+await Places.close();
+`,
+  );
+  const deno = (...args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  const checked = await deno("check", "models.ts", "main.ts");
+  assert.equal(checked.code, 0, new TextDecoder().decode(checked.stderr));
+  const ran = await deno("run", `--allow-read=${dir},${path}`, "main.ts");
+  assert.equal(ran.code, 0, new TextDecoder().decode(ran.stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(ran.stdout)), [
+    "Saint-Étienne",
+  ]);
+});
