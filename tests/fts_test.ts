@@ -514,3 +514,35 @@ engineTest(
     await reader.close();
   },
 );
+
+engineTest(
+  "A build merges the search index into one segment (FTS5 optimize)",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_fts_" });
+    const path = `${dir}/many.sqlite`;
+    const db = freshDataSet(engine);
+    const City = declareCities(db);
+    // Enough text that filling the index writes several segments.
+    await buildDataSet(db, path, async (b) => {
+      await b.loadRecords(
+        City,
+        (function* () {
+          for (let i = 0; i < 30_000; i++) {
+            yield {
+              name: `w${i} x${i % 1000}`,
+              altNames: `y${(i * 7) % 5000} z${i}a`,
+              country: "FR",
+            };
+          }
+        })(),
+      );
+    });
+    const reader = freshDataSet(engine);
+    reader.bind(new SQLiteBindFactory({ paths: { [reader.name]: path } }));
+    const [{ segments }] = await Array.fromAsync(
+      reader.sql`SELECT count(DISTINCT segid) AS segments FROM city_fts_idx`,
+    ) as [{ segments: number }];
+    assert.equal(segments, 1);
+    await reader.close();
+  },
+);
