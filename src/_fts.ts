@@ -9,6 +9,7 @@
  */
 import type { AnyColumn } from "./columns.ts";
 import { kindOf } from "./_kinds.ts";
+import { foldIdentifier } from "./_rules.ts";
 
 /**
  * The tokenizers a search index can use:
@@ -137,6 +138,17 @@ export function checkSearchOptions(
   ) {
     invalid("table must be a non-empty string without NUL characters");
   }
+  const ftsTable = (name as string | undefined) ?? `${table}_fts`;
+  if (
+    foldIdentifier(ftsTable) === foldIdentifier(table) ||
+    foldIdentifier(ftsTable).startsWith("sqlite_")
+  ) {
+    invalid(
+      `table ${
+        JSON.stringify(ftsTable)
+      } must differ from the model's table and not start with "sqlite_"`,
+    );
+  }
   const primaryKey = Object.keys(columns).filter((key) =>
     columns[key]!.options.primaryKey === true
   );
@@ -149,7 +161,7 @@ export function checkSearchOptions(
     );
   }
   return Object.freeze({
-    table: (name as string | undefined) ?? `${table}_fts`,
+    table: ftsTable,
     keys: Object.freeze([...keys as string[]]),
     columns: Object.freeze(
       (keys as string[]).map((key) => columns[key]!.bound.name),

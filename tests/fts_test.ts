@@ -320,6 +320,13 @@ engineTest(
         }),
       /integer primary key/,
     );
+    assert.throws(
+      () =>
+        db.Model("e", columns(), {
+          search: { columns: ["name"], table: "E" },
+        }),
+      /Invalid search for e: table "E" must differ from the model's table/,
+    );
     class Plain extends db.Model("plain", columns()) {}
     await db.createAll();
     await assert.rejects(
