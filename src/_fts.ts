@@ -191,7 +191,8 @@ export function plainTextQuery(
   tokenize: SearchTokenizer,
   prefix: boolean,
 ): string | undefined {
-  const terms = text.split(/\s+/u).filter((term) =>
+  // FTS5 reads a query only up to a NUL: it separates terms like a space.
+  const terms = text.split(/[\s\0]+/u).filter((term) =>
     term !== "" && (tokenize === "trigram" || WORD_CHARACTER.test(term))
   );
   if (terms.length === 0) return undefined;

@@ -91,6 +91,9 @@ engineTest(
       ["   ", []],
       ["!?-*:^()", []],
       ["paris %", ["Paris"]],
+      ["paris\0", ["Paris"]],
+      ["foo\0bar", ["Foo and bar"]],
+      ["\0", []],
     ];
     for (const [text, expected] of cases) {
       assert.deepEqual(
