@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   type DataSet,
   DataSetError,
@@ -554,5 +555,51 @@ engineTest(
     ) as [{ segments: number }];
     assert.equal(segments, 1);
     await reader.close();
+  },
+);
+
+engineTest(
+  "No user text makes Store.match() throw, whatever the tokenizer or prefix",
+  async (engine) => {
+    for (const tokenize of ["unicode61", "porter", "trigram"] as const) {
+      const { db, store } = await cities(engine, tokenize);
+      const pieces = fc.constantFrom(
+        '"',
+        "'",
+        "*",
+        "^",
+        ":",
+        "(",
+        ")",
+        "-",
+        "+",
+        "_",
+        "%",
+        "\0",
+        " ",
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR",
+        "name",
+        "saint",
+        "é",
+        "\u0301",
+        "😀",
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(pieces, fc.string({ unit: "grapheme" })), {
+            maxLength: 12,
+          }),
+          fc.boolean(),
+          async (parts, prefix) => {
+            await Array.fromAsync(store.match(parts.join(""), { prefix }));
+          },
+        ),
+        { numRuns: 150, seed: 12 },
+      );
+      await db.close();
+    }
   },
 );
