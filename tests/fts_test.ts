@@ -603,3 +603,26 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "Store.match() binds weights, highlight, snippet, filter and page together in order",
+  async (engine) => {
+    const { db, store } = await cities(engine);
+    const rows = await Array.fromAsync(
+      store.match("saint", {
+        weights: { altNames: 3 },
+        highlight: { before: "{", after: "}" },
+        snippet: { before: "<", after: ">", ellipsis: "~", tokens: 3 },
+        filter: { country: { in: ["FR", "US"] } },
+        limit: 1,
+        offset: 1,
+      }),
+    );
+    assert.equal(rows.length, 1);
+    const info = rows[0]![matchInfo];
+    assert.match(info.highlights!.name!, /\{Saint\}/);
+    assert.match(info.snippet!, /<Saint>/);
+    assert.equal(typeof info.rank, "number");
+    await db.close();
+  },
+);
