@@ -148,3 +148,16 @@ export {
   type SQLiteErrorOptions,
 } from "./src/errors.ts";
 export type { EngineName, SQLValue } from "./src/_engine.ts";
+export {
+  type HighlightOptions,
+  type Matched,
+  type MatchInfo,
+  matchInfo,
+  type MatchOptions,
+  type SnippetOptions,
+} from "./src/match.ts";
+export type {
+  SearchDefinition,
+  SearchIndexOptions,
+  SearchTokenizer,
+} from "./src/_fts.ts";

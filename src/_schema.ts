@@ -28,6 +28,7 @@ import {
   wideIntegerSql,
 } from "./_sql.ts";
 import { DataSetError } from "./errors.ts";
+import { fts5ShadowTables, parseFts5 } from "./_fts.ts";
 import type { ModelDefinition } from "./model.ts";
 
 /** A column as the file declares it. */
@@ -322,4 +323,61 @@ function readHints(
     }
     return hint;
   });
+}
+
+/** An FTS5 full-text index the file holds. */
+export interface SearchIndexSchema {
+  /** The FTS5 table's name. */
+  name: string;
+  /** Its indexed columns. */
+  columns: string[];
+  /** The table it reads its text from, `null` when it keeps its own. */
+  content: string | null;
+  /** The content table's column that is the index's rowid. */
+  contentRowid: string;
+  /** The `tokenize` option as declared, `""` for FTS5's default. */
+  tokenize: string;
+  /** The shadow tables FTS5 keeps for it (present in the file). */
+  shadowTables: string[];
+}
+
+/**
+ * The file's FTS5 tables, in creation order, read from their declarations
+ * (FTS5 answers no pragma about its options).
+ */
+export function searchIndexes(
+  session: Session,
+  action: string,
+): SearchIndexSchema[] {
+  const tables = listTables(session, action);
+  const names = new Set(tables.map((table) => foldIdentifier(table.name)));
+  const found: SearchIndexSchema[] = [];
+  for (const table of tables) {
+    if (!table.virtual) continue;
+    const declaration = parseFts5(table.sql);
+    if (declaration === undefined) continue;
+    found.push({
+      name: table.name,
+      columns: declaration.columns,
+      content: declaration.content ?? null,
+      contentRowid: declaration.contentRowid ?? "rowid",
+      tokenize: declaration.tokenize,
+      shadowTables: fts5ShadowTables(table.name).filter((name) =>
+        names.has(foldIdentifier(name))
+      ),
+    });
+  }
+  return found;
+}
+
+/**
+ * The names (folded) of the tables that belong to a virtual table: FTS5's
+ * shadow tables, which tools show as part of their index.
+ */
+export function shadowTableNames(
+  indexes: readonly SearchIndexSchema[],
+): Set<string> {
+  return new Set(
+    indexes.flatMap((index) => index.shadowTables.map(foldIdentifier)),
+  );
 }

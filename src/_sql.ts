@@ -12,6 +12,7 @@ import type { SQLValue } from "./_engine.ts";
 import { kindOf, MAX_SAFE } from "./_kinds.ts";
 import { encodeValue, sqlLiteral } from "./columns.ts";
 import type { AnyModel } from "./model.ts";
+import { type SearchDefinition, tokenizeOption } from "./_fts.ts";
 
 /** Quotes an identifier (table, column, index or savepoint name). */
 export function quote(name: string): string {
@@ -481,4 +482,166 @@ export function aggregateJsonSql(
   aggregates: readonly string[],
 ): string {
   return `SELECT json_array(${aggregates.join(", ")}) FROM ${quote(table)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Full-text search (issue 12 §1): the FTS5 index of a model's `search`
+// option, its sync triggers, its build steps and the store's query.
+// ---------------------------------------------------------------------------
+
+/** An SQL string literal (FTS5 options are strings, not bindable). */
+function stringLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** The FTS5 table of a search index, reading its text from the model's table. */
+export function createSearchTableSql(
+  table: string,
+  search: SearchDefinition,
+): string {
+  return `CREATE VIRTUAL TABLE IF NOT EXISTS ${
+    quote(search.table)
+  } USING fts5(${search.columns.map(quote).join(", ")}, content=${
+    stringLiteral(table)
+  }, content_rowid=${stringLiteral(search.rowid)}, tokenize=${
+    stringLiteral(tokenizeOption(search.tokenize))
+  })`;
+}
+
+/** The names of the triggers that keep a search index in sync. */
+export function searchTriggerNames(search: SearchDefinition): string[] {
+  return ["insert", "delete", "update"].map((event) =>
+    `${search.table}_${event}`
+  );
+}
+
+/**
+ * The triggers that keep an external-content FTS5 index in sync with the
+ * writes to its table: an insert adds the row's text, a delete removes the
+ * old text, an update of an indexed column (or the key) does both.
+ */
+export function searchTriggersSql(
+  table: string,
+  search: SearchDefinition,
+): string[] {
+  const fts = quote(search.table);
+  const columns = search.columns.map(quote).join(", ");
+  const values = (row: string) =>
+    [search.rowid, ...search.columns].map((column) => `${row}.${quote(column)}`)
+      .join(", ");
+  const add = `INSERT INTO ${fts} (rowid, ${columns}) VALUES (${
+    values("new")
+  });`;
+  const remove =
+    `INSERT INTO ${fts} (${fts}, rowid, ${columns}) VALUES ('delete', ${
+      values("old")
+    });`;
+  const [insert, del, update] = searchTriggerNames(search).map(quote);
+  return [
+    `CREATE TRIGGER IF NOT EXISTS ${insert} AFTER INSERT ON ${
+      quote(table)
+    } BEGIN ${add} END`,
+    `CREATE TRIGGER IF NOT EXISTS ${del} AFTER DELETE ON ${
+      quote(table)
+    } BEGIN ${remove} END`,
+    `CREATE TRIGGER IF NOT EXISTS ${update} AFTER UPDATE OF ${
+      [search.rowid, ...search.columns].map(quote).join(", ")
+    } ON ${quote(table)} BEGIN ${remove} ${add} END`,
+  ];
+}
+
+/** The statements `createAll()` runs for a model's search index. */
+export function createSearchSql(model: AnyModel): string[] {
+  const { table, search } = model.definition;
+  if (search === undefined) return [];
+  return [
+    createSearchTableSql(table, search),
+    ...searchTriggersSql(table, search),
+  ];
+}
+
+/** Fills a search index from its content table (FTS5's `rebuild`). */
+export function rebuildSearchSql(search: SearchDefinition): string {
+  return `INSERT INTO ${quote(search.table)} (${
+    quote(search.table)
+  }) VALUES ('rebuild')`;
+}
+
+/** Merges a search index's segments into one (FTS5's `optimize`). */
+export function optimizeSearchSql(search: SearchDefinition): string {
+  return `INSERT INTO ${quote(search.table)} (${
+    quote(search.table)
+  }) VALUES ('optimize')`;
+}
+
+/** Checks a search index against its content (FTS5's `integrity-check`). */
+export function checkSearchSql(search: SearchDefinition | string): string {
+  const name = quote(typeof search === "string" ? search : search.table);
+  return `INSERT INTO ${name} (${name}, rank) VALUES ('integrity-check', 1)`;
+}
+
+/** What `Store.match()` asks for besides the model's columns. */
+export interface MatchShape {
+  /** Per-column bm25 weights are bound (one `?` per indexed column). */
+  readonly weighted: boolean;
+  /** A highlight per indexed column (two `?`: before and after). */
+  readonly highlight: boolean;
+  /** One snippet (four `?`: before, after, ellipsis, tokens). */
+  readonly snippet: boolean;
+}
+
+/**
+ * A ranked full-text query: the model's `columns` (SQL names) of `table`
+ * whose row the index matches, filtered by `where` (from
+ * {@linkcode whereSql}), best rank first with the key breaking ties, then
+ * LIMIT and OFFSET. Parameters in order: the bm25 weights (when
+ * `weighted`), the highlight marks, the snippet's four, the FTS5 query,
+ * the filter's, limit and offset. The selected columns are the model's,
+ * then the rank, the highlights and the snippet asked for. The index and
+ * the filtered table are each read in a subquery, so the filter's column
+ * names refer to the model's table alone and never to the index's aliases.
+ */
+export function matchSql(
+  table: string,
+  columns: readonly string[],
+  search: SearchDefinition,
+  where: string,
+  shape: MatchShape,
+  nulFlagColumns?: readonly number[],
+): string {
+  const fts = quote(search.table);
+  const rank = shape.weighted
+    ? `bm25(${fts}, ${search.columns.map(() => "?").join(", ")})`
+    : "rank";
+  const inner = [`rowid AS "r"`, `${rank} AS "rank"`];
+  const outer = [`"m"."rank"`];
+  if (shape.highlight) {
+    search.columns.forEach((_, i) => {
+      inner.push(`highlight(${fts}, ${i}, ?, ?) AS "h${i}"`);
+      outer.push(`"m"."h${i}"`);
+    });
+  }
+  if (shape.snippet) {
+    inner.push(`snippet(${fts}, -1, ?, ?, ?, ?) AS "s"`);
+    outer.push(`"m"."s"`);
+  }
+  const rows = where === ""
+    ? quote(table)
+    : `(SELECT ${columnListSql(columns)} FROM ${quote(table)}${where})`;
+  const selected = columns.map((column) => `"t".${quote(column)}`);
+  // The store's NUL flag (nulFlagSql) follows the model's columns when
+  // its reads carry one: `nulFlagColumns` are the indexes of text columns.
+  if (nulFlagColumns !== undefined) {
+    selected.push(nulFlagSql(nulFlagColumns.map((i) => selected[i]!)));
+  }
+  return `SELECT ${selected.join(", ")}, ${outer.join(", ")} FROM (SELECT ${
+    inner.join(", ")
+  } FROM ${fts} WHERE ${fts} MATCH ?) AS "m" JOIN ${rows} AS "t" ON "t".${
+    quote(search.rowid)
+  } = "m"."r" ORDER BY "m"."rank", "m"."r" LIMIT ? OFFSET ?`;
+}
+
+/** Drops a search index (its triggers go with the model's table). */
+export function dropSearchSql(search: SearchDefinition): string {
+  return `DROP TABLE IF EXISTS ${quote(search.table)}`;
 }

@@ -17,12 +17,16 @@ import {
   ANALYZE,
   BUILD_PRAGMAS,
   createMetadataSql,
+  createSearchTableSql,
   createTableSql,
   FOREIGN_KEY_CHECK,
   FOREIGN_KEY_CHECK_COUNT,
   FREELIST_COUNT,
   insertMetadataSql,
   INTEGRITY_CHECK,
+  optimizeSearchSql,
+  rebuildSearchSql,
+  searchTriggersSql,
   transactionSql,
   VACUUM,
   valueByRowidSql,
@@ -520,6 +524,21 @@ async function buildInto(
 
     const final = await dataset[SESSION]();
     final.exec(transactionSql(indexes), action);
+    // Search indexes are filled in one pass after the rows, merged into one
+    // segment, and only then given the triggers that follow later writes.
+    for (const model of models) {
+      const search = model.definition.search;
+      if (search === undefined) continue;
+      final.exec(
+        transactionSql([
+          createSearchTableSql(model.tableName, search),
+          rebuildSearchSql(search),
+          optimizeSearchSql(search),
+          ...searchTriggersSql(model.tableName, search),
+        ]),
+        action,
+      );
+    }
     const broken = foreignKeyViolations(final, action);
     if (broken !== undefined) {
       throw new ModelIntegrityError(`${action}: ${broken}`, {

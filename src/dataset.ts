@@ -5,6 +5,7 @@
  * @module
  */
 import { resolve } from "node:path";
+import { findTable } from "./_schema.ts";
 import type { Connection, Engine, EngineName, SQLValue } from "./_engine.ts";
 import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
@@ -13,11 +14,14 @@ import { Session } from "./_session.ts";
 import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
 import {
   compileTemplate,
+  createSearchSql,
   createTableSql,
+  dropSearchSql,
   dropTableSql,
   FOREIGN_KEYS_OFF,
   FOREIGN_KEYS_ON,
   nulCheckedSql,
+  rebuildSearchSql,
   SCHEMA_PROBE,
   subquerySql,
   transactionSql,
@@ -693,8 +697,20 @@ export class DataSet {
     const session = await this[SESSION]();
     const action = `Cannot create the tables of dataset "${this.name}"`;
     session.assertWritable(action);
-    const statements = this.#models.flatMap((model) => createTableSql(model));
-    session.exec(transactionSql(statements), action);
+    // A search index created over a table that already holds rows is
+    // filled from them.
+    const newIndexes = this.#models.flatMap((model) => {
+      const search = model.definition.search;
+      return search !== undefined &&
+          findTable(session, search.table, action) === undefined
+        ? [rebuildSearchSql(search)]
+        : [];
+    });
+    const statements = this.#models.flatMap((model) => [
+      ...createTableSql(model),
+      ...createSearchSql(model),
+    ]);
+    session.exec(transactionSql([...statements, ...newIndexes]), action);
   }
 
   /**
@@ -725,6 +741,8 @@ export class DataSet {
     try {
       session.atomic(action, () => {
         for (const model of [...this.#models].reverse()) {
+          const search = model.definition.search;
+          if (search !== undefined) session.exec(dropSearchSql(search), action);
           session.exec(dropTableSql(model.tableName), action);
         }
       });

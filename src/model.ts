@@ -12,6 +12,11 @@ import {
 } from "./columns.ts";
 import type { DataSet } from "./dataset.ts";
 import { foldIdentifier } from "./_rules.ts";
+import {
+  checkSearchOptions,
+  type SearchDefinition,
+  type SearchIndexOptions,
+} from "./_fts.ts";
 
 /** The columns of a model, keyed by property name. */
 export type Columns = Record<string, AnyColumn>;
@@ -59,6 +64,12 @@ export interface ModelOptions<C extends Columns> {
    * @default {the primary key}
    */
   orderBy?: OrderKey<keyof C & string> | readonly OrderKey<keyof C & string>[];
+  /**
+   * A full-text search index (SQLite FTS5) over some text columns, queried
+   * with `Store.match()`; see {@linkcode SearchIndexOptions}.
+   * @default {no index}
+   */
+  search?: SearchIndexOptions<keyof C & string>;
 }
 
 /** What the library knows about a model, derived once from its declaration. */
@@ -77,6 +88,8 @@ export interface ModelDefinition {
   readonly indexes: readonly (readonly string[])[];
   /** The default order, as property names with an optional `-`. */
   readonly orderBy: readonly string[];
+  /** The full-text search index, `undefined` when none is declared. */
+  readonly search?: SearchDefinition;
 }
 
 /**
@@ -268,6 +281,9 @@ export function declareModel<C extends Columns>(
     unique: checkGroups(options.unique, "unique"),
     indexes: checkGroups(options.indexes, "indexes"),
     orderBy: Object.freeze(orderBy),
+    ...(options.search === undefined
+      ? {}
+      : { search: checkSearchOptions(options.search, table, columns) }),
   });
   for (const key of keys) {
     const column = columns[key]!;

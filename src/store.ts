@@ -14,6 +14,7 @@ import {
   existsSql,
   insertSql,
   lookupSql,
+  matchSql,
   nulCensusSql,
   nulFlagSql,
   orderBySql,
@@ -38,6 +39,15 @@ import {
   type FilterOf,
   MAX_LIST,
 } from "./filter.ts";
+import {
+  cachedSql,
+  type Matched,
+  matchInfo,
+  type MatchOptions,
+  type MatchPlan,
+  planMatch,
+  rawQueryError,
+} from "./match.ts";
 import {
   type AnyModel,
   type Insert,
@@ -1168,6 +1178,145 @@ export class Store<
       );
     }
     return changes;
+  }
+
+  /**
+   * Full-text search over the model's `search` index: the rows whose
+   * indexed text matches, best first (bm25, optionally weighted per
+   * column; the primary key breaks ties), combined with the ordinary
+   * filter, then paginated. Each row is a model instance carrying its
+   * rank, and the highlights and snippet asked for, under the
+   * {@linkcode matchInfo} symbol.
+   *
+   * The text is safe to take from a user as it is: each whitespace-separated
+   * term is quoted, so FTS5 operators and punctuation are plain text, and
+   * every term must match (`prefix` lets the last one match the words it
+   * starts). Text without a searchable term (empty, or only punctuation
+   * under a word tokenizer) matches nothing. FTS5 query syntax is read only
+   * with `raw: true`.
+   * @param text The text to find.
+   * @param options `filter`, `limit`, `offset`, `prefix`, `raw`, `weights`,
+   * `highlight`, `snippet`.
+   * @returns The matching rows, best first.
+   * @throws {TypeError} When the model declares no `search` index, or for
+   * an unknown option or a text that is not a string.
+   * @throws {QueryError} For a malformed `raw` query, naming it.
+   *
+   * @example Search as a user types
+   * ```ts
+   * import { DataSet, integer, matchInfo, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_match");
+   * class City extends db.Model("city", {
+   *   id: integer({ primaryKey: true }),
+   *   name: text(),
+   *   country: text(),
+   * }, { search: { columns: ["name"] } }) {}
+   * await db.createAll();
+   * const cities = new Store(City);
+   * await cities.createMany([
+   *   { name: "Saint-Étienne", country: "FR" },
+   *   { name: "Saint Paul", country: "US" },
+   *   { name: "Paris", country: "FR" },
+   * ]);
+   * const names = async (rows: AsyncIterable<{ name: string }>) =>
+   *   (await Array.fromAsync(rows)).map((row) => row.name);
+   * assert.deepEqual(await names(cities.match("saint-etienne")), ["Saint-Étienne"]);
+   * assert.deepEqual(await names(cities.match("sain", { prefix: true, filter: { country: "US" } })), ["Saint Paul"]);
+   * assert.deepEqual(await names(cities.match('"foo AND bar')), []);
+   * const [best] = await Array.fromAsync(cities.match("paris", { snippet: true }));
+   * assert.equal(best?.[matchInfo].snippet, "<mark>Paris</mark>");
+   * await db.close();
+   * ```
+   */
+  match(
+    text: string,
+    options?: MatchOptions<Filter<M> & X, keyof Row<M> & string>,
+  ): AsyncGenerator<Matched<Instance<M>>, void, undefined> {
+    const { table, search, columns, keys } = this.#definition;
+    let sql: (session: Session) => string;
+    let params: SQLValue[];
+    let plan: MatchPlan;
+    try {
+      if (search === undefined) {
+        throw new TypeError(
+          `Cannot search the text of ${table}: the model declares no search index; add { search: { columns: [...] } } to its options`,
+        );
+      }
+      plan = planMatch(table, search, text, options);
+      const where = this.#where(plan.filter);
+      const shape = plan.shape;
+      const names = keys.map((key) => columns[key]!.bound.name);
+      // Rows carry the NUL flag where the store's reads do (#flags).
+      sql = (session) => {
+        const flagged = this.#flags(session);
+        return cachedSql(
+          this.#definition,
+          shape,
+          `${flagged ? "nul:" : ""}${where.sql}`,
+          () =>
+            matchSql(
+              table,
+              names,
+              search,
+              where.sql,
+              shape,
+              flagged ? this.#plan.textColumns : undefined,
+            ),
+        );
+      };
+      params = [
+        ...plan.before,
+        plan.query ?? "",
+        ...where.params,
+        ...plan.page,
+      ];
+    } catch (error) {
+      return new Cursor<Matched<Instance<M>>>(undefined, error);
+    }
+    if (plan.query === undefined) return (async function* () {})();
+    const n = keys.length;
+    const highlighted = plan.shape.highlight ? search.keys : undefined;
+    const snippet = plan.shape.snippet;
+    const cursor = new Cursor<Matched<Instance<M>>>({
+      session: () => this.#session(),
+      sql,
+      params,
+      action: `Cannot search the text of ${table}`,
+      read: (statement) => {
+        const row = this.#read(statement) as Record<PropertyKey, unknown>;
+        let i = this.#flagged ? n + 1 : n;
+        const info: {
+          rank: number;
+          highlights?: Record<string, string | null>;
+          snippet?: string;
+        } = { rank: statement.column(i++, ColumnHint.NUMBER) as number };
+        if (highlighted !== undefined) {
+          const highlights: Record<string, string | null> = {};
+          for (const key of highlighted) {
+            highlights[key] = statement.column(i++, ColumnHint.TEXT) as
+              | string
+              | null;
+          }
+          info.highlights = highlights;
+        }
+        if (snippet) {
+          info.snippet = String(statement.column(i, ColumnHint.TEXT) ?? "");
+        }
+        row[matchInfo] = info;
+        return row as Matched<Instance<M>>;
+      },
+    });
+    if (!plan.raw) return cursor;
+    const query = plan.query;
+    return (async function* () {
+      try {
+        yield* cursor;
+      } catch (error) {
+        throw rawQueryError(error, table, query);
+      }
+    })();
   }
 }
 

@@ -7,7 +7,15 @@ import { affinity, kindOf } from "./_kinds.ts";
 import { type AnyColumn, quote } from "./columns.ts";
 import { type DataSet, SESSION } from "./dataset.ts";
 import { foldIdentifier } from "./_rules.ts";
-import { countRows, findTable, readRows, tableColumns } from "./_schema.ts";
+import {
+  countRows,
+  findTable,
+  readRows,
+  searchIndexes,
+  type SearchIndexSchema,
+  tableColumns,
+} from "./_schema.ts";
+import { type SearchDefinition, tokenizeOption, tokenizerOf } from "./_fts.ts";
 import { aggregateJsonSql, INTEGRITY_CHECK } from "./_sql.ts";
 
 /** One mismatch between the models and the file. */
@@ -149,10 +157,92 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       }
     });
   }
+  const fullText = searchIndexes(session, action);
+  for (const model of dataset.models) {
+    const search = model.definition.search;
+    if (search === undefined || tables[model.tableName] === undefined) continue;
+    for (const message of searchProblems(model.tableName, search, fullText)) {
+      problem(model.tableName, undefined, message);
+    }
+    const index = fullText.find((found) =>
+      foldIdentifier(found.name) === foldIdentifier(search.table)
+    );
+    const docsize = `${search.table}_docsize`;
+    if (
+      index !== undefined &&
+      index.shadowTables.some((name) =>
+        foldIdentifier(name) === foldIdentifier(docsize)
+      )
+    ) {
+      // FTS5 keeps one size row per indexed row.
+      const indexed = countRows(session, docsize, action);
+      if (indexed !== tables[model.tableName]) {
+        problem(
+          model.tableName,
+          undefined,
+          `search index "${search.table}" holds ${indexed} rows, table "${model.tableName}" ${
+            tables[model.tableName]
+          }: rebuild the index`,
+        );
+      }
+    }
+  }
   for (const [message] of readRows(session, INTEGRITY_CHECK, [], action)) {
     if (message !== "ok") {
       problem(undefined, undefined, `integrity check: ${String(message)}`);
     }
   }
   return { ok: problems.length === 0, path: session.path, problems, tables };
+}
+
+/**
+ * What is wrong with the FTS5 index a model's `search` option declares, as
+ * the file holds it: missing, other columns, another content table or key,
+ * another tokenizer.
+ */
+function searchProblems(
+  table: string,
+  search: SearchDefinition,
+  indexes: readonly SearchIndexSchema[],
+): string[] {
+  const name = search.table;
+  const index = indexes.find((found) =>
+    foldIdentifier(found.name) === foldIdentifier(name)
+  );
+  if (index === undefined) {
+    return [`${table}: search index "${name}" (FTS5) is missing`];
+  }
+  const problems: string[] = [];
+  const fold = (names: readonly string[]) => names.map(foldIdentifier).join();
+  if (fold(index.columns) !== fold(search.columns)) {
+    problems.push(
+      `${table}: search index "${name}" indexes (${
+        index.columns.join(", ")
+      }), the model says (${search.columns.join(", ")})`,
+    );
+  }
+  if (
+    index.content === null ||
+    foldIdentifier(index.content) !== foldIdentifier(table)
+  ) {
+    problems.push(
+      `${table}: search index "${name}" reads its text from ${
+        index.content === null ? "its own copy" : `table "${index.content}"`
+      }, the model says table "${table}"`,
+    );
+  }
+  const rowid = foldIdentifier(index.contentRowid);
+  if (rowid !== "rowid" && rowid !== foldIdentifier(search.rowid)) {
+    problems.push(
+      `${table}: search index "${name}" keys rows by "${index.contentRowid}", the model says "${search.rowid}"`,
+    );
+  }
+  if (tokenizerOf(index.tokenize) !== search.tokenize) {
+    problems.push(
+      `${table}: search index "${name}" tokenizes with ${
+        JSON.stringify(index.tokenize || "unicode61")
+      }, the model says ${JSON.stringify(tokenizeOption(search.tokenize))}`,
+    );
+  }
+  return problems;
 }

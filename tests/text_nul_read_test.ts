@@ -9,10 +9,12 @@ import {
   DataSetError,
   integer,
   json,
+  matchInfo,
   SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
+import { buildDataSet } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
 import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
 
@@ -282,5 +284,38 @@ engineTest(
     const read = new Store(T).retrieve(2);
     if (engine === "node") await assert.rejects(read, refusal("s", 2));
     else assert.equal((await read).s, "a\0b");
+  },
+);
+
+engineTest(
+  "A full-text search reads text with a NUL whole (FFI) or refuses it (node), and ranks clean rows on both",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_nul_fts_" });
+    const path = `${dir}/fts.sqlite`;
+    const declareNotes = (db: ReturnType<typeof shipped>) =>
+      class Note extends db.Model("note", {
+        id: integer({ primaryKey: true }),
+        body: text(),
+      }, { search: { columns: ["body"] } }) {};
+    // The FFI engine writes NUL text whole; node refuses it on write.
+    const builder = freshDataSet("ffi");
+    const Built = declareNotes(builder);
+    await buildDataSet(builder, path, (build) =>
+      build.loadRecords(Built, [
+        { id: 1, body: "alpha\0beta" },
+        { id: 2, body: "gamma delta" },
+      ]));
+    const db = shipped(engine, path);
+    await using _ = db;
+    const store = new Store(declareNotes(db));
+    const [clean] = await Array.fromAsync(store.match("gamma"));
+    assert.equal(clean?.body, "gamma delta");
+    assert.equal(typeof clean?.[matchInfo].rank, "number");
+    const cut = Array.fromAsync(store.match("beta"));
+    if (engine === "node") {
+      await assert.rejects(cut, refusal("body", 1, "note"));
+    } else {
+      assert.deepEqual((await cut).map((row) => row.body), ["alpha\0beta"]);
+    }
   },
 );

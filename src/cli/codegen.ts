@@ -10,6 +10,7 @@ import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { affinity, BUILDERS, DATE_LIMIT_MS } from "../_kinds.ts";
 import { largestMagnitudeSql } from "../_sql.ts";
+import { tokenizerOf } from "../_fts.ts";
 import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
 import {
   ENGINE_OPTION,
@@ -26,6 +27,9 @@ import { type DataSet, SESSION } from "../dataset.ts";
 import {
   holdsWideIntegers,
   readSchema,
+  searchIndexes,
+  type SearchIndexSchema,
+  shadowTableNames,
   storedTypes as readStoredTypes,
   type TableSchema as TableInfo,
 } from "../_schema.ts";
@@ -36,8 +40,9 @@ export const CODEGEN_USAGE = `Usage: microcosm codegen <file.sqlite> [options]
 Prints a TypeScript module declaring a dataset and one model per table of an
 existing SQLite file: SQL names mapped to camelCase properties (with
 { name } where they differ), types, nullability, primary keys (composite
-too), foreign keys, unique constraints and indexes. Opens the file
-read-only.
+too), foreign keys, unique constraints, indexes and full-text (FTS5)
+indexes, as the search option rather than models of their shadow tables.
+Opens the file read-only.
 
 Options:
   --dataset <name>     the dataset name (default: the file name)
@@ -260,6 +265,58 @@ async function builderFor(
   }
 }
 
+/**
+ * The `search` model option for the FTS5 index over `table`, when the file
+ * has one the option can declare; otherwise comments saying why not (none
+ * when the table has no index).
+ */
+function searchOption(
+  table: TableInfo,
+  indexes: readonly SearchIndexSchema[],
+  properties: ReadonlyMap<string, string>,
+): string | string[] {
+  const index = indexes.find((candidate) =>
+    candidate.content !== null &&
+    foldIdentifier(candidate.content) === foldIdentifier(table.name)
+  );
+  if (index === undefined) return [];
+  const skip = (why: string) => [
+    `  // Full-text index ${JSON.stringify(index.name)}: ${why}, not declared.`,
+  ];
+  const pk = table.columns.filter((column) => column.primaryKey > 0);
+  const rowid = foldIdentifier(index.contentRowid);
+  if (
+    pk.length !== 1 || pk[0]!.type.toUpperCase() !== "INTEGER" ||
+    (rowid !== "rowid" && rowid !== foldIdentifier(pk[0]!.name))
+  ) {
+    return skip("its rows are not keyed by an integer primary key");
+  }
+  const keys: string[] = [];
+  for (const name of index.columns) {
+    const column = table.columns.find((c) =>
+      foldIdentifier(c.name) === foldIdentifier(name)
+    );
+    if (column === undefined || affinity(column.type) !== "TEXT") {
+      return skip(`column ${JSON.stringify(name)} is not a text column`);
+    }
+    keys.push(properties.get(column.name)!);
+  }
+  const tokenizer = tokenizerOf(index.tokenize);
+  if (tokenizer === undefined) {
+    return skip(`tokenizer ${JSON.stringify(index.tokenize)} is not supported`);
+  }
+  const parts = [
+    `columns: [${keys.map((key) => JSON.stringify(key)).join(", ")}]`,
+  ];
+  if (tokenizer !== "unicode61") {
+    parts.push(`tokenize: ${JSON.stringify(tokenizer)}`);
+  }
+  if (index.name !== `${table.name}_fts`) {
+    parts.push(`table: ${JSON.stringify(index.name)}`);
+  }
+  return `search: { ${parts.join(", ")} }`;
+}
+
 /** Options of {@linkcode generateModels}. */
 export interface GenerateOptions {
   /** The dataset name. */
@@ -275,10 +332,14 @@ export async function generateModels(
   dataset: DataSet,
   options: GenerateOptions,
 ): Promise<string> {
-  const tables = readSchema(
-    await dataset[SESSION](),
-    `Cannot read ${options.fileName}`,
-  ).filter((table) => !table.virtual && table.name !== METADATA_TABLE);
+  const session = await dataset[SESSION]();
+  const fullText = searchIndexes(session, `Cannot read ${options.fileName}`);
+  const shadows = shadowTableNames(fullText);
+  const tables = readSchema(session, `Cannot read ${options.fileName}`)
+    .filter((table) =>
+      !table.virtual && table.name !== METADATA_TABLE &&
+      !shadows.has(foldIdentifier(table.name))
+    );
   const taken = new Set([...GLOBALS, ...RESERVED, ...BUILDERS]);
   const classNames = new Map<string, string>();
   for (const table of tables) {
@@ -407,6 +468,9 @@ export async function generateModels(
     if (indexGroups.length > 0) {
       modelOptions.push(`indexes: [${indexGroups.map(propsOf).join(", ")}]`);
     }
+    const search = searchOption(table, fullText, properties);
+    if (typeof search === "string") modelOptions.push(search);
+    else comments.push(...search);
     const className = classNames.get(table.name)!;
     blocks.push(
       [

@@ -8,7 +8,14 @@ import { parseArgs } from "node:util";
 import { METADATA_TABLE, readBuildMetadata } from "../build.ts";
 import type { BuildMetadata } from "../build.ts";
 import { type DataSet, SESSION } from "../dataset.ts";
-import { countRows, readSchema } from "../_schema.ts";
+import {
+  countRows,
+  readSchema,
+  searchIndexes,
+  type SearchIndexSchema,
+  shadowTableNames,
+} from "../_schema.ts";
+import { foldIdentifier } from "../_rules.ts";
 import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
 import {
   counted,
@@ -27,8 +34,8 @@ import {
 export const INSPECT_USAGE = `Usage: microcosm inspect <file.sqlite> [options]
 
 Shows the tables of a dataset file with their columns and types, row
-counts and indexes, the page size, the file size, its SHA-256 and the
-build metadata. Opens the file read-only.
+counts and indexes, its full-text (FTS5) indexes, the page size, the file
+size, its SHA-256 and the build metadata. Opens the file read-only.
 
 Options:
   --json               machine-readable output
@@ -61,6 +68,8 @@ export interface FileInfo {
   pageSize: number;
   pageCount: number;
   tables: TableInfo[];
+  /** The FTS5 full-text indexes (their shadow tables are not in `tables`). */
+  searchIndexes: SearchIndexSchema[];
   metadata: BuildMetadata | null;
 }
 
@@ -68,8 +77,12 @@ export interface FileInfo {
 export async function readTables(dataset: DataSet): Promise<TableInfo[]> {
   const session = await dataset[SESSION]();
   const action = `Cannot inspect ${dataset.path}`;
+  const shadows = shadowTableNames(searchIndexes(session, action));
   return readSchema(session, action)
-    .filter((table) => !table.virtual && table.name !== METADATA_TABLE)
+    .filter((table) =>
+      !table.virtual && table.name !== METADATA_TABLE &&
+      !shadows.has(foldIdentifier(table.name))
+    )
     .map((table) => ({
       name: table.name,
       rows: countRows(session, table.name, action),
@@ -116,6 +129,7 @@ export async function inspect(args: string[], io: Io): Promise<number> {
       pageSize: Number(session.value(PAGE_SIZE, [], action)),
       pageCount: Number(session.value(PAGE_COUNT, [], action)),
       tables: await readTables(dataset),
+      searchIndexes: searchIndexes(session, action),
       metadata: (await readBuildMetadata(dataset)) ?? null,
     };
     await write(
@@ -184,6 +198,18 @@ function render(info: FileInfo): string {
         }`,
       );
     }
+  }
+  for (const index of info.searchIndexes) {
+    lines.push(
+      "",
+      `search index ${index.name} (FTS5) over ${
+        index.content === null
+          ? "its own copy of the text"
+          : `table ${index.content}`
+      }: ${index.columns.join(", ")}; tokenize ${
+        JSON.stringify(index.tokenize || "unicode61")
+      }`,
+    );
   }
   return lines.join("\n") + "\n";
 }

@@ -1,0 +1,300 @@
+/**
+ * Full-text search: the `search` model option, checked once into a
+ * {@linkcode SearchDefinition}; the safe translation of a user's text into
+ * an FTS5 query; and the reading of an FTS5 table's `CREATE VIRTUAL TABLE`
+ * statement for the CLI and `verifyDataSet`. The SQL itself lives in
+ * `_sql.ts`.
+ *
+ * @module
+ */
+import type { AnyColumn } from "./columns.ts";
+import { kindOf } from "./_kinds.ts";
+import { foldIdentifier } from "./_rules.ts";
+
+/**
+ * The tokenizers a search index can use:
+ * - `"unicode61"`: words, case folded, diacritics removed (`é` matches `e`).
+ * - `"porter"`: as `unicode61`, then English stems (`running` matches `run`).
+ * - `"trigram"`: any substring of three characters or more, case folded.
+ */
+export type SearchTokenizer = "unicode61" | "porter" | "trigram";
+
+/** The tokenizers, in the order messages list them. */
+export const TOKENIZERS: readonly SearchTokenizer[] = [
+  "unicode61",
+  "porter",
+  "trigram",
+];
+
+/** The `search` option of a model: a full-text index over text columns. */
+export interface SearchIndexOptions<K extends string = string> {
+  /** The property names of the indexed columns (text columns). */
+  columns: readonly K[];
+  /**
+   * How text is cut into terms.
+   * @default {"unicode61"}
+   */
+  tokenize?: SearchTokenizer;
+  /**
+   * The name of the FTS5 table.
+   * @default {the table name followed by "_fts"}
+   */
+  table?: string;
+}
+
+/** A model's search index, as the library uses it. */
+export interface SearchDefinition {
+  /** The FTS5 table. */
+  readonly table: string;
+  /** The indexed property names, in index order. */
+  readonly keys: readonly string[];
+  /** Their SQL column names. */
+  readonly columns: readonly string[];
+  /** The SQL name of the integer primary key (the index's rowid). */
+  readonly rowid: string;
+  /** The tokenizer. */
+  readonly tokenize: SearchTokenizer;
+}
+
+/** The FTS5 `tokenize` option of a tokenizer. */
+export function tokenizeOption(tokenize: SearchTokenizer): string {
+  switch (tokenize) {
+    case "unicode61":
+      return "unicode61 remove_diacritics 2";
+    case "porter":
+      return "porter unicode61 remove_diacritics 2";
+    case "trigram":
+      return "trigram";
+  }
+}
+
+/** The tokenizer a `tokenize` option names, `undefined` for another. */
+export function tokenizerOf(option: string): SearchTokenizer | undefined {
+  const words = option.trim().toLowerCase().split(/\s+/);
+  if (words[0] === "trigram") return "trigram";
+  if (words[0] === "porter") return "porter";
+  if (words[0] === "unicode61" || option.trim() === "") return "unicode61";
+  return undefined;
+}
+
+/** Checks the `search` option of model `table`. */
+export function checkSearchOptions(
+  options: unknown,
+  table: string,
+  columns: Readonly<Record<string, AnyColumn>>,
+): SearchDefinition {
+  const invalid = (detail: string): never => {
+    throw new TypeError(`Invalid search for ${table}: ${detail}`);
+  };
+  if (options === null || typeof options !== "object") {
+    invalid('expected an object such as { columns: ["name"] }');
+  }
+  const { columns: keys, tokenize = "unicode61", table: name } = options as {
+    columns?: unknown;
+    tokenize?: unknown;
+    table?: unknown;
+  };
+  for (const option of Object.keys(options as object)) {
+    if (!["columns", "tokenize", "table"].includes(option)) {
+      invalid(
+        `unknown option ${
+          JSON.stringify(option)
+        }; expected columns, tokenize or table`,
+      );
+    }
+  }
+  if (!Array.isArray(keys) || keys.length === 0) {
+    invalid("columns must be a non-empty array of property names");
+  }
+  const seen = new Set<string>();
+  for (const key of keys as unknown[]) {
+    if (typeof key !== "string" || !Object.hasOwn(columns, key)) {
+      invalid(
+        `unknown property ${JSON.stringify(key)}; expected one of ${
+          Object.keys(columns).join(", ")
+        }`,
+      );
+    }
+    if (seen.has(key as string)) {
+      invalid(`property ${JSON.stringify(key)} is listed twice`);
+    }
+    seen.add(key as string);
+    if (kindOf(columns[key as string]!).sqlType !== "TEXT") {
+      invalid(
+        `${key as string} is not a text column; only text can be searched`,
+      );
+    }
+  }
+  if (!TOKENIZERS.includes(tokenize as SearchTokenizer)) {
+    invalid(
+      `unknown tokenize ${JSON.stringify(tokenize)}; expected one of ${
+        TOKENIZERS.join(", ")
+      }`,
+    );
+  }
+  if (
+    name !== undefined &&
+    (typeof name !== "string" || name === "" || name.includes("\0"))
+  ) {
+    invalid("table must be a non-empty string without NUL characters");
+  }
+  const ftsTable = (name as string | undefined) ?? `${table}_fts`;
+  if (
+    foldIdentifier(ftsTable) === foldIdentifier(table) ||
+    foldIdentifier(ftsTable).startsWith("sqlite_")
+  ) {
+    invalid(
+      `table ${
+        JSON.stringify(ftsTable)
+      } must differ from the model's table and not start with "sqlite_"`,
+    );
+  }
+  const primaryKey = Object.keys(columns).filter((key) =>
+    columns[key]!.options.primaryKey === true
+  );
+  if (
+    primaryKey.length !== 1 ||
+    kindOf(columns[primaryKey[0]!]!).sqlType !== "INTEGER"
+  ) {
+    invalid(
+      "a searchable model needs a one-column integer primary key (the index refers to rows by it)",
+    );
+  }
+  return Object.freeze({
+    table: ftsTable,
+    keys: Object.freeze([...keys as string[]]),
+    columns: Object.freeze(
+      (keys as string[]).map((key) => columns[key]!.bound.name),
+    ),
+    rowid: columns[primaryKey[0]!]!.bound.name,
+    tokenize: tokenize as SearchTokenizer,
+  });
+}
+
+/** A character the word tokenizers keep in a term: a letter or digit. */
+const WORD_CHARACTER = /[\p{L}\p{N}\p{Co}]/u;
+
+/**
+ * Turns a user's plain text into an FTS5 query that cannot be malformed:
+ * each whitespace-separated term becomes a quoted string (its own quotes
+ * doubled), so FTS5 reads no operator, column filter or syntax in it, and
+ * the terms must all match. Terms without a letter or digit (`_`, `%`,
+ * `--`) are dropped under the word tokenizers, which would find nothing in
+ * them. With `prefix`, the last term also matches words that start with
+ * it (autocomplete); a trigram index matches substrings anyway.
+ *
+ * @returns The query, or `undefined` when no term is left (nothing can
+ * match).
+ */
+export function plainTextQuery(
+  text: string,
+  tokenize: SearchTokenizer,
+  prefix: boolean,
+): string | undefined {
+  // FTS5 reads a query only up to a NUL: it separates terms like a space.
+  const terms = text.split(/[\s\0]+/u).filter((term) =>
+    term !== "" && (tokenize === "trigram" || WORD_CHARACTER.test(term))
+  );
+  if (terms.length === 0) return undefined;
+  const quoted = terms.map((term) => `"${term.replaceAll('"', '""')}"`);
+  if (prefix && tokenize !== "trigram") {
+    quoted[quoted.length - 1] += "*";
+  }
+  return quoted.join(" ");
+}
+
+/** What an FTS5 table's `CREATE VIRTUAL TABLE` statement declares. */
+export interface Fts5Declaration {
+  /** The indexed columns. */
+  columns: string[];
+  /** The external content table, `undefined` when it stores its own text. */
+  content: string | undefined;
+  /** The content table's rowid column, `undefined` for `rowid`. */
+  contentRowid: string | undefined;
+  /** The `tokenize` option as written, `""` when absent. */
+  tokenize: string;
+}
+
+/** Removes FTS5's quoting from one argument (`"a""b"`, `'x'`, `[y]`). */
+function dequote(word: string): string {
+  const first = word[0];
+  if (first === '"' || first === "'" || first === "`") {
+    return word.slice(1, -1).replaceAll(first + first, first);
+  }
+  if (first === "[") return word.slice(1, -1);
+  return word;
+}
+
+/**
+ * Reads an FTS5 table's declaration from its `CREATE VIRTUAL TABLE` text;
+ * `undefined` when the statement does not declare an FTS5 table.
+ */
+export function parseFts5(sql: string): Fts5Declaration | undefined {
+  const head = /^\s*CREATE\s+VIRTUAL\s+TABLE\s+.*?\s+USING\s+fts5\s*\(/is
+    .exec(sql);
+  if (head === null) return undefined;
+  const body = sql.slice(head[0].length, sql.lastIndexOf(")"));
+  // Arguments are separated by commas outside quotes.
+  const args: string[] = [];
+  let current = "";
+  let quoteChar: string | undefined;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (quoteChar !== undefined) {
+      current += c;
+      if (c === quoteChar) {
+        if (body[i + 1] === quoteChar && quoteChar !== "]") {
+          current += body[++i];
+        } else {
+          quoteChar = undefined;
+        }
+      }
+    } else if (c === '"' || c === "'" || c === "`" || c === "[") {
+      quoteChar = c === "[" ? "]" : c;
+      current += c;
+    } else if (c === ",") {
+      args.push(current.trim());
+      current = "";
+    } else {
+      current += c;
+    }
+  }
+  if (current.trim() !== "") args.push(current.trim());
+  const declaration: Fts5Declaration = {
+    columns: [],
+    content: undefined,
+    contentRowid: undefined,
+    tokenize: "",
+  };
+  for (const arg of args) {
+    const option = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/s.exec(arg);
+    if (option === null) {
+      // A column: its name, maybe followed by UNINDEXED.
+      const name =
+        /^("(?:[^"]|"")*"|'(?:[^']|'')*'|`(?:[^`]|``)*`|\[[^\]]*\]|\S+)/
+          .exec(arg);
+      if (name !== null) declaration.columns.push(dequote(name[1]!));
+      continue;
+    }
+    const value = dequote(option[2]!.trim());
+    switch (option[1]!.toLowerCase()) {
+      case "content":
+        declaration.content = value === "" ? undefined : value;
+        break;
+      case "content_rowid":
+        declaration.contentRowid = value;
+        break;
+      case "tokenize":
+        declaration.tokenize = value;
+        break;
+    }
+  }
+  return declaration;
+}
+
+/** The names of the shadow tables FTS5 keeps for table `name`. */
+export function fts5ShadowTables(name: string): string[] {
+  return ["data", "idx", "content", "docsize", "config"].map((suffix) =>
+    `${name}_${suffix}`
+  );
+}
