@@ -148,3 +148,13 @@ export {
   type SQLiteErrorOptions,
 } from "./src/errors.ts";
 export type { EngineName, SQLValue } from "./src/_engine.ts";
+// Queries (issue 12 §3–§5): facets, aggregates, pages, or, raw SQL.
+export {
+  type CountByOptions,
+  type NumericKeys,
+  type Page,
+  type PageOptions,
+  type ValueCount,
+} from "./src/store.ts";
+export { or } from "./src/filter.ts";
+export { type SQLFragment, sqlFragment } from "./src/fragment.ts";

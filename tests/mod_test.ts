@@ -30,8 +30,10 @@ Deno.test("mod.ts exports exactly the public names", () => {
     "dumpJsonLines",
     "integer",
     "json",
+    "or",
     "readBuildMetadata",
     "real",
+    "sqlFragment",
     "text",
   ]);
 });
@@ -111,7 +113,7 @@ console.log(Object.keys(m).length, db.engine);`,
     env: { NO_COLOR: "1" },
   }).output();
   assert.equal(strict.code, 0, new TextDecoder().decode(strict.stderr));
-  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "26 node");
+  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "28 node");
 });
 
 Deno.test("The recorded library version is deno.json's version", async () => {
