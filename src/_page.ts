@@ -90,7 +90,10 @@ export function checksum(text: string): string {
 }
 
 /** Writes the token of a position under a query shape. */
-export function encodeToken(values: readonly SQLValue[], shape: string): string {
+export function encodeToken(
+  values: readonly SQLValue[],
+  shape: string,
+): string {
   const payload = base64url(
     new TextEncoder().encode(JSON.stringify(values.map(tag))),
   );
@@ -115,7 +118,9 @@ export function decodeToken(
   const dot = token.lastIndexOf(".");
   const payload = token.slice(0, dot);
   const sum = token.slice(dot + 1);
-  if (dot < 1 || !/^[A-Za-z0-9_-]+$/.test(payload) || !/^[0-9a-z]+$/.test(sum)) {
+  if (
+    dot < 1 || !/^[A-Za-z0-9_-]+$/.test(payload) || !/^[0-9a-z]+$/.test(sum)
+  ) {
     throw new TypeError(`${action}: the page token is malformed`);
   }
   if (checksum(`${shape}\0${payload}`) !== sum) {

@@ -601,9 +601,10 @@ export function keysetSql(
   terms: readonly KeysetTerm[],
   values: readonly SQLValue[],
 ): { sql: string; params: SQLValue[] } {
-  const uniform = terms.every((term) =>
-    term.descending === terms[0]!.descending && !term.nullable
-  ) && values.every((value) => value !== null);
+  const uniform =
+    terms.every((term) =>
+      term.descending === terms[0]!.descending && !term.nullable
+    ) && values.every((value) => value !== null);
   if (uniform) {
     const sign = terms[0]!.descending ? "<" : ">";
     if (terms.length === 1) {

@@ -10,17 +10,17 @@ import type { Session } from "./_session.ts";
 import {
   aggregateSql,
   columnListSql,
+  compileTemplate,
   countBySql,
   countSql,
-  compileTemplate,
   deleteSql,
   distinctSql,
   existsSql,
   explainSql,
   extremeSql,
   insertSql,
-  type KeysetTerm,
   keysetSql,
+  type KeysetTerm,
   lookupSql,
   orderBySql,
   type OrderTerm,
@@ -1168,7 +1168,11 @@ export class Store<
   }
 
   /** A stored value of a column as its kind reads it (NULL as null). */
-  #decodeValue(column: Column<unknown>, value: SQLValue, action: string): unknown {
+  #decodeValue(
+    column: Column<unknown>,
+    value: SQLValue,
+    action: string,
+  ): unknown {
     if (value === null) return null;
     const kind = kindOf(column);
     const decoded = kind.decode(value);
