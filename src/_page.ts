@@ -11,6 +11,9 @@
  */
 import type { SQLValue } from "./_engine.ts";
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const UTF8 = new TextEncoder();
+
 /** A stored value as JSON: `null`, or a tag and its text. */
 type Tagged = null | [string, string];
 
@@ -55,18 +58,12 @@ export function describeValues(values: readonly SQLValue[]): string {
 }
 
 function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(
-    /=+$/,
-    "",
-  );
+  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 function fromBase64url(text: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new SyntaxError("not base64url");
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  // Throws SyntaxError for characters outside the alphabet.
+  return Uint8Array.fromBase64(text, { alphabet: "base64url" });
 }
 
 /**
@@ -95,7 +92,7 @@ export function encodeToken(
   shape: string,
 ): string {
   const payload = base64url(
-    new TextEncoder().encode(JSON.stringify(values.map(tag))),
+    UTF8.encode(JSON.stringify(values.map(tag))),
   );
   return `${payload}.${checksum(`${shape}\0${payload}`)}`;
 }
@@ -130,7 +127,7 @@ export function decodeToken(
   }
   try {
     const items = JSON.parse(
-      new TextDecoder("utf-8", { fatal: true }).decode(fromBase64url(payload)),
+      STRICT_UTF8.decode(fromBase64url(payload)),
     );
     if (!Array.isArray(items) || items.length !== count) {
       throw new SyntaxError("wrong length");

@@ -199,6 +199,13 @@ interface Plan {
 
 const plans = new WeakMap<ModelDefinition, Plan>();
 
+/** The order of a keyset page (see `Store.page()`). */
+interface PagePlan {
+  readonly keyset: readonly KeysetTerm[];
+  readonly order: string;
+  readonly columnList: string;
+}
+
 function planFor(definition: ModelDefinition): Plan {
   let plan = plans.get(definition);
   if (plan !== undefined) return plan;
@@ -319,6 +326,7 @@ export class Store<
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
+  readonly #pagePlans = new Map<string, PagePlan>();
 
   /**
    * Creates a store.
@@ -1510,7 +1518,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: PageOptions<M>,
   ): Promise<Page<Instance<M>>> {
-    const { table, primaryKey, keys, columns } = this.#definition;
+    const { table, keys } = this.#definition;
     this.#options(options, ["limit", "orderBy", "after"], "page");
     const limit = options?.limit === undefined
       ? 100
@@ -1521,12 +1529,64 @@ export class Store<
       );
     }
     const where = this.#where(filter);
-    const entries = this.orderKeys(options?.orderBy);
+    const { keyset, order, columnList } = this.#pagePlan(options?.orderBy);
+    const shape = `${table}\0${order}\0${where.sql}\0${
+      describeValues(where.params)
+    }`;
+    let condition = where.sql;
+    const params = [...where.params];
+    if (options?.after !== undefined) {
+      const values = decodeToken(
+        options.after,
+        shape,
+        keyset.length,
+        `Invalid page token for ${table}`,
+      );
+      const after = keysetSql(keyset, values);
+      condition = condition === ""
+        ? ` WHERE ${after.sql}`
+        : `${condition} AND (${after.sql})`;
+      params.push(...after.params);
+    }
+    params.push(limit + 1);
+    const sql = pageSql(table, columnList, condition, order);
+    const session = await this.#session();
+    const n = keys.length;
+    const rows: Instance<M>[] = [];
+    let last: SQLValue[] | undefined;
+    let more = false;
+    session.all(sql, params, `Cannot page ${table}`, (statement) => {
+      if (rows.length === limit) {
+        more = true;
+        return;
+      }
+      rows.push(this.#read(statement));
+      if (rows.length === limit) {
+        last = keyset.map((_, j) => statement.column(n + j, ColumnHint.ANY));
+      }
+    });
+    return {
+      rows,
+      next: more && last !== undefined ? encodeToken(last, shape) : undefined,
+    };
+  }
+
+  /**
+   * The order of a page, derived once per order: its terms (the primary
+   * key, else the rowid, last), the `ORDER BY`, and the select list (the
+   * model's columns, then the order keys as stored).
+   */
+  #pagePlan(orderBy: OrderBy<M> | undefined): PagePlan {
+    const { table, primaryKey, keys, columns } = this.#definition;
+    const entries = this.orderKeys(orderBy);
     if (!Array.isArray(entries)) {
       throw new TypeError(
         `Invalid orderBy for ${table}: expected a property name or an array of them`,
       );
     }
+    const cacheKey = entries.join("\0");
+    const cached = this.#pagePlans.get(cacheKey);
+    if (cached !== undefined) return cached;
     const seen = new Set<string>();
     const terms: OrderTerm[] = [];
     const keyset: KeysetTerm[] = [];
@@ -1547,51 +1607,15 @@ export class Store<
     }
     if (primaryKey.length === 0) add(undefined, false);
     for (const key of primaryKey) if (!seen.has(key)) add(key, false);
-    const order = orderBySql(terms);
-    const shape = `${table}\0${order}\0${where.sql}\0${
-      describeValues(where.params)
-    }`;
-    let condition = where.sql;
-    const params = [...where.params];
-    if (options?.after !== undefined) {
-      const values = decodeToken(
-        options.after,
-        shape,
-        keyset.length,
-        `Invalid page token for ${table}`,
-      );
-      const after = keysetSql(keyset, values);
-      condition = condition === ""
-        ? ` WHERE ${after.sql}`
-        : `${condition} AND (${after.sql})`;
-      params.push(...after.params);
-    }
-    params.push(limit + 1);
-    const sql = pageSql(
-      table,
-      `${this.#plan.columnList}, ${keyset.map((term) => term.sql).join(", ")}`,
-      condition,
-      order,
-    );
-    const session = await this.#session();
-    const n = keys.length;
-    const rows: Instance<M>[] = [];
-    let last: SQLValue[] | undefined;
-    let more = false;
-    session.all(sql, params, `Cannot page ${table}`, (statement) => {
-      if (rows.length === limit) {
-        more = true;
-        return;
-      }
-      rows.push(this.#read(statement));
-      if (rows.length === limit) {
-        last = keyset.map((_, j) => statement.column(n + j, ColumnHint.ANY));
-      }
-    });
-    return {
-      rows,
-      next: more && last !== undefined ? encodeToken(last, shape) : undefined,
+    const plan: PagePlan = {
+      keyset,
+      order: orderBySql(terms),
+      columnList: `${this.#plan.columnList}, ${
+        keyset.map((term) => term.sql).join(", ")
+      }`,
     };
+    if (this.#pagePlans.size < 64) this.#pagePlans.set(cacheKey, plan);
+    return plan;
   }
 
   /**
