@@ -103,12 +103,14 @@ const stores = { ffi: openStore("ffi"), node: openStore("node") };
 
 /** The token of the page `depth` pages deep (found by paging there). */
 async function tokenAt(
-  orderBy: "id" | "name",
+  orderBy: "id" | "name" | "country",
   depth: number,
-): Promise<{ token: string; last: { id: number; name: string } }> {
+): Promise<
+  { token: string; last: { id: number; name: string; country: string } }
+> {
   const { store } = stores.ffi;
   let after: string | undefined;
-  let last = { id: 0, name: "" };
+  let last = { id: 0, name: "", country: "" };
   for (let i = 0; i < depth; i++) {
     const page = await store.page({}, { orderBy, limit: PAGE, after });
     after = page.next!;
@@ -119,6 +121,7 @@ async function tokenAt(
 
 const deepId = await tokenAt("id", DEEP - 1);
 const deepName = await tokenAt("name", DEEP - 1);
+const deepCountry = await tokenAt("country", DEEP - 1);
 
 // ---------------------------------------------------------------------------
 // The same SQL, by hand.
@@ -126,15 +129,24 @@ const deepName = await tokenAt("name", DEEP - 1);
 
 const COLUMNS =
   "id, name, altNames, country, population, lat, lon, featureClass";
+// A deep page by a key that may tie is two queries, as the store runs
+// it: the rows tying on the key after the last id, then the rows after
+// the key (one row-value condition would walk every tie first).
 const SQL = {
   countBy:
     "SELECT country, count(*) AS n FROM place GROUP BY country ORDER BY n DESC, country LIMIT 10",
-  page1: `SELECT ${COLUMNS} FROM place ORDER BY id LIMIT ${PAGE}`,
-  pageDeep:
-    `SELECT ${COLUMNS} FROM place WHERE id > ? ORDER BY id LIMIT ${PAGE}`,
-  namePage1: `SELECT ${COLUMNS} FROM place ORDER BY name, id LIMIT ${PAGE}`,
-  namePageDeep:
-    `SELECT ${COLUMNS} FROM place WHERE (name, id) > (?, ?) ORDER BY name, id LIMIT ${PAGE}`,
+  idFirst: `SELECT ${COLUMNS} FROM place ORDER BY id LIMIT ?`,
+  idDeep: `SELECT ${COLUMNS} FROM place WHERE id > ? ORDER BY id LIMIT ?`,
+  nameFirst: `SELECT ${COLUMNS} FROM place ORDER BY name, id LIMIT ?`,
+  nameTies:
+    `SELECT ${COLUMNS} FROM place WHERE name = ? AND id > ? ORDER BY name, id LIMIT ?`,
+  nameRest:
+    `SELECT ${COLUMNS} FROM place WHERE name > ? ORDER BY name, id LIMIT ?`,
+  countryFirst: `SELECT ${COLUMNS} FROM place ORDER BY country, id LIMIT ?`,
+  countryTies:
+    `SELECT ${COLUMNS} FROM place WHERE country = ? AND id > ? ORDER BY country, id LIMIT ?`,
+  countryRest:
+    `SELECT ${COLUMNS} FROM place WHERE country > ? ORDER BY country, id LIMIT ?`,
 };
 
 const node = new DatabaseSync(path, { readOnly: true });
@@ -271,15 +283,20 @@ const workloads: Workload[] = [
     [`page ${DEEP}`, "id", deepId],
     ["name page 1", "name", undefined],
     [`name page ${DEEP}`, "name", deepName],
+    ["country page 1", "country", undefined],
+    [`country page ${DEEP}`, "country", deepCountry],
   ] as const).map(([name, orderBy, deep]): Workload => {
-    const statement = orderBy === "id"
-      ? (deep ? "pageDeep" : "page1")
-      : (deep ? "namePageDeep" : "namePage1");
-    const params = deep === undefined
-      ? []
-      : orderBy === "id"
-      ? [deep.last.id]
-      : [deep.last.name, deep.last.id];
+    // The hand-written queries: each a statement and its parameters
+    // (the limit is bound last), run in turn until the page is full.
+    const queries: [keyof typeof SQL, (string | number)[]][] =
+      deep === undefined
+        ? [[`${orderBy}First`, []]]
+        : orderBy === "id"
+        ? [["idDeep", [deep.last.id]]]
+        : [
+          [`${orderBy}Ties`, [deep.last[orderBy], deep.last.id]],
+          [`${orderBy}Rest`, [deep.last[orderBy]]],
+        ];
     const paged = (engine: "ffi" | "node") => async () =>
       (await store(engine).page({}, {
         orderBy,
@@ -292,16 +309,38 @@ const workloads: Workload[] = [
       runners: {
         "store ffi": paged("ffi"),
         "store node": paged("node"),
-        "raw node": () => nodeStatements[statement].all(...params),
-        "raw ffi": () =>
-          ffiRows(statement, (stmt) => {
-            if (orderBy === "id" && deep) {
-              lib.sqlite3_bind_int64(stmt, 1, BigInt(deep.last.id));
-            } else if (deep) {
-              bindText(stmt, 1, deep.last.name);
-              lib.sqlite3_bind_int64(stmt, 2, BigInt(deep.last.id));
-            }
-          }),
+        "raw node": () => {
+          const rows: unknown[] = [];
+          for (const [statement, params] of queries) {
+            rows.push(
+              ...nodeStatements[statement].all(
+                ...params,
+                PAGE - rows.length,
+              ),
+            );
+            if (rows.length === PAGE) break;
+          }
+          return rows;
+        },
+        "raw ffi": () => {
+          const rows: unknown[] = [];
+          for (const [statement, params] of queries) {
+            rows.push(...ffiRows(statement, (stmt) => {
+              params.forEach((value, i) =>
+                typeof value === "string"
+                  ? bindText(stmt, i + 1, value)
+                  : lib.sqlite3_bind_int64(stmt, i + 1, BigInt(value))
+              );
+              lib.sqlite3_bind_int64(
+                stmt,
+                params.length + 1,
+                BigInt(PAGE - rows.length),
+              );
+            }));
+            if (rows.length === PAGE) break;
+          }
+          return rows;
+        },
       },
     };
   }),

@@ -592,50 +592,23 @@ export function pageSql(
 
 /**
  * The rows after a keyset position in the order of `terms` (the last one
- * unique), NULLs placed as SQLite places them (first ascending, last
- * descending). One row-value comparison when every term runs one way and
- * none can be NULL (an index range); otherwise the expanded form, led by a
- * bound on the first term that an index can still use.
+ * unique), as conditions to run one after the other, each in the page's
+ * order, until the page is full: the rows that tie on every term but the
+ * last come first, then those that tie on every term but the last two,
+ * and so on. Each is an equality prefix and one range, which an index on
+ * the terms answers with a seek, so a deep page costs what the first
+ * does however many rows tie (one condition with `OR`, or a row-value
+ * comparison, makes SQLite walk every tie before the position). NULLs are
+ * placed as SQLite places them: first ascending, last descending.
  */
 export function keysetSql(
   terms: readonly KeysetTerm[],
   values: readonly SQLValue[],
-): { sql: string; params: SQLValue[] } {
-  const uniform =
-    terms.every((term) =>
-      term.descending === terms[0]!.descending && !term.nullable
-    ) && values.every((value) => value !== null);
-  if (uniform) {
-    const sign = terms[0]!.descending ? "<" : ">";
-    if (terms.length === 1) {
-      return { sql: `${terms[0]!.sql} ${sign} ?`, params: [values[0]!] };
-    }
-    return {
-      sql: `(${terms.map((term) => term.sql).join(", ")}) ${sign} (${
-        terms.map(() => "?").join(", ")
-      })`,
-      params: [...values],
-    };
-  }
-  const params: SQLValue[] = [];
-  const alternatives: string[] = [];
-  for (let i = 0; i < terms.length; i++) {
-    const term = terms[i]!;
-    const value = values[i]!;
-    let after: string;
-    const own: SQLValue[] = [];
-    if (value === null) {
-      if (term.descending) continue; // NULL is last: nothing comes after.
-      after = `${term.sql} IS NOT NULL`;
-    } else {
-      own.push(value);
-      after = term.descending
-        ? (term.nullable
-          ? `(${term.sql} < ? OR ${term.sql} IS NULL)`
-          : `${term.sql} < ?`)
-        : `${term.sql} > ?`;
-    }
+): { sql: string; params: SQLValue[] }[] {
+  const arms: { sql: string; params: SQLValue[] }[] = [];
+  for (let i = terms.length - 1; i >= 0; i--) {
     const equal: string[] = [];
+    const params: SQLValue[] = [];
     for (let j = 0; j < i; j++) {
       const previous = values[j]!;
       if (previous === null) {
@@ -645,16 +618,23 @@ export function keysetSql(
         params.push(previous);
       }
     }
-    params.push(...own);
-    alternatives.push([...equal, after].join(" AND "));
+    const term = terms[i]!;
+    const value = values[i]!;
+    const arm = (after: string, own: SQLValue[]) =>
+      arms.push({
+        sql: [...equal, after].join(" AND "),
+        params: [...params, ...own],
+      });
+    if (value === null) {
+      // NULL is first ascending (every value comes after it) and last
+      // descending (nothing does).
+      if (!term.descending) arm(`${term.sql} IS NOT NULL`, []);
+    } else if (term.descending) {
+      arm(`${term.sql} < ?`, [value]);
+      if (term.nullable) arm(`${term.sql} IS NULL`, []);
+    } else {
+      arm(`${term.sql} > ?`, [value]);
+    }
   }
-  if (alternatives.length === 0) return { sql: "0", params: [] };
-  let sql = alternatives.map((part) => `(${part})`).join(" OR ");
-  const first = terms[0]!;
-  const lead = values[0]!;
-  if (lead !== null && !(first.descending && first.nullable)) {
-    sql = `${first.sql} ${first.descending ? "<=" : ">="} ? AND (${sql})`;
-    params.unshift(lead);
-  }
-  return { sql, params };
+  return arms;
 }

@@ -1533,29 +1533,30 @@ export class Store<
     const shape = `${table}\0${order}\0${where.sql}\0${
       describeValues(where.params)
     }`;
-    let condition = where.sql;
-    const params = [...where.params];
-    if (options?.after !== undefined) {
-      const values = decodeToken(
-        options.after,
-        shape,
-        keyset.length,
-        `Invalid page token for ${table}`,
-      );
-      const after = keysetSql(keyset, values);
-      condition = condition === ""
-        ? ` WHERE ${after.sql}`
-        : `${condition} AND (${after.sql})`;
-      params.push(...after.params);
-    }
-    params.push(limit + 1);
-    const sql = pageSql(table, columnList, condition, order);
+    // The first page is one query; a later one runs the keyset's
+    // conditions in order until the page (and one more row) is full.
+    const conditions = options?.after === undefined
+      ? [{ sql: where.sql, params: where.params }]
+      : keysetSql(
+        keyset,
+        decodeToken(
+          options.after,
+          shape,
+          keyset.length,
+          `Invalid page token for ${table}`,
+        ),
+      ).map((arm) => ({
+        sql: where.sql === ""
+          ? ` WHERE ${arm.sql}`
+          : `${where.sql} AND (${arm.sql})`,
+        params: [...where.params, ...arm.params],
+      }));
     const session = await this.#session();
     const n = keys.length;
     const rows: Instance<M>[] = [];
     let last: SQLValue[] | undefined;
     let more = false;
-    session.all(sql, params, `Cannot page ${table}`, (statement) => {
+    const read = (statement: Statement): void => {
       if (rows.length === limit) {
         more = true;
         return;
@@ -1564,7 +1565,17 @@ export class Store<
       if (rows.length === limit) {
         last = keyset.map((_, j) => statement.column(n + j, ColumnHint.ANY));
       }
-    });
+    };
+    const action = `Cannot page ${table}`;
+    for (const condition of conditions) {
+      session.all(
+        pageSql(table, columnList, condition.sql, order),
+        [...condition.params, limit + 1 - rows.length],
+        action,
+        read,
+      );
+      if (more) break;
+    }
     return {
       rows,
       next: more && last !== undefined ? encodeToken(last, shape) : undefined,
