@@ -10,7 +10,12 @@ import {
   Store,
   text,
 } from "../mod.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  freshDataSet,
+  runScriptJson,
+  tempDir,
+} from "./_helpers.ts";
 import type { EngineName, SQLValue } from "../src/_engine.ts";
 import {
   explainSql,
@@ -349,5 +354,57 @@ engineTest(
       "SEARCH item USING INTEGER PRIMARY KEY (rowid>?)",
     ]);
     await db.close();
+  },
+);
+
+engineTest(
+  "Store.page() takes a token made by another process on the same file",
+  async (engine) => {
+    const other: EngineName = engine === "ffi" ? "node" : "ffi";
+    const path = `${await tempDir({
+      prefix: "microcosm_pages_",
+    })}/items.sqlite`;
+    const writer = freshDataSet(engine, { writable: true });
+    writer.bind(new SQLiteBindFactory({ paths: { [writer.name]: path } }));
+    await writer.createAll();
+    declareItems(writer);
+    await writer.createAll();
+    const Written = writer.models[0]!;
+    await new Store(Written).createMany(ROWS.map((row) => ({ ...row })));
+    await writer.close();
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    const { next } = await runScriptJson(
+      ["--allow-read", "--allow-ffi"],
+      `import { DataSet, integer, real, SQLiteBindFactory, Store, text } from ${
+        JSON.stringify(mod)
+      };
+const db = DataSet.create("items", { engine: ${JSON.stringify(other)} });
+db.bind(new SQLiteBindFactory({ paths: { items: ${JSON.stringify(path)} } }));
+class Item extends db.Model("item", {
+  id: integer({ primaryKey: true }),
+  group: text({ nullable: true }),
+  score: real({ nullable: true }),
+  rank: integer(),
+}, { indexes: [["rank"]] }) {}
+const page = await new Store(Item).page({ rank: { gte: 1 } }, { orderBy: "-score", limit: 3 });
+console.log(JSON.stringify({ next: page.next }));
+await db.close();`,
+    );
+    const reader = freshDataSet(engine);
+    reader.bind(new SQLiteBindFactory({ paths: { [reader.name]: path } }));
+    const store = new Store(declareItems(reader));
+    const second = await store.page({ rank: { gte: 1 } }, {
+      orderBy: "-score",
+      limit: 3,
+      after: next,
+    });
+    const all = await Array.fromAsync(
+      store.search({ rank: { gte: 1 } }, { orderBy: "-score", limit: 6 }),
+    );
+    assert.deepEqual(
+      second.rows.map((row) => row.id),
+      all.slice(3).map((row) => row.id),
+    );
+    await reader.close();
   },
 );
