@@ -366,10 +366,8 @@ engineTest(
     })}/items.sqlite`;
     const writer = freshDataSet(engine, { writable: true });
     writer.bind(new SQLiteBindFactory({ paths: { [writer.name]: path } }));
+    const Written = declareItems(writer);
     await writer.createAll();
-    declareItems(writer);
-    await writer.createAll();
-    const Written = writer.models[0]!;
     await new Store(Written).createMany(ROWS.map((row) => ({ ...row })));
     await writer.close();
     const mod = new URL("../mod.ts", import.meta.url).href;
