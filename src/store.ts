@@ -30,7 +30,7 @@ import {
   selectSql,
   whereSql,
 } from "./_sql.ts";
-import { decodeToken, describeValues, encodeToken } from "./_page.ts";
+import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
 import { SQLFragment } from "./fragment.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
@@ -204,6 +204,8 @@ interface PagePlan {
   readonly keyset: readonly KeysetTerm[];
   readonly order: string;
   readonly columnList: string;
+  /** The checksum of the table and the order, for the token's shape. */
+  readonly shape: string;
 }
 
 function planFor(definition: ModelDefinition): Plan {
@@ -1529,10 +1531,12 @@ export class Store<
       );
     }
     const where = this.#where(filter);
-    const { keyset, order, columnList } = this.#pagePlan(options?.orderBy);
-    const shape = `${table}\0${order}\0${where.sql}\0${
-      describeValues(where.params)
-    }`;
+    const { keyset, order, columnList, shape: ordered } = this.#pagePlan(
+      options?.orderBy,
+    );
+    // The query's shape: the model and order (hashed once per order), the
+    // filter's SQL and its values.
+    const shape = `${ordered}\0${where.sql}\0${describeValues(where.params)}`;
     // The first page is one query; a later one runs the keyset's
     // conditions in order until the page (and one more row) is full.
     const conditions = options?.after === undefined
@@ -1618,9 +1622,11 @@ export class Store<
     }
     if (primaryKey.length === 0) add(undefined, false);
     for (const key of primaryKey) if (!seen.has(key)) add(key, false);
+    const order = orderBySql(terms);
     const plan: PagePlan = {
       keyset,
-      order: orderBySql(terms),
+      order,
+      shape: checksum(`${table}\0${order}`),
       columnList: `${this.#plan.columnList}, ${
         keyset.map((term) => term.sql).join(", ")
       }`,
