@@ -161,3 +161,13 @@ export type {
   SearchIndexOptions,
   SearchTokenizer,
 } from "./src/_fts.ts";
+// Queries (issue 12 §3–§5): facets, aggregates, pages, or, raw SQL.
+export {
+  type CountByOptions,
+  type NumericKeys,
+  type Page,
+  type PageOptions,
+  type ValueCount,
+} from "./src/store.ts";
+export { or } from "./src/filter.ts";
+export { type SQLFragment, sqlFragment } from "./src/fragment.ts";

@@ -13,6 +13,7 @@ import { kindOf, MAX_SAFE } from "./_kinds.ts";
 import { encodeValue, sqlLiteral } from "./columns.ts";
 import type { AnyModel } from "./model.ts";
 import { type SearchDefinition, tokenizeOption } from "./_fts.ts";
+import { SQLFragment } from "./fragment.ts";
 
 /** Quotes an identifier (table, column, index or savepoint name). */
 export function quote(name: string): string {
@@ -179,6 +180,23 @@ export function nulCensusSql(
   }) IS NOT NULL LIMIT 1`;
 }
 
+/**
+ * Answers the index (in `columns`, quoted) of a text column holding a NUL
+ * in a row of `table` matching `where` (` WHERE ...`, or `""`), in one row,
+ * or no row when none does.
+ */
+export function nulAmongSql(
+  table: string,
+  columns: readonly string[],
+  where: string,
+): string {
+  const flag = nulFlagSql(columns);
+  const hit = `(${flag}) IS NOT NULL`;
+  return `SELECT ${flag} FROM ${quote(table)}${
+    where === "" ? ` WHERE ${hit}` : `${where} AND ${hit}`
+  } LIMIT 1`;
+}
+
 // ---------------------------------------------------------------------------
 // Schema: CREATE TABLE / CREATE INDEX / DROP.
 // ---------------------------------------------------------------------------
@@ -317,6 +335,11 @@ export function compileTemplate(
     );
   };
   values.forEach((value, index) => {
+    if (value instanceof SQLFragment) {
+      params.push(...value.params);
+      text += value.text + strings[index + 1]!;
+      return;
+    }
     const placeholder = Array.isArray(value)
       ? (value.length === 0
         ? "NULL"
@@ -644,4 +667,203 @@ export function matchSql(
 /** Drops a search index (its triggers go with the model's table). */
 export function dropSearchSql(search: SearchDefinition): string {
   return `DROP TABLE IF EXISTS ${quote(search.table)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Queries (issue 12 §3–§5): text operators, facets, aggregates, keyset
+// pages, explain. Columns arrive quoted by the caller (`quote`, or `rowid`);
+// every value is a parameter.
+// ---------------------------------------------------------------------------
+
+/**
+ * The smallest string above every string that starts with `prefix`, in
+ * SQLite's BINARY order (UTF-8 bytes, which is code point order): the
+ * prefix with its last code point raised by one, dropping trailing
+ * U+10FFFF; `undefined` when there is none.
+ */
+export function prefixSuccessor(prefix: string): string | undefined {
+  const points = Array.from(prefix, (c) => c.codePointAt(0)!);
+  while (points.length > 0) {
+    let last = points.pop()!;
+    if (last === 0x10ffff) continue;
+    last += 1;
+    if (last === 0xd800) last = 0xe000; // Surrogates have no UTF-8 form.
+    points.push(last);
+    return String.fromCodePoint(...points);
+  }
+  return undefined;
+}
+
+/**
+ * `startsWith`: a range the column's index answers (`>= prefix` and
+ * `< successor`), and an exact `substr` check besides for a column whose
+ * collation is not BINARY. No pattern, so nothing needs escaping.
+ */
+export function startsWithSql(
+  column: string,
+  prefix: string,
+): { sql: string; params: SQLValue[] } {
+  if (prefix === "") return { sql: `${column} IS NOT NULL`, params: [] };
+  const upper = prefixSuccessor(prefix);
+  return {
+    sql: `${column} >= ?${
+      upper === undefined ? "" : ` AND ${column} < ?`
+    } AND substr(${column}, 1, length(?)) = ?`,
+    params: upper === undefined
+      ? [prefix, prefix, prefix]
+      : [prefix, upper, prefix, prefix],
+  };
+}
+
+/** `contains`: `instr`, exact and case-sensitive. */
+export function containsSql(
+  column: string,
+  text: string,
+): { sql: string; params: SQLValue[] } {
+  return { sql: `instr(${column}, ?) > 0`, params: [text] };
+}
+
+/** `endsWith`: the column's last characters, exact and case-sensitive. */
+export function endsWithSql(
+  column: string,
+  suffix: string,
+): { sql: string; params: SQLValue[] } {
+  if (suffix === "") return { sql: `${column} IS NOT NULL`, params: [] };
+  return {
+    sql: `substr(${column}, -length(?)) = ?`,
+    params: [suffix, suffix],
+  };
+}
+
+/**
+ * The values of one column with their counts, most frequent first, ties
+ * by value ascending (SQLite's order of the stored values, NULL first);
+ * one more parameter (the limit, -1 for none).
+ */
+export function countBySql(
+  table: string,
+  column: string,
+  where: string,
+): string {
+  return `SELECT ${column}, count(*) AS n FROM ${
+    quote(table)
+  }${where} GROUP BY ${column} ORDER BY n DESC, ${column} LIMIT ?`;
+}
+
+/** The distinct values of one column, ascending (NULL first). */
+export function distinctSql(
+  table: string,
+  column: string,
+  where: string,
+): string {
+  return `SELECT DISTINCT ${column} FROM ${
+    quote(table)
+  }${where} ORDER BY ${column}`;
+}
+
+/**
+ * The smallest or largest value of a column: the first row in the order
+ * of `compared` (the kind's comparison form of the column), which an index
+ * on the column answers; `where` must exclude NULL.
+ */
+export function extremeSql(
+  table: string,
+  column: string,
+  compared: string,
+  where: string,
+  descending: boolean,
+): string {
+  return `SELECT ${column} FROM ${quote(table)}${where} ORDER BY ${compared}${
+    descending ? " DESC" : ""
+  } LIMIT 1`;
+}
+
+/** `sum` (0 for no rows) or `avg` (NULL for no rows) of a column. */
+export function aggregateSql(
+  table: string,
+  aggregate: "sum" | "avg",
+  column: string,
+  where: string,
+): string {
+  const value = aggregate === "sum"
+    ? `coalesce(sum(${column}), 0)`
+    : `avg(${column})`;
+  return `SELECT ${value} FROM ${quote(table)}${where}`;
+}
+
+/** SQLite's plan of a query, one row per step (`id, parent, notused, detail`). */
+export function explainSql(sql: string): string {
+  return `EXPLAIN QUERY PLAN ${sql}`;
+}
+
+/** One order term of a keyset page, its column quoted (or `rowid`). */
+export interface KeysetTerm {
+  /** The quoted column, or `rowid`. */
+  readonly sql: string;
+  /** Descending. */
+  readonly descending: boolean;
+  /** Whether the column may hold NULL. */
+  readonly nullable: boolean;
+}
+
+/**
+ * A page's select: `columns` (the model's, then the order keys' as
+ * stored), filtered, ordered, and one more parameter: the limit.
+ */
+export function pageSql(
+  table: string,
+  columns: string,
+  where: string,
+  order: string,
+): string {
+  return `SELECT ${columns} FROM ${quote(table)}${where}${order} LIMIT ?`;
+}
+
+/**
+ * The rows after a keyset position in the order of `terms` (the last one
+ * unique), as conditions to run one after the other, each in the page's
+ * order, until the page is full: the rows that tie on every term but the
+ * last come first, then those that tie on every term but the last two,
+ * and so on. Each is an equality prefix and one range, which an index on
+ * the terms answers with a seek, so a deep page costs what the first
+ * does however many rows tie (one condition with `OR`, or a row-value
+ * comparison, makes SQLite walk every tie before the position). NULLs are
+ * placed as SQLite places them: first ascending, last descending.
+ */
+export function keysetSql(
+  terms: readonly KeysetTerm[],
+  values: readonly SQLValue[],
+): { sql: string; params: SQLValue[] }[] {
+  const arms: { sql: string; params: SQLValue[] }[] = [];
+  for (let i = terms.length - 1; i >= 0; i--) {
+    const equal: string[] = [];
+    const params: SQLValue[] = [];
+    for (let j = 0; j < i; j++) {
+      const previous = values[j]!;
+      if (previous === null) {
+        equal.push(`${terms[j]!.sql} IS NULL`);
+      } else {
+        equal.push(`${terms[j]!.sql} = ?`);
+        params.push(previous);
+      }
+    }
+    const term = terms[i]!;
+    const value = values[i]!;
+    const arm = (after: string, own: SQLValue[]) =>
+      arms.push({
+        sql: [...equal, after].join(" AND "),
+        params: [...params, ...own],
+      });
+    if (value === null) {
+      // NULL is first ascending (every value comes after it) and last
+      // descending (nothing does).
+      if (!term.descending) arm(`${term.sql} IS NOT NULL`, []);
+    } else if (term.descending) {
+      arm(`${term.sql} < ?`, [value]);
+      if (term.nullable) arm(`${term.sql} IS NULL`, []);
+    } else {
+      arm(`${term.sql} > ?`, [value]);
+    }
+  }
+  return arms;
 }

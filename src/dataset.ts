@@ -29,6 +29,7 @@ import {
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
+import type { SQLFragment } from "./fragment.ts";
 import {
   type AnyModel,
   type Columns,
@@ -91,7 +92,11 @@ export interface DataSetOptions {
 export type SQLRow = Record<string, SQLValue>;
 
 /** Values `dataset.sql` binds: SQL values, booleans, or arrays of them. */
-export type SQLParameter = SQLValue | boolean | readonly (SQLValue | boolean)[];
+export type SQLParameter =
+  | SQLValue
+  | boolean
+  | readonly (SQLValue | boolean)[]
+  | SQLFragment;
 
 const HEADER = "SQLite format 3\0";
 /**
@@ -755,8 +760,14 @@ export class DataSet {
    * Runs raw SQL, binding every interpolated value as a parameter (arrays
    * become comma-separated parameter lists), and yields plain row objects.
    * The escape hatch for joins and aggregates.
+   *
+   * `Row` types the rows: a cast the caller declares, not a run-time check
+   * (SQLite's values arrive as they are; `Store.sql` decodes a model's
+   * columns by kind). Interpolated {@linkcode sqlFragment}s insert their
+   * text and bind their values, so clauses compose.
+   * @typeParam Row The row type the caller declares.
    * @param strings The template's strings.
-   * @param values The interpolated values.
+   * @param values The interpolated values and fragments.
    * @returns The rows.
    *
    * @example
@@ -770,16 +781,31 @@ export class DataSet {
    * assert.deepEqual(rows, [{ name, found: 1 }]);
    * await db.close();
    * ```
+   *
+   * @example Typed rows and an optional clause
+   * ```ts
+   * import { DataSet, sqlFragment } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_sql_typed");
+   * const limit: number | undefined = 1;
+   * const tail = limit === undefined ? sqlFragment`` : sqlFragment`LIMIT ${limit}`;
+   * const rows = db.sql<{ n: number }>`SELECT 7 AS n UNION ALL SELECT 8 ${tail}`;
+   * const first: { n: number }[] = await Array.fromAsync(rows);
+   * assert.deepEqual(first, [{ n: 7 }]);
+   * await db.close();
+   * ```
    */
-  sql(
+  sql<Row extends object = SQLRow>(
     strings: TemplateStringsArray,
     ...values: SQLParameter[]
-  ): AsyncGenerator<SQLRow, void, undefined> {
+  ): AsyncGenerator<Row, void, undefined> {
+    // `Row` is a cast the caller declares, not checked at run time.
     try {
       const { text, params } = compileTemplate(strings, values);
-      return this.#cursor(text, params);
+      return this.#cursor(text, params) as AsyncGenerator<Row, void, undefined>;
     } catch (error) {
-      return new Cursor<SQLRow>(undefined, error);
+      return new Cursor<Row>(undefined, error);
     }
   }
 
@@ -916,7 +942,7 @@ function setupFailure(
  * (`select a.id, b.id`) are renamed in a subquery, so the flag names the
  * columns as the subquery does, once the names prove distinct.
  */
-function nulChecked(
+export function nulChecked(
   session: Session,
   text: string,
   action: string,

@@ -8,6 +8,7 @@ import type { SQLValue } from "./_engine.ts";
 import { kindOf } from "./_kinds.ts";
 import { type AnyColumn, encodeValue, quote } from "./columns.ts";
 import type { Columns, RowOf } from "./model.ts";
+import { containsSql, endsWithSql, startsWithSql } from "./_sql.ts";
 
 /**
  * A condition in SQL with its parameters. Store subclasses return these from
@@ -40,6 +41,15 @@ export interface Operators<T> {
   notIn?: readonly (T | null)[];
   /** SQL `LIKE` pattern (`%`, `_`; case-insensitive for ASCII). */
   like?: T extends string ? string : never;
+  /**
+   * Starts with the text: exact and case-sensitive, no pattern characters
+   * (`%`, `_`, `*` match themselves); uses an index on the column.
+   */
+  startsWith?: T extends string ? string : never;
+  /** Contains the text: exact and case-sensitive, no pattern characters. */
+  contains?: T extends string ? string : never;
+  /** Ends with the text: exact and case-sensitive, no pattern characters. */
+  endsWith?: T extends string ? string : never;
 }
 
 /** The names of the filter operators. */
@@ -53,6 +63,9 @@ export const OPERATORS: readonly (keyof Operators<unknown>)[] = [
   "in",
   "notIn",
   "like",
+  "startsWith",
+  "contains",
+  "endsWith",
 ];
 
 /** What a filter accepts for one value type: the value, or operators. */
@@ -62,9 +75,40 @@ export type FilterValue<V> = V | Operators<NonNullable<V>>;
  * A filter over a set of columns. Mutable, so a filter can be built step by
  * step: `const filter: Filter<typeof Person> = {}; filter.last = "Adams";`.
  */
-export type FilterOf<C extends Columns> = {
-  -readonly [K in keyof C]?: FilterValue<RowOf<C>[K]>;
-};
+export type FilterOf<C extends Columns> =
+  & {
+    -readonly [K in keyof C]?: FilterValue<RowOf<C>[K]>;
+  }
+  & {
+    /** Any of these filters (see {@linkcode or}). */
+    [or]?: readonly FilterOf<C>[];
+  };
+
+/**
+ * The filter key of an `or`: `{ [or]: [filterA, filterB] }` matches the
+ * rows that match any of the filters (and every other key beside it). A
+ * symbol, because a property may take any name that has no NUL (`$or`
+ * included), and no string key is free of that clash; `Object.keys` never
+ * lists a symbol, so no property can be mistaken for it.
+ *
+ * @example
+ * ```ts
+ * import { DataSet, integer, or, Store, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_or");
+ * class P extends db.Model("p", { id: integer({ primaryKey: true }), name: text() }) {}
+ * await db.createAll();
+ * const store = new Store(P);
+ * await store.createMany([{ name: "Ada" }, { name: "Bob" }, { name: "Cy" }]);
+ * const rows = await Array.fromAsync(
+ *   store.search({ [or]: [{ name: "Ada" }, { name: { startsWith: "C" } }] }),
+ * );
+ * assert.deepEqual(rows.map((p) => p.name), ["Ada", "Cy"]);
+ * await db.close();
+ * ```
+ */
+export const or: unique symbol = Symbol("microcosm.or");
 
 /** The most values one filter binds (SQLite allows 32766 parameters). */
 export const MAX_LIST = 32000;
@@ -221,6 +265,28 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
         parts.push(`${raw} LIKE ?`);
         params.push(operand);
         break;
+      case "startsWith":
+      case "contains":
+      case "endsWith": {
+        if (typeof operand !== "string") {
+          throw new TypeError(
+            `Invalid filter for ${table}.${key}: ${operator} takes a string, got ${typeof operand}`,
+          );
+        }
+        if (column.kind !== "text") {
+          throw new TypeError(
+            `Invalid filter for ${table}.${key}: ${operator} applies to text() columns, not ${column.kind}()`,
+          );
+        }
+        const condition = operator === "startsWith"
+          ? startsWithSql(raw, operand)
+          : operator === "contains"
+          ? containsSql(raw, operand)
+          : endsWithSql(raw, operand);
+        parts.push(condition.sql);
+        params.push(...condition.params);
+        break;
+      }
     }
   }
   return { sql: parts.join(" AND "), params };

@@ -8,36 +8,51 @@ import { INVALID, kindOf, Same } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
 import type { Session } from "./_session.ts";
 import {
+  aggregateSql,
   columnListSql,
+  compileTemplate,
+  countBySql,
   countSql,
   deleteSql,
+  distinctSql,
   existsSql,
+  explainSql,
+  extremeSql,
   insertSql,
+  keysetSql,
+  type KeysetTerm,
   lookupSql,
   matchSql,
+  nulAmongSql,
   nulCensusSql,
   nulFlagSql,
   orderBySql,
   type OrderTerm,
+  pageSql,
   quote,
   ROWID,
   selectSql,
   whereSql,
 } from "./_sql.ts";
+import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
+import { SQLFragment } from "./fragment.ts";
+import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
-import { SESSION } from "./dataset.ts";
-import { isIterable } from "./_rules.ts";
+import { nulChecked, SESSION } from "./dataset.ts";
+import { foldIdentifier, isIterable } from "./_rules.ts";
 import { checkModelTable } from "./_schema.ts";
 import {
   DataSetError,
   ModelNotFoundError,
   MultipleModelsFoundError,
+  QueryError,
 } from "./errors.ts";
 import {
   columnCondition,
   type Condition,
   type FilterOf,
   MAX_LIST,
+  or,
 } from "./filter.ts";
 import {
   cachedSql,
@@ -118,6 +133,58 @@ export interface SearchOptions<M extends AnyModel> {
   orderBy?: OrderBy<M>;
 }
 
+/** Options of `Store.countBy()`. */
+export interface CountByOptions {
+  /**
+   * The most values to return (the most frequent ones).
+   * @default {no limit}
+   */
+  limit?: number;
+}
+
+/** One value of a property and how many rows hold it (`Store.countBy()`). */
+export interface ValueCount<V> {
+  /** The value, typed as the model declares it. */
+  value: V;
+  /** How many rows hold it. */
+  count: number;
+}
+
+/** The property names of a model whose values are numbers or bigints. */
+export type NumericKeys<M extends AnyModel> =
+  & {
+    [K in keyof Row<M>]: NonNullable<Row<M>[K]> extends number | bigint ? K
+      : never;
+  }[keyof Row<M>]
+  & string;
+
+/** Options of `Store.page()`. */
+export interface PageOptions<M extends AnyModel> {
+  /**
+   * The most rows in the page.
+   * @default {100}
+   */
+  limit?: number;
+  /**
+   * The order; the primary key (else the rowid) always breaks ties.
+   * @default {the model's orderBy, else the primary key}
+   */
+  orderBy?: OrderBy<M>;
+  /**
+   * The `next` token of the page before; none for the first page.
+   * @default {undefined}
+   */
+  after?: string | undefined;
+}
+
+/** A page of rows and the token of the next one (`Store.page()`). */
+export interface Page<T> {
+  /** The rows, in order. */
+  rows: T[];
+  /** The token of the next page; `undefined` after the last page. */
+  next: string | undefined;
+}
+
 /** The rows a store yields: instances of its model class. */
 export type Instance<M extends AnyModel> = InstanceType<M>;
 
@@ -162,6 +229,16 @@ const plans = new WeakMap<ModelDefinition, Plan>();
  * table holds text with a NUL (see `Store.#holdsNulText`).
  */
 const nulCensus = new Map<string, boolean>();
+/** The order of a keyset page (see `Store.page()`). */
+interface PagePlan {
+  readonly keyset: readonly KeysetTerm[];
+  readonly order: string;
+  readonly columnList: string;
+  /** The order keys alone, as selected after the model's columns. */
+  readonly keyColumns: string;
+  /** The checksum of the table and the order, for the token's shape. */
+  readonly shape: string;
+}
 
 function planFor(definition: ModelDefinition): Plan {
   let plan = plans.get(definition);
@@ -308,6 +385,7 @@ export class Store<
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
+  readonly #pagePlans = new Map<string, PagePlan>();
 
   /**
    * Creates a store.
@@ -398,6 +476,11 @@ export class Store<
         key,
         (filter as Record<string, unknown>)[key],
       );
+      parts.push(condition.sql);
+      params.push(...condition.params);
+    }
+    if (Object.hasOwn(filter, or)) {
+      const condition = this.#or((filter as { [or]?: unknown })[or]);
       parts.push(condition.sql);
       params.push(...condition.params);
     }
@@ -603,6 +686,42 @@ export class Store<
       `${
         this.#cellName(statement, i)
       }: the file holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
+      { dataset: this.model.dataset.name },
+    );
+  }
+
+  /**
+   * Before a read of some columns' values outside the model's rows
+   * (projections, facets, extremes): where the store's reads carry the NUL
+   * flag ({@linkcode Store.#flags}), a text column among `columns` holding
+   * a NUL in a row matching `filter` is a `DataSetError`, as in a row.
+   */
+  #refuseNulAmong(
+    session: Session,
+    columns: readonly Column<unknown>[],
+    filter: unknown,
+    action: string,
+  ): void {
+    if (!this.#flags(session)) return;
+    const text = columns.filter((column) => {
+      const type = kindOf(column).sqlType;
+      return type === "TEXT" || type === "ANY";
+    });
+    if (text.length === 0) return;
+    const where = this.#where(filter);
+    const hit = session.row(
+      nulAmongSql(
+        this.#definition.table,
+        text.map((column) => quote(column.bound.name)),
+        where.sql,
+      ),
+      where.params,
+      action,
+      (statement) => text[Number(statement.column(0))]!,
+    );
+    if (hit === undefined) return;
+    throw new DataSetError(
+      `${action}: ${this.#definition.table}.${hit.bound.key} holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
       { dataset: this.model.dataset.name },
     );
   }
@@ -1317,6 +1436,813 @@ export class Store<
         throw rawQueryError(error, table, query);
       }
     })();
+  }
+
+  // -------------------------------------------------------------------------
+  // Queries (issue 12 §3–§5): or, facets, aggregates, keyset pages,
+  // projection, explain, model instances from raw SQL.
+  // -------------------------------------------------------------------------
+
+  /** The condition of an `[or]` list: any of the filters. */
+  #or(list: unknown): Condition {
+    if (!Array.isArray(list)) {
+      throw new TypeError(
+        `Invalid filter for ${this.#definition.table}: [or] takes an array of filters`,
+      );
+    }
+    if (list.length === 0) return { sql: "0", params: [] };
+    const parts: string[] = [];
+    const params: SQLValue[] = [];
+    for (const item of list) {
+      if (item === undefined) {
+        throw new TypeError(
+          `Invalid filter for ${this.#definition.table}: [or] holds undefined`,
+        );
+      }
+      const where = this.#where(item);
+      // A filter without conditions matches every row, and so does the or.
+      if (where.sql === "") return { sql: "1", params: [] };
+      parts.push(where.sql.slice(" WHERE ".length));
+      params.push(...where.params);
+    }
+    return { sql: parts.map((part) => `(${part})`).join(" OR "), params };
+  }
+
+  /** The column of a property named by a query method's argument. */
+  #columnOf(key: unknown, action: string): Column<unknown> {
+    if (
+      typeof key !== "string" || !Object.hasOwn(this.#definition.columns, key)
+    ) {
+      throw new TypeError(
+        `${action}: unknown property ${JSON.stringify(key)}; expected one of ${
+          this.#keys.join(", ")
+        }`,
+      );
+    }
+    return this.#definition.columns[key]! as Column<unknown>;
+  }
+
+  /** Refuses options other than `allowed`. */
+  #options(options: unknown, allowed: readonly string[], method: string): void {
+    const table = this.#definition.table;
+    if (options === undefined) return;
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(
+        `Invalid ${method} options for ${table}: expected an object`,
+      );
+    }
+    for (const name of Object.keys(options)) {
+      if (!allowed.includes(name)) {
+        throw new TypeError(
+          `Invalid ${method} option ${
+            JSON.stringify(name)
+          } for ${table}: expected ${allowed.join(", ")}`,
+        );
+      }
+    }
+  }
+
+  /** A stored value of a column as its kind reads it (NULL as null). */
+  #decodeValue(
+    column: Column<unknown>,
+    value: SQLValue,
+    action: string,
+  ): unknown {
+    if (value === null) return null;
+    const kind = kindOf(column);
+    const decoded = kind.decode(value);
+    if (decoded !== INVALID) return decoded;
+    const range = kind.outOfRange?.(value);
+    if (range !== undefined) throw new RangeError(`${action}: ${range}`);
+    throw new DataSetError(
+      `${action}: the file holds ${describeStored(value)}, ${
+        kind.refused ?? `not ${kind.holds}`
+      }`,
+      { dataset: this.model.dataset.name },
+    );
+  }
+
+  /**
+   * The values of a property with how many rows hold each, most frequent
+   * first; ties by value ascending, as SQLite orders the stored values
+   * (NULL first, numbers before text). Values are typed and decoded as the
+   * model declares them (a `datetime()` value is a `Date`).
+   * @param key The property.
+   * @param filter Which rows to count.
+   * @param options `limit`: the most values to return.
+   * @returns The values and their counts.
+   * @throws {TypeError} For an unknown property or option.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_count_by");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), country: text() }) {}
+   * await db.createAll();
+   * const store = new Store(P);
+   * await store.createMany([{ country: "FR" }, { country: "DE" }, { country: "FR" }, { country: "AT" }]);
+   * assert.deepEqual(await store.countBy("country", {}, { limit: 2 }), [
+   *   { value: "FR", count: 2 },
+   *   { value: "AT", count: 1 },
+   * ]);
+   * await db.close();
+   * ```
+   */
+  async countBy<K extends keyof Row<M> & string>(
+    key: K,
+    filter?: Filter<M> & X,
+    options?: CountByOptions,
+  ): Promise<ValueCount<Row<M>[K]>[]> {
+    const table = this.#definition.table;
+    const action = `Cannot count ${table} by ${String(key)}`;
+    const column = this.#columnOf(key, action);
+    this.#options(options, ["limit"], "countBy");
+    const limit = options?.limit === undefined
+      ? -1
+      : checkCount(options.limit, "limit", table);
+    const where = this.#where(filter);
+    const sql = countBySql(table, quote(column.bound.name), where.sql);
+    const session = await this.#session();
+    this.#refuseNulAmong(session, [column], filter, action);
+    return session.all(
+      sql,
+      [...where.params, limit],
+      action,
+      (statement) => ({
+        value: this.#decodeValue(column, statement.column(0), action) as Row<
+          M
+        >[K],
+        count: Number(statement.column(1)),
+      }),
+    );
+  }
+
+  /**
+   * The distinct values of a property among the rows matching a filter,
+   * ascending as SQLite orders the stored values (NULL first), typed and
+   * decoded as the model declares them.
+   * @param key The property.
+   * @param filter Which rows to read.
+   * @returns The values.
+   * @throws {TypeError} For an unknown property.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_distinct");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), country: text() }) {}
+   * await db.createAll();
+   * await new Store(P).createMany([{ country: "FR" }, { country: "DE" }, { country: "FR" }]);
+   * assert.deepEqual(await new Store(P).distinct("country"), ["DE", "FR"]);
+   * await db.close();
+   * ```
+   */
+  async distinct<K extends keyof Row<M> & string>(
+    key: K,
+    filter?: Filter<M> & X,
+  ): Promise<Row<M>[K][]> {
+    const table = this.#definition.table;
+    const action = `Cannot read the distinct ${String(key)} of ${table}`;
+    const column = this.#columnOf(key, action);
+    const where = this.#where(filter);
+    const sql = distinctSql(table, quote(column.bound.name), where.sql);
+    const session = await this.#session();
+    this.#refuseNulAmong(session, [column], filter, action);
+    return session.all(
+      sql,
+      where.params,
+      action,
+      (statement) =>
+        this.#decodeValue(column, statement.column(0), action) as Row<M>[K],
+    );
+  }
+
+  async #extreme(
+    key: unknown,
+    filter: unknown,
+    descending: boolean,
+  ): Promise<unknown> {
+    const table = this.#definition.table;
+    const action = `Cannot read the ${descending ? "max" : "min"}imum ${
+      String(key)
+    } of ${table}`;
+    const column = this.#columnOf(key, action);
+    const raw = quote(column.bound.name);
+    const where = this.#where(filter);
+    const notNull = `${raw} IS NOT NULL`;
+    const conditions = where.sql === ""
+      ? ` WHERE ${notNull}`
+      : `${where.sql} AND (${notNull})`;
+    const compared = kindOf(column).compared;
+    const sql = extremeSql(
+      table,
+      raw,
+      compared === undefined ? raw : compared(raw),
+      conditions,
+      descending,
+    );
+    const session = await this.#session();
+    this.#refuseNulAmong(session, [column], filter, action);
+    const value = session.value(sql, where.params, action);
+    return value === undefined
+      ? undefined
+      : this.#decodeValue(column, value, action);
+  }
+
+  /**
+   * The smallest value of a property among the rows matching a filter
+   * (NULLs left out), typed as the model declares it; `undefined` when no
+   * row has one. A `datetime()` minimum is a `Date`, compared as a time.
+   * @param key The property.
+   * @param filter Which rows to read.
+   * @returns The smallest value, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, datetime, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_min");
+   * class E extends db.Model("e", { id: integer({ primaryKey: true }), at: datetime() }) {}
+   * await db.createAll();
+   * await new Store(E).createMany([{ at: new Date("2024-05-01") }, { at: new Date("2023-01-01") }]);
+   * assert.deepEqual(await new Store(E).min("at"), new Date("2023-01-01"));
+   * assert.equal(await new Store(E).min("at", { id: 9 }), undefined);
+   * await db.close();
+   * ```
+   */
+  min<K extends keyof Row<M> & string>(
+    key: K,
+    filter?: Filter<M> & X,
+  ): Promise<NonNullable<Row<M>[K]> | undefined> {
+    return this.#extreme(key, filter, false) as Promise<
+      NonNullable<Row<M>[K]> | undefined
+    >;
+  }
+
+  /**
+   * The largest value of a property among the rows matching a filter
+   * (NULLs left out), typed as the model declares it; `undefined` when no
+   * row has one.
+   * @param key The property.
+   * @param filter Which rows to read.
+   * @returns The largest value, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_max");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), n: integer({ nullable: true }) }) {}
+   * await db.createAll();
+   * await new Store(P).createMany([{ n: 3 }, { n: null }, { n: 7 }]);
+   * assert.equal(await new Store(P).max("n"), 7);
+   * await db.close();
+   * ```
+   */
+  max<K extends keyof Row<M> & string>(
+    key: K,
+    filter?: Filter<M> & X,
+  ): Promise<NonNullable<Row<M>[K]> | undefined> {
+    return this.#extreme(key, filter, true) as Promise<
+      NonNullable<Row<M>[K]> | undefined
+    >;
+  }
+
+  async #aggregate(
+    aggregate: "sum" | "avg",
+    key: unknown,
+    filter: unknown,
+  ): Promise<unknown> {
+    const table = this.#definition.table;
+    const action = `Cannot read the ${
+      aggregate === "sum" ? "sum" : "average"
+    } of ${table}.${String(key)}`;
+    const column = this.#columnOf(key, action);
+    if (!["integer", "real", "bigint"].includes(column.kind)) {
+      throw new TypeError(
+        `${action}: it applies to integer(), real() and bigint() columns, not ${column.kind}()`,
+      );
+    }
+    const where = this.#where(filter);
+    const sql = aggregateSql(
+      table,
+      aggregate,
+      quote(column.bound.name),
+      where.sql,
+    );
+    const session = await this.#session();
+    const value = session.value(sql, where.params, action) ?? null;
+    if (aggregate === "avg") return value === null ? undefined : Number(value);
+    return this.#decodeValue(column, value, action);
+  }
+
+  /**
+   * The sum of a numeric property over the rows matching a filter (NULLs
+   * left out; 0 when no row matches), in the property's type: a `bigint()`
+   * column sums to a bigint. An `integer()` sum beyond 2^53 is a
+   * `RangeError`.
+   * @param key A numeric property.
+   * @param filter Which rows to sum.
+   * @returns The sum.
+   * @throws {TypeError} For a property that is not numeric.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_sum");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), n: integer() }) {}
+   * await db.createAll();
+   * await new Store(P).createMany([{ n: 3 }, { n: 4 }]);
+   * assert.equal(await new Store(P).sum("n"), 7);
+   * assert.equal(await new Store(P).sum("n", { n: 9 }), 0);
+   * await db.close();
+   * ```
+   */
+  sum<K extends NumericKeys<M>>(
+    key: K,
+    filter?: Filter<M> & X,
+  ): Promise<NonNullable<Row<M>[K]>> {
+    return this.#aggregate("sum", key, filter) as Promise<
+      NonNullable<Row<M>[K]>
+    >;
+  }
+
+  /**
+   * The mean of a numeric property over the rows matching a filter (NULLs
+   * left out), as a number; `undefined` when no row has a value.
+   * @param key A numeric property.
+   * @param filter Which rows to average.
+   * @returns The mean, or `undefined`.
+   * @throws {TypeError} For a property that is not numeric.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_avg");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), n: integer() }) {}
+   * await db.createAll();
+   * await new Store(P).createMany([{ n: 3 }, { n: 4 }]);
+   * assert.equal(await new Store(P).avg("n"), 3.5);
+   * assert.equal(await new Store(P).avg("n", { n: 9 }), undefined);
+   * await db.close();
+   * ```
+   */
+  avg<K extends NumericKeys<M>>(
+    key: K,
+    filter?: Filter<M> & X,
+  ): Promise<number | undefined> {
+    return this.#aggregate("avg", key, filter) as Promise<number | undefined>;
+  }
+
+  /**
+   * A page of the rows matching a filter, and the token of the next page:
+   * keyset pagination, so a page deep in the order costs what the first
+   * does (no `OFFSET`). The order is the `orderBy` option, else the store's
+   * default (the model's `orderBy`, else the primary key), always ending in
+   * the primary key (the rowid without one), which makes every position
+   * unique; NULLs sort as SQLite sorts them, first ascending, last
+   * descending.
+   *
+   * The token is opaque and URL-safe: the last row's order keys as stored,
+   * and a checksum over them and the query's shape (model, order, filter).
+   * There is no secret, so a token works in any process serving the same
+   * file; one used with another model, order or filter, malformed or
+   * altered, is a `TypeError`. The `limit` may change from page to page.
+   * @param filter Property names to values or operators.
+   * @param options `limit`, `orderBy`, and `after`: the token of the page
+   * before.
+   * @returns The rows, and `next`: the token of the next page, `undefined`
+   * after the last.
+   * @throws {TypeError} For a token made for another query, malformed or
+   * altered.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_page");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), name: text() }) {}
+   * await db.createAll();
+   * const store = new Store(P);
+   * await store.createMany(["d", "a", "c", "b", "e"].map((name) => ({ name })));
+   * const first = await store.page({}, { orderBy: "name", limit: 2 });
+   * assert.deepEqual(first.rows.map((p) => p.name), ["a", "b"]);
+   * const second = await store.page({}, { orderBy: "name", limit: 2, after: first.next });
+   * assert.deepEqual(second.rows.map((p) => p.name), ["c", "d"]);
+   * await assert.rejects(store.page({}, { orderBy: "-name", after: first.next }), TypeError);
+   * await db.close();
+   * ```
+   */
+  async page(
+    filter?: Filter<M> & X,
+    options?: PageOptions<M>,
+  ): Promise<Page<Instance<M>>> {
+    const { table, keys } = this.#definition;
+    this.#options(options, ["limit", "orderBy", "after"], "page");
+    const limit = options?.limit === undefined
+      ? 100
+      : checkCount(options.limit, "limit", table);
+    if (limit === 0) {
+      throw new RangeError(
+        `Invalid limit for ${table}: a page holds at least one row`,
+      );
+    }
+    const where = this.#where(filter);
+    const { keyset, order, columnList, keyColumns, shape: ordered } = this
+      .#pagePlan(options?.orderBy);
+    // The query's shape: the model and order (hashed once per order), the
+    // filter's SQL and its values.
+    const shape = `${ordered}\0${where.sql}\0${describeValues(where.params)}`;
+    // The first page is one query; a later one runs the keyset's
+    // conditions in order until the page (and one more row) is full.
+    const conditions = options?.after === undefined
+      ? [{ sql: where.sql, params: where.params }]
+      : keysetSql(
+        keyset,
+        decodeToken(
+          options.after,
+          shape,
+          keyset.length,
+          `Invalid page token for ${table}`,
+        ),
+      ).map((arm) => ({
+        sql: where.sql === ""
+          ? ` WHERE ${arm.sql}`
+          : `${where.sql} AND (${arm.sql})`,
+        params: [...where.params, ...arm.params],
+      }));
+    const session = await this.#session();
+    // Rows carry the NUL flag after the model's columns where reads do.
+    const flagged = this.#flags(session);
+    const n = keys.length + (flagged ? 1 : 0);
+    const selectList = flagged
+      ? `${this.#plan.flaggedColumnList}, ${keyColumns}`
+      : columnList;
+    const rows: Instance<M>[] = [];
+    let last: SQLValue[] | undefined;
+    let more = false;
+    const read = (statement: Statement): void => {
+      if (rows.length === limit) {
+        more = true;
+        return;
+      }
+      rows.push(this.#read(statement));
+      if (rows.length === limit) {
+        last = keyset.map((_, j) => statement.column(n + j, ColumnHint.ANY));
+      }
+    };
+    const action = `Cannot page ${table}`;
+    for (const condition of conditions) {
+      session.all(
+        pageSql(table, selectList, condition.sql, order),
+        [...condition.params, limit + 1 - rows.length],
+        action,
+        read,
+      );
+      if (more) break;
+    }
+    return {
+      rows,
+      next: more && last !== undefined ? encodeToken(last, shape) : undefined,
+    };
+  }
+
+  /**
+   * The order of a page, derived once per order: its terms (the primary
+   * key, else the rowid, last), the `ORDER BY`, and the select list (the
+   * model's columns, then the order keys as stored).
+   */
+  #pagePlan(orderBy: OrderBy<M> | undefined): PagePlan {
+    const { table, primaryKey, keys, columns } = this.#definition;
+    const entries = this.orderKeys(orderBy);
+    if (!Array.isArray(entries)) {
+      throw new TypeError(
+        `Invalid orderBy for ${table}: expected a property name or an array of them`,
+      );
+    }
+    const cacheKey = entries.join("\0");
+    const cached = this.#pagePlans.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const seen = new Set<string>();
+    const terms: OrderTerm[] = [];
+    const keyset: KeysetTerm[] = [];
+    const add = (key: string | undefined, descending: boolean): void => {
+      const column = key === undefined ? ROWID : columns[key]!.bound.name;
+      terms.push({ column, descending });
+      keyset.push({
+        sql: key === undefined ? ROWID : quote(column),
+        descending,
+        nullable: key === undefined ? false : columns[key]!.nullable,
+      });
+    };
+    for (const entry of entries) {
+      const { key, descending } = parseOrderKey(entry, keys, table);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      add(key, descending);
+    }
+    if (primaryKey.length === 0) add(undefined, false);
+    for (const key of primaryKey) if (!seen.has(key)) add(key, false);
+    const order = orderBySql(terms);
+    const plan: PagePlan = {
+      keyset,
+      order,
+      shape: checksum(`${table}\0${order}`),
+      columnList: `${this.#plan.columnList}, ${
+        keyset.map((term) => term.sql).join(", ")
+      }`,
+      keyColumns: keyset.map((term) => term.sql).join(", "),
+    };
+    if (this.#pagePlans.size < 64) this.#pagePlans.set(cacheKey, plan);
+    return plan;
+  }
+
+  /**
+   * Yields only some properties of the rows matching a filter, as plain
+   * objects typed with exactly those properties (decoded as the model
+   * declares them); the other columns are not read.
+   * @param keys The properties to read.
+   * @param filter Property names to values or operators.
+   * @param options `limit`, `offset`, `orderBy`.
+   * @returns The plain objects, one at a time.
+   * @throws {TypeError} For an unknown or repeated property, or none.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_select");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), name: text(), bio: text() }) {}
+   * await db.createAll();
+   * await new Store(P).create({ name: "Ada", bio: "a long text" });
+   * const rows = await Array.fromAsync(new Store(P).select(["id", "name"]));
+   * assert.deepEqual(rows, [{ id: 1, name: "Ada" }]);
+   * await db.close();
+   * ```
+   */
+  select<K extends keyof Row<M> & string>(
+    keys: readonly K[],
+    filter?: Filter<M> & X,
+    options?: SearchOptions<M>,
+  ): AsyncGenerator<Pick<Row<M>, K>, void, undefined> {
+    const table = this.#definition.table;
+    const action = `Cannot select from ${table}`;
+    let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let selected: Column<unknown>[];
+    try {
+      if (!Array.isArray(keys) || keys.length === 0) {
+        throw new TypeError(
+          `${action}: expected a non-empty array of property names`,
+        );
+      }
+      if (new Set(keys).size !== keys.length) {
+        throw new TypeError(`${action}: a property is named twice`);
+      }
+      selected = keys.map((key) => this.#columnOf(key, action));
+      query = this.#select(filter, options);
+    } catch (error) {
+      return new Cursor<Pick<Row<M>, K>>(undefined, error);
+    }
+    const hints = selected.map((column) => kindOf(column).hint);
+    const list = columnListSql(selected.map((column) => column.bound.name));
+    return new Cursor({
+      session: async () => {
+        const session = await this.#session();
+        this.#refuseNulAmong(session, selected, filter, action);
+        return session;
+      },
+      sql: query.sql(list),
+      params: query.params,
+      action,
+      read: (statement) => {
+        const row: Record<string, unknown> = {};
+        for (let i = 0; i < selected.length; i++) {
+          const column = selected[i]!;
+          const value = statement.column(i, hints[i]);
+          if (value === null && !column.nullable) {
+            throw new DataSetError(
+              `${action}: ${column.bound.key} is NULL, and the model says NOT NULL`,
+              { dataset: this.model.dataset.name },
+            );
+          }
+          // defineProperty: a property named __proto__ stays a property.
+          Object.defineProperty(row, keys[i]!, {
+            value: this.#decodeValue(column, value, action),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        return row as Pick<Row<M>, K>;
+      },
+    });
+  }
+
+  /**
+   * SQLite's plan for the query `search(filter, options)` runs: the detail
+   * of each step of `EXPLAIN QUERY PLAN`, in order. `SCAN` over the table,
+   * or `USE TEMP B-TREE FOR ORDER BY`, means no index serves the query;
+   * the model options `index`, `indexes` and `unique` declare one.
+   * @param filter Property names to values or operators.
+   * @param options `limit`, `offset`, `orderBy`.
+   * @returns The plan's steps.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_explain");
+   * class P extends db.Model("p", {
+   *   id: integer({ primaryKey: true }),
+   *   name: text({ index: true }),
+   *   country: text(),
+   * }) {}
+   * await db.createAll();
+   * const store = new Store(P);
+   * assert.match((await store.explain({ name: "Ada" })).join("\n"), /USING INDEX/);
+   * assert.match((await store.explain({ country: "FR" })).join("\n"), /SCAN/);
+   * await db.close();
+   * ```
+   */
+  async explain(
+    filter?: Filter<M> & X,
+    options?: SearchOptions<M>,
+  ): Promise<string[]> {
+    const query = this.#select(filter, options);
+    const session = await this.#session();
+    return session.all(
+      explainSql(query.sql(this.#plan.columnList)),
+      query.params,
+      `Cannot explain a search of ${this.#definition.table}`,
+      (statement) => String(statement.column(3)),
+    );
+  }
+
+  /**
+   * The model's columns as an SQL fragment for {@linkcode Store.sql}:
+   * `"c"."id", "c"."name", ...`, qualified by a table alias when given.
+   * @param alias The alias of the model's table in the query.
+   * @returns The fragment.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_columns");
+   * class P extends db.Model("p", { id: integer({ primaryKey: true }), name: text() }) {}
+   * assert.equal(new Store(P).columns("x").text, '"x"."id", "x"."name"');
+   * ```
+   */
+  columns(alias?: string): SQLFragment {
+    const { columns, keys } = this.#definition;
+    if (alias !== undefined && (typeof alias !== "string" || alias === "")) {
+      throw new TypeError(
+        `Invalid alias for ${this.#definition.table}: expected a non-empty string`,
+      );
+    }
+    const prefix = alias === undefined ? "" : `${quote(alias)}.`;
+    return new SQLFragment(
+      keys.map((key) => `${prefix}${quote(columns[key]!.bound.name)}`).join(
+        ", ",
+      ),
+      [],
+    );
+  }
+
+  /**
+   * Runs raw SQL that selects the model's columns (in declaration order,
+   * {@linkcode Store.columns} writes them) and yields instances of the
+   * model, each column decoded by its kind as `search()` decodes it: for
+   * joins and subqueries the filter cannot express. Every interpolated
+   * value is bound, as in `dataset.sql`; fragments compose.
+   * @param strings The template's strings.
+   * @param values The interpolated values and fragments.
+   * @returns The instances.
+   * @throws {QueryError} When the query's columns are not the model's.
+   *
+   * @example
+   * ```ts
+   * import { DataSet, integer, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_store_sql");
+   * class Country extends db.Model("country", { code: text({ primaryKey: true }), name: text() }) {}
+   * class City extends db.Model("city", { id: integer({ primaryKey: true }), name: text(), country: text() }) {}
+   * await db.createAll();
+   * await new Store(Country).create({ code: "FR", name: "France" });
+   * await new Store(City).createMany([{ name: "Lyon", country: "FR" }, { name: "Bonn", country: "DE" }]);
+   * const cities = new Store(City);
+   * const rows = await Array.fromAsync(cities.sql`
+   *   SELECT ${cities.columns("c")} FROM city c JOIN country k ON k.code = c.country
+   *   WHERE k.name = ${"France"}`);
+   * assert.ok(rows[0] instanceof City);
+   * assert.deepEqual(rows.map((c) => c.name), ["Lyon"]);
+   * await db.close();
+   * ```
+   */
+  sql(
+    strings: TemplateStringsArray,
+    ...values: SQLParameter[]
+  ): AsyncGenerator<Instance<M>, void, undefined> {
+    const { table, columns, keys } = this.#definition;
+    const action = `Cannot run sql for ${table}`;
+    let compiled: { text: string; params: SQLValue[] };
+    try {
+      compiled = compileTemplate(strings, values);
+    } catch (error) {
+      return new Cursor<Instance<M>>(undefined, error);
+    }
+    const expected = keys.map((key) => columns[key]!.bound.name);
+    let checked = false;
+    // On an engine that reads text only up to a NUL, the query's names and
+    // a flag column after them (as dataset.sql does), else undefined.
+    let flagged: readonly string[] | undefined;
+    let rows = 0;
+    return new Cursor({
+      session: () => this.#session(),
+      sql: (session) => {
+        if (session.engine.readsTextWhole) return compiled.text;
+        const plan = nulChecked(session, compiled.text, action);
+        flagged = plan?.names;
+        return plan?.sql ?? compiled.text;
+      },
+      params: compiled.params,
+      action,
+      origin: "caller",
+      read: (statement) => {
+        rows++;
+        if (flagged !== undefined) {
+          const flag = statement.column(flagged.length);
+          if (flag !== null) {
+            throw new DataSetError(
+              `${action}: the column ${
+                JSON.stringify(flagged[flag as number])
+              } of row ${rows} holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
+              { dataset: this.model.dataset.name, sql: compiled.text },
+            );
+          }
+        }
+        if (!checked) {
+          const names = flagged ?? statement.columnNames;
+          if (
+            names.length !== expected.length ||
+            names.some((name, i) =>
+              foldIdentifier(name) !== foldIdentifier(expected[i]!)
+            )
+          ) {
+            throw new QueryError(
+              `${action}: the query selects ${
+                names.join(", ")
+              }; expected the model's columns ${
+                expected.join(", ")
+              } (write them with store.columns())`,
+              { dataset: this.model.dataset.name, sql: compiled.text },
+            );
+          }
+          checked = true;
+        }
+        return this.#readLoose(statement);
+      },
+    });
+  }
+
+  /**
+   * Reads a row of a query the caller wrote: as {@linkcode Store.#read},
+   * with the kinds' own read hints (a join may hold what the table's
+   * STRICT hints do not promise, a NULL from an outer join).
+   */
+  #readLoose(statement: Statement): Instance<M> {
+    const row = new this.model() as Record<string, unknown>;
+    const keys = this.#keys;
+    const hints = this.#plan.hints;
+    for (let i = 0; i < keys.length; i++) {
+      const value = statement.column(i, hints[i]);
+      if (value === null) {
+        row[keys[i]!] = this.#nullable[i]
+          ? null
+          : this.#refuse(statement, i, value);
+        continue;
+      }
+      const decoded = this.#decoders[i]!(value);
+      row[keys[i]!] = decoded === INVALID
+        ? this.#refuse(statement, i, value)
+        : decoded;
+    }
+    return row as Instance<M>;
   }
 }
 

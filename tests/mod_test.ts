@@ -31,8 +31,10 @@ Deno.test("mod.ts exports exactly the public names", () => {
     "integer",
     "json",
     "matchInfo",
+    "or",
     "readBuildMetadata",
     "real",
+    "sqlFragment",
     "text",
   ]);
 });
@@ -106,7 +108,7 @@ await db.createAll();
 console.log(Object.keys(m).length, db.engine);`,
   );
   const strict = await runDeno(["run", "--no-prompt", script], { ok: true });
-  assert.equal(strict.stdout.trim(), "27 node");
+  assert.equal(strict.stdout.trim(), "29 node");
 });
 
 Deno.test("The recorded library version is deno.json's version", async () => {

@@ -319,3 +319,58 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "Pages, projections, facets, extremes and store.sql read text with a NUL whole (FFI) or refuse it (node)",
+  async (engine) => {
+    const db = shipped(engine, await shippedFile());
+    await using _ = db;
+    const store = new Store(declare(db));
+    const filter = { id: { in: [2, 10] } };
+    const reads: [string, () => Promise<unknown>, unknown][] = [
+      [
+        "page",
+        async () => (await store.page(filter, { limit: 1 })).rows[0]?.s,
+        "a\0b",
+      ],
+      [
+        "select",
+        async () => (await Array.fromAsync(store.select(["s"], filter)))[0]?.s,
+        "a\0b",
+      ],
+      [
+        "countBy",
+        async () => (await store.countBy("s", filter))[0]?.value,
+        "a\0b",
+      ],
+      ["distinct", async () => (await store.distinct("s", filter))[0], "a\0b"],
+      ["min", () => store.min("s", filter), "a\0b"],
+      [
+        "store.sql",
+        async () =>
+          (await Array.fromAsync(
+            store.sql`SELECT ${store.columns()} FROM t WHERE id = ${2}`,
+          ))[0]?.s,
+        "a\0b",
+      ],
+    ];
+    for (const [name, read, whole] of reads) {
+      if (engine === "node") {
+        await assert.rejects(
+          read(),
+          (error: Error) =>
+            error instanceof DataSetError &&
+            /text with a NUL character/.test(error.message),
+          name,
+        );
+      } else {
+        assert.equal(await read(), whole, name);
+      }
+    }
+    // Clean rows read on both engines, pages continuing past the flag.
+    const clean = { id: { in: [10] } };
+    const first = await store.page({ id: { gte: 10 } }, { limit: 1 });
+    assert.deepEqual(first.rows.map((row) => row.id), [10]);
+    assert.deepEqual(await store.distinct("s", clean), ["plain"]);
+  },
+);

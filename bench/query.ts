@@ -1,0 +1,420 @@
+/**
+ * Benchmark (not a test) of issue 12's queries on the synthetic places
+ * table (`bench/_places.ts`, 1M rows, built once into
+ * `bench/.data/places-query.sqlite` with `buildDataSet`):
+ *
+ * - `countBy`: `store.countBy("country", {}, { limit: 10 })`, the ten
+ *   most frequent countries (GROUP BY over the country index);
+ * - `page 1` / `page 10000`: `store.page({}, { limit: 20 })` in the
+ *   default order (the primary key), first page and the page 10,000 pages
+ *   deep (its token found by paging there before the clock starts);
+ * - `name page 1` / `name page 10000`: the same ordered by the indexed
+ *   `name` (a row-value keyset on the index).
+ *
+ * Each is timed through the store on the FFI and the node engine, against
+ * the same hand-written SQL on raw `node:sqlite` (`DatabaseSync`) and on a
+ * raw FFI loop over the system libsqlite3 (prepared once, reset, bind,
+ * step, build the row objects), in one process, interleaved round by
+ * round; min and median per call, and the ratio of the store on FFI to
+ * the faster raw baseline.
+ *
+ * ```sh
+ * deno run -A bench/query.ts [--rounds 9]
+ * ```
+ *
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import {
+  DataSet,
+  integer,
+  real,
+  SQLiteBindFactory,
+  Store,
+  text,
+} from "../mod.ts";
+import { buildDataSet } from "../build.ts";
+import { DEFAULT_DATA_DIR } from "./_data.ts";
+import { PLACE_COUNT, placeRows } from "./_places.ts";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: { rounds: { type: "string", default: "9" } },
+});
+const ROUNDS = Number(args.values.rounds);
+const PAGE = 20;
+const DEEP = 10_000;
+
+function declarePlaces(db: DataSet) {
+  class Place extends db.Model("place", {
+    id: integer({ primaryKey: true }),
+    name: text({ index: true }),
+    altNames: text(),
+    country: text({ index: true }),
+    population: integer(),
+    lat: real(),
+    lon: real(),
+    featureClass: text(),
+  }) {}
+  return Place;
+}
+
+const path = join(DEFAULT_DATA_DIR, "places-query.sqlite");
+
+/** Builds the file once; a complete one holds every row. */
+async function ensurePlaces(): Promise<void> {
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    const row = db.prepare("SELECT count(*) AS n FROM place").get() as {
+      n: number;
+    };
+    db.close();
+    if (row.n === PLACE_COUNT) return;
+  } catch {
+    // Missing or incomplete: build it.
+  }
+  await Deno.mkdir(DEFAULT_DATA_DIR, { recursive: true });
+  const builder = DataSet.create("places_query_build");
+  const Place = declarePlaces(builder);
+  const started = performance.now();
+  await buildDataSet(builder, path, async () => {
+    await new Store(Place).createMany(placeRows());
+  });
+  console.log(
+    `built ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+}
+
+await ensurePlaces();
+
+// ---------------------------------------------------------------------------
+// The store, on each engine.
+// ---------------------------------------------------------------------------
+
+function openStore(engine: "ffi" | "node") {
+  const db = DataSet.create(`places_query_${engine}`, { engine });
+  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  return { db, store: new Store(declarePlaces(db)) };
+}
+
+const stores = { ffi: openStore("ffi"), node: openStore("node") };
+
+/** The token of the page `depth` pages deep (found by paging there). */
+async function tokenAt(
+  orderBy: "id" | "name" | "country",
+  depth: number,
+): Promise<
+  { token: string; last: { id: number; name: string; country: string } }
+> {
+  const { store } = stores.ffi;
+  let after: string | undefined;
+  let last = { id: 0, name: "", country: "" };
+  for (let i = 0; i < depth; i++) {
+    const page = await store.page({}, { orderBy, limit: PAGE, after });
+    after = page.next!;
+    last = page.rows[page.rows.length - 1]!;
+  }
+  return { token: after!, last };
+}
+
+const deepId = await tokenAt("id", DEEP - 1);
+const deepName = await tokenAt("name", DEEP - 1);
+const deepCountry = await tokenAt("country", DEEP - 1);
+
+// ---------------------------------------------------------------------------
+// The same SQL, by hand.
+// ---------------------------------------------------------------------------
+
+const COLUMNS =
+  "id, name, altNames, country, population, lat, lon, featureClass";
+// A deep page by a key that may tie is two queries, as the store runs
+// it: the rows tying on the key after the last id, then the rows after
+// the key (one row-value condition would walk every tie first).
+const SQL = {
+  countBy:
+    "SELECT country, count(*) AS n FROM place GROUP BY country ORDER BY n DESC, country LIMIT 10",
+  idFirst: `SELECT ${COLUMNS} FROM place ORDER BY id LIMIT ?`,
+  idDeep: `SELECT ${COLUMNS} FROM place WHERE id > ? ORDER BY id LIMIT ?`,
+  nameFirst: `SELECT ${COLUMNS} FROM place ORDER BY name, id LIMIT ?`,
+  nameTies:
+    `SELECT ${COLUMNS} FROM place WHERE name = ? AND id > ? ORDER BY name, id LIMIT ?`,
+  nameRest:
+    `SELECT ${COLUMNS} FROM place WHERE name > ? ORDER BY name, id LIMIT ?`,
+  countryFirst: `SELECT ${COLUMNS} FROM place ORDER BY country, id LIMIT ?`,
+  countryTies:
+    `SELECT ${COLUMNS} FROM place WHERE country = ? AND id > ? ORDER BY country, id LIMIT ?`,
+  countryRest:
+    `SELECT ${COLUMNS} FROM place WHERE country > ? ORDER BY country, id LIMIT ?`,
+};
+
+const node = new DatabaseSync(path, { readOnly: true });
+const nodeStatements = Object.fromEntries(
+  Object.entries(SQL).map(([name, sql]) => [name, node.prepare(sql)]),
+) as Record<keyof typeof SQL, StatementSync>;
+
+const lib = Deno.dlopen(
+  Deno.env.get("SQLITE3_LIB") ?? "libsqlite3.so.0",
+  {
+    sqlite3_open_v2: {
+      // filename, ppDb, flags, zVfs
+      parameters: ["buffer", "buffer", "i32", "pointer"],
+      result: "i32",
+    },
+    sqlite3_prepare_v2: {
+      // db, zSql, nByte, ppStmt, pzTail
+      parameters: ["pointer", "buffer", "i32", "buffer", "pointer"],
+      result: "i32",
+    },
+    sqlite3_reset: { parameters: ["pointer"], result: "i32" }, // stmt
+    sqlite3_step: { parameters: ["pointer"], result: "i32" }, // stmt
+    sqlite3_bind_int64: {
+      // stmt, index, value
+      parameters: ["pointer", "i32", "i64"],
+      result: "i32",
+    },
+    sqlite3_bind_text: {
+      // stmt, index, text, bytes, destructor (SQLITE_TRANSIENT)
+      parameters: ["pointer", "i32", "buffer", "i32", "isize"],
+      result: "i32",
+    },
+    sqlite3_column_int64: { parameters: ["pointer", "i32"], result: "i64" },
+    sqlite3_column_double: { parameters: ["pointer", "i32"], result: "f64" },
+    sqlite3_column_text: { parameters: ["pointer", "i32"], result: "pointer" },
+  } as const,
+).symbols;
+const encoder = new TextEncoder();
+const out = new BigUint64Array(1);
+if (
+  lib.sqlite3_open_v2(
+    encoder.encode(`file:${path}?mode=ro&immutable=1\0`),
+    out,
+    0x1 | 0x40 | 0x8000, // READONLY | URI | NOMUTEX
+    null,
+  ) !== 0
+) throw new Error("cannot open with FFI");
+const ffiDb = Deno.UnsafePointer.create(out[0]!);
+const ffiStatements = Object.fromEntries(
+  Object.entries(SQL).map(([name, sql]) => {
+    if (
+      lib.sqlite3_prepare_v2(ffiDb, encoder.encode(`${sql}\0`), -1, out, null)
+    ) {
+      throw new Error(`cannot prepare ${sql}`);
+    }
+    return [name, Deno.UnsafePointer.create(out[0]!)];
+  }),
+) as Record<keyof typeof SQL, Deno.PointerValue>;
+
+function ffiText(stmt: Deno.PointerValue, i: number): string {
+  // As bench/baselines.ts reads text (the data holds no NUL).
+  return Deno.UnsafePointerView.getCString(lib.sqlite3_column_text(stmt, i)!);
+}
+
+function ffiRows(
+  name: keyof typeof SQL,
+  bind?: (stmt: Deno.PointerValue) => void,
+): unknown[] {
+  const stmt = ffiStatements[name];
+  lib.sqlite3_reset(stmt);
+  bind?.(stmt);
+  const rows: unknown[] = [];
+  if (name === "countBy") {
+    while (lib.sqlite3_step(stmt) === 100) {
+      rows.push({
+        value: ffiText(stmt, 0),
+        count: Number(lib.sqlite3_column_int64(stmt, 1)),
+      });
+    }
+    return rows;
+  }
+  while (lib.sqlite3_step(stmt) === 100) {
+    rows.push({
+      id: Number(lib.sqlite3_column_int64(stmt, 0)),
+      name: ffiText(stmt, 1),
+      altNames: ffiText(stmt, 2),
+      country: ffiText(stmt, 3),
+      population: Number(lib.sqlite3_column_int64(stmt, 4)),
+      lat: lib.sqlite3_column_double(stmt, 5),
+      lon: lib.sqlite3_column_double(stmt, 6),
+      featureClass: ffiText(stmt, 7),
+    });
+  }
+  return rows;
+}
+
+function bindText(stmt: Deno.PointerValue, i: number, value: string): void {
+  const bytes = encoder.encode(value);
+  lib.sqlite3_bind_text(stmt, i, bytes, bytes.length, -1n);
+}
+
+// ---------------------------------------------------------------------------
+// Workloads: each runner answers the rows (checked equal before timing).
+// ---------------------------------------------------------------------------
+
+type Runner = () => Promise<unknown[]> | unknown[];
+interface Workload {
+  name: string;
+  calls: number;
+  runners: Record<string, Runner>;
+}
+
+const store = (engine: "ffi" | "node") => stores[engine].store;
+const workloads: Workload[] = [
+  {
+    name: "countBy",
+    calls: 5,
+    runners: {
+      "store ffi": () => store("ffi").countBy("country", {}, { limit: 10 }),
+      "store node": () => store("node").countBy("country", {}, { limit: 10 }),
+      "raw node": () =>
+        (nodeStatements.countBy.all() as { country: string; n: number }[])
+          .map((row) => ({ value: row.country, count: row.n })),
+      "raw ffi": () => ffiRows("countBy"),
+    },
+  },
+  ...([
+    ["page 1", "id", undefined],
+    [`page ${DEEP}`, "id", deepId],
+    ["name page 1", "name", undefined],
+    [`name page ${DEEP}`, "name", deepName],
+    ["country page 1", "country", undefined],
+    [`country page ${DEEP}`, "country", deepCountry],
+  ] as const).map(([name, orderBy, deep]): Workload => {
+    // The hand-written queries: each a statement and its parameters
+    // (the limit is bound last), run in turn until the page is full.
+    const queries: [keyof typeof SQL, (string | number)[]][] =
+      deep === undefined
+        ? [[`${orderBy}First`, []]]
+        : orderBy === "id"
+        ? [["idDeep", [deep.last.id]]]
+        : [
+          [`${orderBy}Ties`, [deep.last[orderBy], deep.last.id]],
+          [`${orderBy}Rest`, [deep.last[orderBy]]],
+        ];
+    const paged = (engine: "ffi" | "node") => async () =>
+      (await store(engine).page({}, {
+        orderBy,
+        limit: PAGE,
+        after: deep?.token,
+      })).rows;
+    return {
+      name,
+      calls: 2000,
+      runners: {
+        "store ffi": paged("ffi"),
+        "store node": paged("node"),
+        "raw node": () => {
+          const rows: unknown[] = [];
+          for (const [statement, params] of queries) {
+            rows.push(
+              ...nodeStatements[statement].all(
+                ...params,
+                PAGE - rows.length,
+              ),
+            );
+            if (rows.length === PAGE) break;
+          }
+          return rows;
+        },
+        "raw ffi": () => {
+          const rows: unknown[] = [];
+          for (const [statement, params] of queries) {
+            rows.push(...ffiRows(statement, (stmt) => {
+              params.forEach((value, i) =>
+                typeof value === "string"
+                  ? bindText(stmt, i + 1, value)
+                  : lib.sqlite3_bind_int64(stmt, i + 1, BigInt(value))
+              );
+              lib.sqlite3_bind_int64(
+                stmt,
+                params.length + 1,
+                BigInt(PAGE - rows.length),
+              );
+            }));
+            if (rows.length === PAGE) break;
+          }
+          return rows;
+        },
+      },
+    };
+  }),
+];
+
+// The same rows from every runner.
+for (const workload of workloads) {
+  const results = await Promise.all(
+    Object.values(workload.runners).map(async (run) =>
+      JSON.stringify((await run()).map((row) => ({ ...row as object })))
+    ),
+  );
+  if (new Set(results).size !== 1) {
+    throw new Error(`${workload.name}: the runners disagree`);
+  }
+}
+
+const times = new Map<string, number[]>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const workload of workloads) {
+    const names = Object.keys(workload.runners);
+    // Rotate the order each round, so no runner always goes first.
+    for (let k = 0; k < names.length; k++) {
+      const runner = names[(k + round) % names.length]!;
+      const run = workload.runners[runner]!;
+      const start = performance.now();
+      for (let i = 0; i < workload.calls; i++) await run();
+      const perCall = (performance.now() - start) / workload.calls;
+      const key = `${workload.name}\0${runner}`;
+      times.set(key, [...(times.get(key) ?? []), perCall]);
+    }
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
+console.log(
+  `places: ${
+    PLACE_COUNT.toLocaleString("en")
+  } rows, ${ROUNDS} rounds, limit ${PAGE}; per call, min / median`,
+);
+console.log(
+  "| workload | store ffi | store node | raw node | raw ffi | store ffi ÷ faster raw (min, median) |",
+);
+console.log("|---|---|---|---|---|---|");
+const firstPage = new Map<string, { min: number; median: number }>();
+for (const workload of workloads) {
+  const cell = (runner: string) => {
+    const list = times.get(`${workload.name}\0${runner}`)!;
+    return { min: Math.min(...list), median: median(list) };
+  };
+  const ours = cell("store ffi");
+  const raw = [cell("raw node"), cell("raw ffi")];
+  const fasterMin = Math.min(...raw.map((r) => r.min));
+  const fasterMedian = Math.min(...raw.map((r) => r.median));
+  console.log(
+    `| ${workload.name} | ${
+      ["store ffi", "store node", "raw node", "raw ffi"].map((runner) => {
+        const { min, median } = cell(runner);
+        return `${us(min)} / ${us(median)}`;
+      }).join(" | ")
+    } | ${(ours.min / fasterMin).toFixed(2)}× / ${
+      (ours.median / fasterMedian).toFixed(2)
+    }× |`,
+  );
+  if (workload.name.endsWith("page 1")) {
+    firstPage.set(workload.name.replace(" 1", ""), ours);
+  } else if (workload.name.includes("page")) {
+    const base = firstPage.get(workload.name.replace(` ${DEEP}`, ""))!;
+    console.log(
+      `|   ↳ store ffi, depth ${DEEP} ÷ depth 1 (min, median) | ${
+        (ours.min / base.min).toFixed(2)
+      }× / ${(ours.median / base.median).toFixed(2)}× | | | | |`,
+    );
+  }
+}
+await stores.ffi.db.close();
+await stores.node.db.close();
+node.close();
