@@ -18,6 +18,7 @@ import {
   countRowsSql,
   FIND_TABLE,
   FOREIGN_KEYS,
+  geoIndexName,
   INDEX_COLUMNS,
   LIST_TABLES,
   storedTypesSql,
@@ -322,4 +323,39 @@ function readHints(
     }
     return hint;
   });
+}
+
+/** The models whose geo index each session has found in its file. */
+const checkedGeo = new WeakMap<Session, WeakSet<ModelDefinition>>();
+
+/** The columns of a geo index, in order. */
+const GEO_INDEX_COLUMNS = ["id", "minlat", "maxlat", "minlon", "maxlon"];
+
+/**
+ * Checks once per connection that the file has the R*Tree index of a
+ * model's `geo` option, so a file built without it fails with a
+ * `DataSetError` naming the index rather than an SQL error.
+ */
+export function checkGeoIndex(
+  session: Session,
+  definition: ModelDefinition,
+): void {
+  let checked = checkedGeo.get(session);
+  if (checked?.has(definition)) return;
+  const index = geoIndexName(definition.table);
+  const action = `Cannot use the geo index of ${definition.table}`;
+  const columns = tableColumns(session, index, action).map((column) =>
+    foldIdentifier(column.name)
+  );
+  if (columns.join() !== GEO_INDEX_COLUMNS.join()) {
+    throw new DataSetError(
+      `${action}: dataset "${session.dataset}" has no R*Tree "${index}" (id, minLat, maxLat, minLon, maxLon) (${session.path}); build the file with this model's geo option, or run createAll()`,
+      { dataset: session.dataset },
+    );
+  }
+  if (checked === undefined) {
+    checked = new WeakSet();
+    checkedGeo.set(session, checked);
+  }
+  checked.add(definition);
 }

@@ -23,6 +23,7 @@ import {
   FREELIST_COUNT,
   insertMetadataSql,
   INTEGRITY_CHECK,
+  modelGeoIndexSql,
   transactionSql,
   VACUUM,
   valueByRowidSql,
@@ -520,6 +521,8 @@ async function buildInto(
 
     const final = await dataset[SESSION]();
     final.exec(transactionSql(indexes), action);
+    // Geo indexes after the rows too: filled in one pass, then kept in sync.
+    final.exec(transactionSql(models.flatMap(modelGeoIndexSql)), action);
     const broken = foreignKeyViolations(final, action);
     if (broken !== undefined) {
       throw new ModelIntegrityError(`${action}: ${broken}`, {

@@ -17,6 +17,8 @@ import {
   dropTableSql,
   FOREIGN_KEYS_OFF,
   FOREIGN_KEYS_ON,
+  geoIndexName,
+  modelGeoIndexSql,
   SCHEMA_PROBE,
   transactionSql,
 } from "./_sql.ts";
@@ -681,6 +683,7 @@ export class DataSet {
     const action = `Cannot create the tables of dataset "${this.name}"`;
     session.assertWritable(action);
     const statements = this.#models.flatMap((model) => createTableSql(model));
+    statements.push(...this.#models.flatMap(modelGeoIndexSql));
     session.exec(transactionSql(statements), action);
   }
 
@@ -712,6 +715,9 @@ export class DataSet {
     try {
       session.atomic(action, () => {
         for (const model of [...this.#models].reverse()) {
+          if (model.definition.geo !== undefined) {
+            session.exec(dropTableSql(geoIndexName(model.tableName)), action);
+          }
           session.exec(dropTableSql(model.tableName), action);
         }
       });

@@ -8,23 +8,36 @@ import { INVALID, kindOf, Same } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
 import type { Session } from "./_session.ts";
 import {
+  andWhereSql,
   columnListSql,
   countSql,
   deleteSql,
   existsSql,
+  geoCandidatesSql,
+  geoConditionSql,
   insertSql,
   lookupSql,
+  maxRowidSql,
   orderBySql,
   type OrderTerm,
   quote,
   ROWID,
+  rowsByRowidSql,
   selectSql,
   whereSql,
 } from "./_sql.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
 import { isIterable } from "./_rules.ts";
-import { checkModelTable } from "./_schema.ts";
+import { checkGeoIndex, checkModelTable } from "./_schema.ts";
+import {
+  boxParams,
+  circleBoxes,
+  EARTH_RADIUS_KM,
+  greatCircleKm,
+  HALF_CIRCUMFERENCE_KM,
+  splitBox,
+} from "./_geo.ts";
 import {
   DataSetError,
   ModelNotFoundError,
@@ -104,6 +117,68 @@ export interface SearchOptions<M extends AnyModel> {
    * @default {the model's orderBy, else the primary key}
    */
   orderBy?: OrderBy<M>;
+}
+
+/**
+ * A box of latitudes and longitudes in degrees, for `Store.within()`. A box
+ * whose `west` is greater than its `east` crosses the antimeridian: `{
+ * west: 170, east: -170 }` spans the 20 degrees either side of ±180.
+ */
+export interface GeoBox {
+  /** The southern edge, -90 to 90. */
+  readonly south: number;
+  /** The western edge, -180 to 180. */
+  readonly west: number;
+  /** The northern edge, -90 to 90, at least `south`. */
+  readonly north: number;
+  /** The eastern edge, -180 to 180. */
+  readonly east: number;
+}
+
+/** A point in degrees, for `Store.nearest()`. */
+export interface GeoPoint {
+  /** The latitude, -90 to 90. */
+  readonly lat: number;
+  /** The longitude, -180 to 180. */
+  readonly lon: number;
+}
+
+/** Options of `Store.nearest()`. */
+export interface NearestOptions<
+  M extends AnyModel,
+  X extends object = Record<never, never>,
+> {
+  /**
+   * The most rows to return (at most 32,000).
+   * @default {10}
+   */
+  limit?: number;
+  /**
+   * The greatest distance in kilometres; rows farther away are left out.
+   * @default {Infinity}
+   */
+  maxKm?: number;
+  /**
+   * The ordinary filter the rows must also match.
+   * @default {undefined}
+   */
+  filter?: Filter<M> & X;
+}
+
+/**
+ * One result of `Store.nearest()`: the row (an instance of the model, as
+ * `search()` yields) beside its great-circle distance from the searched
+ * point. The distance is kept beside the row, not set on it, so it can never
+ * collide with a property of the model.
+ */
+export interface Nearby<M extends AnyModel> {
+  /** The row. */
+  readonly row: Instance<M>;
+  /**
+   * The great-circle distance in kilometres, by the haversine formula on a
+   * sphere of radius 6371.0088 km (the mean Earth radius).
+   */
+  readonly distanceKm: number;
 }
 
 /** The rows a store yields: instances of its model class. */
@@ -1030,6 +1105,279 @@ export class Store<
     }
     return changes;
   }
+
+  /** The model's geo option, or a `TypeError` naming the method. */
+  #geo(method: string): { lat: string; lon: string } {
+    const { table, geo, columns } = this.#definition;
+    if (geo === undefined) {
+      throw new TypeError(
+        `Cannot run ${method}() on ${table}: the model declares no geo option ({ geo: { lat, lon } })`,
+      );
+    }
+    return {
+      lat: columns[geo.lat]!.bound.name,
+      lon: columns[geo.lon]!.bound.name,
+    };
+  }
+
+  /**
+   * Yields the rows whose coordinates lie inside a box (edges included),
+   * also matching a filter: filtered, then ordered, then paginated, as
+   * {@linkcode Store.search} does. The model needs a `geo` option. A box
+   * whose `west` is greater than its `east` crosses the antimeridian.
+   * @param box The box, in degrees.
+   * @param filter Property names to values or operators.
+   * @param options `limit`, `offset`, `orderBy`.
+   * @returns The rows, one at a time.
+   * @throws {TypeError} When the model has no `geo` option, or the box is
+   * not four numbers.
+   * @throws {RangeError} For a latitude outside -90..90, a longitude
+   * outside -180..180, or a `south` above `north`.
+   *
+   * @example Rows inside a box, one across the antimeridian
+   * ```ts
+   * import { DataSet, integer, real, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_within");
+   * class Place extends db.Model("place", {
+   *   id: integer({ primaryKey: true }),
+   *   name: text(),
+   *   lat: real(),
+   *   lon: real(),
+   * }, { geo: { lat: "lat", lon: "lon" }, orderBy: "name" }) {}
+   * await db.createAll();
+   * const places = new Store(Place);
+   * await places.createMany([
+   *   { name: "Suva", lat: -18.14, lon: 178.44 },
+   *   { name: "Apia", lat: -13.83, lon: -171.76 },
+   *   { name: "Paris", lat: 48.86, lon: 2.35 },
+   * ]);
+   * const pacific = { south: -30, north: 0, west: 170, east: -170 };
+   * const found = await Array.fromAsync(places.within(pacific));
+   * assert.deepEqual(found.map((p) => p.name), ["Apia", "Suva"]);
+   * await db.close();
+   * ```
+   */
+  within(
+    box: GeoBox,
+    filter?: Filter<M> & X,
+    options?: SearchOptions<M>,
+  ): AsyncGenerator<Instance<M>, void, undefined> {
+    const table = this.#definition.table;
+    const action = `Cannot search ${table} within a box`;
+    let query: { sql: string; params: SQLValue[] };
+    try {
+      const { lat, lon } = this.#geo("within");
+      const { south, west, north, east } = checkBox(box, table);
+      const boxes = splitBox({ south, north, west, east });
+      query = this.#selectWith(filter, options, {
+        sql: geoConditionSql(
+          table,
+          lat,
+          lon,
+          boxes.length,
+          west > east ? "crossing" : "plain",
+        ),
+        params: [...boxes.flatMap(boxParams), south, north, west, east],
+      });
+    } catch (error) {
+      return new Cursor<Instance<M>>(undefined, error);
+    }
+    return new Cursor({
+      session: () => this.#geoSession(),
+      sql: query.sql,
+      params: query.params,
+      action,
+      read: this.#reader,
+    });
+  }
+
+  /** {@linkcode Store.search}'s query with one more condition. */
+  #selectWith(
+    filter: unknown,
+    options: SearchOptions<M> | undefined,
+    extra: Condition,
+  ): { sql: string; params: SQLValue[] } {
+    const table = this.#definition.table;
+    if (
+      options !== undefined && (options === null || typeof options !== "object")
+    ) {
+      throw new TypeError(
+        `Invalid search options for ${table}: expected an object`,
+      );
+    }
+    for (const name of Object.keys(options ?? {})) {
+      if (!["limit", "offset", "orderBy"].includes(name)) {
+        throw new TypeError(
+          `Invalid search option ${
+            JSON.stringify(name)
+          } for ${table}: expected limit, offset or orderBy`,
+        );
+      }
+    }
+    const where = this.#where(filter);
+    const order = this.#orderSql(options?.orderBy);
+    const params = [...where.params, ...extra.params];
+    const limit = options?.limit;
+    const offset = options?.offset;
+    const paged = limit !== undefined || offset !== undefined;
+    if (paged) {
+      params.push(
+        limit === undefined ? -1 : checkCount(limit, "limit", table),
+        offset === undefined ? 0 : checkCount(offset, "offset", table),
+      );
+    }
+    return {
+      sql: selectSql(
+        table,
+        this.#plan.columnList,
+        andWhereSql(where.sql, extra.sql),
+        order,
+        paged,
+      ),
+      params,
+    };
+  }
+
+  /** The checked session, its file also checked for the geo index. */
+  #geoSession(): Session | Promise<Session> {
+    const check = (session: Session): Session => {
+      checkGeoIndex(session, this.#definition);
+      return session;
+    };
+    const session = this.#session();
+    return session instanceof Promise ? session.then(check) : check(session);
+  }
+
+  /**
+   * The rows nearest to a point, nearest first (ties by rowid), each with
+   * its great-circle distance: an array of `{ row, distanceKm }`
+   * ({@linkcode Nearby}), the row an instance of the model. The model needs
+   * a `geo` option. Correct across the antimeridian and at the poles:
+   * distances are computed in JavaScript (haversine) on the rows the
+   * R*Tree finds inside boxes that grow until `limit` rows lie within
+   * their inner radius, so no nearer row is ever missed.
+   * @param point The point, in degrees.
+   * @param options `limit` (10), `maxKm`, and a `filter`.
+   * @returns The rows with their distances, nearest first.
+   * @throws {TypeError} When the model has no `geo` option, or the point
+   * or an option is not of the right type.
+   * @throws {RangeError} For a latitude outside -90..90, a longitude
+   * outside -180..180, a negative `maxKm`, or a `limit` that is negative,
+   * fractional or above 32,000.
+   *
+   * @example The nearest rows, with their distances
+   * ```ts
+   * import { DataSet, integer, real, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_nearest");
+   * class Place extends db.Model("place", {
+   *   id: integer({ primaryKey: true }),
+   *   name: text(),
+   *   lat: real(),
+   *   lon: real(),
+   * }, { geo: { lat: "lat", lon: "lon" } }) {}
+   * await db.createAll();
+   * const places = new Store(Place);
+   * await places.createMany([
+   *   { name: "London", lat: 51.5072, lon: -0.1276 },
+   *   { name: "Paris", lat: 48.8566, lon: 2.3522 },
+   *   { name: "Berlin", lat: 52.52, lon: 13.405 },
+   * ]);
+   * const near = await places.nearest({ lat: 48.85, lon: 2.35 }, { limit: 2 });
+   * assert.deepEqual(near.map(({ row }) => row.name), ["Paris", "London"]);
+   * assert.ok(Math.abs(near[1]!.distanceKm - 343) < 2);
+   * const close = await places.nearest({ lat: 48.85, lon: 2.35 }, { maxKm: 100 });
+   * assert.equal(close.length, 1);
+   * await db.close();
+   * ```
+   */
+  async nearest(
+    point: GeoPoint,
+    options?: NearestOptions<M, X>,
+  ): Promise<Nearby<M>[]> {
+    const { table, keys } = this.#definition;
+    const { lat: latColumn, lon: lonColumn } = this.#geo("nearest");
+    const { lat, lon } = checkPoint(point, table);
+    const { limit, maxKm, filter } = checkNearestOptions(options, table);
+    const where = this.#where(filter);
+    const action =
+      `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
+    const session = await this.#geoSession();
+    if (limit === 0) return [];
+    let km = initialRadiusKm(session, this.#definition, limit, action);
+    let found: { rowid: number; distanceKm: number }[];
+    for (;;) {
+      const radius = Math.min(km, maxKm, HALF_CIRCUMFERENCE_KM);
+      const boxes = circleBoxes(lat, lon, radius);
+      const sql = geoCandidatesSql(
+        table,
+        latColumn,
+        lonColumn,
+        andWhereSql(
+          where.sql,
+          geoConditionSql(table, latColumn, lonColumn, boxes.length, undefined),
+        ),
+      );
+      found = [];
+      session.all(
+        sql,
+        [
+          ...where.params,
+          ...boxes.flatMap(boxParams),
+        ],
+        action,
+        (statement) => {
+          const rowLat = statement.column(1, ColumnHint.NUMBER);
+          const rowLon = statement.column(2, ColumnHint.NUMBER);
+          if (rowLat === null || rowLon === null) return;
+          const distanceKm = greatCircleKm(
+            lat,
+            lon,
+            Number(rowLat),
+            Number(rowLon),
+          );
+          // Rows beyond the radius may be in the box's corners; rows within
+          // it are all in the box.
+          if (distanceKm <= radius) {
+            found.push({
+              rowid: Number(statement.column(0, ColumnHint.NUMBER)),
+              distanceKm,
+            });
+          }
+        },
+      );
+      // Enough rows within the radius: the limit-th distance is at most the
+      // radius, so every nearer row is among them.
+      if (
+        found.length >= limit || radius >= maxKm ||
+        radius >= HALF_CIRCUMFERENCE_KM
+      ) break;
+      km = radius * growth(found.length, limit);
+    }
+    found.sort((a, b) => a.distanceKm - b.distanceKm || a.rowid - b.rowid);
+    found.length = Math.min(found.length, limit);
+    if (found.length === 0) return [];
+    const n = keys.length;
+    const rows = new Map<number, Instance<M>>();
+    session.all(
+      rowsByRowidSql(table, this.#plan.columnList, found.length),
+      found.map((item) => item.rowid),
+      action,
+      (statement) => {
+        rows.set(
+          Number(statement.column(n, ColumnHint.NUMBER)),
+          this.#read(statement),
+        );
+      },
+    );
+    return found.map(({ rowid, distanceKm }) => ({
+      row: rows.get(rowid)!,
+      distanceKm,
+    }));
+  }
 }
 
 function describeFilter(filter: unknown): string {
@@ -1060,4 +1408,149 @@ function describeStored(value: SQLValue): string {
     return `text ${JSON.stringify(shown)}`;
   }
   return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
+}
+
+/** Checks a `within()` box: four numbers in range. */
+function checkBox(box: unknown, table: string): GeoBox {
+  if (box === null || typeof box !== "object" || Array.isArray(box)) {
+    throw new TypeError(
+      `Invalid box for ${table}: expected { south, west, north, east } in degrees`,
+    );
+  }
+  const { south, west, north, east } = box as Record<string, unknown>;
+  checkDegrees(south, "south", 90, `box for ${table}`);
+  checkDegrees(north, "north", 90, `box for ${table}`);
+  checkDegrees(west, "west", 180, `box for ${table}`);
+  checkDegrees(east, "east", 180, `box for ${table}`);
+  if ((south as number) > (north as number)) {
+    throw new RangeError(
+      `Invalid box for ${table}: south ${south} is above north ${north}`,
+    );
+  }
+  return box as GeoBox;
+}
+
+/** Checks a `nearest()` point: a latitude and a longitude in range. */
+function checkPoint(point: unknown, table: string): GeoPoint {
+  if (point === null || typeof point !== "object" || Array.isArray(point)) {
+    throw new TypeError(
+      `Invalid point for ${table}: expected { lat, lon } in degrees`,
+    );
+  }
+  const { lat, lon } = point as Record<string, unknown>;
+  checkDegrees(lat, "lat", 90, `point for ${table}`);
+  checkDegrees(lon, "lon", 180, `point for ${table}`);
+  return { lat: lat as number, lon: lon as number };
+}
+
+function checkDegrees(
+  value: unknown,
+  name: string,
+  bound: number,
+  what: string,
+): void {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Invalid ${what}: ${name} must be a number of degrees, got ${
+        value === null ? "null" : typeof value
+      }`,
+    );
+  }
+  if (!(value >= -bound && value <= bound)) {
+    throw new RangeError(
+      `Invalid ${what}: ${name} must be between -${bound} and ${bound}, got ${value}`,
+    );
+  }
+}
+
+/** Checks `nearest()`'s options and fills in the defaults. */
+function checkNearestOptions(
+  options: unknown,
+  table: string,
+): { limit: number; maxKm: number; filter: unknown } {
+  if (options === undefined) {
+    return { limit: 10, maxKm: Infinity, filter: undefined };
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Invalid nearest options for ${table}: expected an object`,
+    );
+  }
+  for (const name of Object.keys(options)) {
+    if (!["limit", "maxKm", "filter"].includes(name)) {
+      throw new TypeError(
+        `Invalid nearest option ${
+          JSON.stringify(name)
+        } for ${table}: expected limit, maxKm or filter`,
+      );
+    }
+  }
+  const given = options as {
+    limit?: unknown;
+    maxKm?: unknown;
+    filter?: unknown;
+  };
+  const limit = given.limit === undefined
+    ? 10
+    : checkCount(given.limit, "limit", table);
+  if (limit > MAX_LIST) {
+    throw new RangeError(
+      `Invalid limit for ${table}: nearest() returns at most ${MAX_LIST} rows, got ${limit}`,
+    );
+  }
+  let maxKm = Infinity;
+  if (given.maxKm !== undefined) {
+    if (typeof given.maxKm !== "number") {
+      throw new TypeError(
+        `Invalid maxKm for ${table}: expected a number, got ${typeof given
+          .maxKm}`,
+      );
+    }
+    if (!(given.maxKm >= 0)) {
+      throw new RangeError(
+        `Invalid maxKm for ${table}: expected a distance of 0 or more, got ${given.maxKm}`,
+      );
+    }
+    maxKm = given.maxKm;
+  }
+  return { limit, maxKm, filter: given.filter };
+}
+
+/**
+ * Rows per model in the geo index, an estimate (the largest rowid) read
+ * once per session: the first search circle is sized for `limit` rows of
+ * evenly spread points, and grows when fewer fall in it.
+ */
+const geoRows = new WeakMap<Session, WeakMap<ModelDefinition, number>>();
+
+function initialRadiusKm(
+  session: Session,
+  definition: ModelDefinition,
+  limit: number,
+  action: string,
+): number {
+  let sizes = geoRows.get(session);
+  if (sizes === undefined) {
+    sizes = new WeakMap();
+    geoRows.set(session, sizes);
+  }
+  let rows = sizes.get(definition);
+  if (rows === undefined) {
+    rows = Number(
+      session.value(maxRowidSql(definition.table), [], action) ?? 0,
+    );
+    sizes.set(definition, rows);
+  }
+  // A cap of angle θ holds the fraction (1 - cos θ) / 2 ≈ θ² / 4 of the
+  // sphere: θ = 2 √(limit / rows) holds `limit` evenly spread rows.
+  const angle = rows <= limit ? Math.PI : 2 * Math.sqrt(limit / rows);
+  return Math.max(1, angle * EARTH_RADIUS_KM);
+}
+
+/** How much to widen the search circle when it held `found` of `limit`. */
+function growth(found: number, limit: number): number {
+  if (found === 0) return 4;
+  // Rows grow with the area, the square of the radius; a margin spares a
+  // round when the points are uneven.
+  return Math.min(4, Math.max(1.5, Math.sqrt(limit / found) * 1.25));
 }
