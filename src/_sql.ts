@@ -564,3 +564,22 @@ export function modelGeoIndexSql(model: AnyModel): string[] {
 export function maxRowidSql(table: string): string {
   return `SELECT coalesce(max(rowid), 0) FROM ${quote(table)}`;
 }
+
+/** The shadow tables of the file's virtual tables (SQLite 3.37). */
+export const SHADOW_TABLES: string =
+  "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'";
+
+/** A trigger's SQL text by name (`?`: the name). */
+export const TRIGGER_SQL: string =
+  "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?";
+
+/** The rows of `table` whose two coordinate columns are not NULL. */
+export function countPointsSql(
+  table: string,
+  lat: string,
+  lon: string,
+): string {
+  return `SELECT count(*) FROM ${quote(table)} WHERE ${
+    quote(lat)
+  } IS NOT NULL AND ${quote(lon)} IS NOT NULL`;
+}

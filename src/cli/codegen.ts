@@ -24,8 +24,10 @@ import {
 import { METADATA_TABLE } from "../build.ts";
 import { type DataSet, SESSION } from "../dataset.ts";
 import {
+  geoIndexes,
   holdsWideIntegers,
   readSchema,
+  shadowTables,
   storedTypes as readStoredTypes,
   type TableSchema as TableInfo,
 } from "../_schema.ts";
@@ -275,10 +277,14 @@ export async function generateModels(
   dataset: DataSet,
   options: GenerateOptions,
 ): Promise<string> {
+  const session = await dataset[SESSION]();
+  const shadows = shadowTables(session, `Cannot read ${options.fileName}`);
+  const geo = geoIndexes(session, `Cannot read ${options.fileName}`);
   const tables = readSchema(
-    await dataset[SESSION](),
+    session,
     `Cannot read ${options.fileName}`,
-  ).filter((table) => !table.virtual && table.name !== METADATA_TABLE);
+  ).filter((table) => !table.virtual && table.name !== METADATA_TABLE)
+    .filter((table) => !shadows.has(table.name));
   const taken = new Set([...GLOBALS, ...RESERVED, ...BUILDERS]);
   const classNames = new Map<string, string>();
   for (const table of tables) {
@@ -406,6 +412,23 @@ export async function generateModels(
     }
     if (indexGroups.length > 0) {
       modelOptions.push(`indexes: [${indexGroups.map(propsOf).join(", ")}]`);
+    }
+    const geoIndex = geo.find((found) => found.table === table.name);
+    if (geoIndex !== undefined) {
+      const columns = geoIndex.columns;
+      const lat = columns && table.columns.find((c) => c.name === columns.lat);
+      const lon = columns && table.columns.find((c) => c.name === columns.lon);
+      if (lat !== undefined && lon !== undefined) {
+        modelOptions.push(
+          `geo: { lat: ${JSON.stringify(properties.get(lat.name))}, lon: ${
+            JSON.stringify(properties.get(lon.name))
+          } }`,
+        );
+      } else {
+        comments.push(
+          `  // R*Tree ${geoIndex.index}: its columns are unknown (no insert trigger), not declared.`,
+        );
+      }
     }
     const className = classNames.get(table.name)!;
     blocks.push(
