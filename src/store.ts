@@ -1308,6 +1308,10 @@ export class Store<
     const session = await this.#geoSession();
     if (limit === 0) return [];
     let km = initialRadiusKm(session, this.#definition, limit, action);
+    // The read hints the schema check chose for this file (STRICT ones
+    // where SQLite guarantees a number).
+    const latHint = this.#hints[keys.indexOf(this.#definition.geo!.lat)]!;
+    const lonHint = this.#hints[keys.indexOf(this.#definition.geo!.lon)]!;
     let found: { rowid: number; distanceKm: number }[];
     for (;;) {
       const radius = Math.min(km, maxKm, HALF_CIRCUMFERENCE_KM);
@@ -1321,7 +1325,8 @@ export class Store<
           geoConditionSql(table, latColumn, lonColumn, boxes.length, undefined),
         ),
       );
-      found = [];
+      const rowids: number[] = [];
+      const distances: number[] = [];
       session.all(
         sql,
         [
@@ -1330,32 +1335,33 @@ export class Store<
         ],
         action,
         (statement) => {
-          const rowLat = statement.column(1, ColumnHint.NUMBER);
-          const rowLon = statement.column(2, ColumnHint.NUMBER);
+          const rowLat = statement.column(1, latHint);
+          const rowLon = statement.column(2, lonHint);
           if (rowLat === null || rowLon === null) return;
-          const distanceKm = greatCircleKm(
-            lat,
-            lon,
-            Number(rowLat),
-            Number(rowLon),
+          // A rowid is always an integer.
+          rowids.push(
+            Number(statement.column(0, ColumnHint.NUMBER_STRICT)),
           );
-          // Rows beyond the radius may be in the box's corners; rows within
-          // it are all in the box.
-          if (distanceKm <= radius) {
-            found.push({
-              rowid: Number(statement.column(0, ColumnHint.NUMBER)),
-              distanceKm,
-            });
-          }
+          distances.push(
+            greatCircleKm(lat, lon, Number(rowLat), Number(rowLon)),
+          );
         },
       );
+      // Every row within the radius is in the boxes; rows in the boxes'
+      // corners may be farther.
+      found = [];
+      for (let i = 0; i < rowids.length; i++) {
+        if (distances[i]! <= radius) {
+          found.push({ rowid: rowids[i]!, distanceKm: distances[i]! });
+        }
+      }
       // Enough rows within the radius: the limit-th distance is at most the
       // radius, so every nearer row is among them.
       if (
         found.length >= limit || radius >= maxKm ||
         radius >= HALF_CIRCUMFERENCE_KM
       ) break;
-      km = radius * growth(found.length, limit);
+      km = nextRadiusKm(distances, radius, limit);
     }
     found.sort((a, b) => a.distanceKm - b.distanceKm || a.rowid - b.rowid);
     found.length = Math.min(found.length, limit);
@@ -1547,10 +1553,20 @@ function initialRadiusKm(
   return Math.max(1, angle * EARTH_RADIUS_KM);
 }
 
-/** How much to widen the search circle when it held `found` of `limit`. */
-function growth(found: number, limit: number): number {
-  if (found === 0) return 4;
-  // Rows grow with the area, the square of the radius; a margin spares a
-  // round when the points are uneven.
-  return Math.min(4, Math.max(1.5, Math.sqrt(limit / found) * 1.25));
+/**
+ * The next search radius after a round that found fewer than `limit` rows
+ * within `radius`. When the boxes held at least `limit` rows (some in their
+ * corners, farther than the radius), the `limit`-th smallest of their
+ * distances: a circle of that radius holds those rows, so the next round is
+ * the last, and no larger than needed. Otherwise twice the radius: rounds
+ * that find few rows cost little.
+ */
+function nextRadiusKm(
+  distances: number[],
+  radius: number,
+  limit: number,
+): number {
+  if (distances.length < limit) return radius * 2;
+  distances.sort((a, b) => a - b);
+  return distances[limit - 1]!;
 }
