@@ -519,3 +519,37 @@ Deno.test("float32Down and float32Up round outward to 32-bit floats", () => {
   assert.equal(float32Down(0.5), 0.5);
   assert.equal(float32Up(-180), -180);
 });
+
+engineTest(
+  "Hostile table and column names go through the geo index's SQL and triggers quoted",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    const Hostile = db.Model(`pl"ace'); DROP TABLE x; --`, {
+      id: integer({ primaryKey: true }),
+      name: text(),
+      lat: real({ name: `la"t` }),
+      lon: real({ name: "lo n); --" }),
+    }, { geo: { lat: "lat", lon: "lon" } });
+    await db.createAll();
+    const store = new Store(Hostile);
+    await store.createMany([
+      { name: "a", lat: 10, lon: 179.5 },
+      { name: "b", lat: 10, lon: -179.5 },
+      { name: "c", lat: -10, lon: 0 },
+    ]);
+    await store.delete({ name: "c" });
+    const box = { south: 0, north: 20, west: 179, east: -179 };
+    assert.deepEqual(
+      (await Array.fromAsync(store.within(box))).map((row) => row.name),
+      ["a", "b"],
+    );
+    const near = await store.nearest({ lat: 10, lon: -179.9 }, { limit: 5 });
+    assert.deepEqual(near.map(({ row }) => row.name), ["b", "a"]);
+    await db.dropAll();
+    assert.deepEqual(
+      await Array.fromAsync(db.sql`SELECT name FROM sqlite_schema`),
+      [],
+    );
+    await db.close();
+  },
+);
