@@ -15,6 +15,7 @@ import {
   type DataSet,
   DataSetError,
   integer,
+  type Nearby,
   real,
   SQLiteBindFactory,
   Store,
@@ -553,3 +554,32 @@ engineTest(
     await db.close();
   },
 );
+
+Deno.test("The geo option and the results are typed from the model", () => {
+  const db = freshDataSet("node");
+  const columns = () => ({
+    id: integer({ primaryKey: true }),
+    name: text(),
+    lat: real(),
+    lon: real(),
+  });
+  class Typed extends db.Model("typed", columns(), {
+    geo: { lat: "lat", lon: "lon" },
+  }) {}
+  assert.throws(() =>
+    db.Model("typo", columns(), {
+      // @ts-expect-error: "latitude" is not a property of the model
+      geo: { lat: "latitude", lon: "lon" },
+    })
+  );
+  const result: Nearby<typeof Typed> = {
+    row: new Typed({ id: 1, name: "a", lat: 0, lon: 0 }),
+    distanceKm: 0,
+  };
+  const name: string = result.row.name;
+  const km: number = result.distanceKm;
+  // @ts-expect-error: the distance is beside the row, not on it
+  result.row.distanceKm;
+  assert.equal(name, "a");
+  assert.equal(km, 0);
+});
