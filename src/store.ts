@@ -1558,15 +1558,18 @@ function initialRadiusKm(
  * within `radius`. When the boxes held at least `limit` rows (some in their
  * corners, farther than the radius), the `limit`-th smallest of their
  * distances: a circle of that radius holds those rows, so the next round is
- * the last, and no larger than needed. Otherwise twice the radius: rounds
- * that find few rows cost little.
+ * the last, and no larger than needed. Otherwise 1.5 times the radius:
+ * rounds that find few rows cost little, and a smaller step overshoots less
+ * into a dense cluster (doubling read 1.7 times the candidate rows on the
+ * benchmark's places), while a larger one rereads less of the box when a
+ * filter rejects most rows.
  */
 function nextRadiusKm(
   distances: number[],
   radius: number,
   limit: number,
 ): number {
-  if (distances.length < limit) return radius * 2;
+  if (distances.length < limit) return radius * 1.5;
   distances.sort((a, b) => a - b);
   return distances[limit - 1]!;
 }
