@@ -157,3 +157,42 @@ for (const engine of ENGINES) {
     await Deno.remove(dir, { recursive: true });
   });
 }
+
+for (const engine of ENGINES) {
+  Deno.test(`inspect and codegen skip the shadow tables of an R*Tree that is no geo index [${engine}]`, async () => {
+    const dir = await tempDir({ prefix: "microcosm_geo_cli_" });
+    const path = `${dir}/plain.sqlite`;
+    const writer = freshDataSet(engine, { writable: true });
+    writer.bind(new SQLiteBindFactory({ paths: { [writer.name]: path } }));
+    for await (
+      const _ of writer
+        .sql`CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`
+    ) { /* runs */ }
+    for await (
+      const _ of writer.sql`CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1)`
+    ) { /* runs */ }
+    for await (
+      const _ of writer.sql`INSERT INTO boxes VALUES (1, 0, 1)`
+    ) { /* runs */ }
+    await writer.close();
+    const inspected = await run("inspect", path, "--json", "--engine", engine);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const info = JSON.parse(inspected.stdout) as FileInfo;
+    assert.deepEqual(info.tables.map((t) => t.name), ["item"]);
+    assert.equal(info.tables[0]!.geo, undefined);
+    const out = `${dir}/models.ts`;
+    const generated = await run(
+      "codegen",
+      path,
+      "--output",
+      out,
+      "--engine",
+      engine,
+    );
+    assert.equal(generated.code, 0, generated.stderr);
+    const code = await Deno.readTextFile(out);
+    assert.match(code, /class Item extends/);
+    assert.doesNotMatch(code, /boxes/);
+    await Deno.remove(dir, { recursive: true });
+  });
+}
