@@ -29,7 +29,11 @@ export interface CursorSource<T> {
   /** The dataset's session, or a promise of it. */
   readonly session: () => Session | Promise<Session>;
   /** The SQL. */
-  readonly sql: string;
+  /**
+   * The SQL, or how to write it for the session's engine (a reader whose
+   * SQL depends on `Engine.readsTextWhole`).
+   */
+  readonly sql: string | ((session: Session) => string);
   /** The parameters. */
   readonly params: readonly SQLValue[];
   /** What failed, for messages: `Cannot search person`. */
@@ -53,6 +57,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
   readonly #read: ((statement: Statement) => T) | undefined;
   #error: unknown;
   #session: Session | undefined;
+  #sql = "";
   #statement: Statement | undefined;
   #lease: Lease | undefined;
   #done = false;
@@ -107,8 +112,11 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       session = await source.session();
       if (this.#done) return DONE;
       this.#sliceMs = session.sliceMs;
+      this.#sql = typeof source.sql === "string"
+        ? source.sql
+        : source.sql(session);
       this.#statement = session.acquire(
-        source.sql,
+        this.#sql,
         source.action,
         source.origin,
       );
@@ -133,7 +141,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     const source = this.#source!;
     const session = this.#session!;
     this.#finish();
-    return session.fail(error, source.action, source.sql, source.origin);
+    return session.fail(error, source.action, this.#sql, source.origin);
   }
 
   #finish(): void {

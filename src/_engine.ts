@@ -210,6 +210,14 @@ export interface Engine {
    * `-shm`), rather than approximated with an exclusive lock.
    */
   readonly opensImmutable: boolean;
+  /**
+   * Whether a TEXT value is read whole, embedded NUL characters included.
+   * Deno's `node:sqlite` returns text only up to its first NUL, so readers
+   * on such an engine ask SQLite which cells hold a NUL (see
+   * `nulFlagSql` in `_sql.ts`) and refuse them rather than return a
+   * shortened string.
+   */
+  readonly readsTextWhole: boolean;
   /** Opens a connection; throws {@linkcode EngineError} when SQLite refuses. */
   open(request: OpenRequest): Connection;
   /**

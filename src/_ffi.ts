@@ -645,6 +645,8 @@ class FfiEngine implements Engine {
   readonly name = "ffi" as const;
   /** Always `true`: nothing restricts `ATTACH` here. */
   readonly attaches = true;
+  /** `true`: text is read by its byte length, NULs included. */
+  readonly readsTextWhole = true;
   /** Always `true`: files open with `immutable=1`. */
   readonly opensImmutable = true;
   /** The SQLite version of the loaded library, e.g. `"3.40.1"`. */

@@ -69,6 +69,8 @@ class NodeEngine implements Engine {
   readonly attaches: boolean;
   /** `false`: without URIs, immutability is an exclusive lock. */
   readonly opensImmutable = false;
+  /** `false`: node:sqlite returns text only up to its first NUL. */
+  readonly readsTextWhole = false;
   readonly #sqlite: NodeSqlite;
 
   constructor(sqlite: NodeSqlite) {

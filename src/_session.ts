@@ -184,6 +184,15 @@ export class Session {
    * `checkModelTable`).
    */
   readonly checkedModels: Map<object, readonly ColumnHint[]> = new Map();
+  /**
+   * What the data read through this session is, while it cannot change
+   * under it: a read-only file opened immutable (its path, device, inode,
+   * size and modification time) or an image of bytes (a token of its
+   * own); `undefined` when it may change (writable, `immutable: false`).
+   * Facts learned from such data (see `Store`'s NUL census) hold for every
+   * session with the same identity.
+   */
+  stableData: string | undefined = undefined;
 
   constructor(
     dataset: string,

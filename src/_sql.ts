@@ -149,6 +149,35 @@ export function rollbackSql(name: string): string {
   return `ROLLBACK TO ${quote(name)}; RELEASE ${quote(name)}`;
 }
 
+/**
+ * One result column that names the first of `columns` (quoted or not,
+ * as SQL expressions) holding TEXT with a NUL character: its index in
+ * `columns`, or NULL when none does (so a clean row reads one NULL more).
+ * For engines that read text only up to its first NUL
+ * (`Engine.readsTextWhole`). `instr` runs first and scans in C; `typeof`
+ * runs only on a hit, so a BLOB holding a zero byte is no hit.
+ */
+export function nulFlagSql(columns: readonly string[]): string {
+  return `CASE${
+    columns.map((column, i) =>
+      ` WHEN instr(${column}, char(0)) > 0 AND typeof(${column}) = 'text' THEN ${i}`
+    ).join("")
+  } END`;
+}
+
+/**
+ * Answers a row when a text column of `table` among `columns` (quoted)
+ * holds a NUL anywhere in the table: one scan, run once per file.
+ */
+export function nulCensusSql(
+  table: string,
+  columns: readonly string[],
+): string {
+  return `SELECT 1 FROM ${quote(table)} WHERE (${
+    nulFlagSql(columns)
+  }) IS NOT NULL LIMIT 1`;
+}
+
 // ---------------------------------------------------------------------------
 // Schema: CREATE TABLE / CREATE INDEX / DROP.
 // ---------------------------------------------------------------------------
@@ -295,6 +324,26 @@ export function compileTemplate(
     text += placeholder + strings[index + 1]!;
   });
   return { text, params };
+}
+
+/**
+ * The caller's query with one more result column, last, from
+ * {@linkcode nulFlagSql} over all of its `columns` (their names, as the
+ * prepared query reports them): `SELECT *, flag FROM (query)`. Only sound
+ * when the names are distinct (ASCII case folded): the caller checks.
+ */
+export function nulCheckedSql(
+  sql: string,
+  columns: readonly string[],
+): string {
+  return `SELECT *, ${nulFlagSql(columns.map(quote))} FROM (\n${
+    sql.replace(/;\s*$/, "")
+  }\n)`;
+}
+
+/** The caller's query as a subquery: `SELECT * FROM (query)`. */
+export function subquerySql(sql: string): string {
+  return `SELECT * FROM (\n${sql.replace(/;\s*$/, "")}\n)`;
 }
 
 // ---------------------------------------------------------------------------

@@ -19,7 +19,9 @@ import {
   FOREIGN_KEYS_ON,
   geoIndexName,
   modelGeoIndexSql,
+  nulCheckedSql,
   SCHEMA_PROBE,
+  subquerySql,
   transactionSql,
 } from "./_sql.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
@@ -593,6 +595,11 @@ export class DataSet {
         throw fail(error);
       }
     }
+    // Only engines that read text cut at a NUL use the identity (for the
+    // Store's NUL census): the others pay nothing for it.
+    const before = source === undefined && immutable && !engine.readsTextWhole
+      ? fileIdentity(path)
+      : undefined;
     let connection: Connection;
     try {
       connection = source !== undefined
@@ -614,6 +621,12 @@ export class DataSet {
       source === undefined ? path : BYTES_PATH,
       !writable,
     );
+    if (source !== undefined && !engine.readsTextWhole) {
+      session.stableData = `${BYTES_PATH}\0${++images}`;
+    } else if (before !== undefined && before === fileIdentity(path)) {
+      // The same file before and after opening: no rename in between.
+      session.stableData = before;
+    }
     try {
       if (writable) session.exec(FOREIGN_KEYS_ON, action);
       session.value(SCHEMA_PROBE, [], action);
@@ -767,14 +780,36 @@ export class DataSet {
   }
 
   #cursor(text: string, params: SQLValue[]): Cursor<SQLRow> {
+    const action = `Cannot run sql on dataset "${this.name}"`;
+    // On an engine that reads text only up to a NUL: the query's result
+    // names and a flag column after them, or undefined when unchecked.
+    let checked: readonly string[] | undefined;
+    let rows = 0;
     return new Cursor({
       session: () => this[SESSION](),
-      sql: text,
+      sql: (session) => {
+        if (session.engine.readsTextWhole) return text;
+        const plan = nulChecked(session, text, action);
+        checked = plan?.names;
+        return plan?.sql ?? text;
+      },
       params,
-      action: `Cannot run sql on dataset "${this.name}"`,
+      action,
       origin: "caller",
       read: (statement) => {
-        const names = statement.columnNames;
+        const names = checked ?? statement.columnNames;
+        rows++;
+        if (checked !== undefined) {
+          const flag = statement.column(names.length);
+          if (flag !== null) {
+            throw new DataSetError(
+              `${action}: the column ${
+                JSON.stringify(names[flag as number])
+              } of row ${rows} holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
+              { dataset: this.name, sql: text },
+            );
+          }
+        }
         const row: SQLRow = {};
         for (let i = 0; i < names.length; i++) {
           Object.defineProperty(row, names[i]!, {
@@ -858,4 +893,73 @@ function setupFailure(
     ? error.cause.message
     : (error as Error).message;
   return new DataSetError(`${prefix}: ${reason}`, { dataset, cause: error });
+}
+
+/**
+ * The caller's query with a NUL flag column after its own
+ * ({@linkcode nulCheckedSql}), for an engine that reads text only up to a
+ * NUL, and the query's result names; `undefined` when the query has no
+ * result columns or cannot be wrapped as a subquery (a write with
+ * `RETURNING`, a `PRAGMA`, text after its `;`). Result names that repeat
+ * (`select a.id, b.id`) are renamed in a subquery, so the flag names the
+ * columns as the subquery does, once the names prove distinct.
+ */
+function nulChecked(
+  session: Session,
+  text: string,
+  action: string,
+): { sql: string; names: readonly string[] } | undefined {
+  const names = columnNamesOf(session, text, action, true)!;
+  if (names.length === 0) return undefined;
+  const outer = distinct(names)
+    ? names
+    : columnNamesOf(session, subquerySql(text), action, false);
+  if (outer === undefined || !distinct(outer)) return undefined;
+  const sql = nulCheckedSql(text, outer);
+  return columnNamesOf(session, sql, action, false) === undefined
+    ? undefined
+    : { sql, names };
+}
+
+/**
+ * Prepares `sql` (from the session's cache) for its result names; a
+ * failure throws when `rethrow`, else gives `undefined`.
+ */
+function columnNamesOf(
+  session: Session,
+  sql: string,
+  action: string,
+  rethrow: boolean,
+): readonly string[] | undefined {
+  let statement;
+  try {
+    statement = session.acquire(sql, action, "caller");
+  } catch (error) {
+    if (rethrow) throw error;
+    return undefined;
+  }
+  const names = statement.columnNames;
+  session.release(statement);
+  return names;
+}
+
+/** Whether no two names are the same for SQLite (ASCII case folded). */
+function distinct(names: readonly string[]): boolean {
+  return new Set(names.map(foldIdentifier)).size === names.length;
+}
+
+/** Counts images of bytes opened, for their `Session.stableData`. */
+let images = 0;
+
+/**
+ * A file's identity for `Session.stableData`: its path, device, inode,
+ * size and modification time; `undefined` when it cannot be read.
+ */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const info = Deno.statSync(path);
+    return `${path}\0${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+  } catch {
+    return undefined;
+  }
 }

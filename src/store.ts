@@ -18,6 +18,8 @@ import {
   insertSql,
   lookupSql,
   maxRowidSql,
+  nulCensusSql,
+  nulFlagSql,
   orderBySql,
   type OrderTerm,
   quote,
@@ -202,11 +204,29 @@ interface Plan {
   readonly columnList: string;
   /** The primary key lookup; `undefined` without a primary key. */
   readonly lookupSql: string | undefined;
+  /**
+   * The columns whose kind stores text (TEXT or ANY), by index: on an
+   * engine that reads text only up to a NUL, reads add one result column
+   * naming the first of them that holds one ({@linkcode nulFlagSql}).
+   */
+  readonly textColumns: readonly number[];
+  /** {@linkcode Plan.columnList} and that flag; `undefined` without text. */
+  readonly flaggedColumnList: string | undefined;
+  /** {@linkcode Plan.lookupSql} with that flag. */
+  readonly flaggedLookupSql: string | undefined;
+  /** Whether the table holds such text at all; `undefined` without text. */
+  readonly censusSql: string | undefined;
   /** Inserts by the set of properties given, with or without RETURNING. */
   readonly insertSql: Map<string, string>;
 }
 
 const plans = new WeakMap<ModelDefinition, Plan>();
+
+/**
+ * Per stable data (`Session.stableData`) and census query: whether the
+ * table holds text with a NUL (see `Store.#holdsNulText`).
+ */
+const nulCensus = new Map<string, boolean>();
 
 function planFor(definition: ModelDefinition): Plan {
   let plan = plans.get(definition);
@@ -215,6 +235,14 @@ function planFor(definition: ModelDefinition): Plan {
   const sqlName = (key: string) => columns[key]!.bound.name;
   const columnList = columnListSql(keys.map(sqlName));
   const kinds = keys.map((key) => kindOf(columns[key]!));
+  const textColumns = kinds.flatMap((kind, i) =>
+    kind.sqlType === "TEXT" || kind.sqlType === "ANY" ? [i] : []
+  );
+  const flaggedColumnList = textColumns.length === 0
+    ? undefined
+    : `${columnList}, ${
+      nulFlagSql(textColumns.map((i) => quote(sqlName(keys[i]!))))
+    }`;
   plan = {
     decoders: kinds.map((kind) => kind.decode),
     hints: kinds.map((kind) => kind.hint),
@@ -224,6 +252,15 @@ function planFor(definition: ModelDefinition): Plan {
     lookupSql: primaryKey.length === 0
       ? undefined
       : lookupSql(table, columnList, primaryKey.map(sqlName)),
+    textColumns,
+    censusSql: textColumns.length === 0 ? undefined : nulCensusSql(
+      table,
+      textColumns.map((i) => quote(sqlName(keys[i]!))),
+    ),
+    flaggedColumnList,
+    flaggedLookupSql: primaryKey.length === 0 || flaggedColumnList === undefined
+      ? undefined
+      : lookupSql(table, flaggedColumnList, primaryKey.map(sqlName)),
     insertSql: new Map(),
   };
   plans.set(definition, plan);
@@ -325,6 +362,14 @@ export class Store<
    * every query on it).
    */
   #hints: readonly ColumnHint[];
+  /**
+   * Whether reads carry the NUL flag column: the dataset's engine reads
+   * text only up to a NUL and the model has text columns. Set with
+   * {@linkcode Store.#hints}.
+   */
+  #flagged = false;
+  /** The session {@linkcode Store.#flagged} was decided for. */
+  #flaggedFor: Session | undefined;
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
@@ -459,7 +504,7 @@ export class Store<
   #select(
     filter: unknown,
     options: SearchOptions<M> | undefined,
-  ): { sql: string; params: SQLValue[] } {
+  ): { sql: (columnList: string) => string; params: SQLValue[] } {
     const table = this.#definition.table;
     if (
       options !== undefined && (options === null || typeof options !== "object")
@@ -490,7 +535,8 @@ export class Store<
       );
     }
     return {
-      sql: selectSql(table, this.#plan.columnList, where.sql, order, paged),
+      sql: (columnList) =>
+        selectSql(table, columnList, where.sql, order, paged),
       params,
     };
   }
@@ -514,6 +560,45 @@ export class Store<
     checkModelTable(session, this.#definition);
     this.#hints = session.checkedModels.get(this.#definition)!;
     return session;
+  }
+
+  /**
+   * Whether the model's table may hold text with a NUL on this session's
+   * data. Data that cannot change (`Session.stableData`) is asked once per
+   * process with one scan ({@linkcode nulCensusSql}), so reads of a table
+   * without such text (nearly all) pay nothing per row; data that may
+   * change is assumed to hold some, and every read checks its rows.
+   */
+  #holdsNulText(session: Session): boolean {
+    const identity = session.stableData;
+    if (identity === undefined) return true;
+    const sql = this.#plan.censusSql!;
+    const key = `${identity}\0${sql}`;
+    let holds = nulCensus.get(key);
+    if (holds === undefined) {
+      try {
+        holds = session.row(sql, [], "", () => true) ?? false;
+      } catch {
+        // A damaged page: check every row, so reads fail where it lies.
+        return true;
+      }
+      nulCensus.set(key, holds);
+    }
+    return holds;
+  }
+
+  /**
+   * Decides, once per session and before a read of rows, whether reads
+   * carry the NUL flag ({@linkcode Store.#flagged}).
+   * @returns That decision.
+   */
+  #flags(session: Session): boolean {
+    if (session !== this.#flaggedFor) {
+      this.#flagged = !session.engine.readsTextWhole &&
+        this.#plan.censusSql !== undefined && this.#holdsNulText(session);
+      this.#flaggedFor = session;
+    }
+    return this.#flagged;
   }
 
   /**
@@ -544,18 +629,11 @@ export class Store<
   }
 
   #refuse(statement: Statement, i: number, value: SQLValue): never {
-    const { table, columns, primaryKey, keys } = this.#definition;
+    const { columns, keys } = this.#definition;
     const key = keys[i]!;
     const column = columns[key]!;
     const kind = kindOf(column);
-    // The row's key, read as stored: the primary key, else the first columns.
-    const named = primaryKey.length > 0 ? primaryKey : keys.slice(0, 3);
-    const row = named.map((name) =>
-      `${name} = ${
-        showKey(statement.column(keys.indexOf(name), ColumnHint.ANY))
-      }`
-    ).join(", ");
-    const where = `Cannot read ${table}.${key} in the row ${row}`;
+    const where = this.#cellName(statement, i);
     const range = kind.outOfRange?.(value);
     if (range !== undefined) throw new RangeError(`${where}: ${range}`);
     const what = value === null
@@ -566,10 +644,42 @@ export class Store<
     });
   }
 
+  /** `Cannot read t.c in the row id = 2`: the cell `i` of the current row. */
+  #cellName(statement: Statement, i: number): string {
+    const { table, primaryKey, keys } = this.#definition;
+    // The row's key, read as stored: the primary key, else the first columns.
+    const named = primaryKey.length > 0 ? primaryKey : keys.slice(0, 3);
+    const row = named.map((name) =>
+      `${name} = ${
+        showKey(statement.column(keys.indexOf(name), ColumnHint.ANY))
+      }`
+    ).join(", ");
+    return `Cannot read ${table}.${keys[i]} in the row ${row}`;
+  }
+
+  /**
+   * Refuses the current row, whose flag column names a text column
+   * holding a NUL that the engine would return cut at the NUL.
+   */
+  #refuseNul(statement: Statement): never {
+    const flag = statement.column(this.#keys.length) as number;
+    const i = this.#plan.textColumns[flag]!;
+    throw new DataSetError(
+      `${
+        this.#cellName(statement, i)
+      }: the file holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
+      { dataset: this.model.dataset.name },
+    );
+  }
+
   #read(statement: Statement): Instance<M> {
     const row = new this.model() as Record<string, unknown>;
     const keys = this.#keys;
     const n = keys.length;
+    // Checked before any cell: a cut text could decode (JSON, a date).
+    if (this.#flagged && statement.column(n) !== null) {
+      this.#refuseNul(statement);
+    }
     // The first eight properties are stored from one site each: V8 then
     // sees a single property name per site instead of every name at one
     // site, which makes building a row about three times cheaper.
@@ -586,7 +696,7 @@ export class Store<
   }
 
   #rows(
-    sql: string,
+    sql: (session: Session) => string,
     params: readonly SQLValue[],
     action: string,
   ): Cursor<Instance<M>> {
@@ -631,13 +741,22 @@ export class Store<
     options?: SearchOptions<M>,
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const action = `Cannot search ${this.#definition.table}`;
-    let query: { sql: string; params: SQLValue[] };
+    let query: { sql: (columnList: string) => string; params: SQLValue[] };
     try {
       query = this.#select(filter, options);
     } catch (error) {
       return new Cursor<Instance<M>>(undefined, error);
     }
-    return this.#rows(query.sql, query.params, action);
+    return this.#rows(
+      (session) =>
+        query.sql(
+          this.#flags(session)
+            ? this.#plan.flaggedColumnList!
+            : this.#plan.columnList,
+        ),
+      query.params,
+      action,
+    );
   }
 
   /**
@@ -888,7 +1007,9 @@ export class Store<
   #lookup(session: Session, params: SQLValue[]): Instance<M> {
     const { table, primaryKey } = this.#definition;
     const row = session.row(
-      this.#plan.lookupSql!,
+      this.#flags(session)
+        ? this.#plan.flaggedLookupSql!
+        : this.#plan.lookupSql!,
       params,
       this.#retrieveAction,
       this.#reader,
@@ -906,7 +1027,7 @@ export class Store<
     values: unknown,
     returning: boolean,
     where: string,
-  ): { sql: string; params: SQLValue[] } {
+  ): { sql: string; params: SQLValue[]; keys: string[] } {
     const { table, columns } = this.#definition;
     if (
       values === null || typeof values !== "object" || Array.isArray(values) ||
@@ -933,18 +1054,32 @@ export class Store<
       keys.push(key);
       params.push(encodeValue(columns[key]!, value, `value${where}`));
     }
-    const signature = `${returning ? "r" : "n"}:${keys.join("\0")}`;
+    const sql = this.#insertSql(keys, returning ? "r" : "n");
+    return { sql, params, keys };
+  }
+
+  /**
+   * The insert of `keys`, cached per model: without RETURNING (`"n"`),
+   * returning the row (`"r"`), or the row and the NUL flag (`"f"`).
+   */
+  #insertSql(keys: readonly string[], returning: "n" | "r" | "f"): string {
+    const signature = `${returning}:${keys.join("\0")}`;
     const cache = this.#plan.insertSql;
     let sql = cache.get(signature);
     if (sql === undefined) {
+      const { table, columns } = this.#definition;
       sql = insertSql(
         table,
         keys.map((key) => columns[key]!.bound.name),
-        returning ? this.#plan.columnList : undefined,
+        returning === "n"
+          ? undefined
+          : returning === "r"
+          ? this.#plan.columnList
+          : this.#plan.flaggedColumnList,
       );
       cache.set(signature, sql);
     }
-    return { sql, params };
+    return sql;
   }
 
   /**
@@ -978,9 +1113,13 @@ export class Store<
   async create(values: Insert<M>): Promise<Instance<M>> {
     const table = this.#definition.table;
     const action = `Cannot insert ${table}`;
-    const { sql, params } = this.#insert(values, true, "");
+    const query = this.#insert(values, true, "");
+    const { params } = query;
     const session = await this.#session();
     session.assertWritable(action);
+    const sql = this.#flags(session)
+      ? this.#insertSql(query.keys, "f")
+      : query.sql;
     const row = session.returning(
       sql,
       params,
@@ -1166,7 +1305,7 @@ export class Store<
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const table = this.#definition.table;
     const action = `Cannot search ${table} within a box`;
-    let query: { sql: string; params: SQLValue[] };
+    let query: { sql: (columnList: string) => string; params: SQLValue[] };
     try {
       const { lat, lon } = this.#geo("within");
       const { south, west, north, east } = checkBox(box, table);
@@ -1184,21 +1323,30 @@ export class Store<
     } catch (error) {
       return new Cursor<Instance<M>>(undefined, error);
     }
+    const select = query.sql;
     return new Cursor({
       session: () => this.#geoSession(),
-      sql: query.sql,
+      sql: (session) =>
+        select(
+          this.#flags(session)
+            ? this.#plan.flaggedColumnList!
+            : this.#plan.columnList,
+        ),
       params: query.params,
       action,
       read: this.#reader,
     });
   }
 
-  /** {@linkcode Store.search}'s query with one more condition. */
+  /**
+   * {@linkcode Store.search}'s query with one more condition, its SQL a
+   * function of the column list (with the NUL flag or without).
+   */
   #selectWith(
     filter: unknown,
     options: SearchOptions<M> | undefined,
     extra: Condition,
-  ): { sql: string; params: SQLValue[] } {
+  ): { sql: (columnList: string) => string; params: SQLValue[] } {
     const table = this.#definition.table;
     if (
       options !== undefined && (options === null || typeof options !== "object")
@@ -1228,14 +1376,10 @@ export class Store<
         offset === undefined ? 0 : checkCount(offset, "offset", table),
       );
     }
+    const whereWith = andWhereSql(where.sql, extra.sql);
     return {
-      sql: selectSql(
-        table,
-        this.#plan.columnList,
-        andWhereSql(where.sql, extra.sql),
-        order,
-        paged,
-      ),
+      sql: (columnList) =>
+        selectSql(table, columnList, whereWith, order, paged),
       params,
     };
   }
@@ -1366,10 +1510,17 @@ export class Store<
     found.sort((a, b) => a.distanceKm - b.distanceKm || a.rowid - b.rowid);
     found.length = Math.min(found.length, limit);
     if (found.length === 0) return [];
-    const n = keys.length;
+    // Reads carry the NUL flag column after the model's columns where the
+    // engine needs it (see #read); the rowid comes last.
+    const flagged = this.#flags(session);
+    const n = keys.length + (flagged ? 1 : 0);
     const rows = new Map<number, Instance<M>>();
     session.all(
-      rowsByRowidSql(table, this.#plan.columnList, found.length),
+      rowsByRowidSql(
+        table,
+        flagged ? this.#plan.flaggedColumnList! : this.#plan.columnList,
+        found.length,
+      ),
       found.map((item) => item.rowid),
       action,
       (statement) => {

@@ -583,3 +583,49 @@ Deno.test("The geo option and the results are typed from the model", () => {
   assert.equal(name, "a");
   assert.equal(km, 0);
 });
+
+engineTest(
+  "within() and nearest() refuse text node:sqlite would cut at a NUL, and the ffi engine reads it whole",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_geo_nul_" });
+    const path = `${dir}/places.sqlite`;
+    const built = freshDataSet("ffi");
+    const BuiltPlace = declarePlaces(built);
+    await buildDataSet(built, path, async (b) => {
+      await b.loadRecords(BuiltPlace, [
+        { name: "Pa\0ris", lat: 48.8566, lon: 2.3522 },
+        { name: "London", lat: 51.5072, lon: -0.1276 },
+      ]);
+    });
+    await built.close();
+    const db = freshDataSet(engine);
+    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const store = new Store(declarePlaces(db));
+    const box = { south: 40, north: 60, west: -10, east: 20 };
+    const point = { lat: 48.85, lon: 2.35 };
+    if (engine === "node") {
+      await assert.rejects(
+        Array.fromAsync(store.within(box)),
+        (e) => e instanceof DataSetError && /NUL/.test(e.message),
+      );
+      await assert.rejects(
+        store.nearest(point),
+        (e) => e instanceof DataSetError && /NUL/.test(e.message),
+      );
+      // Rows without such text read as ever, the flag column aside.
+      const london = await store.nearest(point, {
+        filter: { name: "London" },
+      });
+      assert.deepEqual(london.map(({ row }) => row.name), ["London"]);
+    } else {
+      assert.deepEqual(names(await Array.fromAsync(store.within(box))), [
+        "London",
+        "Pa\0ris",
+      ]);
+      const near = await store.nearest(point);
+      assert.deepEqual(near.map(({ row }) => row.name), ["Pa\0ris", "London"]);
+    }
+    await db.close();
+    await Deno.remove(dir, { recursive: true });
+  },
+);

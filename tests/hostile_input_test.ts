@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   type DataSet,
+  DataSetError,
   integer,
   ReadOnlyError,
   SQLiteBindFactory,
@@ -344,14 +345,30 @@ engineTest(
     const { db, store } = await peopleInMemory(engine);
     await using _ = db;
     for (const value of HOSTILE) {
+      if (value.includes("\0") && engine === "node") {
+        // node:sqlite would return the text cut at the NUL: the read is
+        // refused instead (issue 11); the value still binds whole.
+        await assert.rejects(
+          Array.fromAsync(db.sql`select ${value} as v`),
+          (error: Error) =>
+            error instanceof DataSetError &&
+            /column "v" of row 1 holds text with a NUL/.test(error.message),
+        );
+        const [row] = await Array.fromAsync(
+          db.sql`select (select count(*) from person where last = ${value}) as n, length(cast(${value} as blob)) as bytes`,
+        );
+        assert.deepEqual(row, {
+          n: 0,
+          bytes: new TextEncoder().encode(value).length,
+        });
+        continue;
+      }
       const rows = await Array.fromAsync(
         db.sql`select ${value} as v, (select count(*) from person where last = ${value}) as n`,
       );
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.n, 0);
-      if (!value.includes("\0") || engine === "ffi") {
-        assert.equal(rows[0]!.v, value);
-      }
+      assert.equal(rows[0]!.v, value);
     }
     const list = await Array.fromAsync(
       db.sql`select count(*) as n from person where last in (${[
