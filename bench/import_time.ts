@@ -22,6 +22,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { runScript } from "../tests/_helpers.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -53,23 +54,14 @@ async function importOnce(url: string): Promise<number> {
   const script = `const start = performance.now();
 await import(${JSON.stringify(url)});
 console.log(performance.now() - start);`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-check", "--no-prompt", "--allow-read", "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const output = await child.output();
+  const output = await runScript(
+    ["--no-check", "--no-prompt", "--allow-read"],
+    script,
+  );
   if (output.code !== 0) {
-    throw new Error(
-      `Cannot import ${url}: ${new TextDecoder().decode(output.stderr)}`,
-    );
+    throw new Error(`Cannot import ${url}: ${output.stderr}`);
   }
-  return Number(new TextDecoder().decode(output.stdout).trim());
+  return Number(output.stdout.trim());
 }
 
 const targets: Record<string, string> = {

@@ -1,32 +1,20 @@
 // Broken and unexpected files: each gets a clear DataSetError, none crashes
 // the process, creates a file or changes a byte.
 import assert from "node:assert/strict";
-import {
-  DataSet,
-  DataSetError,
-  integer,
-  SQLiteBindFactory,
-  Store,
-  text,
-} from "../mod.ts";
+import { DataSet, DataSetError, integer, Store, text } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
 import {
   ENGINES,
   engineTest,
-  freshDataSet,
+  listing,
+  openFile,
   openPeopleFile,
   peopleFile,
   runScriptJson,
   sha256,
   tempDir,
+  watchUnchanged,
 } from "./_helpers.ts";
-
-/** The names in a folder, sorted. */
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
 
 /**
  * Opens `path` read-only with the people model on `engine`, expects a
@@ -38,12 +26,7 @@ async function assertRefused(
   path: string,
   pattern: RegExp,
 ): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  const before = await listing(dir);
-  const hash = await Deno.stat(path).then(
-    (stat) => stat.isFile ? sha256(path) : undefined,
-    () => undefined,
-  );
+  const assertUnchanged = await watchUnchanged(path);
   const { db, store } = openPeopleFile(engine, path);
   await using _ = db;
   await assert.rejects(store.count(), (error: Error) => {
@@ -54,8 +37,7 @@ async function assertRefused(
   });
   // A second use fails the same way (nothing half-open is kept).
   await assert.rejects(db.open(), DataSetError);
-  assert.deepEqual(await listing(dir), before);
-  if (hash !== undefined) assert.equal(await sha256(path), hash);
+  await assertUnchanged();
 }
 
 /** A file in a fresh folder holding `bytes`. */
@@ -224,9 +206,7 @@ engineTest(
   "A file without --allow-read is a DataSetError naming --allow-read",
   async (engine) => {
     const path = await peopleFile(engine);
-    const hash = await sha256(path);
-    const dir = path.slice(0, path.lastIndexOf("/"));
-    const before = await listing(dir);
+    const assertUnchanged = await watchUnchanged(path);
     const source = new URL("../mod.ts", import.meta.url).href;
     const script = `
     import { DataSet, DataSetError, SQLiteBindFactory } from ${
@@ -255,8 +235,7 @@ engineTest(
       reported.message,
       /^Cannot open dataset "people": read access to .* is not granted \(run Deno with --allow-read=/,
     );
-    assert.deepEqual(await listing(dir), before);
-    assert.equal(await sha256(path), hash);
+    await assertUnchanged();
   },
 );
 
@@ -265,8 +244,7 @@ engineTest(
   async (engine) => {
     const path = await peopleFile(engine);
     const hash = await sha256(path);
-    const db = freshDataSet(engine);
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const db = openFile(engine, path);
     class Pet extends db.Model("pet", {
       id: integer({ primaryKey: true }),
       name: text(),
@@ -289,8 +267,7 @@ engineTest(
   async (engine) => {
     const path = await peopleFile(engine);
     const hash = await sha256(path);
-    const db = freshDataSet(engine);
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const db = openFile(engine, path);
     class Person extends db.Model("person", {
       id: integer({ primaryKey: true }),
       first: text(),

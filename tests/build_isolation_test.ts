@@ -1,9 +1,15 @@
 // Builds are isolated: two builds of one dataset never mix.
 import assert from "node:assert/strict";
-import { DataSetError, integer, SQLiteBindFactory, text } from "../mod.ts";
+import { DataSetError, integer, text } from "../mod.ts";
 import { buildDataSet } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  freshDataSet,
+  openFile,
+  runScript,
+  tempDir,
+} from "./_helpers.ts";
 
 /** Rows tagged `tag`, yielding to the event loop now and then. */
 async function* tagged(tag: string, count: number) {
@@ -13,11 +19,19 @@ async function* tagged(tag: string, count: number) {
   }
 }
 
+/** A dataset with one model, rows of tags. */
+function declareRows(engine: EngineName) {
+  const db = freshDataSet(engine);
+  class Row extends db.Model("row", {
+    id: integer({ primaryKey: true }),
+    tag: text(),
+  }) {}
+  return { db, Row };
+}
+
 /** The tags a built file holds, read through a fresh read-only dataset. */
 async function tagsIn(engine: EngineName, path: string): Promise<string[]> {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  await using _ = db;
+  await using db = openFile(engine, path);
   const [check] = await Array.fromAsync(db.sql`PRAGMA integrity_check`);
   assert.deepEqual(Object.values(check!), ["ok"]);
   return (await Array.fromAsync(db.sql`SELECT tag FROM row ORDER BY id`))
@@ -27,11 +41,7 @@ async function tagsIn(engine: EngineName, path: string): Promise<string[]> {
 engineTest(
   "A second build of a dataset while one runs is refused; the first is whole",
   async (engine) => {
-    const db = freshDataSet(engine);
-    class Row extends db.Model("row", {
-      id: integer({ primaryKey: true }),
-      tag: text(),
-    }) {}
+    const { db, Row } = declareRows(engine);
     const dir = await tempDir();
     const [first, second] = await Promise.allSettled([
       buildDataSet(
@@ -73,11 +83,7 @@ engineTest(
 engineTest(
   "A build refused while another runs leaves the other's target untouched",
   async (engine) => {
-    const db = freshDataSet(engine);
-    class Row extends db.Model("row", {
-      id: integer({ primaryKey: true }),
-      tag: text(),
-    }) {}
+    const { db, Row } = declareRows(engine);
     const dir = await tempDir();
     const path = `${dir}/same.sqlite`;
     await buildDataSet(db, path, (b) => b.loadRecords(Row, tagged("old", 5)));
@@ -114,16 +120,9 @@ await buildDataSet(db, ${
       JSON.stringify(path)
     }, (b) => b.loadRecords(Row, rows()));
 `;
-    const runs = ["a", "b"].map((tag) =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["eval", "--quiet", script(tag)],
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).output()
-    );
+    const runs = ["a", "b"].map((tag) => runScript(["-A"], script(tag)));
     for (const output of await Promise.all(runs)) {
-      assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      assert.equal(output.code, 0, output.stderr);
     }
     const tags = await tagsIn(engine, path);
     assert.equal(tags.length, 2000);

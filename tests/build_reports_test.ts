@@ -1,11 +1,16 @@
 // What a build reports: progress that ends at every row, and warnings for
 // declared tables left without a source.
 import assert from "node:assert/strict";
-import { main } from "../cli.ts";
 import { DataSetError, integer, Store, text } from "../mod.ts";
 import { buildDataSet, type LoadProgress } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { buildFixture, engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import {
+  buildFixture,
+  engineTest,
+  freshDataSet,
+  runCli,
+  tempDir,
+} from "./_helpers.ts";
 
 /** 100 rows: one full batch of 64 and a partial one. */
 const ROWS = 100;
@@ -122,23 +127,13 @@ engineTest(
 
 Deno.test("The CLI's build reads a .json array", async () => {
   const dir = await tempDir();
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main([
+  const { code, stderr } = await runCli(
     "build",
     buildFixture("models.ts"),
     `${dir}/shop.sqlite`,
     `category=${buildFixture("category.csv")}`,
     `product=${buildFixture("product.json")}`,
-  ], {
-    stdout: new WritableStream(),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
+  );
   assert.equal(code, 0, stderr);
   assert.equal(stderr, "");
 });

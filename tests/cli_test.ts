@@ -1,60 +1,30 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { main } from "../cli.ts";
 import { ProgressBar } from "../src/cli/_io.ts";
 import { camelCase, pascalCase } from "../src/cli/codegen.ts";
 import type { FileInfo } from "../src/cli/inspect.ts";
-import { buildFixture, sha256, tempDir } from "./_helpers.ts";
+import {
+  buildFixture,
+  builtShop,
+  runCli,
+  sha256,
+  tempDir,
+} from "./_helpers.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const data = buildFixture;
 const MODELS = data("models.ts");
 
-/** Runs the tool in-process, capturing its output. */
-async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main(args, {
-    stdout: new WritableStream({
-      write(chunk) {
-        stdout += decoder.decode(chunk);
-      },
-    }),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
-
-async function builtShop() {
-  const dir = await tempDir({ prefix: "microcosm_cli_" });
-  const path = `${dir}/shop.sqlite`;
-  const result = await run(
-    "build",
-    MODELS,
-    path,
-    `category=${data("category.csv")}`,
-    `product=${data("product.csv")}`,
-  );
-  assert.equal(result.code, 0, result.stderr);
-  return { dir, path, result };
-}
-
 Deno.test("Every command answers --help with its usage", async (t) => {
   for (const command of ["build", "inspect", "dump", "codegen", "verify"]) {
     await t.step(command, async () => {
-      const { code, stdout, stderr } = await run(command, "--help");
+      const { code, stdout, stderr } = await runCli(command, "--help");
       assert.equal(code, 0);
       assert.match(stdout, new RegExp(`^Usage: microcosm ${command} `));
       assert.equal(stderr, "");
     });
   }
-  const top = await run("--help");
+  const top = await runCli("--help");
   assert.equal(top.code, 0);
   assert.match(top.stdout, /Commands:\n {2}build/);
 });
@@ -85,7 +55,7 @@ Deno.test("build reads a JSON manifest with paths relative to it", async () => {
   };
   await Deno.mkdir(`${dir}/out`);
   await Deno.writeTextFile(`${dir}/build.json`, JSON.stringify(manifest));
-  const { code, stdout, stderr } = await run(
+  const { code, stdout, stderr } = await runCli(
     "build",
     "--manifest",
     `${dir}/build.json`,
@@ -98,7 +68,7 @@ Deno.test("build reads a JSON manifest with paths relative to it", async () => {
 Deno.test("build fails on a bad value with the place on stderr, exit 1, the old file intact", async () => {
   const { dir, path } = await builtShop();
   const before = await sha256(path);
-  const { code, stdout, stderr } = await run(
+  const { code, stdout, stderr } = await runCli(
     "build",
     MODELS,
     path,
@@ -135,7 +105,7 @@ Deno.test("build refuses bad usage with exit 2: unknown option, bad pair, unknow
   ];
   for (const [args, message] of cases) {
     await t.step(args.slice(1).join(" "), async () => {
-      const { code, stderr, stdout } = await run(...args);
+      const { code, stderr, stdout } = await runCli(...args);
       assert.equal(code, 2);
       assert.equal(stdout, "");
       assert.match(stderr, message);
@@ -146,7 +116,7 @@ Deno.test("build refuses bad usage with exit 2: unknown option, bad pair, unknow
 
 Deno.test("inspect shows tables, columns, types, row counts, indexes, sizes, SHA-256 and metadata", async () => {
   const { path } = await builtShop();
-  const json = await run("inspect", path, "--json");
+  const json = await runCli("inspect", path, "--json");
   assert.equal(json.code, 0, json.stderr);
   const info = JSON.parse(json.stdout) as FileInfo;
   assert.equal(info.sha256, await sha256(path));
@@ -175,7 +145,7 @@ Deno.test("inspect shows tables, columns, types, row counts, indexes, sizes, SHA
     to: ["code"],
   }]);
   assert.deepEqual(info.metadata?.tables, { category: 3, product: 3 });
-  const text = await run("inspect", path);
+  const text = await runCli("inspect", path);
   assert.match(text.stdout, /sha256 {3}[0-9a-f]{64}/);
   assert.match(text.stdout, /table product: 3 rows/);
   assert.match(text.stdout, /index product_category_idx \(category\)/);
@@ -184,7 +154,7 @@ Deno.test("inspect shows tables, columns, types, row counts, indexes, sizes, SHA
 
 Deno.test("inspect of a missing file fails on stderr with exit 1 and creates nothing", async () => {
   const dir = await tempDir();
-  const { code, stderr } = await run("inspect", `${dir}/none.sqlite`);
+  const { code, stderr } = await runCli("inspect", `${dir}/none.sqlite`);
   assert.equal(code, 1);
   assert.match(stderr, /file does not exist/);
   assert.deepEqual([...Deno.readDirSync(dir)], []);
@@ -192,13 +162,13 @@ Deno.test("inspect of a missing file fails on stderr with exit 1 and creates not
 
 Deno.test("dump writes a table as CSV or JSON Lines, raw or through the models", async () => {
   const { path, dir } = await builtShop();
-  const raw = await run("dump", path, "category");
+  const raw = await runCli("dump", path, "category");
   assert.equal(raw.code, 0, raw.stderr);
   assert.equal(
     raw.stdout,
     'code,label\r\ntools,"Tools, hand"\r\ngarden,Jardín 🌱\r\nkitchen,"Kitchen ""pro"""\r\n',
   );
-  const typed = await run(
+  const typed = await runCli(
     "dump",
     path,
     "product",
@@ -211,7 +181,7 @@ Deno.test("dump writes a table as CSV or JSON Lines, raw or through the models",
     typed.stdout.split("\n")[1]!,
     /^\{"id":2,"name":"Rake",.*"inStock":false/,
   );
-  const columns = await run(
+  const columns = await runCli(
     "dump",
     path,
     "product",
@@ -221,7 +191,13 @@ Deno.test("dump writes a table as CSV or JSON Lines, raw or through the models",
     "columns",
   );
   assert.match(columns.stdout, /^id,name,category,price,in_stock,/);
-  const out = await run("dump", path, "product", "--output", `${dir}/p.jsonl`);
+  const out = await runCli(
+    "dump",
+    path,
+    "product",
+    "--output",
+    `${dir}/p.jsonl`,
+  );
   assert.equal(out.stdout, "");
   assert.match(
     await Deno.readTextFile(`${dir}/p.jsonl`),
@@ -231,7 +207,7 @@ Deno.test("dump writes a table as CSV or JSON Lines, raw or through the models",
 
 Deno.test("dump writes the rows of a query", async () => {
   const { path } = await builtShop();
-  const { code, stdout } = await run(
+  const { code, stdout } = await runCli(
     "dump",
     path,
     "--query",
@@ -243,7 +219,7 @@ Deno.test("dump writes the rows of a query", async () => {
 
 Deno.test("verify passes a matching file and fails with a report and exit 1 otherwise", async () => {
   const { path } = await builtShop();
-  const ok = await run("verify", MODELS, path);
+  const ok = await runCli("verify", MODELS, path);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(
     ok.stdout,
@@ -251,9 +227,9 @@ Deno.test("verify passes a matching file and fails with a report and exit 1 othe
   );
   const dir = await tempDir();
   const other = `${dir}/other.sqlite`;
-  const built = await run("build", here("./testdata/app/models.ts"), other);
+  const built = await runCli("build", here("./testdata/app/models.ts"), other);
   assert.equal(built.code, 0, built.stderr);
-  const bad = await run("verify", MODELS, other);
+  const bad = await runCli("verify", MODELS, other);
   assert.equal(bad.code, 1);
   assert.match(
     bad.stdout,
@@ -361,7 +337,12 @@ Deno.test("codegen writes a module that type-checks and queries the file it came
   await stdin.close();
   assert.equal((await shell.status).code, 0);
 
-  const generated = await run("codegen", path, "--output", `${dir}/models.ts`);
+  const generated = await runCli(
+    "codegen",
+    path,
+    "--output",
+    `${dir}/models.ts`,
+  );
   assert.equal(generated.code, 0, generated.stderr);
   const code = await Deno.readTextFile(`${dir}/models.ts`);
   assert.match(code, /export const Odd = DataSet\.create\("odd"\);/);

@@ -6,8 +6,6 @@
 import assert from "node:assert/strict";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../cli.ts";
-import type { EngineName } from "../src/_engine.ts";
 import { BUILD_USAGE } from "../src/cli/build.ts";
 import { CODEGEN_USAGE } from "../src/cli/codegen.ts";
 import { DUMP_USAGE } from "../src/cli/dump.ts";
@@ -19,7 +17,15 @@ import {
   ProgressBar,
   UsageError,
 } from "../src/cli/_io.ts";
-import { buildFixture, engineTest, runDeno, tempDir } from "./_helpers.ts";
+import {
+  buildFixture,
+  builtShop,
+  engineTest,
+  runCli,
+  runCliWith,
+  runDeno,
+  tempDir,
+} from "./_helpers.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 const MODELS = buildFixture("models.ts");
@@ -29,47 +35,10 @@ const decoder = new TextDecoder();
 const MANY_ROWS =
   "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT i FROM n";
 
-/** Runs the tool in-process, capturing its output. */
-async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: new WritableStream({
-      write(chunk) {
-        stdout += decoder.decode(chunk);
-      },
-    }),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
-
-/** A shop file built by the tool with one engine. */
-async function builtShop(engine: EngineName): Promise<string> {
-  const dir = await tempDir({ prefix: "shop_" });
-  const path = `${dir}/shop.sqlite`;
-  const built = await run(
-    "build",
-    MODELS,
-    path,
-    `category=${buildFixture("category.csv")}`,
-    `product=${buildFixture("product.csv")}`,
-    "--engine",
-    engine,
-  );
-  assert.equal(built.code, 0, built.stderr);
-  return path;
-}
-
 engineTest(
   "dump | head -1: a closed stdout ends the dump quietly with exit 0",
   async (engine) => {
-    const path = await builtShop(engine);
+    const { path } = await builtShop(engine);
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -104,7 +73,7 @@ engineTest(
 engineTest(
   "A stdout whose reader went away ends any command with exit 0 and nothing on stderr; other write errors still fail",
   async (engine) => {
-    const path = await builtShop(engine);
+    const { path } = await builtShop(engine);
     const failing = (error: Error) => {
       let chunks = 0;
       return new WritableStream<Uint8Array>({
@@ -116,38 +85,18 @@ engineTest(
     for (
       const args of [["dump", path, "--query", MANY_ROWS], ["inspect", path]]
     ) {
-      let stderr = "";
-      const code = await main([...args, "--engine", engine], {
+      const { code, stderr } = await runCliWith([...args, "--engine", engine], {
         stdout: failing(
           new Deno.errors.BrokenPipe("Broken pipe (os error 32)"),
         ),
-        stderr: new WritableStream({
-          write(chunk) {
-            stderr += decoder.decode(chunk);
-          },
-        }),
-        progress: false,
       });
       assert.equal(stderr, "", args[0]);
       assert.equal(code, 0, args[0]);
     }
-    let stderr = "";
-    const code = await main([
-      "dump",
-      path,
-      "--query",
-      MANY_ROWS,
-      "--engine",
-      engine,
-    ], {
-      stdout: failing(new Deno.errors.PermissionDenied("disk says no")),
-      stderr: new WritableStream({
-        write(chunk) {
-          stderr += decoder.decode(chunk);
-        },
-      }),
-      progress: false,
-    });
+    const { code, stderr } = await runCliWith(
+      ["dump", path, "--query", MANY_ROWS, "--engine", engine],
+      { stdout: failing(new Deno.errors.PermissionDenied("disk says no")) },
+    );
     assert.equal(code, 1);
     assert.equal(stderr, "microcosm dump: disk says no\n");
   },
@@ -157,7 +106,7 @@ engineTest(
   "CLI errors name files as typed, never by an internal dataset name",
   async (engine) => {
     const dir = await tempDir();
-    const shop = relative(Deno.cwd(), await builtShop(engine));
+    const shop = relative(Deno.cwd(), (await builtShop(engine)).path);
     const missing = relative(Deno.cwd(), `${dir}/none.sqlite`);
     const notes = relative(Deno.cwd(), `${dir}/notes.sqlite`);
     await Deno.writeTextFile(
@@ -173,7 +122,11 @@ engineTest(
       [["dump", shop, "--query", "SELECT * FROM nope"], shop],
     ];
     for (const [args, typed] of cases) {
-      const { code, stdout, stderr } = await run(...args, "--engine", engine);
+      const { code, stdout, stderr } = await runCli(
+        ...args,
+        "--engine",
+        engine,
+      );
       const what = args.join(" ");
       assert.equal(code, 1, what);
       assert.equal(stdout, "", what);
@@ -190,14 +143,14 @@ engineTest(
         `${what}: ${stderr}`,
       );
     }
-    const opened = await run("inspect", missing, "--engine", engine);
+    const opened = await runCli("inspect", missing, "--engine", engine);
     assert.equal(
       opened.stderr,
       `microcosm inspect: Cannot open ${missing}: file does not exist: ${
         resolve(missing)
       }\n`,
     );
-    const query = await run("dump", shop, "nope", "--engine", engine);
+    const query = await runCli("dump", shop, "nope", "--engine", engine);
     assert.ok(
       query.stderr.startsWith("microcosm dump: Cannot ") &&
         query.stderr.includes(` ${shop} (relative to ${Deno.cwd()}): `),
@@ -210,7 +163,7 @@ engineTest(
   "Relative paths in errors say what they are relative to",
   async (engine) => {
     const dir = await tempDir();
-    const shop = await builtShop(engine);
+    const { path: shop } = await builtShop(engine);
     const cwd = Deno.cwd();
     const nowhere = relative(cwd, `${dir}/no/such/folder`);
     const relativeTo = (path: string) => `${path} (relative to ${cwd})`;
@@ -260,7 +213,7 @@ engineTest(
       ],
     ];
     for (const [args, exit, message] of cases) {
-      const { code, stderr } = await run(...args, "--engine", engine);
+      const { code, stderr } = await runCli(...args, "--engine", engine);
       assert.equal(code, exit, stderr);
       assert.ok(stderr.includes(message), `${args.join(" ")}:\n${stderr}`);
     }
@@ -272,8 +225,8 @@ engineTest(
   "dump --output leaves no file when the table does not exist",
   async (engine) => {
     const dir = await tempDir();
-    const shop = await builtShop(engine);
-    const { code } = await run(
+    const { path: shop } = await builtShop(engine);
+    const { code } = await runCli(
       "dump",
       shop,
       "nope",
@@ -311,7 +264,7 @@ engineTest(
     const dir = await tempDir();
     await Deno.writeTextFile(`${dir}/one.csv`, "code,label\ntools,Tools\n");
     const path = `${dir}/one.sqlite`;
-    const built = await run(
+    const built = await runCli(
       "build",
       MODELS,
       path,
@@ -324,7 +277,7 @@ engineTest(
       built.stdout,
       /\n {2}category: 1 row\n {2}product: 0 rows \(no file given: created empty\)\n$/,
     );
-    const inspected = await run("inspect", path, "--engine", engine);
+    const inspected = await runCli("inspect", path, "--engine", engine);
     assert.match(inspected.stdout, /\ntable category: 1 row\n/);
     assert.match(inspected.stdout, /\ntable product: 0 rows\n/);
     assert.match(inspected.stdout, /-> category: 1 row, /);
@@ -334,15 +287,15 @@ engineTest(
       ),
       inspected.stdout,
     );
-    const verified = await run("verify", MODELS, path, "--engine", engine);
+    const verified = await runCli("verify", MODELS, path, "--engine", engine);
     assert.equal(verified.code, 0, verified.stdout);
     assert.match(
       verified.stdout,
       /^table category: 1 row\ntable product: 0 rows\n/,
     );
-    const shop = await run(
+    const shop = await runCli(
       "inspect",
-      await builtShop(engine),
+      (await builtShop(engine)).path,
       "--engine",
       engine,
     );
@@ -353,8 +306,8 @@ engineTest(
 engineTest(
   "dump --query binds --param as text and --param-json typed, in the order given",
   async (engine) => {
-    const shop = await builtShop(engine);
-    const typed = await run(
+    const { path: shop } = await builtShop(engine);
+    const typed = await runCli(
       "dump",
       shop,
       "--format",
@@ -385,7 +338,7 @@ engineTest(
       typed.stdout,
       '{"a":42,"b":"42","c":1.5,"d":"x","e":null,"f":1,"g":1,"h":"integer"}\n',
     );
-    const filtered = await run(
+    const filtered = await runCli(
       "dump",
       shop,
       "--engine",
@@ -405,8 +358,8 @@ engineTest(
 engineTest(
   "dump --query never pastes a value into SQL, and finds placeholders as SQLite does",
   async (engine) => {
-    const shop = await builtShop(engine);
-    const hostile = await run(
+    const { path: shop } = await builtShop(engine);
+    const hostile = await runCli(
       "dump",
       shop,
       "--engine",
@@ -417,7 +370,7 @@ engineTest(
       "x' OR '1'='1",
     );
     assert.equal(hostile.stdout, "n\r\n0\r\n");
-    const quoted = await run(
+    const quoted = await runCli(
       "dump",
       shop,
       "--format",
@@ -437,7 +390,7 @@ engineTest(
 engineTest(
   "dump refuses a wrong number of values, named parameters, bad JSON and options that do not apply, with exit 2",
   async (engine) => {
-    const shop = await builtShop(engine);
+    const { path: shop } = await builtShop(engine);
     const cases: [string[], string][] = [
       [
         ["--query", "SELECT ?, ?", "--param", "1"],
@@ -490,7 +443,7 @@ engineTest(
       ],
     ];
     for (const [args, message] of cases) {
-      const { code, stdout, stderr } = await run(
+      const { code, stdout, stderr } = await runCli(
         "dump",
         shop,
         ...args,
@@ -510,7 +463,7 @@ engineTest(
 
 Deno.test("--engine reaches the library: ffi without --allow-ffi fails saying so, node reads", async () => {
   const dir = await tempDir();
-  const shop = await builtShop("node");
+  const { path: shop } = await builtShop("node");
   const ffi = await runDeno([
     "run",
     `--allow-read=${dir},${shop}`,
@@ -536,19 +489,19 @@ Deno.test("--engine reaches the library: ffi without --allow-ffi fails saying so
   ]);
   assert.equal(node.code, 0, node.stderr);
   assert.match(node.stdout, /table product: 3 rows/);
-  const bad = await run("inspect", shop, "--engine", "sqlite");
+  const bad = await runCli("inspect", shop, "--engine", "sqlite");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--engine must be auto, ffi or node, got "sqlite"/);
 });
 
 Deno.test("Without a command the usage goes to stderr with exit 2; unknown options read cleanly", async () => {
-  const none = await run();
+  const none = await runCli();
   assert.equal(none.code, 2);
   assert.equal(none.stdout, "");
   assert.match(none.stderr, /^Usage: microcosm <command>/);
-  const version = await run("--version");
+  const version = await runCli("--version");
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
-  const unknown = await run("inspect", "--bogus");
+  const unknown = await runCli("inspect", "--bogus");
   assert.equal(
     unknown.stderr,
     `microcosm inspect: Unknown option '--bogus'.\nRun "microcosm inspect --help" for usage.\n`,

@@ -2,21 +2,11 @@
 // the models declared today, on both engines, and is never changed by it.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import {
-  bigint,
-  blob,
-  boolean,
-  type DataSet,
-  integer,
-  json,
-  readBuildMetadata,
-  real,
-  SQLiteBindFactory,
-  Store,
-  text,
-} from "../mod.ts";
+import type { EngineName } from "../src/_engine.ts";
+import { readBuildMetadata, Store } from "../mod.ts";
 import { verifyDataSet } from "../build.ts";
-import { engineTest, freshDataSet, sha256 } from "./_helpers.ts";
+import { ENGINES, engineTest, listing, openFile, sha256 } from "./_helpers.ts";
+import { declareCatalog } from "./testdata/v0_1_0/models.ts";
 
 const FOLDER = fileURLToPath(new URL("./testdata/v0_1_0/", import.meta.url));
 const CATALOG = `${FOLDER}catalog.sqlite`;
@@ -24,37 +14,9 @@ const CATALOG = `${FOLDER}catalog.sqlite`;
 const CATALOG_SHA256 =
   "204bf0e17abbc9fbf1a80fb76a21c3b016e2fe66963b4252e9c18cc21cad7151";
 
-/** The catalog's models, declared with today's API. */
-function declareCatalog(db: DataSet) {
-  class Supplier extends db.Model("supplier", {
-    id: integer({ primaryKey: true }),
-    name: text({ unique: true }),
-    country: text({ default: "FR" }),
-    rating: real({ nullable: true }),
-    logo: blob({ nullable: true }),
-    active: boolean({ default: true }),
-  }) {}
-  class Product extends db.Model("product", {
-    supplierId: integer({
-      name: "supplier_id",
-      primaryKey: true,
-      references: () => Supplier.columns.id,
-      onDelete: "CASCADE",
-    }),
-    sku: text({ primaryKey: true }),
-    title: text({ index: true }),
-    price: real(),
-    stock: bigint({ default: 0n }),
-    inStock: boolean({ name: "in_stock", default: true }),
-    attrs: json({ nullable: true }),
-    weightGrams: integer({ name: "weight_grams", nullable: true }),
-  }, { indexes: [["inStock", "price"]] }) {}
-  return { Supplier, Product };
-}
-
-function openCatalog(engine: "ffi" | "node") {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: CATALOG } }));
+/** The 0.1.0 file, read-only, with the catalog's models declared today. */
+function openCatalog(engine: EngineName) {
+  const db = openFile(engine, CATALOG);
   return { db, ...declareCatalog(db) };
 }
 
@@ -141,24 +103,21 @@ engineTest(
   "A file built by 0.1.0 reads every row exactly with today's models",
   async (engine) => {
     const { db, Supplier, Product } = openCatalog(engine);
-    try {
-      const suppliers = await Array.fromAsync(
-        new Store(Supplier).search({}, { orderBy: "id" }),
-      );
-      assert.deepEqual(suppliers.map(plain), SUPPLIERS);
-      const products = await Array.fromAsync(
-        new Store(Product).search({}, { orderBy: ["supplierId", "sku"] }),
-      );
-      assert.deepEqual(products.map(plain), PRODUCTS);
-      assert.deepEqual(
-        plain(
-          await new Store(Product).retrieve({ supplierId: 3, sku: "日本-1" }),
-        ),
-        PRODUCTS[3],
-      );
-    } finally {
-      await db.close();
-    }
+    await using _ = db;
+    const suppliers = await Array.fromAsync(
+      new Store(Supplier).search({}, { orderBy: "id" }),
+    );
+    assert.deepEqual(suppliers.map(plain), SUPPLIERS);
+    const products = await Array.fromAsync(
+      new Store(Product).search({}, { orderBy: ["supplierId", "sku"] }),
+    );
+    assert.deepEqual(products.map(plain), PRODUCTS);
+    assert.deepEqual(
+      plain(
+        await new Store(Product).retrieve({ supplierId: 3, sku: "日本-1" }),
+      ),
+      PRODUCTS[3],
+    );
   },
 );
 
@@ -166,14 +125,11 @@ engineTest(
   "A file built by 0.1.0 passes verifyDataSet with today's models",
   async (engine) => {
     const { db } = openCatalog(engine);
-    try {
-      const report = await verifyDataSet(db);
-      assert.deepEqual(report.problems, []);
-      assert.equal(report.ok, true);
-      assert.deepEqual(report.tables, { supplier: 3, product: 4 });
-    } finally {
-      await db.close();
-    }
+    await using _ = db;
+    const report = await verifyDataSet(db);
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.tables, { supplier: 3, product: 4 });
   },
 );
 
@@ -181,31 +137,24 @@ engineTest(
   "A file built by 0.1.0 keeps its build metadata readable",
   async (engine) => {
     const { db } = openCatalog(engine);
-    try {
-      const metadata = await readBuildMetadata(db);
-      assert.equal(metadata?.dataset, "catalog");
-      assert.equal(metadata?.libraryVersion, "0.1.0");
-      assert.equal(metadata?.builtAt, "2026-11-30T00:00:00.000Z");
-      assert.deepEqual(metadata?.tables, { supplier: 3, product: 4 });
-      assert.deepEqual(metadata?.sources, []);
-    } finally {
-      await db.close();
-    }
+    await using _ = db;
+    const metadata = await readBuildMetadata(db);
+    assert.equal(metadata?.dataset, "catalog");
+    assert.equal(metadata?.libraryVersion, "0.1.0");
+    assert.equal(metadata?.builtAt, "2026-11-30T00:00:00.000Z");
+    assert.deepEqual(metadata?.tables, { supplier: 3, product: 4 });
+    assert.deepEqual(metadata?.sources, []);
   },
 );
 
 Deno.test("Reading the 0.1.0 file changes it in no way and creates no file beside it", async () => {
-  const before = (await Array.fromAsync(Deno.readDir(FOLDER))).map((e) =>
-    e.name
-  ).sort();
-  for (const engine of ["ffi", "node"] as const) {
+  const before = await listing(FOLDER);
+  for (const engine of ENGINES) {
     const { db, Product } = openCatalog(engine);
     await new Store(Product).count();
     await verifyDataSet(db);
     await db.close();
   }
   assert.equal(await sha256(CATALOG), CATALOG_SHA256);
-  const after = (await Array.fromAsync(Deno.readDir(FOLDER))).map((e) => e.name)
-    .sort();
-  assert.deepEqual(after, before);
+  assert.deepEqual(await listing(FOLDER), before);
 });

@@ -1,27 +1,12 @@
 import assert from "node:assert/strict";
 import { csvRecords, jsonLines } from "../src/_csv.ts";
-
-const encoder = new TextEncoder();
-
-function source(text: string) {
-  const bytes = encoder.encode(text);
-  let at = 0;
-  return {
-    read(buffer: Uint8Array): Promise<number | null> {
-      if (at >= bytes.length) return Promise.resolve(null);
-      const n = Math.min(buffer.length, bytes.length - at);
-      buffer.set(bytes.subarray(at, at + n));
-      at += n;
-      return Promise.resolve(n);
-    },
-  };
-}
+import { textSource } from "./_helpers.ts";
 
 async function records(text: string, chunkBytes?: number) {
   const rows: string[][] = [];
   const lines: number[] = [];
   for await (
-    const batch of csvRecords(source(text), ",", () => {}, chunkBytes)
+    const batch of csvRecords(textSource(text), ",", () => {}, chunkBytes)
   ) {
     rows.push(...batch.records);
     lines.push(...batch.lines);
@@ -73,7 +58,9 @@ Deno.test("JSON Lines are parsed line by line, skipping blank lines and CR", asy
   const values: unknown[] = [];
   const lines: number[] = [];
   const text = '{"a":1}\r\n\n{"a":"x\\ny"}\n{"a":3}';
-  for await (const batch of jsonLines(source(text), () => {}, undefined, 3)) {
+  for await (
+    const batch of jsonLines(textSource(text), () => {}, undefined, 3)
+  ) {
     values.push(...batch.records);
     lines.push(...batch.lines);
   }

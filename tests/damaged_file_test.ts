@@ -1,23 +1,37 @@
 // A damaged file: every public entry fails with one of the library's
 // classes (or succeeds), never with an engine's internal error.
 import assert from "node:assert/strict";
-import { main } from "../cli.ts";
 import {
+  type DataSet,
   dumpCsv,
   dumpJsonLines,
   integer,
   json,
   readBuildMetadata,
-  SQLiteBindFactory,
   SQLiteError,
   Store,
 } from "../mod.ts";
 import { buildDataSet, verifyDataSet } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  freshDataSet,
+  openFile,
+  runCli,
+  tempDir,
+} from "./_helpers.ts";
 
 /** Page types of b-tree pages; any other page holds overflow content. */
 const BTREE_PAGES = new Set([2, 5, 10, 13]);
+
+/** The model of the damaged file: JSON bodies long enough to overflow. */
+function declareDoc(db: DataSet) {
+  class Doc extends db.Model("doc", {
+    id: integer({ primaryKey: true }),
+    body: json<string[]>(),
+  }) {}
+  return Doc;
+}
 
 /**
  * Builds a file of 20 rows whose JSON bodies spill onto overflow pages,
@@ -30,10 +44,7 @@ async function damagedFile(
   damage: "overflow" | "pages",
 ): Promise<string> {
   const db = freshDataSet(engine);
-  class Doc extends db.Model("doc", {
-    id: integer({ primaryKey: true }),
-    body: json<string[]>(),
-  }) {}
+  const Doc = declareDoc(db);
   const path = `${await tempDir()}/doc.sqlite`;
   await buildDataSet(db, path, async (build) => {
     await build.loadRecords(
@@ -56,34 +67,8 @@ async function damagedFile(
 }
 
 function openDamaged(engine: EngineName, path: string) {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  class Doc extends db.Model("doc", {
-    id: integer({ primaryKey: true }),
-    body: json<string[]>(),
-  }) {}
-  return { db, store: new Store(Doc) };
-}
-
-/** Runs the CLI in-process, capturing its output. */
-async function runCli(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main(args, {
-    stdout: new WritableStream({
-      write(chunk) {
-        stdout += decoder.decode(chunk);
-      },
-    }),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
-  return { code, stdout, stderr };
+  const db = openFile(engine, path);
+  return { db, store: new Store(declareDoc(db)) };
 }
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {

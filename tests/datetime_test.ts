@@ -8,26 +8,29 @@ import {
   datetime,
   type Filter,
   integer,
-  SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, freshDataSet, runDeno, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  oneModel,
+  openFile,
+  runDeno,
+  sqliteFile,
+  tempDir,
+} from "./_helpers.ts";
 
 const AT = new Date("2024-01-02T03:04:05.678Z");
 
 engineTest(
   "datetime() stores ISO-8601 text by default and reads it back as the same Date",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Event extends db.Model("event", {
+    const { db, store } = await oneModel(engine, "event", {
       id: integer({ primaryKey: true }),
       at: datetime(),
-    }) {}
-    await db.createAll();
-    const store = new Store(Event);
+    });
+    await using _ = db;
     const created = await store.create({ at: AT });
     assert.ok(created.at instanceof Date);
     assert.equal(created.at.getTime(), AT.getTime());
@@ -46,15 +49,12 @@ engineTest(
 engineTest(
   "datetime() stores Unix epoch seconds or milliseconds when the options say so",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Event extends db.Model("event", {
+    const { db, store } = await oneModel(engine, "event", {
       id: integer({ primaryKey: true }),
       s: datetime({ storage: "seconds" }),
       ms: datetime({ storage: "milliseconds" }),
-    }) {}
-    await db.createAll();
-    const store = new Store(Event);
+    });
+    await using _ = db;
     const whole = new Date("2024-01-02T03:04:05Z");
     await store.createMany([{ s: AT, ms: AT }, { s: whole, ms: whole }]);
     const stored = await Array.fromAsync(
@@ -88,40 +88,40 @@ const FORMS: readonly [string, string][] = [
   ["03:04:05.5", "2000-01-01T03:04:05.500Z"],
 ];
 
-async function formsFile(): Promise<string> {
-  const dir = await tempDir({ prefix: "microcosm_datetime_" });
-  const path = `${dir}/forms.sqlite`;
-  const db = new DatabaseSync(path);
-  try {
-    db.exec("create table forms (id integer primary key, at datetime)");
-    const insert = db.prepare("insert into forms (at) values (?)");
-    for (const [form] of FORMS) insert.run(form);
-    insert.run("2024-13-01");
-    insert.run("yesterday");
-    insert.run(1704164645);
-  } finally {
-    db.close();
-  }
-  return path;
+/**
+ * The file of FORMS in order (ids 1 to 11), then what is no date: an
+ * impossible month (12), a word (13), a number in text storage (14).
+ */
+function formsFile(): Promise<string> {
+  const values = [
+    ...FORMS.map(([form]) => `'${form}'`),
+    "'2024-13-01'",
+    "'yesterday'",
+    "1704164645",
+  ];
+  return sqliteFile(
+    "create table forms (id integer primary key, at datetime);" +
+      values.map((value) => `insert into forms (at) values (${value});`)
+        .join(""),
+    "forms.sqlite",
+  );
 }
 
-function shipped(engine: EngineName, path: string) {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  return db;
+/** The forms file, read-only, with its model. */
+async function openForms(engine: EngineName) {
+  const db = openFile(engine, await formsFile());
+  class Form extends db.Model("forms", {
+    id: integer({ primaryKey: true }),
+    at: datetime(),
+  }) {}
+  return { db, Form, store: new Store(Form) };
 }
 
 engineTest(
   "datetime() reads every form SQLite's date functions read, a missing zone as UTC",
   async (engine) => {
-    const path = await formsFile();
-    const db = shipped(engine, path);
+    const { db, store } = await openForms(engine);
     await using _ = db;
-    class Form extends db.Model("forms", {
-      id: integer({ primaryKey: true }),
-      at: datetime(),
-    }) {}
-    const store = new Store(Form);
     for (let i = 0; i < FORMS.length; i++) {
       const [form, iso] = FORMS[i]!;
       assert.equal((await store.retrieve(i + 1)).at.toISOString(), iso, form);
@@ -154,14 +154,11 @@ console.log(JSON.stringify([row.at.toISOString(), new Date(2024, 0, 2).getTimezo
 await db.close();`;
   const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/tz.ts`, script);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-ffi", "--allow-env", `${dir}/tz.ts`],
-    env: { TZ: "America/New_York", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  const [iso, offset] = JSON.parse(new TextDecoder().decode(output.stdout));
+  const output = await runDeno(
+    ["run", "--allow-read", "--allow-ffi", "--allow-env", `${dir}/tz.ts`],
+    { env: { TZ: "America/New_York" }, ok: true },
+  );
+  const [iso, offset] = JSON.parse(output.stdout);
   assert.equal(offset, 300, "the subprocess runs in New York time");
   assert.equal(iso, "2024-01-02T03:04:05.000Z");
 });
@@ -169,14 +166,8 @@ await db.close();`;
 engineTest(
   "datetime() filters take Dates and compare text in any form as the instant it names",
   async (engine) => {
-    const path = await formsFile();
-    const db = shipped(engine, path);
+    const { db, Form, store } = await openForms(engine);
     await using _ = db;
-    class Form extends db.Model("forms", {
-      id: integer({ primaryKey: true }),
-      at: datetime(),
-    }) {}
-    const store = new Store(Form);
     const ids = async (filter: Filter<typeof Form>) =>
       await Array.fromAsync(
         store.search({ ...filter, id: { lte: FORMS.length } }),
@@ -205,15 +196,12 @@ engineTest(
 engineTest(
   "datetime() refuses invalid Dates and other values on write, naming them",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Event extends db.Model("event", {
+    const { db, store } = await oneModel(engine, "event", {
       id: integer({ primaryKey: true }),
       at: datetime(),
       ms: datetime({ storage: "milliseconds", nullable: true }),
-    }) {}
-    await db.createAll();
-    const store = new Store(Event);
+    });
+    await using _ = db;
     await assert.rejects(
       store.create({ at: new Date("nope") }),
       (error: Error) =>
@@ -250,14 +238,11 @@ engineTest(
 engineTest(
   "A Date or a class instance as a filter value outside datetime columns is named",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Item extends db.Model("item", {
+    const { db, store } = await oneModel(engine, "item", {
       id: integer({ primaryKey: true }),
       name: text(),
-    }) {}
-    await db.createAll();
-    const store = new Store(Item);
+    });
+    await using _ = db;
     await assert.rejects(
       store.count({ name: new Date() as unknown as string }),
       (error: Error) =>

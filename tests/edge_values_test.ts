@@ -4,7 +4,6 @@
  * nulls, invalid UTF-8, blobs with NUL bytes, JSON that does not parse.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import {
   bigint,
   blob,
@@ -12,32 +11,10 @@ import {
   integer,
   json,
   real,
-  SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
-import type { EngineName } from "../src/_engine.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
-
-/** Writes a database file with raw SQL, as another tool would. */
-async function shippedFile(sql: string): Promise<string> {
-  const dir = await tempDir({ prefix: "microcosm_edge_" });
-  const path = `${dir}/edge.sqlite`;
-  const db = new DatabaseSync(path);
-  try {
-    db.exec(sql);
-  } finally {
-    db.close();
-  }
-  return path;
-}
-
-/** A read-only dataset over `path`. */
-function shipped(engine: EngineName, path: string) {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  return db;
-}
+import { engineTest, freshDataSet, openFile, sqliteFile } from "./_helpers.ts";
 
 /** Byte sequences that are not UTF-8, and some that are. */
 const UTF8_CASES: [string, number[]][] = [
@@ -59,13 +36,13 @@ function hex(bytes: readonly number[]): string {
 engineTest(
   "Invalid UTF-8 in a shipped text column reads as U+FFFD replacements, as TextDecoder decodes it",
   async (engine) => {
-    const path = await shippedFile(
+    const path = await sqliteFile(
       `create table t (id integer primary key, s text not null);` +
         UTF8_CASES.map(([, bytes], i) =>
           `insert into t values (${i + 1}, cast(x'${hex(bytes)}' as text));`
         ).join(""),
     );
-    const db = shipped(engine, path);
+    const db = openFile(engine, path);
     await using _ = db;
     class T extends db.Model("t", {
       id: integer({ primaryKey: true }),
@@ -93,12 +70,12 @@ engineTest(
 engineTest(
   "Blobs with NUL bytes round-trip whole and match exactly",
   async (engine) => {
-    const path = await shippedFile(
+    const path = await sqliteFile(
       `create table b (id integer primary key, data blob);
        insert into b values (1, x'00'), (2, x'000001'), (3, x'0100'),
          (4, x''), (5, null), (6, x'00000000');`,
     );
-    const db = shipped(engine, path);
+    const db = openFile(engine, path);
     await using _ = db;
     class B extends db.Model("b", {
       id: integer({ primaryKey: true }),
@@ -134,11 +111,11 @@ engineTest(
 engineTest(
   "Empty strings and null stay distinct in reads, filters and order",
   async (engine) => {
-    const path = await shippedFile(
+    const path = await sqliteFile(
       `create table e (id integer primary key, s text);
        insert into e values (1, ''), (2, null), (3, 'a'), (4, ''), (5, null);`,
     );
-    const db = shipped(engine, path);
+    const db = openFile(engine, path);
     await using _ = db;
     class E extends db.Model("e", {
       id: integer({ primaryKey: true }),
@@ -173,7 +150,7 @@ engineTest(
 engineTest(
   "Integers beyond 2^53 in a shipped file are exact as bigint or a RangeError, never rounded",
   async (engine) => {
-    const path = await shippedFile(
+    const path = await sqliteFile(
       `create table big (id integer primary key, loose integer, exact integer);
        insert into big values
          (1, 9007199254740991, 9007199254740991),
@@ -181,13 +158,13 @@ engineTest(
          (3, -9007199254740993, 9223372036854775807),
          (4, 1, -9223372036854775808);`,
     );
-    const db = shipped(engine, path);
+    const db = openFile(engine, path);
     await using _ = db;
     class Loose extends db.Model("big", {
       id: integer({ primaryKey: true }),
       loose: integer(),
     }) {}
-    const ExactDb = shipped(engine, path);
+    const ExactDb = openFile(engine, path);
     await using _exact = ExactDb;
     class Exact extends ExactDb.Model("big", {
       id: integer({ primaryKey: true }),
@@ -234,11 +211,11 @@ engineTest(
 engineTest(
   "Infinities read back, and NaN is refused before any SQL runs",
   async (engine) => {
-    const path = await shippedFile(
+    const path = await sqliteFile(
       `create table f (id integer primary key, x real);
        insert into f values (1, 9e999), (2, -9e999), (3, 0.5), (4, null);`,
     );
-    const db = shipped(engine, path);
+    const db = openFile(engine, path);
     await using _ = db;
     class F extends db.Model("f", {
       id: integer({ primaryKey: true }),
@@ -286,12 +263,12 @@ engineTest(
 engineTest(
   "JSON that does not parse in a shipped file is a DataSetError naming the row and column",
   async (engine) => {
-    const path = await shippedFile(
+    const path = await sqliteFile(
       `create table doc (id integer primary key, title text, body text);
        insert into doc values (1, 'fine', '{"a": 1}'), (2, 'broken', '{"a": '),
          (3, 'also fine', '[1, 2]');`,
     );
-    const db = shipped(engine, path);
+    const db = openFile(engine, path);
     await using _ = db;
     class Doc extends db.Model("doc", {
       id: integer({ primaryKey: true }),
@@ -318,11 +295,11 @@ engineTest(
 engineTest(
   "Text with an embedded NUL is bound whole; it reads back whole through FFI and is refused, never cut, through node:sqlite",
   async (engine) => {
-    const path = await shippedFile(
+    const path = await sqliteFile(
       `create table z (id integer primary key, s text not null);
        insert into z values (1, cast(x'610062' as text)), (2, 'a');`,
     );
-    const db = shipped(engine, path);
+    const db = openFile(engine, path);
     await using _ = db;
     class Z extends db.Model("z", {
       id: integer({ primaryKey: true }),

@@ -2,7 +2,7 @@
 // engine's bigint restart and single-row reads, and the cursor.
 import assert from "node:assert/strict";
 import { bigint, DataSetError, integer, real, Store, text } from "../mod.ts";
-import { engineTest, freshDataSet } from "./_helpers.ts";
+import { BIG, bigIntegerTable, engineTest, freshDataSet } from "./_helpers.ts";
 
 engineTest(
   "Number columns read zero, negatives, NULL and extremes exactly",
@@ -112,20 +112,8 @@ engineTest(
 engineTest(
   "A streamed integer beyond 2^53 mid-scan is exact and no row repeats",
   async (engine) => {
-    const db = freshDataSet(engine);
+    const { db, B } = await bigIntegerTable(engine, 300, 150);
     await using _ = db;
-    class B extends db.Model("b", {
-      id: integer({ primaryKey: true }),
-      v: bigint(),
-    }) {}
-    await db.createAll();
-    const big = 2n ** 60n + 1n;
-    await new Store(B).createMany(
-      Array.from(
-        { length: 300 },
-        (_, i) => ({ v: i === 150 ? big : BigInt(i) }),
-      ),
-    );
     const rows = await Array.fromAsync(new Store(B).search());
     assert.deepEqual(
       rows.map((row) => row.id),
@@ -133,11 +121,11 @@ engineTest(
     );
     assert.deepEqual(
       rows.map((row) => row.v),
-      Array.from({ length: 300 }, (_, i) => i === 150 ? big : BigInt(i)),
+      Array.from({ length: 300 }, (_, i) => i === 150 ? BIG : BigInt(i)),
     );
     const raw = await Array.fromAsync(db.sql`select v from b order by id`);
     assert.equal(raw.length, 300);
-    assert.equal(raw[150]!.v, big);
+    assert.equal(raw[150]!.v, BIG);
     assert.equal(raw[149]!.v, 149);
   },
 );

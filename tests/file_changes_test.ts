@@ -9,39 +9,27 @@
  */
 import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, openPeopleFile, peopleFile } from "./_helpers.ts";
+import {
+  type DenoRun,
+  engineTest,
+  openPeopleFile,
+  peopleFile,
+  runScript,
+} from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
-/** What a scan script printed, with its exit code and signal. */
-interface Outcome {
-  code: number;
-  signal: Deno.Signal | null;
-  stderr: string;
+/** What a scan script printed, parsed, with its exit code and signal. */
+interface Outcome extends DenoRun {
   // deno-lint-ignore no-explicit-any -- each script prints its own shape
   report: any;
 }
 
 /** Runs a script with every permission and reads the JSON it prints. */
-async function runScript(script: string): Promise<Outcome> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const output = await child.output();
-  const stdout = new TextDecoder().decode(output.stdout).trim();
-  return {
-    code: output.code,
-    signal: output.signal,
-    stderr: new TextDecoder().decode(output.stderr),
-    report: stdout === "" ? undefined : JSON.parse(stdout),
-  };
+async function runScan(script: string): Promise<Outcome> {
+  const run = await runScript(["-A"], script);
+  const stdout = run.stdout.trim();
+  return { ...run, report: stdout === "" ? undefined : JSON.parse(stdout) };
 }
 
 /**
@@ -121,18 +109,20 @@ function assertSurvived(outcome: Outcome, label: string): void {
   assert.equal(outcome.code, 0, `${label}: ${outcome.stderr}`);
 }
 
+/** The ways a file shrinks in place, with each `immutable` setting. */
+const SHRINKS = [true, false].flatMap((immutable) =>
+  (["truncate", "copy"] as const).map((change) => ({ immutable, change }))
+);
+
 engineTest(
   "A file shrunk in place during a scan never kills the process; the scan fails with a DataSetError",
   async (engine) => {
-    const cases = [true, false].flatMap((immutable) =>
-      (["truncate", "copy"] as const).map((change) => ({ immutable, change }))
-    );
     const outcomes = await Promise.all(
-      cases.map(({ immutable, change }) =>
-        runScript(scanScript(engine, { immutable }, change))
+      SHRINKS.map(({ immutable, change }) =>
+        runScan(scanScript(engine, { immutable }, change))
       ),
     );
-    cases.forEach(({ immutable, change }, i) => {
+    SHRINKS.forEach(({ immutable, change }, i) => {
       const label = `immutable: ${immutable}, ${change}`;
       const outcome = outcomes[i]!;
       assertSurvived(outcome, label);
@@ -161,7 +151,7 @@ engineTest(
   async (engine) => {
     const outcomes = await Promise.all(
       [true, false].map((immutable) =>
-        runScript(scanScript(engine, { immutable }, "rename"))
+        runScan(scanScript(engine, { immutable }, "rename"))
       ),
     );
     for (const [i, outcome] of outcomes.entries()) {
@@ -178,7 +168,7 @@ engineTest(
 engineTest(
   "mmapSize maps the file only when asked, and a file that is not rewritten reads the same",
   async (engine) => {
-    const outcome = await runScript(
+    const outcome = await runScan(
       scanScript(engine, { mmapSize: 1 << 26 }, "rename"),
     );
     assertSurvived(outcome, "mmapSize");
@@ -190,15 +180,12 @@ engineTest(
 engineTest(
   "A file shrunk in place while the app is idle never kills the process at the next query",
   async (engine) => {
-    const cases = [true, false].flatMap((immutable) =>
-      (["truncate", "copy"] as const).map((change) => ({ immutable, change }))
-    );
     const outcomes = await Promise.all(
-      cases.map(({ immutable, change }) =>
-        runScript(scanScript(engine, { immutable }, change, true))
+      SHRINKS.map(({ immutable, change }) =>
+        runScan(scanScript(engine, { immutable }, change, true))
       ),
     );
-    cases.forEach(({ immutable, change }, i) => {
+    SHRINKS.forEach(({ immutable, change }, i) => {
       const label = `immutable: ${immutable}, ${change}`;
       const outcome = outcomes[i]!;
       assertSurvived(outcome, label);

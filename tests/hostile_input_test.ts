@@ -8,7 +8,6 @@ import {
   DataSetError,
   integer,
   ReadOnlyError,
-  SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
@@ -16,6 +15,7 @@ import {
   declarePeople,
   engineTest,
   freshDataSet,
+  openFile,
   peopleFile,
   peopleInMemory,
   sha256,
@@ -410,8 +410,7 @@ engineTest(
     const path = `${dir}/people?mode=rwc&immutable=0#x %41 'q'.sqlite`;
     await Deno.copyFile(source, path);
     const before = await sha256(path);
-    const db = freshDataSet(engine);
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const db = openFile(engine, path);
     const Person = declarePeople(db);
     const store = new Store(Person);
     assert.equal(await store.count(), 5);

@@ -6,33 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { bigint, DataSetError, integer, Store } from "../mod.ts";
 import {
-  bigint,
-  DataSetError,
-  integer,
-  SQLiteBindFactory,
-  Store,
-} from "../mod.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
-
-const BIG = 2n ** 60n + 1n;
+  BIG,
+  bigIntegerTable,
+  engineTest,
+  openFile,
+  tempDir,
+} from "./_helpers.ts";
 
 engineTest(
   "A query in random order with an integer beyond 2^53 returns every row exactly once",
   async (engine) => {
-    const db = freshDataSet(engine);
+    const { db } = await bigIntegerTable(engine, 400, 200);
     await using _ = db;
-    class B extends db.Model("b", {
-      id: integer({ primaryKey: true }),
-      v: bigint(),
-    }) {}
-    await db.createAll();
-    await new Store(B).createMany(
-      Array.from(
-        { length: 400 },
-        (_, i) => ({ v: i === 200 ? BIG : BigInt(i) }),
-      ),
-    );
     for (let attempt = 0; attempt < 3; attempt++) {
       const rows = await Array.fromAsync(
         db.sql`select id, v from b order by random()`,
@@ -62,8 +49,7 @@ engineTest(
     const path = `${dir}/b.sqlite`;
     writeFile(path, 1);
     writeFile(`${dir}/other.sqlite`, 2);
-    const db = freshDataSet(engine, { immutable: false });
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const db = openFile(engine, path, { immutable: false });
     await using _ = db;
     class B extends db.Model("b", {
       id: integer({ primaryKey: true }),
@@ -107,8 +93,7 @@ engineTest(
       const path = `${dir}/b.sqlite`;
       writeFile(path, 1);
       writeFile(`${dir}/other.sqlite`, 2);
-      const db = freshDataSet(engine, { immutable });
-      db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+      const db = openFile(engine, path, { immutable });
       class B extends db.Model("b", {
         id: integer({ primaryKey: true }),
         tag: integer(),

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DataSet, DataSetError } from "../mod.ts";
-import { tempDir } from "./_helpers.ts";
+import { runDeno, tempDir } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
@@ -30,14 +30,11 @@ try {
 }
 await db.close();`,
   );
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-ffi", "--allow-env", script],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+  const output = await runDeno(
+    ["run", "--allow-read", "--allow-ffi", "--allow-env", script],
+    { env, ok: true },
+  );
+  return JSON.parse(output.stdout);
 }
 
 for (const engine of ["auto", "ffi"] as const) {

@@ -12,9 +12,16 @@ import {
   Store,
   text,
 } from "../mod.ts";
-import { type BuildContext, buildDataSet } from "../build.ts";
-import { buildFixture, engineTest, freshDataSet, tempDir } from "./_helpers.ts";
-import { declareShop } from "./testdata/build/models.ts";
+import { buildDataSet } from "../build.ts";
+import {
+  buildFixture,
+  engineTest,
+  freshDataSet,
+  shopBuilt,
+  shopLoadError,
+  tempDir,
+  textSource,
+} from "./_helpers.ts";
 
 const data = buildFixture;
 
@@ -25,46 +32,22 @@ async function fileWith(name: string, text: string): Promise<string> {
   return path;
 }
 
-/** Runs a fill into a throwaway shop build and returns its DataFileError. */
-async function loadError(
-  engine: EngineName,
-  fill: (
-    context: BuildContext,
-    models: ReturnType<typeof declareShop>,
-  ) => Promise<unknown>,
-): Promise<DataFileError> {
-  const db = freshDataSet(engine);
-  const models = declareShop(db);
-  const dir = await tempDir();
-  try {
-    await buildDataSet(db, `${dir}/x.sqlite`, async (context) => {
-      await fill(context, models);
-    });
-  } catch (error) {
-    assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing left behind");
-    if (error instanceof DataFileError) return error;
-    throw error;
-  }
-  throw new Error("the load did not fail");
-}
-
 engineTest(
   "loadJson reads a JSON array as loadJsonLines reads lines",
   async (engine) => {
     const rows = [];
     for (const load of ["loadJson", "loadJsonLines"] as const) {
-      const db = freshDataSet(engine);
-      const { Category, Product } = declareShop(db);
-      const path = `${await tempDir()}/shop.sqlite`;
-      const result = await buildDataSet(db, path, async (build) => {
-        await build.loadCsv(Category, data("category.csv"));
-        await build[load](
-          Product,
-          data(load === "loadJson" ? "product.json" : "product.jsonl"),
-        );
-      });
+      const { db, Product, result } = await shopBuilt(
+        engine,
+        async (build, { Category, Product }) => {
+          await build.loadCsv(Category, data("category.csv"));
+          await build[load](
+            Product,
+            data(load === "loadJson" ? "product.json" : "product.jsonl"),
+          );
+        },
+      );
       assert.deepEqual(result.rows, { category: 3, product: 3 });
-      db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
       rows.push(
         (await Array.fromAsync(new Store(Product).search())).map((row) => ({
           ...row,
@@ -82,14 +65,13 @@ engineTest(
 engineTest(
   "loadJson keeps brackets, commas and quotes inside strings",
   async (engine) => {
-    const db = freshDataSet(engine);
-    const { Category, Product } = declareShop(db);
-    const path = `${await tempDir()}/shop.sqlite`;
-    await buildDataSet(db, path, async (build) => {
-      await build.loadCsv(Category, data("category.csv"));
-      await build.loadJson(Product, data("product.json"));
-    });
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    const { db, Product } = await shopBuilt(
+      engine,
+      async (build, { Category, Product }) => {
+        await build.loadCsv(Category, data("category.csv"));
+        await build.loadJson(Product, data("product.json"));
+      },
+    );
     const rake = await new Store(Product).retrieve(2);
     assert.equal(rake.notes, 'two\nlines, [not] {a} "nest"');
     await db.close();
@@ -133,7 +115,7 @@ engineTest(
     ];
     for (const [text, pattern] of cases) {
       const file = await fileWith("category.json", text);
-      const error = await loadError(
+      const error = await shopLoadError(
         engine,
         (build, { Category }) => build.loadJson(Category, file),
       );
@@ -160,18 +142,8 @@ Deno.test("The JSON array scanner gives the same elements whatever the chunk siz
   const text = ` \n[ ${
     elements.map((e) => JSON.stringify(e)).join(" ,\n ")
   } \n] \n`;
-  const bytes = new TextEncoder().encode(text);
   for (const chunk of [1, 2, 3, 7, 64, 1 << 16]) {
-    let at = 0;
-    const source = {
-      read(buffer: Uint8Array): Promise<number | null> {
-        if (at >= bytes.length) return Promise.resolve(null);
-        const n = Math.min(buffer.length, bytes.length - at);
-        buffer.set(bytes.subarray(at, at + n));
-        at += n;
-        return Promise.resolve(n);
-      },
-    };
+    const source = textSource(text);
     const got = [];
     const lines = [];
     for await (const batch of jsonArray(source, () => {}, undefined, chunk)) {
@@ -299,7 +271,7 @@ engineTest(
     const dir = await tempDir();
     for (const load of ["loadCsv", "loadJsonLines", "loadJson"] as const) {
       const file = `${dir}/missing.${load}`;
-      const error = await loadError(
+      const error = await shopLoadError(
         engine,
         (build, { Category }) => build[load](Category, file),
       );

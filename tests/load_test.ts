@@ -5,67 +5,41 @@ import {
   DataSet,
   integer,
   ModelIntegrityError,
-  SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
-import { type BuildContext, buildDataSet } from "../build.ts";
-import { buildFixture, engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import { buildDataSet } from "../build.ts";
+import {
+  buildFixture,
+  engineTest,
+  freshDataSet,
+  shopBuilt,
+  type ShopFill,
+  shopLoadError,
+  tempDir,
+} from "./_helpers.ts";
 import { declareShop } from "./testdata/build/models.ts";
 
 const data = buildFixture;
 
-/** Builds a shop file on one engine and opens it read-only. */
-async function shop(
+/**
+ * Runs a load into a throwaway build whose categories are loaded first, and
+ * returns the error it raised.
+ */
+function loadError(
   engine: EngineName,
-  fill: (
-    context: BuildContext,
-    models: ReturnType<typeof declareShop>,
-  ) => Promise<unknown>,
-) {
-  const db = freshDataSet(engine);
-  const models = declareShop(db);
-  const dir = await tempDir({ prefix: "microcosm_load_" });
-  const path = `${dir}/shop.sqlite`;
-  await buildDataSet(
-    db,
-    path,
-    (context) => fill(context, models).then(() => {}),
-  );
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  return { db, ...models, path, dir };
-}
-
-/** Runs a load into a throwaway build and returns the error it raised. */
-async function loadError(
-  engine: EngineName,
-  fill: (
-    context: BuildContext,
-    models: ReturnType<typeof declareShop>,
-  ) => Promise<unknown>,
+  fill: ShopFill,
 ): Promise<DataFileError> {
-  const db = freshDataSet(engine);
-  const models = declareShop(db);
-  const dir = await tempDir({ prefix: "microcosm_load_" });
-  try {
-    await buildDataSet(db, `${dir}/x.sqlite`, async (context) => {
-      await context.loadCsv(models.Category, data("category.csv"));
-      await fill(context, models);
-    });
-  } catch (error) {
-    assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing left behind");
-    if (error instanceof DataFileError) return error;
-    throw error;
-  } finally {
-    await db.close();
-  }
-  throw new Error("the load did not fail");
+  return shopLoadError(engine, async (context, models) => {
+    await context.loadCsv(models.Category, data("category.csv"));
+    await fill(context, models);
+  });
 }
 
 engineTest(
   "loadCsv reads quotes, embedded line breaks, unicode, empty fields, a BOM and CRLF, with the model's types",
   async (engine) => {
-    const { db, Category, Product } = await shop(engine, async (b, m) => {
+    const { db, Category, Product } = await shopBuilt(engine, async (b, m) => {
       assert.equal(await b.loadCsv(m.Category, data("category.csv")), 3);
       assert.equal(await b.loadCsv(m.Product, data("product.csv")), 3);
     });
@@ -118,7 +92,7 @@ engineTest(
 engineTest(
   "loadJsonLines reads typed values, text values, missing keys and exact bigints",
   async (engine) => {
-    const { db, Product } = await shop(engine, async (b, m) => {
+    const { db, Product } = await shopBuilt(engine, async (b, m) => {
       await b.loadCsv(m.Category, data("category.csv"));
       assert.equal(await b.loadJsonLines(m.Product, data("product.jsonl")), 3);
     });
@@ -137,7 +111,7 @@ engineTest(
   "Booleans load from true/false, yes/no and 1/0 in any case",
   async (engine) => {
     const words = ["true", "FALSE", "Yes", "no", "1", "0", " TRUE "];
-    const { db, Product } = await shop(engine, async (b, m) => {
+    const { db, Product } = await shopBuilt(engine, async (b, m) => {
       await b.loadRecords(m.Category, [{ code: "c", label: "C" }]);
       await b.loadRecords(
         m.Product,
@@ -170,7 +144,7 @@ engineTest(
       `${dir}/p.csv`,
       "name,category,price,in_stock\nA,c,,\n",
     );
-    const { db, Product } = await shop(engine, async (b, m) => {
+    const { db, Product } = await shopBuilt(engine, async (b, m) => {
       await b.loadRecords(m.Category, [{ code: "c", label: "C" }]);
       await b.loadCsv(m.Product, `${dir}/p.csv`);
     });
@@ -282,7 +256,7 @@ engineTest(
       `${dir}/q.csv`,
       "Name,CATEGORY,in_stock\nA,tools,no\n",
     );
-    const { db, Product } = await shop(engine, async (b, m) => {
+    const { db, Product } = await shopBuilt(engine, async (b, m) => {
       await b.loadRecords(m.Category, [{ code: "tools", label: "T" }]);
       await b.loadCsv(m.Product, `${dir}/q.csv`);
     });
@@ -309,7 +283,7 @@ engineTest(
   async (engine) => {
     const dir = await tempDir();
     await Deno.writeTextFile(`${dir}/c.csv`, 'a;Alpha\nb;"Be;ta"\n');
-    const { db, Category } = await shop(engine, async (b, m) => {
+    const { db, Category } = await shopBuilt(engine, async (b, m) => {
       await b.loadCsv(m.Category, `${dir}/c.csv`, {
         delimiter: ";",
         columns: ["code", "label"],

@@ -104,14 +104,8 @@ const db = m.DataSet.create("no_permissions");
 await db.createAll();
 console.log(Object.keys(m).length, db.engine);`,
   );
-  const strict = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", script],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  assert.equal(strict.code, 0, new TextDecoder().decode(strict.stderr));
-  assert.equal(new TextDecoder().decode(strict.stdout).trim(), "26 node");
+  const strict = await runDeno(["run", "--no-prompt", script], { ok: true });
+  assert.equal(strict.stdout.trim(), "26 node");
 });
 
 Deno.test("The recorded library version is deno.json's version", async () => {

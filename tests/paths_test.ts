@@ -9,6 +9,7 @@ import type { EngineName } from "../src/_engine.ts";
 import {
   engineTest,
   freshDataSet,
+  listing,
   runDeno,
   sha256,
   tempDir,
@@ -26,12 +27,6 @@ const NAMES = [
   "file:people.sqlite",
   "'quoted\" name.sqlite",
 ];
-
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
 
 /** Counts the tables of the file at `path` through a dataset. */
 async function tables(

@@ -2,43 +2,22 @@
 // exactly, in CSV and in JSON Lines.
 import assert from "node:assert/strict";
 import {
-  any,
-  bigint,
-  blob,
-  boolean,
   type DataSet,
-  datetime,
   dumpCsv,
   dumpJsonLines,
   integer,
-  json,
-  type JsonValue,
-  real,
   SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
 import { buildDataSet } from "../build.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
-
-function declare(db: DataSet) {
-  return class Value extends db.Model("value", {
-    id: integer({ primaryKey: true }),
-    t: text({ nullable: true }),
-    i: integer({ nullable: true }),
-    r: real({ nullable: true }),
-    b: bigint({ nullable: true }),
-    yes: boolean({ nullable: true }),
-    j: json<JsonValue>({ nullable: true }),
-    bytes: blob({ nullable: true }),
-    at: datetime({ nullable: true }),
-    s: datetime({ storage: "seconds", nullable: true }),
-    ms: datetime({ storage: "milliseconds", nullable: true }),
-    v: any({ nullable: true }),
-  }) {};
-}
-
-const AT = new Date("2024-01-02T03:04:05.678Z");
+import {
+  AT,
+  declareEveryKind,
+  engineTest,
+  freshDataSet,
+  tempDir,
+} from "./_helpers.ts";
 
 /** Edge values of every kind; each column also gets a NULL (the last row). */
 const ROWS = [
@@ -141,7 +120,7 @@ async function roundTrip(
 ): Promise<void> {
   const source = freshDataSet(engine);
   await using _ = source;
-  const Source = declare(source);
+  const Source = declareEveryKind(source);
   await source.createAll();
   const store = new Store(Source);
   await store.createMany(ROWS);
@@ -154,7 +133,7 @@ async function roundTrip(
 
   const target = freshDataSet(engine);
   await using _target = target;
-  const Target = declare(target);
+  const Target = declareEveryKind(target);
   await buildDataSet(target, `${dir}/value.sqlite`, async (build) => {
     if (format === "csv") await build.loadCsv(Target, file);
     else await build.loadJsonLines(Target, file);

@@ -18,14 +18,12 @@ import {
 import {
   declarePeople,
   engineTest,
+  type Equal,
+  expectType,
   freshDataSet,
   peopleFile,
   peopleInMemory,
 } from "./_helpers.ts";
-
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends
-  (<T>() => T extends B ? 1 : 2) ? true : false;
-function expectType<T extends true>(_value?: T): void {}
 
 engineTest(
   "A mistake in the caller's raw sql is a QueryError (400) naming it, not a fault of the file",

@@ -5,17 +5,12 @@
 import assert from "node:assert/strict";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import {
-  any,
-  bigint,
-  blob,
   boolean,
   type DataSet,
   DataSetError,
-  datetime,
   dumpCsv,
   integer,
   json,
-  type JsonValue,
   real,
   SQLiteBindFactory,
   Store,
@@ -26,26 +21,13 @@ import { ColumnHint, type SQLValue } from "../src/_engine.ts";
 import { loadFfiEngine } from "../src/_ffi.ts";
 import { generateModels } from "../src/cli/codegen.ts";
 import { SESSION } from "../src/dataset.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
-
-function declare(db: DataSet) {
-  return class Value extends db.Model("value", {
-    id: integer({ primaryKey: true }),
-    t: text({ nullable: true }),
-    i: integer({ nullable: true }),
-    r: real({ nullable: true }),
-    b: bigint({ nullable: true }),
-    yes: boolean({ nullable: true }),
-    j: json<JsonValue>({ nullable: true }),
-    bytes: blob({ nullable: true }),
-    at: datetime({ nullable: true }),
-    s: datetime({ storage: "seconds", nullable: true }),
-    ms: datetime({ storage: "milliseconds", nullable: true }),
-    v: any({ nullable: true }),
-  }) {};
-}
-
-const AT = new Date("2024-01-02T03:04:05.678Z");
+import {
+  AT,
+  declareEveryKind,
+  engineTest,
+  freshDataSet,
+  tempDir,
+} from "./_helpers.ts";
 
 /** Zeros, extremes and a NULL in every column. */
 const ROWS = [
@@ -110,7 +92,7 @@ async function buildValues(engine: "ffi" | "node"): Promise<string> {
   const db = freshDataSet(engine, { writable: true });
   await using _ = db;
   db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  const Value = declare(db);
+  const Value = declareEveryKind(db);
   await db.createAll();
   await new Store(Value).createMany(ROWS);
   return path;
@@ -144,7 +126,7 @@ function copyLoose(from: string, to: string): void {
 function open(engine: "ffi" | "node", path: string) {
   const db = freshDataSet(engine);
   db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  const Value = declare(db);
+  const Value = declareEveryKind(db);
   return { db, Value, store: new Store(Value) };
 }
 
@@ -181,7 +163,7 @@ engineTest(
   async (engine) => {
     const db = freshDataSet(engine);
     await using _ = db;
-    const Value = declare(db);
+    const Value = declareEveryKind(db);
     await db.createAll();
     await new Store(Value).createMany(ROWS);
     const [row] = await Array.fromAsync(

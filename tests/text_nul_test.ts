@@ -2,20 +2,17 @@
 // to the first NUL, so the node engine refuses to write such text rather
 // than store a value it would read back shortened; FFI round-trips it.
 import assert from "node:assert/strict";
-import { integer, Store, text } from "../mod.ts";
-import { engineTest, freshDataSet } from "./_helpers.ts";
+import { integer, text } from "../mod.ts";
+import { engineTest, oneModel } from "./_helpers.ts";
 
 engineTest(
   "Text with an embedded NUL round-trips through FFI and is refused on write through node:sqlite",
   async (engine) => {
-    const db = freshDataSet(engine);
-    await using _ = db;
-    class Z extends db.Model("z", {
+    const { db, store } = await oneModel(engine, "z", {
       id: integer({ primaryKey: true }),
       s: text(),
-    }) {}
-    await db.createAll();
-    const store = new Store(Z);
+    });
+    await using _ = db;
     const writes = [
       () => store.create({ s: "a\0b" }),
       () => store.createMany([{ s: "fine" }, { s: "\0" }]),

@@ -15,10 +15,7 @@ import {
   Store,
   text,
 } from "../mod.ts";
-
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends
-  (<T>() => T extends B ? 1 : 2) ? true : false;
-function expectType<T extends true>(_value?: T): void {}
+import { type Equal, expectType } from "./_helpers.ts";
 
 const Types = DataSet.create("types_test");
 class Person extends Types.Model("person", {

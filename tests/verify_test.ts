@@ -9,7 +9,7 @@ import {
   text,
 } from "../mod.ts";
 import { buildDataSet, verifyDataSet } from "../build.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import { engineTest, freshDataSet, openFile, tempDir } from "./_helpers.ts";
 
 /** A file written with raw SQL, as if built elsewhere. */
 async function fileWith(sql: string): Promise<string> {
@@ -28,8 +28,7 @@ async function fileWith(sql: string): Promise<string> {
 }
 
 function bound(engine: "ffi" | "node", path: string): DataSet {
-  const db = freshDataSet(engine);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  const db = openFile(engine, path);
   return db;
 }
 

@@ -16,13 +16,13 @@ import {
   text,
 } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, freshDataSet, sha256, tempDir } from "./_helpers.ts";
-
-async function listing(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
+import {
+  engineTest,
+  listing,
+  openFile,
+  tempDir,
+  watchUnchanged,
+} from "./_helpers.ts";
 
 /**
  * A WAL-mode file `data.sqlite` with one row written to the database and,
@@ -52,8 +52,7 @@ function openItems(
   path: string,
   options: { immutable?: boolean } = {},
 ) {
-  const db = freshDataSet(engine, options);
-  db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+  const db = openFile(engine, path, options);
   class Item extends db.Model("item", {
     id: integer({ primaryKey: true }),
     name: text(),
@@ -68,9 +67,7 @@ async function assertRefused(
   options: { immutable?: boolean },
   patterns: RegExp[],
 ): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  const before = await listing(dir);
-  const hash = await sha256(path);
+  const assertUnchanged = await watchUnchanged(path);
   const { db, store } = openItems(engine, path, options);
   await using _ = db;
   await assert.rejects(store.count(), (error: Error) => {
@@ -78,8 +75,7 @@ async function assertRefused(
     for (const pattern of patterns) assert.match(error.message, pattern);
     return true;
   });
-  assert.deepEqual(await listing(dir), before);
-  assert.equal(await sha256(path), hash);
+  await assertUnchanged();
 }
 
 engineTest(

@@ -5,13 +5,13 @@ import {
   DataSetError,
   DuplicateModelError,
   integer,
-  SQLiteBindFactory,
   Store,
   text,
 } from "../mod.ts";
 import { SESSION } from "../src/dataset.ts";
 import type { DataSet } from "../mod.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
+import { engineTest, freshDataSet, openFile, tempDir } from "./_helpers.ts";
+import type { EngineName } from "../src/_engine.ts";
 
 function declareTags(db: DataSet) {
   class Tag extends db.Model("tag", {
@@ -26,6 +26,20 @@ async function names(db: DataSet): Promise<string[]> {
   return rows.map((row) => String(row.name));
 }
 
+/** `db` with the tag table created, and a store of tags. */
+async function tagStore(db: DataSet) {
+  const Tag = declareTags(db);
+  await db.createAll();
+  return { db, store: new Store(Tag) };
+}
+
+/** A writable dataset over a new file in a fresh folder. */
+async function writableFile(engine: EngineName): Promise<DataSet> {
+  return openFile(engine, `${await tempDir()}/tags.sqlite`, {
+    writable: true,
+  });
+}
+
 /** A promise and the function that resolves it. */
 function gate(): { opened: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -36,10 +50,8 @@ function gate(): { opened: Promise<void>; open: () => void } {
 engineTest(
   "A create() that resolved while createMany() read its async source survives the createMany() failing",
   async (engine) => {
-    await using db = freshDataSet(engine);
-    const Tag = declareTags(db);
-    await db.createAll();
-    const store = new Store(Tag);
+    const { db, store } = await tagStore(freshDataSet(engine));
+    await using _ = db;
     const { opened, open } = gate();
     async function* rows() {
       yield { name: "a" };
@@ -62,10 +74,8 @@ engineTest(
 engineTest(
   "Two concurrent createMany() calls: the one that fails inserts nothing and the other all its rows",
   async (engine) => {
-    await using db = freshDataSet(engine);
-    const Tag = declareTags(db);
-    await db.createAll();
-    const store = new Store(Tag);
+    const { db, store } = await tagStore(freshDataSet(engine));
+    await using _ = db;
     const first = gate();
     const second = gate();
     async function* good() {
@@ -98,10 +108,8 @@ engineTest(
 engineTest(
   "Many interleaved create() and createMany() calls: each is all or nothing",
   async (engine) => {
-    await using db = freshDataSet(engine);
-    const Tag = declareTags(db);
-    await db.createAll();
-    const store = new Store(Tag);
+    const { db, store } = await tagStore(freshDataSet(engine));
+    await using _ = db;
     const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
     async function* batch(i: number) {
       for (let j = 0; j < 3; j++) {
@@ -134,51 +142,37 @@ engineTest(
 );
 
 engineTest(
-  "close() while createMany() reads its async source is a DataSetError and writes nothing",
-  async (engine) => {
-    const dir = await tempDir();
-    const path = `${dir}/tags.sqlite`;
-    await using db = freshDataSet(engine, { writable: true });
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-    const Tag = declareTags(db);
-    await db.createAll();
-    const store = new Store(Tag);
-    async function* rows() {
-      yield { name: "x" };
-      await db.close();
-      yield { name: "y" };
+  "close() from inside createMany()'s source is a DataSetError and writes nothing",
+  async (engine, t) => {
+    type Row = { name: string };
+    const sources: Record<
+      string,
+      (db: DataSet) => Iterable<Row> | AsyncIterable<Row>
+    > = {
+      "an async source, awaiting close()": async function* (db) {
+        yield { name: "x" };
+        await db.close();
+        yield { name: "y" };
+      },
+      "a sync source, close() not awaited": function* (db) {
+        yield { name: "x" };
+        void db.close(); // closes the connection before returning
+        yield { name: "y" };
+      },
+    };
+    for (const [name, source] of Object.entries(sources)) {
+      await t.step(name, async () => {
+        const { db, store } = await tagStore(await writableFile(engine));
+        await using _ = db;
+        await assert.rejects(store.createMany(source(db)), (error: Error) => {
+          assert.ok(error instanceof DataSetError, String(error));
+          assert.match(error.message, /was closed while the write was running/);
+          return true;
+        });
+        assert.deepEqual(await names(db), []);
+        assert.equal((await db[SESSION]()).leasedStatements, 0);
+      });
     }
-    await assert.rejects(store.createMany(rows()), (error: Error) => {
-      assert.ok(error instanceof DataSetError, String(error));
-      assert.match(error.message, /was closed while the write was running/);
-      return true;
-    });
-    assert.deepEqual(await names(db), []);
-  },
-);
-
-engineTest(
-  "close() from inside a sync source of createMany() is a DataSetError and writes nothing",
-  async (engine) => {
-    const dir = await tempDir();
-    const path = `${dir}/tags.sqlite`;
-    await using db = freshDataSet(engine, { writable: true });
-    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-    const Tag = declareTags(db);
-    await db.createAll();
-    const store = new Store(Tag);
-    function* rows() {
-      yield { name: "x" };
-      void db.close(); // closes the connection before returning
-      yield { name: "y" };
-    }
-    await assert.rejects(store.createMany(rows()), (error: Error) => {
-      assert.ok(error instanceof DataSetError, String(error));
-      assert.match(error.message, /was closed while the write was running/);
-      return true;
-    });
-    assert.deepEqual(await names(db), []);
-    assert.equal((await db[SESSION]()).leasedStatements, 0);
   },
 );
 

@@ -3,7 +3,8 @@
  * library (commit 807b11b) that every later version must keep opening and
  * verifying (`tests/compat_0_1_0_test.ts`). The committed file is the one
  * 0.1.0 built; it is never rebuilt. This script is kept to show how it was
- * made, and may be updated to later import paths:
+ * made, and may be updated to later import paths (its models are declared
+ * in `models.ts`, which the test shares):
  *
  *   SOURCE_DATE_EPOCH=1795996800 deno run -A tests/testdata/v0_1_0/build_catalog.ts <out.sqlite>
  *
@@ -12,46 +13,15 @@
  * from its property, a composite primary key, single- and multi-column
  * indexes, a unique constraint and a foreign key.
  */
-import {
-  bigint,
-  blob,
-  boolean,
-  DataSet,
-  integer,
-  json,
-  real,
-  Store,
-  text,
-} from "../../../mod.ts";
+import { DataSet, Store } from "../../../mod.ts";
 import { buildDataSet } from "../../../build.ts";
+import { declareCatalog } from "./models.ts";
 
 const out = Deno.args[0];
 if (out === undefined) throw new TypeError("usage: build_catalog.ts <out>");
 
 const Catalog = DataSet.create("catalog");
-class Supplier extends Catalog.Model("supplier", {
-  id: integer({ primaryKey: true }),
-  name: text({ unique: true }),
-  country: text({ default: "FR" }),
-  rating: real({ nullable: true }),
-  logo: blob({ nullable: true }),
-  active: boolean({ default: true }),
-}) {}
-class Product extends Catalog.Model("product", {
-  supplierId: integer({
-    name: "supplier_id",
-    primaryKey: true,
-    references: () => Supplier.columns.id,
-    onDelete: "CASCADE",
-  }),
-  sku: text({ primaryKey: true }),
-  title: text({ index: true }),
-  price: real(),
-  stock: bigint({ default: 0n }),
-  inStock: boolean({ name: "in_stock", default: true }),
-  attrs: json({ nullable: true }),
-  weightGrams: integer({ name: "weight_grams", nullable: true }),
-}, { indexes: [["inStock", "price"]] }) {}
+const { Supplier, Product } = declareCatalog(Catalog);
 
 await buildDataSet(Catalog, out, async (build) => {
   await new Store(Supplier).createMany([
