@@ -70,6 +70,7 @@ export {
 export {
   type AnyModel,
   type Columns,
+  type GeoOption,
   type Insert,
   type InsertOf,
   type ModelClass,
@@ -116,7 +117,11 @@ export {
 } from "./src/columns.ts";
 export {
   type Filter,
+  type GeoBox,
+  type GeoPoint,
   type Instance,
+  type Nearby,
+  type NearestOptions,
   type OrderBy,
   type PrimaryKey,
   type PrimaryKeyNames,

@@ -18,13 +18,16 @@ import {
   countRowsSql,
   FIND_TABLE,
   FOREIGN_KEYS,
+  geoIndexName,
   INDEX_COLUMNS,
   LIST_TABLES,
+  SHADOW_TABLES,
   storedTypesSql,
   STRICT_COLUMNS,
   TABLE_COLUMNS,
   TABLE_INDEXES,
   TABLE_STRICT,
+  TRIGGER_SQL,
   wideIntegerSql,
 } from "./_sql.ts";
 import { DataSetError } from "./errors.ts";
@@ -365,6 +368,108 @@ export function searchIndexes(
       shadowTables: fts5ShadowTables(table.name).filter((name) =>
         names.has(foldIdentifier(name))
       ),
+    });
+  }
+  return found;
+}
+
+/** The models whose geo index each session has found in its file. */
+const checkedGeo = new WeakMap<Session, WeakSet<ModelDefinition>>();
+
+/** The columns of a geo index, in order. */
+const GEO_INDEX_COLUMNS = ["id", "minlat", "maxlat", "minlon", "maxlon"];
+
+/**
+ * Checks once per connection that the file has the R*Tree index of a
+ * model's `geo` option, so a file built without it fails with a
+ * `DataSetError` naming the index rather than an SQL error.
+ */
+export function checkGeoIndex(
+  session: Session,
+  definition: ModelDefinition,
+): void {
+  let checked = checkedGeo.get(session);
+  if (checked?.has(definition)) return;
+  const index = geoIndexName(definition.table);
+  const action = `Cannot use the geo index of ${definition.table}`;
+  const columns = tableColumns(session, index, action).map((column) =>
+    foldIdentifier(column.name)
+  );
+  if (columns.join() !== GEO_INDEX_COLUMNS.join()) {
+    throw new DataSetError(
+      `${action}: dataset "${session.dataset}" has no R*Tree "${index}" (id, minLat, maxLat, minLon, maxLon) (${session.path}); build the file with this model's geo option, or run createAll()`,
+      { dataset: session.dataset },
+    );
+  }
+  if (checked === undefined) {
+    checked = new WeakSet();
+    checkedGeo.set(session, checked);
+  }
+  checked.add(definition);
+}
+
+/**
+ * The shadow tables of the file's virtual tables (an R*Tree's `_node`,
+ * `_rowid`, `_parent`), which the CLI leaves out of its listings.
+ */
+export function shadowTables(session: Session, action: string): Set<string> {
+  return new Set(
+    readRows(session, SHADOW_TABLES, [], action).map(([name]) => String(name)),
+  );
+}
+
+/** A geo index found in a file. */
+export interface GeoIndexSchema {
+  /** The R*Tree's name, `<table>_geo`. */
+  readonly index: string;
+  /** The indexed table, as the file spells it. */
+  readonly table: string;
+  /**
+   * The latitude and longitude columns, read from the index's insert
+   * trigger; `undefined` when the file has no such trigger.
+   */
+  readonly columns: { lat: string; lon: string } | undefined;
+}
+
+const QUOTED = String.raw`"((?:[^"]|"")+)"`;
+const GEO_INSERT = new RegExp(
+  String
+    .raw`VALUES \(new\.rowid, new\.${QUOTED}, new\.${QUOTED}, new\.${QUOTED}, new\.${QUOTED}\)`,
+);
+
+/**
+ * The geo indexes of a file: R*Trees named `<table>_geo` beside a table of
+ * that name, as `createAll()` and `buildDataSet` make them.
+ */
+export function geoIndexes(
+  session: Session,
+  action: string,
+): GeoIndexSchema[] {
+  const tables = listTables(session, action);
+  const found: GeoIndexSchema[] = [];
+  for (const virtual of tables) {
+    if (!virtual.virtual || !/\bUSING\s+rtree\s*\(/i.test(virtual.sql)) {
+      continue;
+    }
+    const table = tables.find((t) =>
+      !t.virtual && geoIndexName(foldIdentifier(t.name)) ===
+        foldIdentifier(virtual.name)
+    );
+    if (table === undefined) continue;
+    const [row] = readRows(
+      session,
+      TRIGGER_SQL,
+      [`${virtual.name}_insert`],
+      action,
+    );
+    const match = row === undefined ? null : GEO_INSERT.exec(String(row[0]));
+    const unquote = (name: string) => name.replaceAll('""', '"');
+    found.push({
+      index: virtual.name,
+      table: table.name,
+      columns: match === null || match[1] !== match[2] || match[3] !== match[4]
+        ? undefined
+        : { lat: unquote(match[1]!), lon: unquote(match[3]!) },
     });
   }
   return found;

@@ -867,3 +867,153 @@ export function keysetSql(
   }
   return arms;
 }
+
+// ---------------------------------------------------------------------------
+// Geo lookups (issue 12 §2): the R*Tree index of a model's `geo` option.
+// ---------------------------------------------------------------------------
+
+// The index is a 2-D R*Tree `<table>_geo (id, minLat, maxLat, minLon,
+// maxLon)` holding one point per row whose coordinates are not NULL, keyed
+// by the row's rowid. SQLite stores its bounds as 32-bit floats rounded
+// outward (lower bounds down, upper bounds up), so a stored point's box
+// always holds the point; queries compare those bounds with the search box
+// (bound values, rounded outward too), then test the row's own coordinates.
+
+/** The name of a model's geo index: its table name and `_geo`. */
+export function geoIndexName(table: string): string {
+  return `${table}_geo`;
+}
+
+/**
+ * The geo index of a model, its fill from the rows already in the table
+ * (only when the index is empty, so running it again is harmless), and the
+ * triggers that keep it in sync on inserts, updates and deletes.
+ */
+export function createGeoIndexSql(
+  table: string,
+  lat: string,
+  lon: string,
+): string[] {
+  const index = quote(geoIndexName(table));
+  const t = quote(table);
+  const name = (suffix: string) => quote(`${geoIndexName(table)}_${suffix}`);
+  const newPoint = `new.${quote(lat)}, new.${quote(lat)}, new.${
+    quote(lon)
+  }, new.${quote(lon)}`;
+  const hasPoint = (row: string) =>
+    `${row}.${quote(lat)} IS NOT NULL AND ${row}.${quote(lon)} IS NOT NULL`;
+  return [
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${index} USING rtree(id, minLat, maxLat, minLon, maxLon)`,
+    `INSERT INTO ${index} (id, minLat, maxLat, minLon, maxLon) SELECT rowid, ${
+      quote(lat)
+    }, ${quote(lat)}, ${quote(lon)}, ${quote(lon)} FROM ${t} WHERE ${
+      quote(lat)
+    } IS NOT NULL AND ${
+      quote(lon)
+    } IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${index})`,
+    `CREATE TRIGGER IF NOT EXISTS ${name("insert")} AFTER INSERT ON ${t} WHEN ${
+      hasPoint("new")
+    } BEGIN INSERT OR REPLACE INTO ${index} (id, minLat, maxLat, minLon, maxLon) VALUES (new.rowid, ${newPoint}); END`,
+    `CREATE TRIGGER IF NOT EXISTS ${
+      name("delete")
+    } AFTER DELETE ON ${t} BEGIN DELETE FROM ${index} WHERE id = old.rowid; END`,
+    `CREATE TRIGGER IF NOT EXISTS ${
+      name("update")
+    } AFTER UPDATE ON ${t} BEGIN DELETE FROM ${index} WHERE id = old.rowid; INSERT OR REPLACE INTO ${index} (id, minLat, maxLat, minLon, maxLon) SELECT new.rowid, ${newPoint} WHERE ${
+      hasPoint("new")
+    }; END`,
+  ];
+}
+
+/**
+ * The condition of a geo lookup on `table`: its rowid among the index's
+ * entries overlapping any of `boxes` boxes (4 parameters each: south,
+ * north, west, east), then, unless `exact` is `undefined`, its own
+ * coordinates inside the searched box (4 more: south, north, west, east),
+ * `"crossing"` for a box that crosses the antimeridian (`west > east`).
+ */
+export function geoConditionSql(
+  table: string,
+  lat: string,
+  lon: string,
+  boxes: number,
+  exact: "plain" | "crossing" | undefined,
+): string {
+  const index = quote(geoIndexName(table));
+  const probe =
+    `SELECT id FROM ${index} WHERE maxLat >= ? AND minLat <= ? AND maxLon >= ? AND minLon <= ?`;
+  const candidates = `rowid IN (${
+    Array(boxes).fill(probe).join(" UNION ALL ")
+  })`;
+  if (exact === undefined) return candidates;
+  const la = quote(lat);
+  const lo = quote(lon);
+  return `${candidates} AND ${la} >= ? AND ${la} <= ? AND ${
+    exact === "crossing"
+      ? `(${lo} >= ? OR ${lo} <= ?)`
+      : `${lo} >= ? AND ${lo} <= ?`
+  }`;
+}
+
+/** ` WHERE` clause `where` (from {@linkcode whereSql}) and one more condition. */
+export function andWhereSql(where: string, condition: string): string {
+  return where === "" ? ` WHERE (${condition})` : `${where} AND (${condition})`;
+}
+
+/** The rowid and coordinates of the rows of `table` matching `where`. */
+export function geoCandidatesSql(
+  table: string,
+  lat: string,
+  lon: string,
+  where: string,
+): string {
+  return `SELECT rowid, ${quote(lat)}, ${quote(lon)} FROM ${
+    quote(table)
+  }${where}`;
+}
+
+/** The columns and then the rowid of the rows of `table` with `count` rowids. */
+export function rowsByRowidSql(
+  table: string,
+  columnList: string,
+  count: number,
+): string {
+  return `SELECT ${columnList}, rowid FROM ${quote(table)} WHERE rowid IN (${
+    Array(count).fill("?").join(", ")
+  })`;
+}
+
+/** The geo index statements of a model (none without a `geo` option). */
+export function modelGeoIndexSql(model: AnyModel): string[] {
+  const { table, geo, columns } = model.definition;
+  if (geo === undefined) return [];
+  return createGeoIndexSql(
+    table,
+    columns[geo.lat]!.bound.name,
+    columns[geo.lon]!.bound.name,
+  );
+}
+
+/** The largest rowid of a table (0 when empty): a cheap size estimate. */
+export function maxRowidSql(table: string): string {
+  return `SELECT coalesce(max(rowid), 0) FROM ${quote(table)}`;
+}
+
+/** The shadow tables of the file's virtual tables (SQLite 3.37). */
+export const SHADOW_TABLES: string =
+  "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'";
+
+/** A trigger's SQL text by name (`?`: the name). */
+export const TRIGGER_SQL: string =
+  "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?";
+
+/** The rows of `table` whose two coordinate columns are not NULL. */
+export function countPointsSql(
+  table: string,
+  lat: string,
+  lon: string,
+): string {
+  return `SELECT count(*) FROM ${quote(table)} WHERE ${
+    quote(lat)
+  } IS NOT NULL AND ${quote(lon)} IS NOT NULL`;
+}

@@ -24,6 +24,7 @@ import {
   FREELIST_COUNT,
   insertMetadataSql,
   INTEGRITY_CHECK,
+  modelGeoIndexSql,
   optimizeSearchSql,
   rebuildSearchSql,
   searchTriggersSql,
@@ -539,6 +540,8 @@ async function buildInto(
         action,
       );
     }
+    // Geo indexes after the rows too: filled in one pass, then kept in sync.
+    final.exec(transactionSql(models.flatMap(modelGeoIndexSql)), action);
     const broken = foreignKeyViolations(final, action);
     if (broken !== undefined) {
       throw new ModelIntegrityError(`${action}: ${broken}`, {

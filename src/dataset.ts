@@ -20,6 +20,8 @@ import {
   dropTableSql,
   FOREIGN_KEYS_OFF,
   FOREIGN_KEYS_ON,
+  geoIndexName,
+  modelGeoIndexSql,
   nulCheckedSql,
   rebuildSearchSql,
   SCHEMA_PROBE,
@@ -714,6 +716,7 @@ export class DataSet {
     const statements = this.#models.flatMap((model) => [
       ...createTableSql(model),
       ...createSearchSql(model),
+      ...modelGeoIndexSql(model),
     ]);
     session.exec(transactionSql([...statements, ...newIndexes]), action);
   }
@@ -748,6 +751,9 @@ export class DataSet {
         for (const model of [...this.#models].reverse()) {
           const search = model.definition.search;
           if (search !== undefined) session.exec(dropSearchSql(search), action);
+          if (model.definition.geo !== undefined) {
+            session.exec(dropTableSql(geoIndexName(model.tableName)), action);
+          }
           session.exec(dropTableSql(model.tableName), action);
         }
       });

@@ -70,6 +70,23 @@ export interface ModelOptions<C extends Columns> {
    * @default {no index}
    */
   search?: SearchIndexOptions<keyof C & string>;
+  /**
+   * A geo index: the properties holding each row's latitude and longitude
+   * in degrees (`real` or `integer` columns; rows where either is `null`
+   * are left out of the index). `createAll()` and `buildDataSet` then
+   * create an R*Tree named `<table>_geo`, kept in sync on writes by
+   * triggers, and `Store.within()` and `Store.nearest()` query it.
+   * @default {undefined}
+   */
+  geo?: GeoOption<keyof C & string>;
+}
+
+/** The `geo` option of a model: its latitude and longitude properties. */
+export interface GeoOption<K extends string = string> {
+  /** The property holding the latitude, in degrees (-90 to 90). */
+  readonly lat: K;
+  /** The property holding the longitude, in degrees (-180 to 180). */
+  readonly lon: K;
 }
 
 /** What the library knows about a model, derived once from its declaration. */
@@ -90,6 +107,8 @@ export interface ModelDefinition {
   readonly orderBy: readonly string[];
   /** The full-text search index, `undefined` when none is declared. */
   readonly search?: SearchDefinition;
+  /** The geo index's latitude and longitude properties, if declared. */
+  readonly geo?: GeoOption | undefined;
 }
 
 /**
@@ -284,6 +303,7 @@ export function declareModel<C extends Columns>(
     ...(options.search === undefined
       ? {}
       : { search: checkSearchOptions(options.search, table, columns) }),
+    geo: checkGeo(options.geo, columns, table),
   });
   for (const key of keys) {
     const column = columns[key]!;
@@ -305,4 +325,50 @@ export function declareModel<C extends Columns>(
   };
   Object.defineProperty(Model, "name", { value: table });
   return Model as unknown as ModelClass<C>;
+}
+
+/** Checks a model's `geo` option: two distinct number properties. */
+function checkGeo(
+  geo: unknown,
+  columns: Columns,
+  table: string,
+): GeoOption | undefined {
+  if (geo === undefined) return undefined;
+  const invalid = `Invalid geo option for ${table}`;
+  if (geo === null || typeof geo !== "object" || Array.isArray(geo)) {
+    throw new TypeError(
+      `${invalid}: expected { lat: "<property>", lon: "<property>" }`,
+    );
+  }
+  for (const name of Object.keys(geo)) {
+    if (name !== "lat" && name !== "lon") {
+      throw new TypeError(
+        `${invalid}: unknown field ${
+          JSON.stringify(name)
+        }; expected lat and lon`,
+      );
+    }
+  }
+  const { lat, lon } = geo as { lat?: unknown; lon?: unknown };
+  for (const [field, key] of [["lat", lat], ["lon", lon]] as const) {
+    if (typeof key !== "string" || !Object.hasOwn(columns, key)) {
+      throw new TypeError(
+        `${invalid}: ${field} must name a property; expected one of ${
+          Object.keys(columns).join(", ")
+        }, got ${JSON.stringify(key)}`,
+      );
+    }
+    const kind = columns[key]!.kind;
+    if (kind !== "real" && kind !== "integer") {
+      throw new TypeError(
+        `${invalid}: ${field} property ${key} is a ${kind} column; expected a real or integer column`,
+      );
+    }
+  }
+  if (lat === lon) {
+    throw new TypeError(
+      `${invalid}: lat and lon both name ${JSON.stringify(lat)}`,
+    );
+  }
+  return Object.freeze({ lat: lat as string, lon: lon as string });
 }

@@ -9,6 +9,7 @@ import { Cursor } from "./_cursor.ts";
 import type { Session } from "./_session.ts";
 import {
   aggregateSql,
+  andWhereSql,
   columnListSql,
   compileTemplate,
   countBySql,
@@ -18,11 +19,14 @@ import {
   existsSql,
   explainSql,
   extremeSql,
+  geoCandidatesSql,
+  geoConditionSql,
   insertSql,
   keysetSql,
   type KeysetTerm,
   lookupSql,
   matchSql,
+  maxRowidSql,
   nulAmongSql,
   nulCensusSql,
   nulFlagSql,
@@ -31,6 +35,7 @@ import {
   pageSql,
   quote,
   ROWID,
+  rowsByRowidSql,
   selectSql,
   whereSql,
 } from "./_sql.ts";
@@ -40,7 +45,15 @@ import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { nulChecked, SESSION } from "./dataset.ts";
 import { foldIdentifier, isIterable } from "./_rules.ts";
-import { checkModelTable } from "./_schema.ts";
+import { checkGeoIndex, checkModelTable } from "./_schema.ts";
+import {
+  boxParams,
+  circleBoxes,
+  EARTH_RADIUS_KM,
+  greatCircleKm,
+  HALF_CIRCUMFERENCE_KM,
+  splitBox,
+} from "./_geo.ts";
 import {
   DataSetError,
   ModelNotFoundError,
@@ -183,6 +196,68 @@ export interface Page<T> {
   rows: T[];
   /** The token of the next page; `undefined` after the last page. */
   next: string | undefined;
+}
+
+/**
+ * A box of latitudes and longitudes in degrees, for `Store.within()`. A box
+ * whose `west` is greater than its `east` crosses the antimeridian: `{
+ * west: 170, east: -170 }` spans the 20 degrees either side of ±180.
+ */
+export interface GeoBox {
+  /** The southern edge, -90 to 90. */
+  readonly south: number;
+  /** The western edge, -180 to 180. */
+  readonly west: number;
+  /** The northern edge, -90 to 90, at least `south`. */
+  readonly north: number;
+  /** The eastern edge, -180 to 180. */
+  readonly east: number;
+}
+
+/** A point in degrees, for `Store.nearest()`. */
+export interface GeoPoint {
+  /** The latitude, -90 to 90. */
+  readonly lat: number;
+  /** The longitude, -180 to 180. */
+  readonly lon: number;
+}
+
+/** Options of `Store.nearest()`. */
+export interface NearestOptions<
+  M extends AnyModel,
+  X extends object = Record<never, never>,
+> {
+  /**
+   * The most rows to return (at most 32,000).
+   * @default {10}
+   */
+  limit?: number;
+  /**
+   * The greatest distance in kilometres; rows farther away are left out.
+   * @default {Infinity}
+   */
+  maxKm?: number;
+  /**
+   * The ordinary filter the rows must also match.
+   * @default {undefined}
+   */
+  filter?: Filter<M> & X;
+}
+
+/**
+ * One result of `Store.nearest()`: the row (an instance of the model, as
+ * `search()` yields) beside its great-circle distance from the searched
+ * point. The distance is kept beside the row, not set on it, so it can never
+ * collide with a property of the model.
+ */
+export interface Nearby<M extends AnyModel> {
+  /** The row. */
+  readonly row: Instance<M>;
+  /**
+   * The great-circle distance in kilometres, by the haversine formula on a
+   * sphere of radius 6371.0088 km (the mean Earth radius).
+   */
+  readonly distanceKm: number;
 }
 
 /** The rows a store yields: instances of its model class. */
@@ -1918,6 +1993,20 @@ export class Store<
     };
   }
 
+  /** The model's geo option, or a `TypeError` naming the method. */
+  #geo(method: string): { lat: string; lon: string } {
+    const { table, geo, columns } = this.#definition;
+    if (geo === undefined) {
+      throw new TypeError(
+        `Cannot run ${method}() on ${table}: the model declares no geo option ({ geo: { lat, lon } })`,
+      );
+    }
+    return {
+      lat: columns[geo.lat]!.bound.name,
+      lon: columns[geo.lon]!.bound.name,
+    };
+  }
+
   /**
    * The order of a page, derived once per order: its terms (the primary
    * key, else the rowid, last), the `ORDER BY`, and the select list (the
@@ -2221,6 +2310,85 @@ export class Store<
   }
 
   /**
+   * Yields the rows whose coordinates lie inside a box (edges included),
+   * also matching a filter: filtered, then ordered, then paginated, as
+   * {@linkcode Store.search} does. The model needs a `geo` option. A box
+   * whose `west` is greater than its `east` crosses the antimeridian.
+   * @param box The box, in degrees.
+   * @param filter Property names to values or operators.
+   * @param options `limit`, `offset`, `orderBy`.
+   * @returns The rows, one at a time.
+   * @throws {TypeError} When the model has no `geo` option, or the box is
+   * not four numbers.
+   * @throws {RangeError} For a latitude outside -90..90, a longitude
+   * outside -180..180, or a `south` above `north`.
+   *
+   * @example Rows inside a box, one across the antimeridian
+   * ```ts
+   * import { DataSet, integer, real, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_within");
+   * class Place extends db.Model("place", {
+   *   id: integer({ primaryKey: true }),
+   *   name: text(),
+   *   lat: real(),
+   *   lon: real(),
+   * }, { geo: { lat: "lat", lon: "lon" }, orderBy: "name" }) {}
+   * await db.createAll();
+   * const places = new Store(Place);
+   * await places.createMany([
+   *   { name: "Suva", lat: -18.14, lon: 178.44 },
+   *   { name: "Apia", lat: -13.83, lon: -171.76 },
+   *   { name: "Paris", lat: 48.86, lon: 2.35 },
+   * ]);
+   * const pacific = { south: -30, north: 0, west: 170, east: -170 };
+   * const found = await Array.fromAsync(places.within(pacific));
+   * assert.deepEqual(found.map((p) => p.name), ["Apia", "Suva"]);
+   * await db.close();
+   * ```
+   */
+  within(
+    box: GeoBox,
+    filter?: Filter<M> & X,
+    options?: SearchOptions<M>,
+  ): AsyncGenerator<Instance<M>, void, undefined> {
+    const table = this.#definition.table;
+    const action = `Cannot search ${table} within a box`;
+    let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    try {
+      const { lat, lon } = this.#geo("within");
+      const { south, west, north, east } = checkBox(box, table);
+      const boxes = splitBox({ south, north, west, east });
+      query = this.#selectWith(filter, options, {
+        sql: geoConditionSql(
+          table,
+          lat,
+          lon,
+          boxes.length,
+          west > east ? "crossing" : "plain",
+        ),
+        params: [...boxes.flatMap(boxParams), south, north, west, east],
+      });
+    } catch (error) {
+      return new Cursor<Instance<M>>(undefined, error);
+    }
+    const select = query.sql;
+    return new Cursor({
+      session: () => this.#geoSession(),
+      sql: (session) =>
+        select(
+          this.#flags(session)
+            ? this.#plan.flaggedColumnList!
+            : this.#plan.columnList,
+        ),
+      params: query.params,
+      action,
+      read: this.#reader,
+    });
+  }
+
+  /**
    * Reads a row of a query the caller wrote: as {@linkcode Store.#read},
    * with the kinds' own read hints (a join may hold what the table's
    * STRICT hints do not promise, a NULL from an outer join).
@@ -2243,6 +2411,204 @@ export class Store<
         : decoded;
     }
     return row as Instance<M>;
+  }
+
+  /**
+   * {@linkcode Store.search}'s query with one more condition, its SQL a
+   * function of the column list (with the NUL flag or without).
+   */
+  #selectWith(
+    filter: unknown,
+    options: SearchOptions<M> | undefined,
+    extra: Condition,
+  ): { sql: (columnList: string) => string; params: SQLValue[] } {
+    const table = this.#definition.table;
+    if (
+      options !== undefined && (options === null || typeof options !== "object")
+    ) {
+      throw new TypeError(
+        `Invalid search options for ${table}: expected an object`,
+      );
+    }
+    for (const name of Object.keys(options ?? {})) {
+      if (!["limit", "offset", "orderBy"].includes(name)) {
+        throw new TypeError(
+          `Invalid search option ${
+            JSON.stringify(name)
+          } for ${table}: expected limit, offset or orderBy`,
+        );
+      }
+    }
+    const where = this.#where(filter);
+    const order = this.#orderSql(options?.orderBy);
+    const params = [...where.params, ...extra.params];
+    const limit = options?.limit;
+    const offset = options?.offset;
+    const paged = limit !== undefined || offset !== undefined;
+    if (paged) {
+      params.push(
+        limit === undefined ? -1 : checkCount(limit, "limit", table),
+        offset === undefined ? 0 : checkCount(offset, "offset", table),
+      );
+    }
+    const whereWith = andWhereSql(where.sql, extra.sql);
+    return {
+      sql: (columnList) =>
+        selectSql(table, columnList, whereWith, order, paged),
+      params,
+    };
+  }
+
+  /** The checked session, its file also checked for the geo index. */
+  #geoSession(): Session | Promise<Session> {
+    const check = (session: Session): Session => {
+      checkGeoIndex(session, this.#definition);
+      return session;
+    };
+    const session = this.#session();
+    return session instanceof Promise ? session.then(check) : check(session);
+  }
+
+  /**
+   * The rows nearest to a point, nearest first (ties by rowid), each with
+   * its great-circle distance: an array of `{ row, distanceKm }`
+   * ({@linkcode Nearby}), the row an instance of the model. The model needs
+   * a `geo` option. Correct across the antimeridian and at the poles:
+   * distances are computed in JavaScript (haversine) on the rows the
+   * R*Tree finds inside boxes that grow until `limit` rows lie within
+   * their inner radius, so no nearer row is ever missed.
+   * @param point The point, in degrees.
+   * @param options `limit` (10), `maxKm`, and a `filter`.
+   * @returns The rows with their distances, nearest first.
+   * @throws {TypeError} When the model has no `geo` option, or the point
+   * or an option is not of the right type.
+   * @throws {RangeError} For a latitude outside -90..90, a longitude
+   * outside -180..180, a negative `maxKm`, or a `limit` that is negative,
+   * fractional or above 32,000.
+   *
+   * @example The nearest rows, with their distances
+   * ```ts
+   * import { DataSet, integer, real, Store, text } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_nearest");
+   * class Place extends db.Model("place", {
+   *   id: integer({ primaryKey: true }),
+   *   name: text(),
+   *   lat: real(),
+   *   lon: real(),
+   * }, { geo: { lat: "lat", lon: "lon" } }) {}
+   * await db.createAll();
+   * const places = new Store(Place);
+   * await places.createMany([
+   *   { name: "London", lat: 51.5072, lon: -0.1276 },
+   *   { name: "Paris", lat: 48.8566, lon: 2.3522 },
+   *   { name: "Berlin", lat: 52.52, lon: 13.405 },
+   * ]);
+   * const near = await places.nearest({ lat: 48.85, lon: 2.35 }, { limit: 2 });
+   * assert.deepEqual(near.map(({ row }) => row.name), ["Paris", "London"]);
+   * assert.ok(Math.abs(near[1]!.distanceKm - 343) < 2);
+   * const close = await places.nearest({ lat: 48.85, lon: 2.35 }, { maxKm: 100 });
+   * assert.equal(close.length, 1);
+   * await db.close();
+   * ```
+   */
+  async nearest(
+    point: GeoPoint,
+    options?: NearestOptions<M, X>,
+  ): Promise<Nearby<M>[]> {
+    const { table, keys } = this.#definition;
+    const { lat: latColumn, lon: lonColumn } = this.#geo("nearest");
+    const { lat, lon } = checkPoint(point, table);
+    const { limit, maxKm, filter } = checkNearestOptions(options, table);
+    const where = this.#where(filter);
+    const action =
+      `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
+    const session = await this.#geoSession();
+    if (limit === 0) return [];
+    let km = initialRadiusKm(session, this.#definition, limit, action);
+    // The read hints the schema check chose for this file (STRICT ones
+    // where SQLite guarantees a number).
+    const latHint = this.#hints[keys.indexOf(this.#definition.geo!.lat)]!;
+    const lonHint = this.#hints[keys.indexOf(this.#definition.geo!.lon)]!;
+    let found: { rowid: number; distanceKm: number }[];
+    for (;;) {
+      const radius = Math.min(km, maxKm, HALF_CIRCUMFERENCE_KM);
+      const boxes = circleBoxes(lat, lon, radius);
+      const sql = geoCandidatesSql(
+        table,
+        latColumn,
+        lonColumn,
+        andWhereSql(
+          where.sql,
+          geoConditionSql(table, latColumn, lonColumn, boxes.length, undefined),
+        ),
+      );
+      const rowids: number[] = [];
+      const distances: number[] = [];
+      session.all(
+        sql,
+        [
+          ...where.params,
+          ...boxes.flatMap(boxParams),
+        ],
+        action,
+        (statement) => {
+          const rowLat = statement.column(1, latHint);
+          const rowLon = statement.column(2, lonHint);
+          if (rowLat === null || rowLon === null) return;
+          // A rowid is always an integer.
+          rowids.push(
+            Number(statement.column(0, ColumnHint.NUMBER_STRICT)),
+          );
+          distances.push(
+            greatCircleKm(lat, lon, Number(rowLat), Number(rowLon)),
+          );
+        },
+      );
+      // Every row within the radius is in the boxes; rows in the boxes'
+      // corners may be farther.
+      found = [];
+      for (let i = 0; i < rowids.length; i++) {
+        if (distances[i]! <= radius) {
+          found.push({ rowid: rowids[i]!, distanceKm: distances[i]! });
+        }
+      }
+      // Enough rows within the radius: the limit-th distance is at most the
+      // radius, so every nearer row is among them.
+      if (
+        found.length >= limit || radius >= maxKm ||
+        radius >= HALF_CIRCUMFERENCE_KM
+      ) break;
+      km = nextRadiusKm(distances, radius, limit);
+    }
+    found.sort((a, b) => a.distanceKm - b.distanceKm || a.rowid - b.rowid);
+    found.length = Math.min(found.length, limit);
+    if (found.length === 0) return [];
+    // Reads carry the NUL flag column after the model's columns where the
+    // engine needs it (see #read); the rowid comes last.
+    const flagged = this.#flags(session);
+    const n = keys.length + (flagged ? 1 : 0);
+    const rows = new Map<number, Instance<M>>();
+    session.all(
+      rowsByRowidSql(
+        table,
+        flagged ? this.#plan.flaggedColumnList! : this.#plan.columnList,
+        found.length,
+      ),
+      found.map((item) => item.rowid),
+      action,
+      (statement) => {
+        rows.set(
+          Number(statement.column(n, ColumnHint.NUMBER)),
+          this.#read(statement),
+        );
+      },
+    );
+    return found.map(({ rowid, distanceKm }) => ({
+      row: rows.get(rowid)!,
+      distanceKm,
+    }));
   }
 }
 
@@ -2274,4 +2640,162 @@ function describeStored(value: SQLValue): string {
     return `text ${JSON.stringify(shown)}`;
   }
   return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
+}
+
+/** Checks a `within()` box: four numbers in range. */
+function checkBox(box: unknown, table: string): GeoBox {
+  if (box === null || typeof box !== "object" || Array.isArray(box)) {
+    throw new TypeError(
+      `Invalid box for ${table}: expected { south, west, north, east } in degrees`,
+    );
+  }
+  const { south, west, north, east } = box as Record<string, unknown>;
+  checkDegrees(south, "south", 90, `box for ${table}`);
+  checkDegrees(north, "north", 90, `box for ${table}`);
+  checkDegrees(west, "west", 180, `box for ${table}`);
+  checkDegrees(east, "east", 180, `box for ${table}`);
+  if ((south as number) > (north as number)) {
+    throw new RangeError(
+      `Invalid box for ${table}: south ${south} is above north ${north}`,
+    );
+  }
+  return box as GeoBox;
+}
+
+/** Checks a `nearest()` point: a latitude and a longitude in range. */
+function checkPoint(point: unknown, table: string): GeoPoint {
+  if (point === null || typeof point !== "object" || Array.isArray(point)) {
+    throw new TypeError(
+      `Invalid point for ${table}: expected { lat, lon } in degrees`,
+    );
+  }
+  const { lat, lon } = point as Record<string, unknown>;
+  checkDegrees(lat, "lat", 90, `point for ${table}`);
+  checkDegrees(lon, "lon", 180, `point for ${table}`);
+  return { lat: lat as number, lon: lon as number };
+}
+
+function checkDegrees(
+  value: unknown,
+  name: string,
+  bound: number,
+  what: string,
+): void {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Invalid ${what}: ${name} must be a number of degrees, got ${
+        value === null ? "null" : typeof value
+      }`,
+    );
+  }
+  if (!(value >= -bound && value <= bound)) {
+    throw new RangeError(
+      `Invalid ${what}: ${name} must be between -${bound} and ${bound}, got ${value}`,
+    );
+  }
+}
+
+/** Checks `nearest()`'s options and fills in the defaults. */
+function checkNearestOptions(
+  options: unknown,
+  table: string,
+): { limit: number; maxKm: number; filter: unknown } {
+  if (options === undefined) {
+    return { limit: 10, maxKm: Infinity, filter: undefined };
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Invalid nearest options for ${table}: expected an object`,
+    );
+  }
+  for (const name of Object.keys(options)) {
+    if (!["limit", "maxKm", "filter"].includes(name)) {
+      throw new TypeError(
+        `Invalid nearest option ${
+          JSON.stringify(name)
+        } for ${table}: expected limit, maxKm or filter`,
+      );
+    }
+  }
+  const given = options as {
+    limit?: unknown;
+    maxKm?: unknown;
+    filter?: unknown;
+  };
+  const limit = given.limit === undefined
+    ? 10
+    : checkCount(given.limit, "limit", table);
+  if (limit > MAX_LIST) {
+    throw new RangeError(
+      `Invalid limit for ${table}: nearest() returns at most ${MAX_LIST} rows, got ${limit}`,
+    );
+  }
+  let maxKm = Infinity;
+  if (given.maxKm !== undefined) {
+    if (typeof given.maxKm !== "number") {
+      throw new TypeError(
+        `Invalid maxKm for ${table}: expected a number, got ${typeof given
+          .maxKm}`,
+      );
+    }
+    if (!(given.maxKm >= 0)) {
+      throw new RangeError(
+        `Invalid maxKm for ${table}: expected a distance of 0 or more, got ${given.maxKm}`,
+      );
+    }
+    maxKm = given.maxKm;
+  }
+  return { limit, maxKm, filter: given.filter };
+}
+
+/**
+ * Rows per model in the geo index, an estimate (the largest rowid) read
+ * once per session: the first search circle is sized for `limit` rows of
+ * evenly spread points, and grows when fewer fall in it.
+ */
+const geoRows = new WeakMap<Session, WeakMap<ModelDefinition, number>>();
+
+function initialRadiusKm(
+  session: Session,
+  definition: ModelDefinition,
+  limit: number,
+  action: string,
+): number {
+  let sizes = geoRows.get(session);
+  if (sizes === undefined) {
+    sizes = new WeakMap();
+    geoRows.set(session, sizes);
+  }
+  let rows = sizes.get(definition);
+  if (rows === undefined) {
+    rows = Number(
+      session.value(maxRowidSql(definition.table), [], action) ?? 0,
+    );
+    sizes.set(definition, rows);
+  }
+  // A cap of angle θ holds the fraction (1 - cos θ) / 2 ≈ θ² / 4 of the
+  // sphere: θ = 2 √(limit / rows) holds `limit` evenly spread rows.
+  const angle = rows <= limit ? Math.PI : 2 * Math.sqrt(limit / rows);
+  return Math.max(1, angle * EARTH_RADIUS_KM);
+}
+
+/**
+ * The next search radius after a round that found fewer than `limit` rows
+ * within `radius`. When the boxes held at least `limit` rows (some in their
+ * corners, farther than the radius), the `limit`-th smallest of their
+ * distances: a circle of that radius holds those rows, so the next round is
+ * the last, and no larger than needed. Otherwise 1.5 times the radius:
+ * rounds that find few rows cost little, and a smaller step overshoots less
+ * into a dense cluster (doubling read 1.7 times the candidate rows on the
+ * benchmark's places), while a larger one rereads less of the box when a
+ * filter rejects most rows.
+ */
+function nextRadiusKm(
+  distances: number[],
+  radius: number,
+  limit: number,
+): number {
+  if (distances.length < limit) return radius * 1.5;
+  distances.sort((a, b) => a - b);
+  return distances[limit - 1]!;
 }

@@ -16,7 +16,15 @@ import {
   tableColumns,
 } from "./_schema.ts";
 import { type SearchDefinition, tokenizeOption, tokenizerOf } from "./_fts.ts";
-import { aggregateJsonSql, INTEGRITY_CHECK } from "./_sql.ts";
+import {
+  aggregateJsonSql,
+  countPointsSql,
+  countRowsSql,
+  geoIndexName,
+  INTEGRITY_CHECK,
+} from "./_sql.ts";
+import type { Session } from "./_session.ts";
+import type { AnyModel } from "./model.ts";
 
 /** One mismatch between the models and the file. */
 export interface VerifyProblem {
@@ -123,6 +131,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       checked.push({ column, sql: quote(file.name) });
     }
     tables[table] = countRows(session, table, action);
+    verifyGeoIndex(session, model, fileColumns, action, problem);
     if (checked.length === 0) continue;
     // One scan per table counts NULLs and badly typed values per column.
     const sums = checked.flatMap(({ column, sql }) => [
@@ -245,4 +254,48 @@ function searchProblems(
     );
   }
   return problems;
+}
+
+/**
+ * Checks a model's geo index: the R*Tree is there and holds one entry per
+ * row whose coordinates are not NULL.
+ */
+function verifyGeoIndex(
+  session: Session,
+  model: AnyModel,
+  fileColumns: ReadonlyMap<string, unknown>,
+  action: string,
+  problem: (table: string, column: undefined, message: string) => void,
+): void {
+  const { table, geo, columns } = model.definition;
+  if (geo === undefined) return;
+  const lat = columns[geo.lat]!.bound.name;
+  const lon = columns[geo.lon]!.bound.name;
+  if (
+    !fileColumns.has(foldIdentifier(lat)) ||
+    !fileColumns.has(foldIdentifier(lon))
+  ) return;
+  const index = geoIndexName(table);
+  const indexColumns = tableColumns(session, index, action).map((column) =>
+    foldIdentifier(column.name)
+  );
+  if (indexColumns.join() !== "id,minlat,maxlat,minlon,maxlon") {
+    problem(
+      table,
+      undefined,
+      `${table}: the geo index "${index}" (an R*Tree) is missing`,
+    );
+    return;
+  }
+  const indexed = Number(session.value(countRowsSql(index), [], action));
+  const points = Number(
+    session.value(countPointsSql(table, lat, lon), [], action),
+  );
+  if (indexed !== points) {
+    problem(
+      table,
+      undefined,
+      `${table}: the geo index "${index}" holds ${indexed} entries for ${points} rows with coordinates`,
+    );
+  }
 }

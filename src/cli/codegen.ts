@@ -25,11 +25,13 @@ import {
 import { METADATA_TABLE } from "../build.ts";
 import { type DataSet, SESSION } from "../dataset.ts";
 import {
+  geoIndexes,
   holdsWideIntegers,
   readSchema,
   searchIndexes,
   type SearchIndexSchema,
   shadowTableNames,
+  shadowTables,
   storedTypes as readStoredTypes,
   type TableSchema as TableInfo,
 } from "../_schema.ts";
@@ -334,11 +336,13 @@ export async function generateModels(
 ): Promise<string> {
   const session = await dataset[SESSION]();
   const fullText = searchIndexes(session, `Cannot read ${options.fileName}`);
-  const shadows = shadowTableNames(fullText);
+  const ftsShadows = shadowTableNames(fullText);
+  const shadows = shadowTables(session, `Cannot read ${options.fileName}`);
+  const geo = geoIndexes(session, `Cannot read ${options.fileName}`);
   const tables = readSchema(session, `Cannot read ${options.fileName}`)
     .filter((table) =>
       !table.virtual && table.name !== METADATA_TABLE &&
-      !shadows.has(foldIdentifier(table.name))
+      !shadows.has(table.name) && !ftsShadows.has(foldIdentifier(table.name))
     );
   const taken = new Set([...GLOBALS, ...RESERVED, ...BUILDERS]);
   const classNames = new Map<string, string>();
@@ -471,6 +475,23 @@ export async function generateModels(
     const search = searchOption(table, fullText, properties);
     if (typeof search === "string") modelOptions.push(search);
     else comments.push(...search);
+    const geoIndex = geo.find((found) => found.table === table.name);
+    if (geoIndex !== undefined) {
+      const columns = geoIndex.columns;
+      const lat = columns && table.columns.find((c) => c.name === columns.lat);
+      const lon = columns && table.columns.find((c) => c.name === columns.lon);
+      if (lat !== undefined && lon !== undefined) {
+        modelOptions.push(
+          `geo: { lat: ${JSON.stringify(properties.get(lat.name))}, lon: ${
+            JSON.stringify(properties.get(lon.name))
+          } }`,
+        );
+      } else {
+        comments.push(
+          `  // R*Tree ${geoIndex.index}: its columns are unknown (no insert trigger), not declared.`,
+        );
+      }
+    }
     const className = classNames.get(table.name)!;
     blocks.push(
       [

@@ -10,10 +10,13 @@ import type { BuildMetadata } from "../build.ts";
 import { type DataSet, SESSION } from "../dataset.ts";
 import {
   countRows,
+  geoIndexes,
+  type GeoIndexSchema,
   readSchema,
   searchIndexes,
   type SearchIndexSchema,
   shadowTableNames,
+  shadowTables,
 } from "../_schema.ts";
 import { foldIdentifier } from "../_rules.ts";
 import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
@@ -58,6 +61,11 @@ export interface TableInfo {
   columns: ColumnInfo[];
   indexes: { name: string; unique: boolean; columns: string[] }[];
   foreignKeys: { columns: string[]; table: string; to: (string | null)[] }[];
+  /**
+   * The table's geo index (an R*Tree from the model's `geo` option), its
+   * shadow tables left out of the listing; absent without one.
+   */
+  geo?: { index: string; lat: string | null; lon: string | null };
 }
 
 /** What `inspect --json` prints. */
@@ -77,13 +85,16 @@ export interface FileInfo {
 export async function readTables(dataset: DataSet): Promise<TableInfo[]> {
   const session = await dataset[SESSION]();
   const action = `Cannot inspect ${dataset.path}`;
-  const shadows = shadowTableNames(searchIndexes(session, action));
+  const ftsShadows = shadowTableNames(searchIndexes(session, action));
+  const shadows = shadowTables(session, action);
+  const geo = geoIndexes(session, action);
   return readSchema(session, action)
     .filter((table) =>
       !table.virtual && table.name !== METADATA_TABLE &&
-      !shadows.has(foldIdentifier(table.name))
+      !shadows.has(table.name) && !ftsShadows.has(foldIdentifier(table.name))
     )
     .map((table) => ({
+      ...geoInfo(geo, table.name),
       name: table.name,
       rows: countRows(session, table.name, action),
       columns: table.columns,
@@ -96,6 +107,22 @@ export async function readTables(dataset: DataSet): Promise<TableInfo[]> {
         })),
       foreignKeys: table.foreignKeys,
     }));
+}
+
+/** The `geo` field of a table's info, when the file has its geo index. */
+function geoInfo(
+  indexes: readonly GeoIndexSchema[],
+  table: string,
+): Pick<TableInfo, "geo"> {
+  const found = indexes.find((index) => index.table === table);
+  if (found === undefined) return {};
+  return {
+    geo: {
+      index: found.index,
+      lat: found.columns?.lat ?? null,
+      lon: found.columns?.lon ?? null,
+    },
+  };
 }
 
 /** Runs `inspect`. */
@@ -189,6 +216,15 @@ function render(info: FileInfo): string {
         `  ${index.unique ? "unique index" : "index"} ${index.name} (${
           index.columns.join(", ")
         })`,
+      );
+    }
+    if (table.geo !== undefined) {
+      lines.push(
+        `  geo index ${table.geo.index}: R*Tree${
+          table.geo.lat === null
+            ? ""
+            : ` on (${table.geo.lat}, ${table.geo.lon})`
+        }`,
       );
     }
     for (const key of table.foreignKeys) {
