@@ -24,10 +24,16 @@ import {
 
 let datasets = 0;
 
-/** Declares the benchmark table on a fresh dataset bound to `path`. */
-export function openBench(path: string, engine: EngineName) {
+/**
+ * Declares the benchmark table on a fresh dataset bound to `path`, mapping
+ * `mmapSize` bytes when given (the library maps nothing by default).
+ */
+export function openBench(path: string, engine: EngineName, mmapSize?: number) {
   const name = `bench_${engine}_${++datasets}`;
-  const db = DataSet.create(name, { engine });
+  const db = DataSet.create(
+    name,
+    mmapSize === undefined ? { engine } : { engine, mmapSize },
+  );
   db.bind(new SQLiteBindFactory({ paths: { [name]: path } }));
   class T extends db.Model("t", {
     id: integer({ primaryKey: true }),
@@ -45,11 +51,12 @@ const declared = new Map<string, ReturnType<typeof openBench>>();
 export function declaredBench(
   path: string,
   engine: EngineName,
+  mmapSize?: number,
 ): ReturnType<typeof openBench> {
   const key = `${engine}\0${path}`;
   let bench = declared.get(key);
   if (bench === undefined) {
-    bench = openBench(path, engine);
+    bench = openBench(path, engine, mmapSize);
     declared.set(key, bench);
   }
   return bench;
@@ -65,13 +72,14 @@ export async function runLibrary(
   path: string,
   workload: Workload,
   engine: EngineName,
+  mmapSize?: number,
 ): Promise<BenchResult> {
   const acc = new RowChecksum();
   if (workload === "open") {
     const count = DEFAULT_COUNTS.open;
     const t0 = performance.now();
     for (let i = 0; i < count; i++) {
-      const { db, store } = openBench(path, engine);
+      const { db, store } = openBench(path, engine, mmapSize);
       const row = await store.retrieve(1);
       acc.add(row.id, row.name, row.category, row.value ?? 0);
       await db.close();
@@ -82,7 +90,7 @@ export async function runLibrary(
       checksum: acc.checksum,
     };
   }
-  const { db, store } = declaredBench(path, engine);
+  const { db, store } = declaredBench(path, engine, mmapSize);
   await db.open();
   try {
     let t0 = performance.now();

@@ -29,12 +29,21 @@ const { values: flags } = parseArgs({
   args: Deno.args,
   options: {
     runs: { type: "string", default: "5" },
+    // Bytes the library's datasets may memory-map, as the baselines do;
+    // unset, the library's default (no map).
+    mmap: { type: "string" },
     out: { type: "string", default: "bench/RESULTS.md" },
     // Internal: the second process, which times the node engine.
     phase: { type: "string" },
   },
 });
 const nodePhase = flags.phase === "node";
+const mmapSize = flags.mmap === undefined ? undefined : Number(flags.mmap);
+if (
+  mmapSize !== undefined && !(Number.isSafeInteger(mmapSize) && mmapSize >= 0)
+) {
+  throw new RangeError(`--mmap takes a byte count, got ${flags.mmap}`);
+}
 const runs = Number(flags.runs);
 if (!Number.isInteger(runs) || runs < 1) {
   throw new RangeError(`--runs takes a positive integer, got ${flags.runs}`);
@@ -68,8 +77,8 @@ const runners: Record<string, Runner> = {
     ),
   "raw FFI": (w) => Promise.resolve(runFfi(path, w)),
   "raw FFI, for await": (w) => runFfiStream(path, w),
-  "ours ffi": (w) => runLibrary(path, w, "ffi"),
-  "ours node": (w) => runLibrary(path, w, "node"),
+  "ours ffi": (w) => runLibrary(path, w, "ffi", mmapSize),
+  "ours node": (w) => runLibrary(path, w, "node", mmapSize),
 };
 // One engine of the library per process, as in an application: running
 // both through the same store and cursor code makes V8's call sites there
@@ -87,7 +96,7 @@ for (const name of Object.keys(runners)) {
 async function scanWithTimer(
   engine: "ffi" | "node",
 ): Promise<{ ms: number; maxLateMs: number; ticks: number }> {
-  const { db, store } = declaredBench(path, engine);
+  const { db, store } = declaredBench(path, engine, mmapSize);
   await db.open();
   let last = performance.now();
   let maxLate = 0;
@@ -106,7 +115,7 @@ async function scanWithTimer(
   return { ms: elapsed, maxLateMs: maxLate, ticks };
 }
 async function scanUnfair(engine: "ffi" | "node"): Promise<number> {
-  const { db, store } = declaredBench(path, engine);
+  const { db, store } = declaredBench(path, engine, mmapSize);
   // This dataset's cursors never hand control back to the event loop.
   (await db[SESSION]()).setSliceMs(Infinity);
   const t0 = performance.now();
@@ -162,6 +171,7 @@ const second = await new Deno.Command(Deno.execPath(), {
     new URL(import.meta.url).pathname,
     `--runs=${runs}`,
     "--phase=node",
+    ...(flags.mmap === undefined ? [] : [`--mmap=${flags.mmap}`]),
   ],
   stdout: "piped",
   stderr: "inherit",
@@ -243,7 +253,11 @@ lines.push(
     `node:sqlite: readOnly + mmap + locking_mode=EXCLUSIVE; streaming workloads with iterate(), ` +
     `point queries with get()). One engine of the library per process, as in an application: ` +
     `"ours node" and its ratio come from a second process that times raw node:sqlite and the node engine ` +
-    `interleaved the same way. ${new Date().toISOString().slice(0, 10)}.`,
+    `interleaved the same way. The library's datasets ${
+      flags.mmap === undefined
+        ? "use its default: no memory map (--mmap=N maps N bytes, as the baselines do)"
+        : `map ${flags.mmap} bytes (mmapSize), as the baselines do`
+    }. ${new Date().toISOString().slice(0, 10)}.`,
   ``,
 );
 lines.push(
