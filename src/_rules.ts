@@ -99,3 +99,25 @@ export function localPath(
   }
   return value;
 }
+
+/**
+ * Checks a count option (`limit`, `offset`): a non-negative safe integer,
+ * else a `TypeError` or `RangeError` naming the option and the table.
+ */
+export function checkCount(
+  value: unknown,
+  name: string,
+  table: string,
+): number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Invalid ${name} for ${table}: expected a number, got ${typeof value}`,
+    );
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `Invalid ${name} for ${table}: expected a non-negative integer, got ${value}`,
+    );
+  }
+  return value;
+}

@@ -6,7 +6,13 @@
  */
 import { resolve } from "node:path";
 import { findTable } from "./_schema.ts";
-import type { Connection, Engine, EngineName, SQLValue } from "./_engine.ts";
+import type {
+  Connection,
+  Engine,
+  EngineName,
+  SQLValue,
+  Statement,
+} from "./_engine.ts";
 import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
@@ -844,15 +850,7 @@ export class DataSet {
         const names = checked ?? statement.columnNames;
         rows++;
         if (checked !== undefined) {
-          const flag = statement.column(names.length);
-          if (flag !== null) {
-            throw new DataSetError(
-              `${action}: the column ${
-                JSON.stringify(names[flag as number])
-              } of row ${rows} holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
-              { dataset: this.name, sql: text },
-            );
-          }
+          checkNulFlag(statement, checked, rows, action, this.name, text);
         }
         const row: SQLRow = {};
         for (let i = 0; i < names.length; i++) {
@@ -937,6 +935,29 @@ function setupFailure(
     ? error.cause.message
     : (error as Error).message;
   return new DataSetError(`${prefix}: ${reason}`, { dataset, cause: error });
+}
+
+/**
+ * Throws the `DataSetError` of a row of a query wrapped by
+ * {@linkcode nulChecked} whose flag column (after `names`) names a column
+ * holding text with a NUL.
+ */
+export function checkNulFlag(
+  statement: Statement,
+  names: readonly string[],
+  row: number,
+  action: string,
+  dataset: string,
+  sql: string,
+): void {
+  const flag = statement.column(names.length);
+  if (flag === null) return;
+  throw new DataSetError(
+    `${action}: the column ${
+      JSON.stringify(names[flag as number])
+    } of row ${row} holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
+    { dataset, sql },
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { EngineError, type SQLValue } from "./_engine.ts";
 import { plainTextQuery, type SearchDefinition } from "./_fts.ts";
 import type { MatchShape } from "./_sql.ts";
 import { QueryError, SQLiteError } from "./errors.ts";
+import { checkCount } from "./_rules.ts";
 
 /**
  * The key under which `Store.match()` attaches a {@linkcode MatchInfo} to
@@ -191,20 +192,6 @@ function checkMark(
   if (typeof value !== "string") {
     throw new TypeError(
       `Invalid match option ${name} for ${table}: expected a string, got ${typeof value}`,
-    );
-  }
-  return value;
-}
-
-function checkCount(value: unknown, name: string, table: string): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Invalid ${name} for ${table}: expected a number, got ${typeof value}`,
-    );
-  }
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `Invalid ${name} for ${table}: expected a non-negative integer, got ${value}`,
     );
   }
   return value;

@@ -43,8 +43,8 @@ import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
 import { SQLFragment } from "./fragment.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
-import { nulChecked, SESSION } from "./dataset.ts";
-import { foldIdentifier, isIterable } from "./_rules.ts";
+import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
+import { checkCount, foldIdentifier, isIterable } from "./_rules.ts";
 import { checkGeoIndex, checkModelTable } from "./_schema.ts";
 import {
   boxParams,
@@ -354,20 +354,6 @@ function planFor(definition: ModelDefinition): Plan {
   return plan;
 }
 
-function checkCount(value: unknown, name: string, table: string): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Invalid ${name} for ${table}: expected a number, got ${typeof value}`,
-    );
-  }
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `Invalid ${name} for ${table}: expected a non-negative integer, got ${value}`,
-    );
-  }
-  return value;
-}
-
 /**
  * The query and persistence operations of one model. Reads come through
  * async generators or promises; nothing loads a whole table unless the
@@ -594,9 +580,15 @@ export class Store<
     return orderBySql(terms);
   }
 
+  /**
+   * The query of `search(filter, options)`, with one more condition when
+   * given (`within()`'s box), its SQL a function of the column list (with
+   * the NUL flag or without).
+   */
   #select(
     filter: unknown,
     options: SearchOptions<M> | undefined,
+    extra?: Condition,
   ): { sql: (columnList: string) => string; params: SQLValue[] } {
     const table = this.#definition.table;
     if (
@@ -617,7 +609,7 @@ export class Store<
     }
     const where = this.#where(filter);
     const order = this.#orderSql(options?.orderBy);
-    const params = [...where.params];
+    const params = [...where.params, ...extra?.params ?? []];
     const limit = options?.limit;
     const offset = options?.offset;
     const paged = limit !== undefined || offset !== undefined;
@@ -627,9 +619,12 @@ export class Store<
         offset === undefined ? 0 : checkCount(offset, "offset", table),
       );
     }
+    const conditions = extra === undefined
+      ? where.sql
+      : andWhereSql(where.sql, extra.sql);
     return {
       sql: (columnList) =>
-        selectSql(table, columnList, where.sql, order, paged),
+        selectSql(table, columnList, conditions, order, paged),
       params,
     };
   }
@@ -2275,15 +2270,14 @@ export class Store<
       read: (statement) => {
         rows++;
         if (flagged !== undefined) {
-          const flag = statement.column(flagged.length);
-          if (flag !== null) {
-            throw new DataSetError(
-              `${action}: the column ${
-                JSON.stringify(flagged[flag as number])
-              } of row ${rows} holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
-              { dataset: this.model.dataset.name, sql: compiled.text },
-            );
-          }
+          checkNulFlag(
+            statement,
+            flagged,
+            rows,
+            action,
+            this.model.dataset.name,
+            compiled.text,
+          );
         }
         if (!checked) {
           const names = flagged ?? statement.columnNames;
@@ -2360,7 +2354,7 @@ export class Store<
       const { lat, lon } = this.#geo("within");
       const { south, west, north, east } = checkBox(box, table);
       const boxes = splitBox({ south, north, west, east });
-      query = this.#selectWith(filter, options, {
+      query = this.#select(filter, options, {
         sql: geoConditionSql(
           table,
           lat,
@@ -2411,52 +2405,6 @@ export class Store<
         : decoded;
     }
     return row as Instance<M>;
-  }
-
-  /**
-   * {@linkcode Store.search}'s query with one more condition, its SQL a
-   * function of the column list (with the NUL flag or without).
-   */
-  #selectWith(
-    filter: unknown,
-    options: SearchOptions<M> | undefined,
-    extra: Condition,
-  ): { sql: (columnList: string) => string; params: SQLValue[] } {
-    const table = this.#definition.table;
-    if (
-      options !== undefined && (options === null || typeof options !== "object")
-    ) {
-      throw new TypeError(
-        `Invalid search options for ${table}: expected an object`,
-      );
-    }
-    for (const name of Object.keys(options ?? {})) {
-      if (!["limit", "offset", "orderBy"].includes(name)) {
-        throw new TypeError(
-          `Invalid search option ${
-            JSON.stringify(name)
-          } for ${table}: expected limit, offset or orderBy`,
-        );
-      }
-    }
-    const where = this.#where(filter);
-    const order = this.#orderSql(options?.orderBy);
-    const params = [...where.params, ...extra.params];
-    const limit = options?.limit;
-    const offset = options?.offset;
-    const paged = limit !== undefined || offset !== undefined;
-    if (paged) {
-      params.push(
-        limit === undefined ? -1 : checkCount(limit, "limit", table),
-        offset === undefined ? 0 : checkCount(offset, "offset", table),
-      );
-    }
-    const whereWith = andWhereSql(where.sql, extra.sql);
-    return {
-      sql: (columnList) =>
-        selectSql(table, columnList, whereWith, order, paged),
-      params,
-    };
   }
 
   /** The checked session, its file also checked for the geo index. */
