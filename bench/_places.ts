@@ -6,11 +6,26 @@
  * magnitude, and coordinates clustered around centres, with some near the
  * poles and either side of the antimeridian.
  *
- * Only the rows live here; each benchmark declares its own model over them
- * and builds its file with `buildDataSet`.
+ * The rows live here, their columns ({@link placeColumns}), and
+ * {@link ensurePlacesFile}, which builds them once into `bench/.data/` with
+ * `buildDataSet`; each benchmark declares its own model over the columns
+ * (its table name, indexes, search or geo options).
  *
  * @module
  */
+import { join } from "node:path";
+import {
+  type AnyModel,
+  DataSet,
+  integer,
+  readBuildMetadata,
+  real,
+  SQLiteBindFactory,
+  text,
+} from "../mod.ts";
+import { buildDataSet } from "../build.ts";
+import { DEFAULT_DATA_DIR } from "./_data.ts";
+import { type FfiLib, ffiText } from "./baselines.ts";
 
 /** Rows in the default places table. */
 export const PLACE_COUNT = 1_000_000;
@@ -33,6 +48,45 @@ export interface PlaceRow {
   lon: number;
   /** A GeoNames-like feature class: P (populated), A, H, L, T. */
   featureClass: string;
+}
+
+/**
+ * The columns of a {@link PlaceRow}, for `db.Model(table, placeColumns())`.
+ * @param options `index`: index `name` and `country` (default false).
+ * @returns Fresh column declarations.
+ */
+export function placeColumns(options: { index?: boolean } = {}) {
+  const index = options.index ? { index: true } : {};
+  return {
+    id: integer({ primaryKey: true }),
+    name: text(index),
+    altNames: text(),
+    country: text(index),
+    population: integer(),
+    lat: real(),
+    lon: real(),
+    featureClass: text(),
+  };
+}
+
+/**
+ * The current row of an FFI statement selecting the {@link placeColumns} in
+ * their order, read by position as the raw FFI baselines read rows.
+ * @param lib The loaded libsqlite3.
+ * @param stmt A statement on a row.
+ * @returns The row as an object.
+ */
+export function ffiPlace(lib: FfiLib, stmt: Deno.PointerValue): PlaceRow {
+  return {
+    id: Number(lib.sqlite3_column_int64(stmt, 0)),
+    name: ffiText(lib, stmt, 1),
+    altNames: ffiText(lib, stmt, 2),
+    country: ffiText(lib, stmt, 3),
+    population: Number(lib.sqlite3_column_int64(stmt, 4)),
+    lat: lib.sqlite3_column_double(stmt, 5),
+    lon: lib.sqlite3_column_double(stmt, 6),
+    featureClass: ffiText(lib, stmt, 7),
+  };
 }
 
 const SYLLABLES = [
@@ -176,4 +230,46 @@ export function* placeRows(count: number = PLACE_COUNT): Generator<PlaceRow> {
       featureClass: CLASSES[Math.floor(next() * CLASSES.length)]!,
     };
   }
+}
+
+let datasets = 0;
+
+/**
+ * Builds the places table into `bench/.data/<file>` with `buildDataSet`
+ * (loading {@link placeRows} into the model `declare` makes) unless that
+ * file's build record already counts every row, so an interrupted build is
+ * built again; answers the file's path.
+ * @param file The file name inside `bench/.data/`.
+ * @param declare Declares the benchmark's places model on a dataset.
+ * @returns The path of the complete file.
+ */
+export async function ensurePlacesFile(
+  file: string,
+  declare: (db: DataSet) => AnyModel,
+): Promise<string> {
+  await Deno.mkdir(DEFAULT_DATA_DIR, { recursive: true });
+  const path = join(DEFAULT_DATA_DIR, file);
+  const stem = `places_${++datasets}`;
+  const probe = DataSet.create(`${stem}_probe`);
+  const table = declare(probe).tableName;
+  probe.bind(new SQLiteBindFactory({ paths: { [probe.name]: path } }));
+  try {
+    await Deno.stat(path);
+    const meta = await readBuildMetadata(probe);
+    if (meta?.tables[table] === PLACE_COUNT) return path;
+  } catch {
+    // Missing or incomplete: build it.
+  } finally {
+    await probe.close();
+  }
+  console.error(`building ${path} ...`);
+  const db = DataSet.create(`${stem}_build`);
+  const model = declare(db);
+  const started = performance.now();
+  await buildDataSet(db, path, (b) => b.loadRecords(model, placeRows()));
+  await db.close();
+  console.error(
+    `built ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return path;
 }

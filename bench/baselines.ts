@@ -249,7 +249,11 @@ function encodeUriPath(path: string): string {
   return path.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
 }
 
-function prepareRows(
+/**
+ * Prepares `sql` on `db`, reading rows as arrays (`[id, name, ...]`, by
+ * column position) or as the default objects.
+ */
+export function prepareRows(
   db: DatabaseSync,
   sql: string,
   shape: "arrays" | "objects",
@@ -397,7 +401,8 @@ export function runNodeSqlite(
 // Raw FFI over the system libsqlite3
 
 const SQLITE_OK = 0;
-const SQLITE_ROW = 100;
+/** `sqlite3_step`: a row is ready. */
+export const SQLITE_ROW = 100;
 const SQLITE_DONE = 101;
 const SQLITE_OPEN_READONLY = 0x1;
 const SQLITE_OPEN_URI = 0x40;
@@ -414,8 +419,9 @@ const FFI_SYMBOLS = {
     parameters: ["pointer", "buffer", "pointer", "pointer", "pointer"],
     result: "i32",
   },
-  sqlite3_prepare_v2: {
-    parameters: ["pointer", "buffer", "i32", "buffer", "pointer"],
+  sqlite3_prepare_v3: {
+    // db, sql, bytes, flags, **stmt, **tail
+    parameters: ["pointer", "buffer", "i32", "u32", "buffer", "pointer"],
     result: "i32",
   },
   sqlite3_step: { parameters: ["pointer"], result: "i32" },
@@ -425,7 +431,12 @@ const FFI_SYMBOLS = {
     parameters: ["pointer", "i32", "i64"],
     result: "i32",
   },
+  sqlite3_bind_double: {
+    parameters: ["pointer", "i32", "f64"],
+    result: "i32",
+  },
   sqlite3_bind_text: {
+    // stmt, index, text, bytes, destructor
     parameters: ["pointer", "i32", "buffer", "i32", "pointer"],
     result: "i32",
   },
@@ -435,7 +446,13 @@ const FFI_SYMBOLS = {
   sqlite3_libversion: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-type FfiLib = Deno.DynamicLibrary<typeof FFI_SYMBOLS>["symbols"];
+/** The libsqlite3 functions the raw FFI baselines call. */
+export type FfiLib = Deno.DynamicLibrary<typeof FFI_SYMBOLS>["symbols"];
+
+/** `SQLITE_TRANSIENT`: SQLite copies a bound text before the call returns. */
+export const SQLITE_TRANSIENT: Deno.PointerValue = Deno.UnsafePointer.create(
+  0xffff_ffff_ffff_ffffn,
+);
 
 /** Library names tried, in order, by {@link runFfi} (after `$SQLITE3_LIB`). */
 export const FFI_LIBRARY_CANDIDATES: readonly string[] = [
@@ -448,7 +465,11 @@ export const FFI_LIBRARY_CANDIDATES: readonly string[] = [
 
 let ffiLib: FfiLib | undefined;
 
-function loadFfi(): FfiLib {
+/**
+ * The system libsqlite3 (`$SQLITE3_LIB` first, then
+ * {@link FFI_LIBRARY_CANDIDATES}), loaded once.
+ */
+export function loadFfi(): FfiLib {
   if (ffiLib) return ffiLib;
   const env = Deno.env.get("SQLITE3_LIB");
   const names = env ? [env, ...FFI_LIBRARY_CANDIDATES] : FFI_LIBRARY_CANDIDATES;
@@ -491,18 +512,33 @@ function ffiCheck(
   );
 }
 
+/** What {@link ffiOpen} sets beyond the read-only immutable URI. */
+export interface FfiOpenOptions {
+  /** `PRAGMA mmap_size` = {@link MMAP_SIZE}; default true. */
+  mmap?: boolean;
+  /** `SQLITE_OPEN_NOMUTEX`; default true. */
+  noMutex?: boolean;
+}
+
 /**
- * Opens like the C reference's default (immutable URI, mmap, NOMUTEX). Of
- * its `sqlite3_config` calls, memory statistics off is the library's engine
- * setting, process-wide for the library, which `run.ts` loads first; the
- * single-thread mode is left out (unsafe where workers share the library).
+ * Opens `path` read-only through an immutable URI. By default like the C
+ * reference's default (immutable URI, mmap, NOMUTEX), as {@link runFfi}
+ * does. Of its `sqlite3_config` calls, memory statistics off is the
+ * library's engine setting, process-wide for the library, which `run.ts`
+ * loads first; the single-thread mode is left out (unsafe where workers
+ * share the library).
  */
-function ffiOpen(lib: FfiLib, path: string): Deno.PointerValue {
+export function ffiOpen(
+  lib: FfiLib,
+  path: string,
+  options: FfiOpenOptions = {},
+): Deno.PointerValue {
   const out = new BigUint64Array(1);
   const rc = lib.sqlite3_open_v2(
     cString(`file:${encodeUriPath(path)}?mode=ro&immutable=1`),
     out,
-    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+      (options.noMutex === false ? 0 : SQLITE_OPEN_NOMUTEX),
     null,
   );
   const db = Deno.UnsafePointer.create(out[0] ?? 0n);
@@ -511,6 +547,7 @@ function ffiOpen(lib: FfiLib, path: string): Deno.PointerValue {
     if (db !== null) lib.sqlite3_close_v2(db);
     throw err;
   }
+  if (options.mmap === false) return db;
   ffiCheck(
     lib,
     db,
@@ -526,19 +563,34 @@ function ffiOpen(lib: FfiLib, path: string): Deno.PointerValue {
   return db;
 }
 
-function ffiPrepare(
+/**
+ * Prepares `sql` on `db` (`sqlite3_prepare_v3`; `flags` 0, the default, is
+ * `sqlite3_prepare_v2`, 1 `SQLITE_PREPARE_PERSISTENT`).
+ */
+export function ffiPrepare(
   lib: FfiLib,
   db: Deno.PointerValue,
   sql: string,
+  flags = 0,
 ): Deno.PointerValue {
   const out = new BigUint64Array(1);
   ffiCheck(
     lib,
     db,
-    lib.sqlite3_prepare_v2(db, cString(sql), -1, out, null),
+    lib.sqlite3_prepare_v3(db, cString(sql), -1, flags, out, null),
     `prepare ${sql}`,
   );
   return Deno.UnsafePointer.create(out[0] ?? 0n);
+}
+
+/** Column `i` of the current row as text (`""` for NULL). */
+export function ffiText(
+  lib: FfiLib,
+  stmt: Deno.PointerValue,
+  i: number,
+): string {
+  const p = lib.sqlite3_column_text(stmt, i);
+  return p === null ? "" : Deno.UnsafePointerView.getCString(p);
 }
 
 /** Steps a statement to completion, reading every column of every row. */

@@ -21,20 +21,21 @@
  * faster raw baseline.
  */
 import { parseArgs } from "node:util";
-import { DatabaseSync } from "node:sqlite";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { DataSet, SQLiteBindFactory, Store } from "../mod.ts";
 import {
-  DataSet,
-  integer,
-  real,
-  SQLiteBindFactory,
-  Store,
-  text,
-} from "../mod.ts";
-import { buildDataSet } from "../build.ts";
-import { placeRows } from "./_places.ts";
-import { FFI_LIBRARY_CANDIDATES } from "./baselines.ts";
+  ensurePlacesFile,
+  ffiPlace,
+  placeColumns,
+  placeRows,
+} from "./_places.ts";
+import { fastest, interleave, ratio, type Runner } from "./_rounds.ts";
+import {
+  ffiOpen,
+  ffiPrepare,
+  loadFfi,
+  openNodeSqlite,
+  SQLITE_ROW,
+} from "./baselines.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -42,34 +43,14 @@ const { values } = parseArgs({
 });
 const ROUNDS = Number(values.rounds);
 
-const PATH = fileURLToPath(
-  new URL("./.data/fts-places.sqlite", import.meta.url),
-);
-
 function declare(db: DataSet) {
-  class Place extends db.Model("places", {
-    id: integer({ primaryKey: true }),
-    name: text(),
-    altNames: text(),
-    country: text(),
-    population: integer(),
-    lat: real(),
-    lon: real(),
-    featureClass: text(),
-  }, { search: { columns: ["name", "altNames"] } }) {}
+  class Place extends db.Model("places", placeColumns(), {
+    search: { columns: ["name", "altNames"] },
+  }) {}
   return Place;
 }
 
-if (!existsSync(PATH)) {
-  await Deno.mkdir(new URL("./.data/", import.meta.url), { recursive: true });
-  const db = DataSet.create("fts_places");
-  const Place = declare(db);
-  const t0 = performance.now();
-  await buildDataSet(db, PATH, (b) => b.loadRecords(Place, placeRows()));
-  console.log(
-    `built ${PATH} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-}
+const PATH = await ensurePlacesFile("fts-places.sqlite", declare);
 
 // The queries: whole words and prefixes taken from the rows themselves.
 const words: string[] = [];
@@ -140,7 +121,7 @@ function storeRunner(engine: "ffi" | "node") {
 // --- raw node:sqlite ------------------------------------------------------
 
 function nodeRunner() {
-  const db = new DatabaseSync(PATH, { readOnly: true });
+  const db = openNodeSqlite(PATH, "readonly");
   const plain = db.prepare(HAND_SQL);
   const country = db.prepare(HAND_SQL_COUNTRY);
   return (w: Workload, check: Check) => {
@@ -157,77 +138,14 @@ function nodeRunner() {
 
 // --- raw FFI --------------------------------------------------------------
 
-const SYMBOLS = {
-  sqlite3_open_v2: {
-    parameters: ["buffer", "buffer", "i32", "pointer"], // name, **db, flags, vfs
-    result: "i32",
-  },
-  sqlite3_prepare_v3: {
-    // db, sql, bytes, flags, **stmt, **tail
-    parameters: ["pointer", "buffer", "i32", "u32", "buffer", "pointer"],
-    result: "i32",
-  },
-  sqlite3_bind_text: {
-    // stmt, index, text, bytes, destructor
-    parameters: ["pointer", "i32", "buffer", "i32", "pointer"],
-    result: "i32",
-  },
-  sqlite3_step: { parameters: ["pointer"], result: "i32" },
-  sqlite3_reset: { parameters: ["pointer"], result: "i32" },
-  sqlite3_column_int64: { parameters: ["pointer", "i32"], result: "i64" },
-  sqlite3_column_double: { parameters: ["pointer", "i32"], result: "f64" },
-  sqlite3_column_text: { parameters: ["pointer", "i32"], result: "pointer" },
-  sqlite3_errmsg: { parameters: ["pointer"], result: "pointer" },
-} as const;
-
 function ffiRunner() {
-  let lib: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | undefined;
-  for (const name of FFI_LIBRARY_CANDIDATES) {
-    try {
-      lib = Deno.dlopen(name, SYMBOLS).symbols;
-      break;
-    } catch {
-      // the next candidate
-    }
-  }
-  if (lib === undefined) throw new Error("cannot load libsqlite3");
+  const lib = loadFfi();
   const encoder = new TextEncoder();
-  const out = new BigUint64Array(1);
-  // SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
-  if (
-    lib.sqlite3_open_v2(
-      encoder.encode(`file:${encodeURI(PATH)}?mode=ro&immutable=1\0`),
-      out,
-      0x01 | 0x40,
-      null,
-    ) !== 0
-  ) throw new Error("cannot open");
-  const db = Deno.UnsafePointer.create(out[0]!);
-  const prepare = (sql: string) => {
-    // SQLITE_PREPARE_PERSISTENT
-    if (
-      lib.sqlite3_prepare_v3(
-        db,
-        encoder.encode(`${sql}\0`),
-        -1,
-        1,
-        out,
-        null,
-      ) !==
-        0
-    ) {
-      throw new Error(
-        Deno.UnsafePointerView.getCString(lib.sqlite3_errmsg(db)!),
-      );
-    }
-    return Deno.UnsafePointer.create(out[0]!);
-  };
+  const db = ffiOpen(lib, PATH, { mmap: false, noMutex: false });
+  // SQLITE_PREPARE_PERSISTENT
+  const prepare = (sql: string) => ffiPrepare(lib, db, sql, 1);
   const plain = prepare(HAND_SQL);
   const country = prepare(HAND_SQL_COUNTRY);
-  const textAt = (stmt: Deno.PointerValue, i: number) => {
-    const p = lib.sqlite3_column_text(stmt, i);
-    return p === null ? "" : Deno.UnsafePointerView.getCString(p);
-  };
   return (w: Workload, check: Check) => {
     const stmt = w.country === undefined ? plain : country;
     for (const text of w.texts) {
@@ -238,18 +156,10 @@ function ffiRunner() {
         const code = encoder.encode(w.country);
         lib.sqlite3_bind_text(stmt, 2, code, code.length, null);
       }
-      while (lib.sqlite3_step(stmt) === 100) {
-        const row = {
-          id: Number(lib.sqlite3_column_int64(stmt, 0)),
-          name: textAt(stmt, 1),
-          altNames: textAt(stmt, 2),
-          country: textAt(stmt, 3),
-          population: Number(lib.sqlite3_column_int64(stmt, 4)),
-          lat: lib.sqlite3_column_double(stmt, 5),
-          lon: lib.sqlite3_column_double(stmt, 6),
-          featureClass: textAt(stmt, 7),
-          rank: lib.sqlite3_column_double(stmt, 8),
-        };
+      while (lib.sqlite3_step(stmt) === SQLITE_ROW) {
+        const row = ffiPlace(lib, stmt);
+        // Read, as the store reads it, though only the ids are summed.
+        const _rank = lib.sqlite3_column_double(stmt, 8);
         check.add(row.id);
       }
       lib.sqlite3_reset(stmt);
@@ -267,51 +177,38 @@ const runners: [string, (w: Workload, check: Check) => Promise<void>][] = [
   ["raw FFI loop", ffiRunner()],
 ];
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-
 console.log(
   `full-text search, ${ROUNDS} rounds, interleaved; ms per batch (min / median)`,
 );
 console.log(
-  "| workload | queries | rows | " +
+  "| workload | queries | rows | checksum | " +
     runners.map(([name]) => name).join(" | ") +
     " | store ffi / best raw (min, median) |",
 );
-console.log(`|---|---|---|${runners.map(() => "---|").join("")}---|`);
+console.log(`|---|---|---|---|${runners.map(() => "---|").join("")}---|`);
 for (const w of WORKLOADS) {
-  const times = runners.map(() => [] as number[]);
-  let reference: string | undefined;
   // A warm-up round, then the timed ones, the runners in turn.
-  for (let round = 0; round <= ROUNDS; round++) {
-    for (const [i, [name, run]] of runners.entries()) {
+  const group = {
+    name: w.name,
+    runners: runners.map(([name, run]): Runner<Check> => [name, async () => {
       const check = new Check();
-      const t0 = performance.now();
       await run(w, check);
-      const ms = performance.now() - t0;
-      const sum = `${check.rows}:${check.ids}`;
-      reference ??= sum;
-      if (sum !== reference) {
-        throw new Error(
-          `${name} read other rows on ${w.name}: ${sum} vs ${reference}`,
-        );
-      }
-      if (round > 0) times[i]!.push(ms);
-    }
-  }
-  const mins = times.map((t) => Math.min(...t));
-  const medians = times.map(median);
-  const bestRawMin = Math.min(mins[2]!, mins[3]!);
-  const bestRawMedian = Math.min(medians[2]!, medians[3]!);
+      return check;
+    }]),
+  };
+  const { stats, checksum } = (await interleave([group], {
+    rounds: ROUNDS,
+    warmUp: true,
+    checksum: (check) => `${check.rows}:${check.ids}`,
+  })).get(w.name)!;
+  const [ours, , ...raw] = [...stats.values()];
   console.log(
-    `| ${w.name} | ${w.texts.length} | ${reference!.split(":")[0]} | ${
-      mins.map((m, i) => `${m.toFixed(1)} / ${medians[i]!.toFixed(1)}`).join(
-        " | ",
-      )
-    } | ${(mins[0]! / bestRawMin).toFixed(2)}× / ${
-      (medians[0]! / bestRawMedian).toFixed(2)
-    }× |`,
+    `| ${w.name} | ${w.texts.length} | ${checksum!.split(":")[0]} | ${
+      checksum!.split(":")[1]
+    } | ${
+      [...stats.values()].map((s) =>
+        `${s.min.toFixed(1)} / ${s.median.toFixed(1)}`
+      ).join(" | ")
+    } | ${ratio(ours!, fastest(raw))} |`,
   );
 }

@@ -23,18 +23,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import {
-  DataSet,
-  integer,
-  readBuildMetadata,
-  real,
-  SQLiteBindFactory,
-  Store,
-  text,
-} from "../mod.ts";
-import { buildDataSet } from "../build.ts";
+import { DataSet, SQLiteBindFactory, Store } from "../mod.ts";
 import {
   boxParams,
   circleBoxes,
@@ -42,50 +32,31 @@ import {
   greatCircleKm,
   HALF_CIRCUMFERENCE_KM,
 } from "../src/_geo.ts";
-import { DEFAULT_DATA_DIR } from "./_data.ts";
-import { PLACE_COUNT, placeRows } from "./_places.ts";
-import { DEFAULT_NODE_CONFIG, MMAP_SIZE, openNodeSqlite } from "./baselines.ts";
+import {
+  ensurePlacesFile,
+  ffiPlace,
+  PLACE_COUNT,
+  placeColumns,
+} from "./_places.ts";
+import { fastest, interleave, ratio, type Runner } from "./_rounds.ts";
+import {
+  DEFAULT_NODE_CONFIG,
+  ffiOpen,
+  ffiPrepare,
+  loadFfi,
+  MMAP_SIZE,
+  openNodeSqlite,
+  prepareRows,
+  SQLITE_ROW,
+} from "./baselines.ts";
 
 const FILE = "places-geo-v1.sqlite";
 const LIMIT = 20;
 
 function declarePlaces(db: DataSet) {
-  return db.Model("place", {
-    id: integer({ primaryKey: true }),
-    name: text(),
-    altNames: text(),
-    country: text(),
-    population: integer(),
-    lat: real(),
-    lon: real(),
-    featureClass: text(),
-  }, { geo: { lat: "lat", lon: "lon" } });
-}
-
-/** Builds the places file once; answers its path. */
-async function ensurePlaces(): Promise<string> {
-  await Deno.mkdir(DEFAULT_DATA_DIR, { recursive: true });
-  const path = join(DEFAULT_DATA_DIR, FILE);
-  const probe = DataSet.create("geo_probe");
-  declarePlaces(probe);
-  probe.bind(new SQLiteBindFactory({ paths: { geo_probe: path } }));
-  try {
-    await Deno.stat(path);
-    const meta = await readBuildMetadata(probe);
-    if (meta?.tables.place === PLACE_COUNT) return path;
-  } catch {
-    // Missing or incomplete: build it.
-  } finally {
-    await probe.close();
-  }
-  console.error(`building ${path} ...`);
-  const db = DataSet.create("places_geo");
-  const Place = declarePlaces(db);
-  await buildDataSet(db, path, async (b) => {
-    await b.loadRecords(Place, placeRows());
+  return db.Model("place", placeColumns(), {
+    geo: { lat: "lat", lon: "lon" },
   });
-  await db.close();
-  return path;
 }
 
 /** Search points: spread over the globe, some at the poles and ±180. */
@@ -185,7 +156,7 @@ class Checksum {
   }
 }
 
-type Runner = (points: readonly { lat: number; lon: number }[]) => Promise<
+type Search = (points: readonly { lat: number; lon: number }[]) => Promise<
   string
 >;
 
@@ -193,7 +164,7 @@ function storeRunner(
   path: string,
   engine: "ffi" | "node",
   mmapSize = 0,
-): Runner {
+): Search {
   const name = `geo_bench_${engine}_${mmapSize}`;
   const db = DataSet.create(name, { engine, mmapSize });
   db.bind(new SQLiteBindFactory({ paths: { [name]: path } }));
@@ -213,22 +184,12 @@ function storeRunner(
   };
 }
 
-/** A statement method present at run time but missing from the typings. */
-interface ReturnArrays {
-  setReturnArrays(enabled: boolean): void;
-}
-
-function nodeRunner(db: DatabaseSync): Runner {
+function nodeRunner(db: DatabaseSync): Search {
   const rows = Number(
     (db.prepare("SELECT max(rowid) AS n FROM place").get() as { n: number }).n,
   );
-  const candidates = CANDIDATES.map((sql) => {
-    const statement = db.prepare(sql);
-    (statement as unknown as ReturnArrays).setReturnArrays(true);
-    return statement;
-  });
-  const byRowid = db.prepare(ROWS);
-  (byRowid as unknown as ReturnArrays).setReturnArrays(true);
+  const candidates = CANDIDATES.map((sql) => prepareRows(db, sql, "arrays"));
+  const byRowid = prepareRows(db, ROWS, "arrays");
   return (points) => {
     const sum = new Checksum();
     for (const { lat, lon } of points) {
@@ -258,72 +219,17 @@ function nodeRunner(db: DatabaseSync): Runner {
 
 // -- raw FFI ---------------------------------------------------------------
 
-const FFI_SYMBOLS = {
-  sqlite3_open_v2: {
-    parameters: [
-      "buffer", // const char *filename
-      "buffer", // sqlite3 **ppDb
-      "i32", // int flags
-      "pointer", // const char *zVfs
-    ],
-    result: "i32",
-  },
-  sqlite3_close_v2: { parameters: ["pointer"], result: "i32" },
-  sqlite3_exec: {
-    parameters: ["pointer", "buffer", "pointer", "pointer", "pointer"],
-    result: "i32",
-  },
-  sqlite3_prepare_v2: {
-    parameters: ["pointer", "buffer", "i32", "buffer", "pointer"],
-    result: "i32",
-  },
-  sqlite3_step: { parameters: ["pointer"], result: "i32" },
-  sqlite3_reset: { parameters: ["pointer"], result: "i32" },
-  sqlite3_finalize: { parameters: ["pointer"], result: "i32" },
-  sqlite3_bind_double: {
-    parameters: ["pointer", "i32", "f64"],
-    result: "i32",
-  },
-  sqlite3_bind_int64: { parameters: ["pointer", "i32", "i64"], result: "i32" },
-  sqlite3_column_int64: { parameters: ["pointer", "i32"], result: "i64" },
-  sqlite3_column_double: { parameters: ["pointer", "i32"], result: "f64" },
-  sqlite3_column_text: { parameters: ["pointer", "i32"], result: "pointer" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-const SQLITE_ROW = 100;
-
-function ffiRunner(path: string): { run: Runner; close: () => void } {
-  const lib = Deno.dlopen(
-    Deno.env.get("SQLITE3_LIB") ?? "libsqlite3.so.0",
-    FFI_SYMBOLS,
-  );
-  const s = lib.symbols;
-  const c = (text: string) => new TextEncoder().encode(`${text}\0`);
-  const out = new BigUint64Array(1);
-  if (
-    s.sqlite3_open_v2(
-      c(`file:${path}?mode=ro&immutable=1`),
-      out,
-      0x1 | 0x40 | 0x8000,
-      null,
-    ) !== 0
-  ) throw new Error(`cannot open ${path}`);
-  const db = Deno.UnsafePointer.create(out[0]!);
-  s.sqlite3_exec(db, c(`pragma mmap_size = ${MMAP_SIZE}`), null, null, null);
-  const prepare = (sql: string) => {
-    if (s.sqlite3_prepare_v2(db, c(sql), -1, out, null) !== 0) {
-      throw new Error(`cannot prepare ${sql}`);
-    }
-    return Deno.UnsafePointer.create(out[0]!);
-  };
+function ffiRunner(path: string): { run: Search; close: () => void } {
+  const s = loadFfi();
+  const db = ffiOpen(s, path);
+  const prepare = (sql: string) => ffiPrepare(s, db, sql);
   const maxRowid = prepare("SELECT max(rowid) FROM place");
   s.sqlite3_step(maxRowid);
   const rows = Number(s.sqlite3_column_int64(maxRowid, 0));
   s.sqlite3_finalize(maxRowid);
   const candidates = CANDIDATES.map(prepare);
   const byRowid = prepare(ROWS);
-  const getCString = Deno.UnsafePointerView.getCString;
-  const run: Runner = (points) => {
+  const run: Search = (points) => {
     const sum = new Checksum();
     for (const { lat, lon } of points) {
       const found = search(lat, lon, rows, (boxes, params, push) => {
@@ -349,20 +255,7 @@ function ffiRunner(path: string): { run: Runner; close: () => void } {
       const rowsById = new Map<number, { id: number; name: string }>();
       try {
         while (s.sqlite3_step(byRowid) === SQLITE_ROW) {
-          const text = (i: number) => {
-            const p = s.sqlite3_column_text(byRowid, i);
-            return p === null ? "" : getCString(p);
-          };
-          const row = {
-            id: Number(s.sqlite3_column_int64(byRowid, 0)),
-            name: text(1),
-            altNames: text(2),
-            country: text(3),
-            population: Number(s.sqlite3_column_int64(byRowid, 4)),
-            lat: s.sqlite3_column_double(byRowid, 5),
-            lon: s.sqlite3_column_double(byRowid, 6),
-            featureClass: text(7),
-          };
+          const row = ffiPlace(s, byRowid);
           rowsById.set(Number(s.sqlite3_column_int64(byRowid, 8)), row);
         }
       } finally {
@@ -379,7 +272,6 @@ function ffiRunner(path: string): { run: Runner; close: () => void } {
         s.sqlite3_finalize(statement);
       }
       s.sqlite3_close_v2(db);
-      lib.close();
     },
   };
 }
@@ -395,63 +287,47 @@ const { values } = parseArgs({
 });
 const rounds = Number(values.rounds);
 const points = searchPoints(Number(values.points));
-const path = await ensurePlaces();
+const path = await ensurePlacesFile(FILE, declarePlaces);
 
 const node = openNodeSqlite(path, DEFAULT_NODE_CONFIG);
 const ffi = ffiRunner(path);
-const variants: [string, Runner][] = [
-  ["store (ffi)", storeRunner(path, "ffi")],
+const variant = (name: string, run: Search): Runner<string> => [
+  name,
+  () => run(points),
+];
+const variants = [
+  variant("store (ffi)", storeRunner(path, "ffi")),
   // The baselines map the file (mmap_size 256 MiB); the library does not
   // unless asked (a mapped file truncated under the process kills it).
-  ["store (ffi, mmapSize)", storeRunner(path, "ffi", MMAP_SIZE)],
-  ["store (node)", storeRunner(path, "node")],
-  ["raw node:sqlite", nodeRunner(node)],
-  ["raw ffi", ffi.run],
+  variant("store (ffi, mmapSize)", storeRunner(path, "ffi", MMAP_SIZE)),
+  variant("store (node)", storeRunner(path, "node")),
+  variant("raw node:sqlite", nodeRunner(node)),
+  variant("raw ffi", ffi.run),
 ];
-const times = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-const sums = new Map<string, string>();
 // One warm-up round, then rounds interleaved so drift hits every variant.
-for (let round = 0; round <= rounds; round++) {
-  for (const [name, run] of variants) {
-    const t0 = performance.now();
-    const sum = await run(points);
-    const ms = performance.now() - t0;
-    if (round > 0) times.get(name)!.push(ms);
-    sums.set(name, sum);
-  }
-}
+const { stats, checksum } = (await interleave(
+  [{ name: "nearest", runners: variants }],
+  { rounds, warmUp: true, checksum: (sum) => sum },
+)).get("nearest")!;
 node.close();
 ffi.close();
 
-const checks = new Set(sums.values());
-if (checks.size !== 1) {
-  throw new Error(
-    `the variants disagree: ${JSON.stringify(Object.fromEntries(sums))}`,
-  );
-}
-const stats = (list: number[]) => {
-  const sorted = [...list].sort((a, b) => a - b);
-  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]! };
-};
-const raw = ["raw node:sqlite", "raw ffi"].map((name) =>
-  stats(times.get(name)!)
+const best = fastest(
+  ["raw node:sqlite", "raw ffi"].map((name) => stats.get(name)!),
 );
-const bestMin = Math.min(...raw.map((r) => r.min));
-const bestMedian = Math.min(...raw.map((r) => r.median));
 console.log(
   `nearest-${LIMIT}, ${points.length} points per run, ${rounds} rounds, ${
     PLACE_COUNT.toLocaleString("en")
-  } places (checksum ${[...checks][0]})`,
+  } places (checksum ${checksum})`,
 );
 console.log(
   "| variant | min ms | median ms | min / best raw | median / best raw |",
 );
 console.log("|---|---:|---:|---:|---:|");
-for (const [name] of variants) {
-  const { min, median } = stats(times.get(name)!);
+for (const [name, s] of stats) {
   console.log(
-    `| ${name} | ${min.toFixed(1)} | ${median.toFixed(1)} | ${
-      (min / bestMin).toFixed(2)
-    }× | ${(median / bestMedian).toFixed(2)}× |`,
+    `| ${name} | ${s.min.toFixed(1)} | ${s.median.toFixed(1)} | ${
+      ratio(s, best, " | ")
+    } |`,
   );
 }

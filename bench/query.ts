@@ -24,20 +24,31 @@
  *
  * @module
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { StatementSync } from "node:sqlite";
 import { parseArgs } from "node:util";
-import { join } from "node:path";
+import { DataSet, SQLiteBindFactory, Store } from "../mod.ts";
 import {
-  DataSet,
-  integer,
-  real,
-  SQLiteBindFactory,
-  Store,
-  text,
-} from "../mod.ts";
-import { buildDataSet } from "../build.ts";
-import { DEFAULT_DATA_DIR } from "./_data.ts";
-import { PLACE_COUNT, placeRows } from "./_places.ts";
+  ensurePlacesFile,
+  ffiPlace,
+  PLACE_COUNT,
+  placeColumns,
+} from "./_places.ts";
+import {
+  fastest,
+  interleave,
+  ratio,
+  type Runner,
+  type Stats,
+} from "./_rounds.ts";
+import {
+  ffiOpen,
+  ffiPrepare,
+  ffiText as textAt,
+  loadFfi,
+  openNodeSqlite,
+  SQLITE_ROW,
+  SQLITE_TRANSIENT,
+} from "./baselines.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -48,46 +59,11 @@ const PAGE = 20;
 const DEEP = 10_000;
 
 function declarePlaces(db: DataSet) {
-  class Place extends db.Model("place", {
-    id: integer({ primaryKey: true }),
-    name: text({ index: true }),
-    altNames: text(),
-    country: text({ index: true }),
-    population: integer(),
-    lat: real(),
-    lon: real(),
-    featureClass: text(),
-  }) {}
+  class Place extends db.Model("place", placeColumns({ index: true })) {}
   return Place;
 }
 
-const path = join(DEFAULT_DATA_DIR, "places-query.sqlite");
-
-/** Builds the file once; a complete one holds every row. */
-async function ensurePlaces(): Promise<void> {
-  try {
-    const db = new DatabaseSync(path, { readOnly: true });
-    const row = db.prepare("SELECT count(*) AS n FROM place").get() as {
-      n: number;
-    };
-    db.close();
-    if (row.n === PLACE_COUNT) return;
-  } catch {
-    // Missing or incomplete: build it.
-  }
-  await Deno.mkdir(DEFAULT_DATA_DIR, { recursive: true });
-  const builder = DataSet.create("places_query_build");
-  const Place = declarePlaces(builder);
-  const started = performance.now();
-  await buildDataSet(builder, path, async () => {
-    await new Store(Place).createMany(placeRows());
-  });
-  console.log(
-    `built ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-  );
-}
-
-await ensurePlaces();
+const path = await ensurePlacesFile("places-query.sqlite", declarePlaces);
 
 // ---------------------------------------------------------------------------
 // The store, on each engine.
@@ -149,66 +125,23 @@ const SQL = {
     `SELECT ${COLUMNS} FROM place WHERE country > ? ORDER BY country, id LIMIT ?`,
 };
 
-const node = new DatabaseSync(path, { readOnly: true });
+const node = openNodeSqlite(path, "readonly");
 const nodeStatements = Object.fromEntries(
   Object.entries(SQL).map(([name, sql]) => [name, node.prepare(sql)]),
 ) as Record<keyof typeof SQL, StatementSync>;
 
-const lib = Deno.dlopen(
-  Deno.env.get("SQLITE3_LIB") ?? "libsqlite3.so.0",
-  {
-    sqlite3_open_v2: {
-      // filename, ppDb, flags, zVfs
-      parameters: ["buffer", "buffer", "i32", "pointer"],
-      result: "i32",
-    },
-    sqlite3_prepare_v2: {
-      // db, zSql, nByte, ppStmt, pzTail
-      parameters: ["pointer", "buffer", "i32", "buffer", "pointer"],
-      result: "i32",
-    },
-    sqlite3_reset: { parameters: ["pointer"], result: "i32" }, // stmt
-    sqlite3_step: { parameters: ["pointer"], result: "i32" }, // stmt
-    sqlite3_bind_int64: {
-      // stmt, index, value
-      parameters: ["pointer", "i32", "i64"],
-      result: "i32",
-    },
-    sqlite3_bind_text: {
-      // stmt, index, text, bytes, destructor (SQLITE_TRANSIENT)
-      parameters: ["pointer", "i32", "buffer", "i32", "isize"],
-      result: "i32",
-    },
-    sqlite3_column_int64: { parameters: ["pointer", "i32"], result: "i64" },
-    sqlite3_column_double: { parameters: ["pointer", "i32"], result: "f64" },
-    sqlite3_column_text: { parameters: ["pointer", "i32"], result: "pointer" },
-  } as const,
-).symbols;
+const lib = loadFfi();
 const encoder = new TextEncoder();
-const out = new BigUint64Array(1);
-if (
-  lib.sqlite3_open_v2(
-    encoder.encode(`file:${path}?mode=ro&immutable=1\0`),
-    out,
-    0x1 | 0x40 | 0x8000, // READONLY | URI | NOMUTEX
-    null,
-  ) !== 0
-) throw new Error("cannot open with FFI");
-const ffiDb = Deno.UnsafePointer.create(out[0]!);
+const ffiDb = ffiOpen(lib, path, { mmap: false });
 const ffiStatements = Object.fromEntries(
-  Object.entries(SQL).map(([name, sql]) => {
-    if (
-      lib.sqlite3_prepare_v2(ffiDb, encoder.encode(`${sql}\0`), -1, out, null)
-    ) {
-      throw new Error(`cannot prepare ${sql}`);
-    }
-    return [name, Deno.UnsafePointer.create(out[0]!)];
-  }),
+  Object.entries(SQL).map((
+    [name, sql],
+  ) => [name, ffiPrepare(lib, ffiDb, sql)]),
 ) as Record<keyof typeof SQL, Deno.PointerValue>;
 
 function ffiText(stmt: Deno.PointerValue, i: number): string {
   // As bench/baselines.ts reads text (the data holds no NUL).
-  return Deno.UnsafePointerView.getCString(lib.sqlite3_column_text(stmt, i)!);
+  return textAt(lib, stmt, i);
 }
 
 function ffiRows(
@@ -220,7 +153,7 @@ function ffiRows(
   bind?.(stmt);
   const rows: unknown[] = [];
   if (name === "countBy") {
-    while (lib.sqlite3_step(stmt) === 100) {
+    while (lib.sqlite3_step(stmt) === SQLITE_ROW) {
       rows.push({
         value: ffiText(stmt, 0),
         count: Number(lib.sqlite3_column_int64(stmt, 1)),
@@ -228,35 +161,26 @@ function ffiRows(
     }
     return rows;
   }
-  while (lib.sqlite3_step(stmt) === 100) {
-    rows.push({
-      id: Number(lib.sqlite3_column_int64(stmt, 0)),
-      name: ffiText(stmt, 1),
-      altNames: ffiText(stmt, 2),
-      country: ffiText(stmt, 3),
-      population: Number(lib.sqlite3_column_int64(stmt, 4)),
-      lat: lib.sqlite3_column_double(stmt, 5),
-      lon: lib.sqlite3_column_double(stmt, 6),
-      featureClass: ffiText(stmt, 7),
-    });
+  while (lib.sqlite3_step(stmt) === SQLITE_ROW) {
+    rows.push(ffiPlace(lib, stmt));
   }
   return rows;
 }
 
 function bindText(stmt: Deno.PointerValue, i: number, value: string): void {
   const bytes = encoder.encode(value);
-  lib.sqlite3_bind_text(stmt, i, bytes, bytes.length, -1n);
+  lib.sqlite3_bind_text(stmt, i, bytes, bytes.length, SQLITE_TRANSIENT);
 }
 
 // ---------------------------------------------------------------------------
 // Workloads: each runner answers the rows (checked equal before timing).
 // ---------------------------------------------------------------------------
 
-type Runner = () => Promise<unknown[]> | unknown[];
+type Call = () => Promise<unknown[]> | unknown[];
 interface Workload {
   name: string;
   calls: number;
-  runners: Record<string, Runner>;
+  runners: Record<string, Call>;
 }
 
 const store = (engine: "ffi" | "node") => stores[engine].store;
@@ -341,7 +265,8 @@ const workloads: Workload[] = [
   }),
 ];
 
-// The same rows from every runner.
+// The same rows from every runner; a digest of them is printed.
+let digest = 0x811c9dc5;
 for (const workload of workloads) {
   const results = await Promise.all(
     Object.values(workload.runners).map(async (run) =>
@@ -351,58 +276,45 @@ for (const workload of workloads) {
   if (new Set(results).size !== 1) {
     throw new Error(`${workload.name}: the runners disagree`);
   }
-}
-
-const times = new Map<string, number[]>();
-for (let round = 0; round < ROUNDS; round++) {
-  for (const workload of workloads) {
-    const names = Object.keys(workload.runners);
-    // Rotate the order each round, so no runner always goes first.
-    for (let k = 0; k < names.length; k++) {
-      const runner = names[(k + round) % names.length]!;
-      const run = workload.runners[runner]!;
-      const start = performance.now();
-      for (let i = 0; i < workload.calls; i++) await run();
-      const perCall = (performance.now() - start) / workload.calls;
-      const key = `${workload.name}\0${runner}`;
-      times.set(key, [...(times.get(key) ?? []), perCall]);
-    }
+  for (const char of results[0]!) {
+    digest = Math.imul(digest ^ char.charCodeAt(0), 0x01000193);
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
+// Rotate the order each round, so no runner always goes first.
+const times = await interleave(
+  workloads.map((w) => ({
+    name: w.name,
+    calls: w.calls,
+    runners: Object.entries(w.runners) as Runner<unknown>[],
+  })),
+  { rounds: ROUNDS, rotate: true },
+);
+
 const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
 console.log(
   `places: ${
     PLACE_COUNT.toLocaleString("en")
-  } rows, ${ROUNDS} rounds, limit ${PAGE}; per call, min / median`,
+  } rows, ${ROUNDS} rounds, limit ${PAGE}; per call, min / median (rows digest ${
+    (digest >>> 0).toString(16)
+  })`,
 );
 console.log(
   "| workload | store ffi | store node | raw node | raw ffi | store ffi ÷ faster raw (min, median) |",
 );
 console.log("|---|---|---|---|---|---|");
-const firstPage = new Map<string, { min: number; median: number }>();
+const firstPage = new Map<string, Stats>();
 for (const workload of workloads) {
-  const cell = (runner: string) => {
-    const list = times.get(`${workload.name}\0${runner}`)!;
-    return { min: Math.min(...list), median: median(list) };
-  };
+  const cell = (runner: string) => times.get(workload.name)!.stats.get(runner)!;
   const ours = cell("store ffi");
-  const raw = [cell("raw node"), cell("raw ffi")];
-  const fasterMin = Math.min(...raw.map((r) => r.min));
-  const fasterMedian = Math.min(...raw.map((r) => r.median));
+  const faster = fastest([cell("raw node"), cell("raw ffi")]);
   console.log(
     `| ${workload.name} | ${
       ["store ffi", "store node", "raw node", "raw ffi"].map((runner) => {
         const { min, median } = cell(runner);
         return `${us(min)} / ${us(median)}`;
       }).join(" | ")
-    } | ${(ours.min / fasterMin).toFixed(2)}× / ${
-      (ours.median / fasterMedian).toFixed(2)
-    }× |`,
+    } | ${ratio(ours, faster)} |`,
   );
   if (workload.name.endsWith("page 1")) {
     firstPage.set(workload.name.replace(" 1", ""), ours);
@@ -410,8 +322,8 @@ for (const workload of workloads) {
     const base = firstPage.get(workload.name.replace(` ${DEEP}`, ""))!;
     console.log(
       `|   ↳ store ffi, depth ${DEEP} ÷ depth 1 (min, median) | ${
-        (ours.min / base.min).toFixed(2)
-      }× / ${(ours.median / base.median).toFixed(2)}× | | | | |`,
+        ratio(ours, base)
+      } | | | | |`,
     );
   }
 }
