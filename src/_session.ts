@@ -193,6 +193,13 @@ export class Session {
    * session with the same identity.
    */
   stableData: string | undefined = undefined;
+  /**
+   * Whether no other connection can change the tables under this session:
+   * a read-only file opened immutable, or an image of bytes. Facts about
+   * the schema (`checkModelTable`'s STRICT hints) hold for the session only
+   * then; with `immutable: false` another process may recreate a table.
+   */
+  fixedSchema = false;
 
   constructor(
     dataset: string,
