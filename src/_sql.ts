@@ -778,17 +778,27 @@ export function extremeSql(
   } LIMIT 1`;
 }
 
-/** `sum` (0 for no rows) or `avg` (NULL for no rows) of a column. */
+/**
+ * `sum` (0 for no rows) or `avg` (NULL for no rows) of a column, then one
+ * of its cells that is not a number (SQLite's sum would read the TEXT
+ * `'12abc'` as 12), nor an integral one when `integral`; NULL when none.
+ */
 export function aggregateSql(
   table: string,
   aggregate: "sum" | "avg",
   column: string,
   where: string,
+  integral: boolean,
 ): string {
   const value = aggregate === "sum"
     ? `coalesce(sum(${column}), 0)`
     : `avg(${column})`;
-  return `SELECT ${value} FROM ${quote(table)}${where}`;
+  const bad = integral
+    ? `typeof(${column}) NOT IN ('integer', 'null') AND NOT (typeof(${column}) = 'real' AND ${column} = CAST(${column} AS INTEGER))`
+    : `typeof(${column}) NOT IN ('integer', 'real', 'null')`;
+  return `SELECT ${value}, min(CASE WHEN ${bad} THEN ${column} END) FROM ${
+    quote(table)
+  }${where}`;
 }
 
 /** SQLite's plan of a query, one row per step (`id, parent, notused, detail`). */

@@ -1805,9 +1805,17 @@ export class Store<
       aggregate,
       quote(column.bound.name),
       where.sql,
+      column.kind !== "real",
     );
     const session = await this.#session();
-    const value = session.value(sql, where.params, action) ?? null;
+    const [value, bad] = session.row(
+      sql,
+      where.params,
+      action,
+      (statement) => [statement.column(0), statement.column(1)] as const,
+    )!;
+    // A cell a row read would refuse is refused here too, not summed.
+    if (bad !== null) this.#decodeValue(column, bad, action);
     if (aggregate === "avg") return value === null ? undefined : Number(value);
     return this.#decodeValue(column, value, action);
   }

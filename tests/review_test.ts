@@ -3,7 +3,7 @@
 // both engines.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { DataSetError, integer, Store, text } from "../mod.ts";
+import { DataSetError, integer, real, Store } from "../mod.ts";
 import { engineTest, openFile, sqliteFile } from "./_helpers.ts";
 
 engineTest(
@@ -33,6 +33,40 @@ engineTest(
       }
       await assert.rejects(store.one({ id: 1 }), DataSetError);
       await assert.rejects(store.search().next(), DataSetError);
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "Store.sum() and avg() refuse a cell the model's kind cannot read, as a row read does",
+  async (engine, t) => {
+    const path = await sqliteFile(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, r REAL);" +
+        "INSERT INTO t VALUES (1, 5, 1.5), (2, '12abc', 'x'), (3, 2.5, X'01');",
+    );
+    const db = openFile(engine, path);
+    try {
+      class T extends db.Model("t", {
+        id: integer({ primaryKey: true }),
+        n: integer({ nullable: true }),
+        r: real({ nullable: true }),
+      }) {}
+      const store = new Store(T);
+      await assert.rejects(store.search({ id: 2 }).next(), DataSetError);
+      for (const id of [2, 3]) {
+        await t.step(`row ${id}`, async () => {
+          await assert.rejects(store.sum("n", { id }), DataSetError);
+          await assert.rejects(store.avg("n", { id }), DataSetError);
+          await assert.rejects(store.sum("r", { id }), DataSetError);
+          await assert.rejects(store.avg("r", { id }), DataSetError);
+        });
+      }
+      assert.equal(await store.sum("n", { id: 1 }), 5);
+      assert.equal(await store.avg("r", { id: 1 }), 1.5);
+      assert.equal(await store.sum("n", { id: 9 }), 0);
+      assert.equal(await store.avg("n", { id: 9 }), undefined);
     } finally {
       await db.close();
     }
