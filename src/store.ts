@@ -2109,16 +2109,40 @@ export class Store<
     }
     const hints = selected.map((column) => kindOf(column).hint);
     const list = columnListSql(selected.map((column) => column.bound.name));
+    // Where reads carry the NUL flag (#flags), each row carries it over the
+    // selected text columns: a check before the stream would miss a NUL
+    // written while it runs.
+    const text = selected.flatMap((column, i) => {
+      const type = kindOf(column).sqlType;
+      return type === "TEXT" || type === "ANY" ? [i] : [];
+    });
+    let flagged = false;
     return new Cursor({
-      session: async () => {
-        const session = await this.#session();
-        this.#refuseNulAmong(session, selected, filter, action);
-        return session;
+      session: () => this.#session(),
+      sql: (session) => {
+        flagged = text.length > 0 && this.#flags(session);
+        return query.sql(
+          flagged
+            ? `${list}, ${
+              nulFlagSql(text.map((i) => quote(selected[i]!.bound.name)))
+            }`
+            : list,
+        );
       },
-      sql: query.sql(list),
       params: query.params,
       action,
       read: (statement) => {
+        if (flagged) {
+          const flag = statement.column(selected.length);
+          if (flag !== null) {
+            throw new DataSetError(
+              `${action}: ${table}.${
+                selected[text[flag as number]!]!.bound.key
+              } holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
+              { dataset: this.model.dataset.name },
+            );
+          }
+        }
         const row: Record<string, unknown> = {};
         for (let i = 0; i < selected.length; i++) {
           const column = selected[i]!;

@@ -3,8 +3,8 @@
 // both engines.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { DataSetError, integer, real, Store } from "../mod.ts";
-import { engineTest, openFile, sqliteFile } from "./_helpers.ts";
+import { DataSetError, integer, real, Store, text } from "../mod.ts";
+import { engineTest, freshDataSet, openFile, sqliteFile } from "./_helpers.ts";
 
 engineTest(
   "Store reads a STRICT table recreated non-STRICT under immutable: false by its stored values",
@@ -67,6 +67,36 @@ engineTest(
       assert.equal(await store.avg("r", { id: 1 }), 1.5);
       assert.equal(await store.sum("n", { id: 9 }), 0);
       assert.equal(await store.avg("n", { id: 9 }), undefined);
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "Store.select() never yields text cut at a NUL written while it streams",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    try {
+      class T extends db.Model("t", {
+        id: integer({ primaryKey: true }),
+        s: text(),
+      }) {}
+      await db.createAll();
+      const store = new Store(T);
+      await store.createMany([{ s: "a" }, { s: "b" }]);
+      const rows = store.select(["id", "s"], {}, { orderBy: "id" });
+      assert.deepEqual((await rows.next()).value, { id: 1, s: "a" });
+      // A write on the same dataset while the projection is mid-stream.
+      await Array.fromAsync(
+        db.sql`UPDATE t SET s = 'x' || char(0) || 'y' WHERE id = 2`,
+      );
+      if (engine === "ffi") {
+        assert.deepEqual((await rows.next()).value, { id: 2, s: "x\0y" });
+      } else {
+        await assert.rejects(rows.next(), DataSetError);
+      }
+      await rows.return();
     } finally {
       await db.close();
     }
