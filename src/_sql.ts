@@ -744,7 +744,15 @@ export function countBySql(
   table: string,
   column: string,
   where: string,
+  compared?: string,
 ): string {
+  // Values the kind compares as one (`compared`: the same instant written
+  // in several forms) are one group, shown by one of its stored forms.
+  if (compared !== undefined) {
+    return `SELECT min(${column}), count(*) AS n FROM ${
+      quote(table)
+    }${where} GROUP BY ${compared} ORDER BY n DESC, ${compared} LIMIT ?`;
+  }
   return `SELECT ${column}, count(*) AS n FROM ${
     quote(table)
   }${where} GROUP BY ${column} ORDER BY n DESC, ${column} LIMIT ?`;
@@ -755,7 +763,13 @@ export function distinctSql(
   table: string,
   column: string,
   where: string,
+  compared?: string,
 ): string {
+  if (compared !== undefined) {
+    return `SELECT min(${column}) FROM ${
+      quote(table)
+    }${where} GROUP BY ${compared} ORDER BY ${compared}`;
+  }
   return `SELECT DISTINCT ${column} FROM ${
     quote(table)
   }${where} ORDER BY ${column}`;

@@ -1596,7 +1596,8 @@ export class Store<
    * The values of a property with how many rows hold each, most frequent
    * first; ties by value ascending, as SQLite orders the stored values
    * (NULL first, numbers before text). Values are typed and decoded as the
-   * model declares them (a `datetime()` value is a `Date`).
+   * model declares them (a `datetime()` value is a `Date`; one instant
+   * written in several forms is one value, and ties go by time).
    * @param key The property.
    * @param filter Which rows to count.
    * @param options `limit`: the most values to return.
@@ -1633,7 +1634,13 @@ export class Store<
       ? -1
       : checkCount(options.limit, "limit", table);
     const where = this.#where(filter);
-    const sql = countBySql(table, quote(column.bound.name), where.sql);
+    const raw = quote(column.bound.name);
+    const sql = countBySql(
+      table,
+      raw,
+      where.sql,
+      kindOf(column).compared?.(raw),
+    );
     const session = await this.#session();
     this.#refuseNulAmong(session, [column], filter, action);
     return session.all(
@@ -1652,7 +1659,8 @@ export class Store<
   /**
    * The distinct values of a property among the rows matching a filter,
    * ascending as SQLite orders the stored values (NULL first), typed and
-   * decoded as the model declares them.
+   * decoded as the model declares them (`datetime()` values by time, one
+   * instant written in several forms once).
    * @param key The property.
    * @param filter Which rows to read.
    * @returns The values.
@@ -1679,7 +1687,13 @@ export class Store<
     const action = `Cannot read the distinct ${String(key)} of ${table}`;
     const column = this.#columnOf(key, action);
     const where = this.#where(filter);
-    const sql = distinctSql(table, quote(column.bound.name), where.sql);
+    const raw = quote(column.bound.name);
+    const sql = distinctSql(
+      table,
+      raw,
+      where.sql,
+      kindOf(column).compared?.(raw),
+    );
     const session = await this.#session();
     this.#refuseNulAmong(session, [column], filter, action);
     return session.all(

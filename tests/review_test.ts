@@ -3,7 +3,7 @@
 // both engines.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { DataSetError, integer, real, Store, text } from "../mod.ts";
+import { DataSetError, datetime, integer, real, Store, text } from "../mod.ts";
 import { engineTest, freshDataSet, openFile, sqliteFile } from "./_helpers.ts";
 
 engineTest(
@@ -97,6 +97,37 @@ engineTest(
         await assert.rejects(rows.next(), DataSetError);
       }
       await rows.return();
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "Store.countBy() and distinct() take one instant written in several forms as one value",
+  async (engine) => {
+    const path = await sqliteFile(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, at TEXT);" +
+        "INSERT INTO t VALUES (1, '2024-01-01T00:00:00Z')," +
+        " (2, '2024-01-01 00:00:00'), (3, '2024-01-01'), (4, '2023-05-01')," +
+        " (5, NULL);",
+    );
+    const db = openFile(engine, path);
+    try {
+      class T extends db.Model("t", {
+        id: integer({ primaryKey: true }),
+        at: datetime({ nullable: true }),
+      }) {}
+      const store = new Store(T);
+      const day = new Date("2024-01-01T00:00:00Z");
+      const before = new Date("2023-05-01T00:00:00Z");
+      assert.equal(await store.count({ at: day }), 3);
+      assert.deepEqual(await store.countBy("at"), [
+        { value: day, count: 3 },
+        { value: null, count: 1 },
+        { value: before, count: 1 },
+      ]);
+      assert.deepEqual(await store.distinct("at"), [null, before, day]);
     } finally {
       await db.close();
     }
