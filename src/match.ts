@@ -194,6 +194,12 @@ function checkMark(
       `Invalid match option ${name} for ${table}: expected a string, got ${typeof value}`,
     );
   }
+  // FTS5 reads a mark up to its first NUL: it would come back cut.
+  if (value.includes("\0")) {
+    throw new TypeError(
+      `Invalid match option ${name} for ${table}: a mark cannot hold a NUL character (FTS5 would cut it there)`,
+    );
+  }
   return value;
 }
 

@@ -133,3 +133,36 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "Store.match() refuses a highlight or snippet mark holding a NUL, which FTS5 would cut",
+  async (engine, t) => {
+    const db = freshDataSet(engine);
+    try {
+      class C extends db.Model("c", {
+        id: integer({ primaryKey: true }),
+        name: text(),
+      }, { search: { columns: ["name"] } }) {}
+      await db.createAll();
+      const store = new Store(C);
+      await store.create({ name: "Paris" });
+      const cases = [
+        { highlight: { before: "<\0b>" } },
+        { highlight: { after: "</b>\0" } },
+        { snippet: { before: "\0" } },
+        { snippet: { ellipsis: ".\0." } },
+      ];
+      for (const options of cases) {
+        await t.step(JSON.stringify(options), async () => {
+          await assert.rejects(
+            Array.fromAsync(store.match("paris", options)),
+            (error: Error) =>
+              error instanceof TypeError && /NUL/.test(error.message),
+          );
+        });
+      }
+    } finally {
+      await db.close();
+    }
+  },
+);
