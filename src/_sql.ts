@@ -695,9 +695,23 @@ export function prefixSuccessor(prefix: string): string | undefined {
 }
 
 /**
+ * The first (`from` 1) or last (`from` -1) bytes of a column's text, as
+ * many as `?` holds, as a BLOB, and `?` as a BLOB: SQLite's `length()` and
+ * `substr()` of a text stop at its first NUL, those of a BLOB do not. A
+ * BLOB cell is not text and matches nothing, as before the cast.
+ */
+function bytesEqualSql(column: string, from: 1 | -1): string {
+  const length = "length(CAST(? AS BLOB))";
+  return `typeof(${column}) <> 'blob' AND substr(CAST(${column} AS BLOB), ${
+    from === 1 ? `1, ${length}` : `-${length}`
+  }) = CAST(? AS BLOB)`;
+}
+
+/**
  * `startsWith`: a range the column's index answers (`>= prefix` and
- * `< successor`), and an exact `substr` check besides for a column whose
- * collation is not BINARY. No pattern, so nothing needs escaping.
+ * `< successor`), and an exact check of the first bytes besides for a
+ * column whose collation is not BINARY (and for text holding a NUL). No
+ * pattern, so nothing needs escaping.
  */
 export function startsWithSql(
   column: string,
@@ -708,7 +722,7 @@ export function startsWithSql(
   return {
     sql: `${column} >= ?${
       upper === undefined ? "" : ` AND ${column} < ?`
-    } AND substr(${column}, 1, length(?)) = ?`,
+    } AND ${bytesEqualSql(column, 1)}`,
     params: upper === undefined
       ? [prefix, prefix, prefix]
       : [prefix, upper, prefix, prefix],
@@ -723,16 +737,13 @@ export function containsSql(
   return { sql: `instr(${column}, ?) > 0`, params: [text] };
 }
 
-/** `endsWith`: the column's last characters, exact and case-sensitive. */
+/** `endsWith`: the column's last bytes, exact and case-sensitive. */
 export function endsWithSql(
   column: string,
   suffix: string,
 ): { sql: string; params: SQLValue[] } {
   if (suffix === "") return { sql: `${column} IS NOT NULL`, params: [] };
-  return {
-    sql: `substr(${column}, -length(?)) = ?`,
-    params: [suffix, suffix],
-  };
+  return { sql: bytesEqualSql(column, -1), params: [suffix, suffix] };
 }
 
 /**

@@ -166,3 +166,46 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "Text operators compare the whole text, past a NUL",
+  async (engine, t) => {
+    const db = freshDataSet(engine);
+    try {
+      class T extends db.Model("t", {
+        id: integer({ primaryKey: true }),
+        s: text(),
+      }) {}
+      await db.createAll();
+      // 1: "a\0b", 2: "xa", 3: "ab\0"
+      await Array.fromAsync(
+        db.sql`INSERT INTO t (s) VALUES ('a' || char(0) || 'b'), ('xa'), ('ab' || char(0))`,
+      );
+      const store = new Store(T);
+      const cases: [Record<string, string>, number[]][] = [
+        [{ endsWith: "a" }, [2]],
+        [{ endsWith: "b" }, [1]],
+        [{ endsWith: "\0b" }, [1]],
+        [{ endsWith: "\0" }, [3]],
+        [{ startsWith: "a\0" }, [1]],
+        [{ startsWith: "a\0b" }, [1]],
+        [{ startsWith: "ab" }, [3]],
+        [{ startsWith: "ab\0" }, [3]],
+        [{ contains: "\0b" }, [1]],
+        [{ contains: "b\0" }, [3]],
+      ];
+      for (const [operator, ids] of cases) {
+        await t.step(JSON.stringify(operator), async () => {
+          const filter = { s: operator };
+          assert.equal(await store.count(filter), ids.length);
+          if (engine === "ffi") {
+            const rows = await Array.fromAsync(store.search(filter));
+            assert.deepEqual(rows.map((row) => row.id), ids);
+          }
+        });
+      }
+    } finally {
+      await db.close();
+    }
+  },
+);
