@@ -336,6 +336,14 @@ export function planMatch(
     : checkCount(given.offset, "offset", table);
   let query: string | undefined;
   if (raw) {
+    // FTS5 reads a query only up to a NUL: the rest would be dropped.
+    if (text.includes("\0")) {
+      throw new QueryError(
+        `Cannot search ${table}: malformed full-text query ${
+          JSON.stringify(text)
+        }: a NUL character, where FTS5 would stop reading it`,
+      );
+    }
     query = text.trim() === "" ? undefined : text;
   } else {
     query = plainTextQuery(text, search.tokenize, prefix);

@@ -3,7 +3,15 @@
 // both engines.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { DataSetError, datetime, integer, real, Store, text } from "../mod.ts";
+import {
+  DataSetError,
+  datetime,
+  integer,
+  QueryError,
+  real,
+  Store,
+  text,
+} from "../mod.ts";
 import { engineTest, freshDataSet, openFile, sqliteFile } from "./_helpers.ts";
 
 engineTest(
@@ -204,6 +212,31 @@ engineTest(
           }
         });
       }
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "Store.match() refuses a raw query holding a NUL, which FTS5 would read cut",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    try {
+      class C extends db.Model("c", {
+        id: integer({ primaryKey: true }),
+        name: text(),
+      }, { search: { columns: ["name"] } }) {}
+      await db.createAll();
+      const store = new Store(C);
+      await store.createMany([{ name: "Paris" }, { name: "Lyon" }]);
+      await assert.rejects(
+        Array.fromAsync(store.match("paris\0zzz", { raw: true })),
+        (error: Error) =>
+          error instanceof QueryError && /paris\\u0000zzz/.test(error.message),
+      );
+      // Plain text takes a NUL as a space between terms.
+      assert.deepEqual(await Array.fromAsync(store.match("paris\0zzz")), []);
     } finally {
       await db.close();
     }
