@@ -242,3 +242,51 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "A model without a primary key cannot declare a column that hides the rowid",
+  async (engine) => {
+    const path = await sqliteFile(
+      "CREATE TABLE t (rowid INTEGER, name TEXT);" +
+        "INSERT INTO t VALUES (1, 'a'), (1, 'b'), (1, 'c'), (1, 'd'), (1, 'e');",
+    );
+    const db = openFile(engine, path);
+    try {
+      // Paged by the rowid, such a model returned 2 of these 5 rows.
+      assert.throws(
+        () => db.Model("t", { rowid: integer(), name: text() }),
+        (error: Error) =>
+          error instanceof TypeError && /"rowid" hides/.test(error.message),
+      );
+      assert.throws(
+        () =>
+          db.Model("u", {
+            id: integer({ primaryKey: true }),
+            RowId: real(),
+            lon: real(),
+          }, { geo: { lat: "RowId", lon: "lon" } }),
+        (error: Error) =>
+          error instanceof TypeError && /geo index/.test(error.message),
+      );
+      // With a primary key the rowid orders nothing: every row is paged.
+      class T extends db.Model("t", {
+        rowid: integer(),
+        name: text({ primaryKey: true }),
+      }) {}
+      const store = new Store(T);
+      const names: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await store.page({}, {
+          limit: 2,
+          ...(after === undefined ? {} : { after }),
+        });
+        names.push(...page.rows.map((row) => row.name));
+        after = page.next;
+      } while (after !== undefined);
+      assert.deepEqual(names, ["a", "b", "c", "d", "e"]);
+    } finally {
+      await db.close();
+    }
+  },
+);
