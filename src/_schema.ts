@@ -314,6 +314,13 @@ function readHints(
       declared.set(foldIdentifier(String(name)), String(type).toUpperCase());
     }
   }
+  session.strictIntegers.set(
+    definition,
+    keys.map((key) => {
+      const type = declared.get(foldIdentifier(columns[key]!.bound.name));
+      return type === "INTEGER" || type === "INT";
+    }),
+  );
   return keys.map((key, i) => {
     const hint = hints[i]!;
     const type = declared.get(foldIdentifier(columns[key]!.bound.name));

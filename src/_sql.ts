@@ -806,24 +806,25 @@ export function extremeSql(
 /**
  * `sum` (0 for no rows) or `avg` (NULL for no rows) of a column, then one
  * of its cells that is not a number (SQLite's sum would read the TEXT
- * `'12abc'` as 12), nor an integral one when `integral`; NULL when none.
+ * `'12abc'` as 12), nor an integral one for `"integral"`; NULL when none,
+ * and always NULL for `"none"` (a column whose cells SQLite guarantees).
  */
 export function aggregateSql(
   table: string,
   aggregate: "sum" | "avg",
   column: string,
   where: string,
-  integral: boolean,
+  check: "number" | "integral" | "none",
 ): string {
   const value = aggregate === "sum"
     ? `coalesce(sum(${column}), 0)`
     : `avg(${column})`;
-  const bad = integral
+  const bad = check === "integral"
     ? `typeof(${column}) NOT IN ('integer', 'null') AND NOT (typeof(${column}) = 'real' AND ${column} = CAST(${column} AS INTEGER))`
     : `typeof(${column}) NOT IN ('integer', 'real', 'null')`;
-  return `SELECT ${value}, min(CASE WHEN ${bad} THEN ${column} END) FROM ${
-    quote(table)
-  }${where}`;
+  return `SELECT ${value}, ${
+    check === "none" ? "NULL" : `min(CASE WHEN ${bad} THEN ${column} END)`
+  } FROM ${quote(table)}${where}`;
 }
 
 /** SQLite's plan of a query, one row per step (`id, parent, notused, detail`). */

@@ -290,3 +290,29 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "Store.sum() of an integer() property over a STRICT REAL column refuses a fraction",
+  async (engine) => {
+    const path = await sqliteFile(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, n REAL, k INTEGER) STRICT;" +
+        "INSERT INTO t VALUES (1, 2.5, 1), (2, 2.5, 2);",
+    );
+    const db = openFile(engine, path);
+    try {
+      class T extends db.Model("t", {
+        id: integer({ primaryKey: true }),
+        n: integer(),
+        k: integer(),
+      }) {}
+      const store = new Store(T);
+      // 2.5 + 2.5 is integral, but neither cell is an integer.
+      await assert.rejects(store.sum("n"), DataSetError);
+      await assert.rejects(store.avg("n"), DataSetError);
+      assert.equal(await store.sum("k"), 3);
+      assert.equal(await store.avg("k"), 1.5);
+    } finally {
+      await db.close();
+    }
+  },
+);
