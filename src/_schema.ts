@@ -280,8 +280,10 @@ export function checkModelTable(
  * hint, made a STRICT one where SQLite guarantees the storage class it
  * names, so the FFI engine skips asking for it. That is where the table is
  * STRICT and the column, not generated, is declared INTEGER, INT or REAL
- * (numbers) or TEXT (text). Only on a read-only session: a writable one may
- * recreate the table through raw SQL after this check.
+ * (numbers) or TEXT (text). Only on a session whose schema cannot change
+ * (`Session.fixedSchema`): a writable one may recreate the table through
+ * raw SQL after this check, and another process may recreate it in a file
+ * opened with `immutable: false`.
  */
 function readHints(
   session: Session,
@@ -289,7 +291,7 @@ function readHints(
 ): readonly ColumnHint[] {
   const { table, keys, columns } = definition;
   const hints = keys.map((key) => kindOf(columns[key]!).hint);
-  if (!session.readOnly) return hints;
+  if (!session.fixedSchema) return hints;
   const action = `Cannot use ${table}`;
   let strict: SQLValue | undefined;
   try {
@@ -312,6 +314,13 @@ function readHints(
       declared.set(foldIdentifier(String(name)), String(type).toUpperCase());
     }
   }
+  session.strictIntegers.set(
+    definition,
+    keys.map((key) => {
+      const type = declared.get(foldIdentifier(columns[key]!.bound.name));
+      return type === "INTEGER" || type === "INT";
+    }),
+  );
   return keys.map((key, i) => {
     const hint = hints[i]!;
     const type = declared.get(foldIdentifier(columns[key]!.bound.name));

@@ -185,6 +185,13 @@ export class Session {
    */
   readonly checkedModels: Map<object, readonly ColumnHint[]> = new Map();
   /**
+   * Per checked model definition, whether each column is a STRICT table's
+   * INTEGER or INT column, which SQLite guarantees holds integers (or
+   * NULL); set with {@linkcode Session.checkedModels}, only where its STRICT
+   * hints are.
+   */
+  readonly strictIntegers: Map<object, readonly boolean[]> = new Map();
+  /**
    * What the data read through this session is, while it cannot change
    * under it: a read-only file opened immutable (its path, device, inode,
    * size and modification time) or an image of bytes (a token of its
@@ -193,6 +200,13 @@ export class Session {
    * session with the same identity.
    */
   stableData: string | undefined = undefined;
+  /**
+   * Whether no other connection can change the tables under this session:
+   * a read-only file opened immutable, or an image of bytes. Facts about
+   * the schema (`checkModelTable`'s STRICT hints) hold for the session only
+   * then; with `immutable: false` another process may recreate a table.
+   */
+  fixedSchema = false;
 
   constructor(
     dataset: string,

@@ -695,9 +695,23 @@ export function prefixSuccessor(prefix: string): string | undefined {
 }
 
 /**
+ * The first (`from` 1) or last (`from` -1) bytes of a column's text, as
+ * many as `?` holds, as a BLOB, and `?` as a BLOB: SQLite's `length()` and
+ * `substr()` of a text stop at its first NUL, those of a BLOB do not. A
+ * BLOB cell is not text and matches nothing, as before the cast.
+ */
+function bytesEqualSql(column: string, from: 1 | -1): string {
+  const length = "length(CAST(? AS BLOB))";
+  return `typeof(${column}) <> 'blob' AND substr(CAST(${column} AS BLOB), ${
+    from === 1 ? `1, ${length}` : `-${length}`
+  }) = CAST(? AS BLOB)`;
+}
+
+/**
  * `startsWith`: a range the column's index answers (`>= prefix` and
- * `< successor`), and an exact `substr` check besides for a column whose
- * collation is not BINARY. No pattern, so nothing needs escaping.
+ * `< successor`), and an exact check of the first bytes besides for a
+ * column whose collation is not BINARY (and for text holding a NUL). No
+ * pattern, so nothing needs escaping.
  */
 export function startsWithSql(
   column: string,
@@ -708,7 +722,7 @@ export function startsWithSql(
   return {
     sql: `${column} >= ?${
       upper === undefined ? "" : ` AND ${column} < ?`
-    } AND substr(${column}, 1, length(?)) = ?`,
+    } AND ${bytesEqualSql(column, 1)}`,
     params: upper === undefined
       ? [prefix, prefix, prefix]
       : [prefix, upper, prefix, prefix],
@@ -723,16 +737,13 @@ export function containsSql(
   return { sql: `instr(${column}, ?) > 0`, params: [text] };
 }
 
-/** `endsWith`: the column's last characters, exact and case-sensitive. */
+/** `endsWith`: the column's last bytes, exact and case-sensitive. */
 export function endsWithSql(
   column: string,
   suffix: string,
 ): { sql: string; params: SQLValue[] } {
   if (suffix === "") return { sql: `${column} IS NOT NULL`, params: [] };
-  return {
-    sql: `substr(${column}, -length(?)) = ?`,
-    params: [suffix, suffix],
-  };
+  return { sql: bytesEqualSql(column, -1), params: [suffix, suffix] };
 }
 
 /**
@@ -744,7 +755,15 @@ export function countBySql(
   table: string,
   column: string,
   where: string,
+  compared?: string,
 ): string {
+  // Values the kind compares as one (`compared`: the same instant written
+  // in several forms) are one group, shown by one of its stored forms.
+  if (compared !== undefined) {
+    return `SELECT min(${column}), count(*) AS n FROM ${
+      quote(table)
+    }${where} GROUP BY ${compared} ORDER BY n DESC, ${compared} LIMIT ?`;
+  }
   return `SELECT ${column}, count(*) AS n FROM ${
     quote(table)
   }${where} GROUP BY ${column} ORDER BY n DESC, ${column} LIMIT ?`;
@@ -755,7 +774,13 @@ export function distinctSql(
   table: string,
   column: string,
   where: string,
+  compared?: string,
 ): string {
+  if (compared !== undefined) {
+    return `SELECT min(${column}) FROM ${
+      quote(table)
+    }${where} GROUP BY ${compared} ORDER BY ${compared}`;
+  }
   return `SELECT DISTINCT ${column} FROM ${
     quote(table)
   }${where} ORDER BY ${column}`;
@@ -778,17 +803,28 @@ export function extremeSql(
   } LIMIT 1`;
 }
 
-/** `sum` (0 for no rows) or `avg` (NULL for no rows) of a column. */
+/**
+ * `sum` (0 for no rows) or `avg` (NULL for no rows) of a column, then one
+ * of its cells that is not a number (SQLite's sum would read the TEXT
+ * `'12abc'` as 12), nor an integral one for `"integral"`; NULL when none,
+ * and always NULL for `"none"` (a column whose cells SQLite guarantees).
+ */
 export function aggregateSql(
   table: string,
   aggregate: "sum" | "avg",
   column: string,
   where: string,
+  check: "number" | "integral" | "none",
 ): string {
   const value = aggregate === "sum"
     ? `coalesce(sum(${column}), 0)`
     : `avg(${column})`;
-  return `SELECT ${value} FROM ${quote(table)}${where}`;
+  const bad = check === "integral"
+    ? `typeof(${column}) NOT IN ('integer', 'null') AND NOT (typeof(${column}) = 'real' AND ${column} = CAST(${column} AS INTEGER))`
+    : `typeof(${column}) NOT IN ('integer', 'real', 'null')`;
+  return `SELECT ${value}, ${
+    check === "none" ? "NULL" : `min(CASE WHEN ${bad} THEN ${column} END)`
+  } FROM ${quote(table)}${where}`;
 }
 
 /** SQLite's plan of a query, one row per step (`id, parent, notused, detail`). */

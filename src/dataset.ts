@@ -636,6 +636,7 @@ export class DataSet {
       source === undefined ? path : BYTES_PATH,
       !writable,
     );
+    session.fixedSchema = !writable && (immutable || source !== undefined);
     if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
     } else if (before !== undefined && before === fileIdentity(path)) {

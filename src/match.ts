@@ -194,6 +194,12 @@ function checkMark(
       `Invalid match option ${name} for ${table}: expected a string, got ${typeof value}`,
     );
   }
+  // FTS5 reads a mark up to its first NUL: it would come back cut.
+  if (value.includes("\0")) {
+    throw new TypeError(
+      `Invalid match option ${name} for ${table}: a mark cannot hold a NUL character (FTS5 would cut it there)`,
+    );
+  }
   return value;
 }
 
@@ -330,6 +336,14 @@ export function planMatch(
     : checkCount(given.offset, "offset", table);
   let query: string | undefined;
   if (raw) {
+    // FTS5 reads a query only up to a NUL: the rest would be dropped.
+    if (text.includes("\0")) {
+      throw new QueryError(
+        `Cannot search ${table}: malformed full-text query ${
+          JSON.stringify(text)
+        }: a NUL character, where FTS5 would stop reading it`,
+      );
+    }
     query = text.trim() === "" ? undefined : text;
   } else {
     query = plainTextQuery(text, search.tokenize, prefix);

@@ -264,6 +264,20 @@ export function declareModel<C extends Columns>(
   const primaryKey = keys.filter((key) =>
     columns[key]!.options.primaryKey === true
   );
+  // The store names the table's rowid `rowid`, which a column of that name
+  // hides: rows would tie in order and pages skip them.
+  if (
+    sqlNames.has("rowid") &&
+    (primaryKey.length === 0 || options.geo !== undefined)
+  ) {
+    throw new TypeError(
+      `Cannot declare model ${table}: its column "rowid" hides the table's rowid, which ${
+        primaryKey.length === 0
+          ? "orders and pages rows without a primary key; declare a primary key"
+          : "keys the geo index"
+      }`,
+    );
+  }
   const checkGroups = (
     groups: readonly (readonly string[])[] | undefined,
     what: string,

@@ -1596,7 +1596,8 @@ export class Store<
    * The values of a property with how many rows hold each, most frequent
    * first; ties by value ascending, as SQLite orders the stored values
    * (NULL first, numbers before text). Values are typed and decoded as the
-   * model declares them (a `datetime()` value is a `Date`).
+   * model declares them (a `datetime()` value is a `Date`; one instant
+   * written in several forms is one value, and ties go by time).
    * @param key The property.
    * @param filter Which rows to count.
    * @param options `limit`: the most values to return.
@@ -1633,7 +1634,13 @@ export class Store<
       ? -1
       : checkCount(options.limit, "limit", table);
     const where = this.#where(filter);
-    const sql = countBySql(table, quote(column.bound.name), where.sql);
+    const raw = quote(column.bound.name);
+    const sql = countBySql(
+      table,
+      raw,
+      where.sql,
+      kindOf(column).compared?.(raw),
+    );
     const session = await this.#session();
     this.#refuseNulAmong(session, [column], filter, action);
     return session.all(
@@ -1652,7 +1659,8 @@ export class Store<
   /**
    * The distinct values of a property among the rows matching a filter,
    * ascending as SQLite orders the stored values (NULL first), typed and
-   * decoded as the model declares them.
+   * decoded as the model declares them (`datetime()` values by time, one
+   * instant written in several forms once).
    * @param key The property.
    * @param filter Which rows to read.
    * @returns The values.
@@ -1679,7 +1687,13 @@ export class Store<
     const action = `Cannot read the distinct ${String(key)} of ${table}`;
     const column = this.#columnOf(key, action);
     const where = this.#where(filter);
-    const sql = distinctSql(table, quote(column.bound.name), where.sql);
+    const raw = quote(column.bound.name);
+    const sql = distinctSql(
+      table,
+      raw,
+      where.sql,
+      kindOf(column).compared?.(raw),
+    );
     const session = await this.#session();
     this.#refuseNulAmong(session, [column], filter, action);
     return session.all(
@@ -1800,14 +1814,28 @@ export class Store<
       );
     }
     const where = this.#where(filter);
+    const session = await this.#session();
+    // A STRICT numeric column holds numbers, and a STRICT INTEGER column
+    // integers: the check of each cell is skipped where SQLite guarantees.
+    const i = this.#keys.indexOf(column.bound.key);
+    const sure = this.#hints[i] === ColumnHint.NUMBER_STRICT &&
+      (column.kind === "real" ||
+        session.strictIntegers.get(this.#definition)?.[i] === true);
     const sql = aggregateSql(
       table,
       aggregate,
       quote(column.bound.name),
       where.sql,
+      sure ? "none" : column.kind === "real" ? "number" : "integral",
     );
-    const session = await this.#session();
-    const value = session.value(sql, where.params, action) ?? null;
+    const [value, bad] = session.row(
+      sql,
+      where.params,
+      action,
+      (statement) => [statement.column(0), statement.column(1)] as const,
+    )!;
+    // A cell a row read would refuse is refused here too, not summed.
+    if (bad !== null) this.#decodeValue(column, bad, action);
     if (aggregate === "avg") return value === null ? undefined : Number(value);
     return this.#decodeValue(column, value, action);
   }
@@ -2101,16 +2129,40 @@ export class Store<
     }
     const hints = selected.map((column) => kindOf(column).hint);
     const list = columnListSql(selected.map((column) => column.bound.name));
+    // Where reads carry the NUL flag (#flags), each row carries it over the
+    // selected text columns: a check before the stream would miss a NUL
+    // written while it runs.
+    const text = selected.flatMap((column, i) => {
+      const type = kindOf(column).sqlType;
+      return type === "TEXT" || type === "ANY" ? [i] : [];
+    });
+    let flagged = false;
     return new Cursor({
-      session: async () => {
-        const session = await this.#session();
-        this.#refuseNulAmong(session, selected, filter, action);
-        return session;
+      session: () => this.#session(),
+      sql: (session) => {
+        flagged = text.length > 0 && this.#flags(session);
+        return query.sql(
+          flagged
+            ? `${list}, ${
+              nulFlagSql(text.map((i) => quote(selected[i]!.bound.name)))
+            }`
+            : list,
+        );
       },
-      sql: query.sql(list),
       params: query.params,
       action,
       read: (statement) => {
+        if (flagged) {
+          const flag = statement.column(selected.length);
+          if (flag !== null) {
+            throw new DataSetError(
+              `${action}: ${table}.${
+                selected[text[flag as number]!]!.bound.key
+              } holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
+              { dataset: this.model.dataset.name },
+            );
+          }
+        }
         const row: Record<string, unknown> = {};
         for (let i = 0; i < selected.length; i++) {
           const column = selected[i]!;
