@@ -66,7 +66,7 @@ const COMMANDS: Record<
 const USAGE = `Usage: microcosm <command> [options]
 
 Commands:
-  build     CSV and JSON Lines files to a dataset file, atomically
+  build     CSV, JSON Lines and JSON files to a dataset file, atomically
   inspect   tables, columns, row counts, indexes, sizes, SHA-256, build metadata
   dump      one table or query to CSV or JSON Lines
   codegen   a TypeScript models module for an existing SQLite file

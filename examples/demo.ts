@@ -44,7 +44,9 @@ for await (
   console.log(
     `  ${String(row.continent).padEnd(14)} ${
       String(row.countries).padStart(2)
-    } countries ${Number(row.people).toLocaleString("en").padStart(14)} people`,
+    } ${row.countries === 1 ? "country  " : "countries"} ${
+      Number(row.people).toLocaleString("en").padStart(14)
+    } people`,
   );
 }
 console.log(`\nengine: ${Countries.engine}`);
