@@ -429,6 +429,19 @@ export function countRowsSql(table: string): string {
   return `SELECT count(*) FROM ${quote(table)}`;
 }
 
+/**
+ * How many values of `columns` (quoted; a model's primary key) stand in
+ * more than one row of `table`.
+ */
+export function duplicateKeysSql(
+  table: string,
+  columns: readonly string[],
+): string {
+  return `SELECT count(*) FROM (SELECT 1 FROM ${quote(table)} GROUP BY ${
+    columns.join(", ")
+  } HAVING count(*) > 1)`;
+}
+
 /** The distinct storage classes of a column's values (`null` included). */
 export function storedTypesSql(table: string, column: string): string {
   return `SELECT DISTINCT typeof(${quote(column)}) FROM ${quote(table)}`;

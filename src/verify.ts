@@ -20,6 +20,7 @@ import {
   aggregateJsonSql,
   countPointsSql,
   countRowsSql,
+  duplicateKeysSql,
   geoIndexName,
   INTEGRITY_CHECK,
 } from "./_sql.ts";
@@ -132,6 +133,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
     }
     tables[table] = countRows(session, table, action);
     verifyGeoIndex(session, model, fileColumns, action, problem);
+    verifyPrimaryKey(session, model, fileColumns, action, problem);
     if (checked.length === 0) continue;
     // One scan per table counts NULLs and badly typed values per column.
     const sums = checked.flatMap(({ column, sql }) => [
@@ -296,6 +298,57 @@ function verifyGeoIndex(
       table,
       undefined,
       `${table}: the geo index "${index}" holds ${indexed} entries for ${points} rows with coordinates`,
+    );
+  }
+}
+
+/**
+ * Checks that no value of the model's primary key stands in two rows: a
+ * file built elsewhere may lack the constraint (its table declares another
+ * key or none), and then `retrieve()` picks one of the rows and pages skip
+ * some. Skipped when the file declares the same primary key, which SQLite
+ * enforces.
+ */
+function verifyPrimaryKey(
+  session: Session,
+  model: AnyModel,
+  fileColumns: Map<string, { name: string; primaryKey: number }>,
+  action: string,
+  problem: (table: string, column: undefined, message: string) => void,
+): void {
+  const { table, primaryKey, columns } = model.definition;
+  if (primaryKey.length === 0) return;
+  const keyColumns = primaryKey.map((key) =>
+    fileColumns.get(foldIdentifier(columns[key]!.bound.name))
+  );
+  if (keyColumns.some((column) => column === undefined)) return;
+  const declared = [...fileColumns.values()]
+    .filter((column) => column.primaryKey > 0)
+    .sort((a, b) => a.primaryKey - b.primaryKey)
+    .map((column) => foldIdentifier(column.name));
+  const wanted = keyColumns.map((column) => foldIdentifier(column!.name));
+  if (
+    declared.length === wanted.length &&
+    declared.every((name, i) => name === wanted[i])
+  ) {
+    return;
+  }
+  const duplicates = Number(
+    session.value(
+      duplicateKeysSql(table, keyColumns.map((column) => quote(column!.name))),
+      [],
+      action,
+    ),
+  );
+  if (duplicates > 0) {
+    problem(
+      table,
+      undefined,
+      `${table}: the model's primary key (${
+        primaryKey.join(", ")
+      }) has ${duplicates} value${
+        duplicates === 1 ? "" : "s"
+      } standing in more than one row (the file does not declare that key)`,
     );
   }
 }
