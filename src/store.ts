@@ -315,6 +315,16 @@ interface PagePlan {
   readonly shape: string;
 }
 
+/**
+ * The key under which the SQL of order keys is kept: their JSON when every
+ * one is text (so no two lists share a key), else none (nothing is kept,
+ * and the keys are checked again, to throw their `TypeError`).
+ */
+function orderCacheKey(entries: readonly unknown[]): string | undefined {
+  for (const entry of entries) if (typeof entry !== "string") return undefined;
+  return JSON.stringify(entries);
+}
+
 function planFor(definition: ModelDefinition): Plan {
   let plan = plans.get(definition);
   if (plan !== undefined) return plan;
@@ -447,6 +457,8 @@ export class Store<
     this.#read(statement);
   readonly #retrieveAction: string;
   readonly #pagePlans = new Map<string, PagePlan>();
+  /** The `ORDER BY` of each order searched, by its keys. */
+  readonly #orders = new Map<string, string>();
 
   /**
    * Creates a store.
@@ -554,13 +566,29 @@ export class Store<
   }
 
   #orderSql(orderBy: OrderBy<M> | undefined): string {
-    const { table, primaryKey, keys, columns } = this.#definition;
+    const { table } = this.#definition;
     const entries = this.orderKeys(orderBy);
     if (!Array.isArray(entries)) {
       throw new TypeError(
         `Invalid orderBy for ${table}: expected a property name or an array of them`,
       );
     }
+    // Written once per order: a search pays a lookup, not the parse.
+    const cacheKey = orderCacheKey(entries);
+    const cached = cacheKey === undefined
+      ? undefined
+      : this.#orders.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const order = this.#writeOrderSql(entries);
+    if (cacheKey !== undefined && this.#orders.size < 64) {
+      this.#orders.set(cacheKey, order);
+    }
+    return order;
+  }
+
+  /** The `ORDER BY` of order keys (the primary key, else the rowid, last). */
+  #writeOrderSql(entries: readonly string[]): string {
+    const { table, primaryKey, keys, columns } = this.#definition;
     const seen = new Set<string>();
     const terms: OrderTerm[] = [];
     for (const entry of entries) {
