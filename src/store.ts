@@ -2071,8 +2071,10 @@ export class Store<
         `Invalid orderBy for ${table}: expected a property name or an array of them`,
       );
     }
-    const cacheKey = entries.join("\0");
-    const cached = this.#pagePlans.get(cacheKey);
+    const cacheKey = orderCacheKey(entries);
+    const cached = cacheKey === undefined
+      ? undefined
+      : this.#pagePlans.get(cacheKey);
     if (cached !== undefined) return cached;
     const seen = new Set<string>();
     const terms: OrderTerm[] = [];
@@ -2104,7 +2106,9 @@ export class Store<
       }`,
       keyColumns: keyset.map((term) => term.sql).join(", "),
     };
-    if (this.#pagePlans.size < 64) this.#pagePlans.set(cacheKey, plan);
+    if (cacheKey !== undefined && this.#pagePlans.size < 64) {
+      this.#pagePlans.set(cacheKey, plan);
+    }
     return plan;
   }
 
