@@ -313,6 +313,10 @@ interface PagePlan {
   readonly keyColumns: string;
   /** The checksum of the table and the order, for the token's shape. */
   readonly shape: string;
+  /** The SELECT of each condition paged under this order. */
+  readonly sql: Map<string, string>;
+  /** The same with the NUL flag column. */
+  readonly flaggedSql: Map<string, string>;
 }
 
 /**
@@ -1985,8 +1989,8 @@ export class Store<
       );
     }
     const where = this.#where(filter);
-    const { keyset, order, columnList, keyColumns, shape: ordered } = this
-      .#pagePlan(options?.orderBy);
+    const plan = this.#pagePlan(options?.orderBy);
+    const { keyset, columnList, keyColumns, shape: ordered } = plan;
     // The query's shape: the model and order (hashed once per order), the
     // filter's SQL and its values.
     const shape = `${ordered}\0${where.sql}\0${describeValues(where.params)}`;
@@ -2031,7 +2035,7 @@ export class Store<
     const action = `Cannot page ${table}`;
     for (const condition of conditions) {
       session.all(
-        pageSql(table, selectList, condition.sql, order),
+        this.#pageSql(plan, flagged, selectList, condition.sql),
         [...condition.params, limit + 1 - rows.length],
         action,
         read,
@@ -2042,6 +2046,26 @@ export class Store<
       rows,
       next: more && last !== undefined ? encodeToken(last, shape) : undefined,
     };
+  }
+
+  /**
+   * A page's SELECT under a condition, kept per order and condition: the
+   * same text each time, so the statement cache finds it without hashing
+   * a new text.
+   */
+  #pageSql(
+    plan: PagePlan,
+    flagged: boolean,
+    selectList: string,
+    where: string,
+  ): string {
+    const kept = flagged ? plan.flaggedSql : plan.sql;
+    let sql = kept.get(where);
+    if (sql === undefined) {
+      sql = pageSql(this.#definition.table, selectList, where, plan.order);
+      if (kept.size < 64) kept.set(where, sql);
+    }
+    return sql;
   }
 
   /** The model's geo option, or a `TypeError` naming the method. */
@@ -2105,6 +2129,8 @@ export class Store<
         keyset.map((term) => term.sql).join(", ")
       }`,
       keyColumns: keyset.map((term) => term.sql).join(", "),
+      sql: new Map(),
+      flaggedSql: new Map(),
     };
     if (cacheKey !== undefined && this.#pagePlans.size < 64) {
       this.#pagePlans.set(cacheKey, plan);
