@@ -54,6 +54,7 @@ function untag(item: unknown): SQLValue {
 
 /** The shape of a list of SQL values, for a checksum. */
 export function describeValues(values: readonly SQLValue[]): string {
+  if (values.length === 0) return "[]"; // a query without a filter
   return JSON.stringify(values.map(tag));
 }
 

@@ -321,12 +321,47 @@ interface PagePlan {
 
 /**
  * The key under which the SQL of order keys is kept: their JSON when every
- * one is text (so no two lists share a key), else none (nothing is kept,
- * and the keys are checked again, to throw their `TypeError`).
+ * one is text (so no two lists share a key), a single key as it is, else
+ * none (nothing is kept, and the keys are checked again, to throw their
+ * `TypeError`).
  */
 function orderCacheKey(entries: readonly unknown[]): string | undefined {
+  // One key (the common case) is its own text, unless it starts as a
+  // list's JSON does: no list and no other key then share it.
+  if (entries.length === 1) {
+    const only = entries[0];
+    if (typeof only === "string" && !only.startsWith("[")) return only;
+  }
   for (const entry of entries) if (typeof entry !== "string") return undefined;
   return JSON.stringify(entries);
+}
+
+/**
+ * The function that stores a row's cells on a new instance: one
+ * assignment per property, its name a JSON string literal and its column
+ * position a number (nothing else of the model enters the text), so each
+ * store's rows are built by code that only ever sees its own model's
+ * properties, which V8 turns into plain stores. Where code cannot be
+ * generated from text (a runtime that forbids it), a loop does the same.
+ */
+function rowBuilder(
+  keys: readonly string[],
+  cell: (statement: Statement, i: number) => unknown,
+): (row: Record<string, unknown>, statement: Statement) => void {
+  const body = keys.map((key, i) =>
+    `row[${JSON.stringify(key)}] = cell(statement, ${i});`
+  ).join("\n");
+  try {
+    return new Function("cell", `return (row, statement) => {\n${body}\n};`)(
+      cell,
+    );
+  } catch {
+    return (row, statement) => {
+      for (let i = 0; i < keys.length; i++) {
+        row[keys[i]!] = cell(statement, i);
+      }
+    };
+  }
 }
 
 function planFor(definition: ModelDefinition): Plan {
@@ -460,6 +495,8 @@ export class Store<
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
+  /** Stores a row's cells on an instance (see {@linkcode rowBuilder}). */
+  readonly #build: (row: Record<string, unknown>, statement: Statement) => void;
   readonly #pagePlans = new Map<string, PagePlan>();
   /** The `ORDER BY` of each order searched, by its keys. */
   readonly #orders = new Map<string, string>();
@@ -486,6 +523,10 @@ export class Store<
     this.#same = this.#plan.same;
     this.#nullable = this.#plan.nullable;
     this.#retrieveAction = `Cannot retrieve ${this.#definition.table}`;
+    this.#build = rowBuilder(
+      this.#keys,
+      (statement, i) => this.#cell(statement, i),
+    );
   }
 
   /**
@@ -836,18 +877,7 @@ export class Store<
     if (this.#flagged && statement.column(n) !== null) {
       this.#refuseNul(statement);
     }
-    // The first eight properties are stored from one site each: V8 then
-    // sees a single property name per site instead of every name at one
-    // site, which makes building a row about three times cheaper.
-    if (n > 0) row[keys[0]!] = this.#cell(statement, 0);
-    if (n > 1) row[keys[1]!] = this.#cell(statement, 1);
-    if (n > 2) row[keys[2]!] = this.#cell(statement, 2);
-    if (n > 3) row[keys[3]!] = this.#cell(statement, 3);
-    if (n > 4) row[keys[4]!] = this.#cell(statement, 4);
-    if (n > 5) row[keys[5]!] = this.#cell(statement, 5);
-    if (n > 6) row[keys[6]!] = this.#cell(statement, 6);
-    if (n > 7) row[keys[7]!] = this.#cell(statement, 7);
-    for (let i = 8; i < n; i++) row[keys[i]!] = this.#cell(statement, i);
+    this.#build(row, statement);
     return row as Instance<M>;
   }
 
