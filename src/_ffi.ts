@@ -543,7 +543,7 @@ function readText(
     shortText[bytes] = 1;
     sym.strcpy(shortTextAddress, pointer);
     if (shortText[bytes] === 0) {
-      const text = asciiText(shortText, bytes);
+      const text = asciiText(shortText, bytes) ?? utf8Text(shortText, bytes);
       if (text !== undefined) return text;
     }
   }
@@ -586,6 +586,75 @@ function asciiText(b: Uint8Array, n: number): string | undefined {
     case 14: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!, b[9]!, b[10]!, b[11]!, b[12]!, b[13]!);
     case 15: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!, b[9]!, b[10]!, b[11]!, b[12]!, b[13]!, b[14]!);
     case 16: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!, b[9]!, b[10]!, b[11]!, b[12]!, b[13]!, b[14]!, b[15]!);
+    default: return undefined;
+  }
+}
+
+/** Receives the UTF-16 code units of short text ({@linkcode utf8Text}). */
+const shortUnits = new Uint16Array(SHORT_TEXT);
+
+/**
+ * The first `n` bytes of `b` (at most {@linkcode SHORT_TEXT}) decoded as
+ * UTF-8, or `undefined` when they are not well-formed UTF-8 (overlong
+ * forms, surrogates, code points beyond U+10FFFF, cut sequences), which
+ * the general path then decodes. Short non-ASCII text (names with an
+ * accent) is so built without a `getCString`, the slow call into Deno.
+ */
+function utf8Text(b: Uint8Array, n: number): string | undefined {
+  const u = shortUnits;
+  let k = 0;
+  let i = 0;
+  while (i < n) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      u[k++] = c;
+      i++;
+    } else if (c >= 0xc2 && c < 0xe0) {
+      if (i + 1 >= n) return undefined;
+      const c1 = b[i + 1]!;
+      if ((c1 & 0xc0) !== 0x80) return undefined;
+      u[k++] = ((c & 0x1f) << 6) | (c1 & 0x3f);
+      i += 2;
+    } else if (c >= 0xe0 && c < 0xf0) {
+      if (i + 2 >= n) return undefined;
+      const c1 = b[i + 1]!;
+      const c2 = b[i + 2]!;
+      if ((c1 & 0xc0) !== 0x80 || (c2 & 0xc0) !== 0x80) return undefined;
+      const code = ((c & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f);
+      // Overlong forms and UTF-16 surrogates are not well-formed.
+      if (code < 0x800 || (code >= 0xd800 && code < 0xe000)) {
+        return undefined;
+      }
+      u[k++] = code;
+      i += 3;
+    } else {
+      // Four-byte sequences (astral characters) take the general path.
+      return undefined;
+    }
+  }
+  return fromUnits(u, k);
+}
+
+/** The first `n` code units of `u` (at most 15) as a string. */
+function fromUnits(u: Uint16Array, n: number): string | undefined {
+  // One case per line, so the table reads as one: keep it unformatted.
+  // deno-fmt-ignore
+  switch (n) {
+    case 1: return char(u[0]!);
+    case 2: return char(u[0]!, u[1]!);
+    case 3: return char(u[0]!, u[1]!, u[2]!);
+    case 4: return char(u[0]!, u[1]!, u[2]!, u[3]!);
+    case 5: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!);
+    case 6: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!);
+    case 7: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!);
+    case 8: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!);
+    case 9: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!);
+    case 10: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!);
+    case 11: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!, u[10]!);
+    case 12: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!, u[10]!, u[11]!);
+    case 13: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!, u[10]!, u[11]!, u[12]!);
+    case 14: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!, u[10]!, u[11]!, u[12]!, u[13]!);
+    case 15: return char(u[0]!, u[1]!, u[2]!, u[3]!, u[4]!, u[5]!, u[6]!, u[7]!, u[8]!, u[9]!, u[10]!, u[11]!, u[12]!, u[13]!, u[14]!);
     default: return undefined;
   }
 }

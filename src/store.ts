@@ -313,6 +313,55 @@ interface PagePlan {
   readonly keyColumns: string;
   /** The checksum of the table and the order, for the token's shape. */
   readonly shape: string;
+  /** The SELECT of each condition paged under this order. */
+  readonly sql: Map<string, string>;
+  /** The same with the NUL flag column. */
+  readonly flaggedSql: Map<string, string>;
+}
+
+/**
+ * The key under which the SQL of order keys is kept: their JSON when every
+ * one is text (so no two lists share a key), a single key as it is, else
+ * none (nothing is kept, and the keys are checked again, to throw their
+ * `TypeError`).
+ */
+function orderCacheKey(entries: readonly unknown[]): string | undefined {
+  // One key (the common case) is its own text, unless it starts as a
+  // list's JSON does: no list and no other key then share it.
+  if (entries.length === 1) {
+    const only = entries[0];
+    if (typeof only === "string" && !only.startsWith("[")) return only;
+  }
+  for (const entry of entries) if (typeof entry !== "string") return undefined;
+  return JSON.stringify(entries);
+}
+
+/**
+ * The function that stores a row's cells on a new instance: one
+ * assignment per property, its name a JSON string literal and its column
+ * position a number (nothing else of the model enters the text), so each
+ * store's rows are built by code that only ever sees its own model's
+ * properties, which V8 turns into plain stores. Where code cannot be
+ * generated from text (a runtime that forbids it), a loop does the same.
+ */
+function rowBuilder(
+  keys: readonly string[],
+  cell: (statement: Statement, i: number) => unknown,
+): (row: Record<string, unknown>, statement: Statement) => void {
+  const body = keys.map((key, i) =>
+    `row[${JSON.stringify(key)}] = cell(statement, ${i});`
+  ).join("\n");
+  try {
+    return new Function("cell", `return (row, statement) => {\n${body}\n};`)(
+      cell,
+    );
+  } catch {
+    return (row, statement) => {
+      for (let i = 0; i < keys.length; i++) {
+        row[keys[i]!] = cell(statement, i);
+      }
+    };
+  }
 }
 
 function planFor(definition: ModelDefinition): Plan {
@@ -446,7 +495,11 @@ export class Store<
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
+  /** Stores a row's cells on an instance (see {@linkcode rowBuilder}). */
+  readonly #build: (row: Record<string, unknown>, statement: Statement) => void;
   readonly #pagePlans = new Map<string, PagePlan>();
+  /** The `ORDER BY` of each order searched, by its keys. */
+  readonly #orders = new Map<string, string>();
 
   /**
    * Creates a store.
@@ -470,6 +523,10 @@ export class Store<
     this.#same = this.#plan.same;
     this.#nullable = this.#plan.nullable;
     this.#retrieveAction = `Cannot retrieve ${this.#definition.table}`;
+    this.#build = rowBuilder(
+      this.#keys,
+      (statement, i) => this.#cell(statement, i),
+    );
   }
 
   /**
@@ -554,13 +611,29 @@ export class Store<
   }
 
   #orderSql(orderBy: OrderBy<M> | undefined): string {
-    const { table, primaryKey, keys, columns } = this.#definition;
+    const { table } = this.#definition;
     const entries = this.orderKeys(orderBy);
     if (!Array.isArray(entries)) {
       throw new TypeError(
         `Invalid orderBy for ${table}: expected a property name or an array of them`,
       );
     }
+    // Written once per order: a search pays a lookup, not the parse.
+    const cacheKey = orderCacheKey(entries);
+    const cached = cacheKey === undefined
+      ? undefined
+      : this.#orders.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const order = this.#writeOrderSql(entries);
+    if (cacheKey !== undefined && this.#orders.size < 64) {
+      this.#orders.set(cacheKey, order);
+    }
+    return order;
+  }
+
+  /** The `ORDER BY` of order keys (the primary key, else the rowid, last). */
+  #writeOrderSql(entries: readonly string[]): string {
+    const { table, primaryKey, keys, columns } = this.#definition;
     const seen = new Set<string>();
     const terms: OrderTerm[] = [];
     for (const entry of entries) {
@@ -804,18 +877,7 @@ export class Store<
     if (this.#flagged && statement.column(n) !== null) {
       this.#refuseNul(statement);
     }
-    // The first eight properties are stored from one site each: V8 then
-    // sees a single property name per site instead of every name at one
-    // site, which makes building a row about three times cheaper.
-    if (n > 0) row[keys[0]!] = this.#cell(statement, 0);
-    if (n > 1) row[keys[1]!] = this.#cell(statement, 1);
-    if (n > 2) row[keys[2]!] = this.#cell(statement, 2);
-    if (n > 3) row[keys[3]!] = this.#cell(statement, 3);
-    if (n > 4) row[keys[4]!] = this.#cell(statement, 4);
-    if (n > 5) row[keys[5]!] = this.#cell(statement, 5);
-    if (n > 6) row[keys[6]!] = this.#cell(statement, 6);
-    if (n > 7) row[keys[7]!] = this.#cell(statement, 7);
-    for (let i = 8; i < n; i++) row[keys[i]!] = this.#cell(statement, i);
+    this.#build(row, statement);
     return row as Instance<M>;
   }
 
@@ -1957,8 +2019,8 @@ export class Store<
       );
     }
     const where = this.#where(filter);
-    const { keyset, order, columnList, keyColumns, shape: ordered } = this
-      .#pagePlan(options?.orderBy);
+    const plan = this.#pagePlan(options?.orderBy);
+    const { keyset, columnList, keyColumns, shape: ordered } = plan;
     // The query's shape: the model and order (hashed once per order), the
     // filter's SQL and its values.
     const shape = `${ordered}\0${where.sql}\0${describeValues(where.params)}`;
@@ -2003,7 +2065,7 @@ export class Store<
     const action = `Cannot page ${table}`;
     for (const condition of conditions) {
       session.all(
-        pageSql(table, selectList, condition.sql, order),
+        this.#pageSql(plan, flagged, selectList, condition.sql),
         [...condition.params, limit + 1 - rows.length],
         action,
         read,
@@ -2014,6 +2076,26 @@ export class Store<
       rows,
       next: more && last !== undefined ? encodeToken(last, shape) : undefined,
     };
+  }
+
+  /**
+   * A page's SELECT under a condition, kept per order and condition: the
+   * same text each time, so the statement cache finds it without hashing
+   * a new text.
+   */
+  #pageSql(
+    plan: PagePlan,
+    flagged: boolean,
+    selectList: string,
+    where: string,
+  ): string {
+    const kept = flagged ? plan.flaggedSql : plan.sql;
+    let sql = kept.get(where);
+    if (sql === undefined) {
+      sql = pageSql(this.#definition.table, selectList, where, plan.order);
+      if (kept.size < 64) kept.set(where, sql);
+    }
+    return sql;
   }
 
   /** The model's geo option, or a `TypeError` naming the method. */
@@ -2043,8 +2125,10 @@ export class Store<
         `Invalid orderBy for ${table}: expected a property name or an array of them`,
       );
     }
-    const cacheKey = entries.join("\0");
-    const cached = this.#pagePlans.get(cacheKey);
+    const cacheKey = orderCacheKey(entries);
+    const cached = cacheKey === undefined
+      ? undefined
+      : this.#pagePlans.get(cacheKey);
     if (cached !== undefined) return cached;
     const seen = new Set<string>();
     const terms: OrderTerm[] = [];
@@ -2075,8 +2159,12 @@ export class Store<
         keyset.map((term) => term.sql).join(", ")
       }`,
       keyColumns: keyset.map((term) => term.sql).join(", "),
+      sql: new Map(),
+      flaggedSql: new Map(),
     };
-    if (this.#pagePlans.size < 64) this.#pagePlans.set(cacheKey, plan);
+    if (cacheKey !== undefined && this.#pagePlans.size < 64) {
+      this.#pagePlans.set(cacheKey, plan);
+    }
     return plan;
   }
 
