@@ -1,32 +1,10 @@
 import assert from "node:assert/strict";
 import { type DataSet, integer, SQLiteBindFactory, text } from "../mod.ts";
 import { buildDataSet, verifyDataSet } from "../build.ts";
-import { main } from "../cli.ts";
 import type { EngineName } from "../src/_engine.ts";
 import { parseFts5 } from "../src/_fts.ts";
 import type { FileInfo } from "../src/cli/inspect.ts";
-import { engineTest, freshDataSet, tempDir } from "./_helpers.ts";
-
-/** Runs the tool in-process, capturing its output. */
-async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main(args, {
-    stdout: new WritableStream({
-      write(chunk) {
-        stdout += decoder.decode(chunk);
-      },
-    }),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
+import { engineTest, freshDataSet, runCli, tempDir } from "./_helpers.ts";
 
 function declarePlaces(
   db: DataSet,
@@ -79,7 +57,7 @@ engineTest(
   "inspect shows the FTS5 index as such and leaves out its shadow tables",
   async (engine) => {
     const path = await builtPlaces(engine);
-    const json = await run("inspect", path, "--json", "--engine", engine);
+    const json = await runCli("inspect", path, "--json", "--engine", engine);
     assert.equal(json.code, 0, json.stderr);
     const info = JSON.parse(json.stdout) as FileInfo;
     assert.deepEqual(info.tables.map((table) => table.name), ["place"]);
@@ -96,7 +74,7 @@ engineTest(
         "place_fts_config",
       ],
     }]);
-    const text = await run("inspect", path, "--engine", engine);
+    const text = await runCli("inspect", path, "--engine", engine);
     assert.match(
       text.stdout,
       /search index place_fts \(FTS5\) over table place: name, alt_names; tokenize "unicode61 remove_diacritics 2"/,
@@ -111,7 +89,7 @@ engineTest(
     const path = await builtPlaces(engine);
     const dir = await tempDir({ prefix: "microcosm_fts_codegen_" });
     const out = `${dir}/models.ts`;
-    const generated = await run(
+    const generated = await runCli(
       "codegen",
       path,
       "--output",
@@ -142,7 +120,7 @@ Deno.test("codegen declares the tokenizer and a table name other than the defaul
     path,
     (b) => b.loadRecords(Doc, [{ body: "running" }]),
   );
-  const generated = await run("codegen", path, "--output", `${dir}/m.ts`);
+  const generated = await runCli("codegen", path, "--output", `${dir}/m.ts`);
   assert.equal(generated.code, 0, generated.stderr);
   assert.match(
     await Deno.readTextFile(`${dir}/m.ts`),
@@ -220,7 +198,7 @@ engineTest(
 Deno.test("codegen's search option type-checks and searches the file it came from", async () => {
   const path = await builtPlaces("node");
   const dir = await tempDir({ prefix: "microcosm_fts_codegen_" });
-  const generated = await run(
+  const generated = await runCli(
     "codegen",
     path,
     "--output",

@@ -5,7 +5,6 @@
  * index. Files built on either engine, read on either.
  */
 import assert from "node:assert/strict";
-import { main } from "../cli.ts";
 import { buildDataSet, verifyDataSet } from "../build.ts";
 import type { FileInfo } from "../src/cli/inspect.ts";
 import {
@@ -16,27 +15,7 @@ import {
   Store,
   text,
 } from "../mod.ts";
-import { ENGINES, freshDataSet, tempDir } from "./_helpers.ts";
-
-async function run(...args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main(args, {
-    stdout: new WritableStream({
-      write(chunk) {
-        stdout += decoder.decode(chunk);
-      },
-    }),
-    stderr: new WritableStream({
-      write(chunk) {
-        stderr += decoder.decode(chunk);
-      },
-    }),
-    progress: false,
-  });
-  return { code, stdout, stderr };
-}
+import { ENGINES, freshDataSet, runCli, tempDir } from "./_helpers.ts";
 
 function declareSpots(db: DataSet) {
   return db.Model("Spot Table", {
@@ -68,14 +47,14 @@ for (const builder of ENGINES) {
 
     Deno.test(`inspect shows a geo index and hides its shadow tables ${on}`, async () => {
       const { dir, path } = await builtSpots(builder);
-      const text = await run("inspect", path, "--engine", reader);
+      const text = await runCli("inspect", path, "--engine", reader);
       assert.equal(text.code, 0, text.stderr);
       assert.match(
         text.stdout,
         /geo index Spot Table_geo: R\*Tree on \(Lat Deg, lon\)/,
       );
       assert.doesNotMatch(text.stdout, /_geo_(node|rowid|parent)/);
-      const json = await run("inspect", path, "--json", "--engine", reader);
+      const json = await runCli("inspect", path, "--json", "--engine", reader);
       const info = JSON.parse(json.stdout) as FileInfo;
       assert.deepEqual(info.tables.map((t) => t.name), ["Spot Table"]);
       assert.deepEqual(info.tables[0]!.geo, {
@@ -89,7 +68,7 @@ for (const builder of ENGINES) {
     Deno.test(`codegen writes the geo option, no models for the index ${on}`, async () => {
       const { dir, path } = await builtSpots(builder);
       const out = `${dir}/models.ts`;
-      const result = await run(
+      const result = await runCli(
         "codegen",
         path,
         "--output",
@@ -175,13 +154,19 @@ for (const engine of ENGINES) {
       const _ of writer.sql`INSERT INTO boxes VALUES (1, 0, 1)`
     ) { /* runs */ }
     await writer.close();
-    const inspected = await run("inspect", path, "--json", "--engine", engine);
+    const inspected = await runCli(
+      "inspect",
+      path,
+      "--json",
+      "--engine",
+      engine,
+    );
     assert.equal(inspected.code, 0, inspected.stderr);
     const info = JSON.parse(inspected.stdout) as FileInfo;
     assert.deepEqual(info.tables.map((t) => t.name), ["item"]);
     assert.equal(info.tables[0]!.geo, undefined);
     const out = `${dir}/models.ts`;
-    const generated = await run(
+    const generated = await runCli(
       "codegen",
       path,
       "--output",
