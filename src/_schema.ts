@@ -23,7 +23,6 @@ import {
   LIST_TABLES,
   SHADOW_TABLES,
   storedTypesSql,
-  STRICT_COLUMNS,
   TABLE_COLUMNS,
   TABLE_INDEXES,
   TABLE_STRICT,
@@ -46,6 +45,11 @@ export interface ColumnSchema {
   primaryKey: number;
   /** The default's SQL text, `null` when none. */
   default: string | null;
+}
+
+/** A column with whether it is generated (`GENERATED ALWAYS AS`). */
+interface FileColumn extends ColumnSchema {
+  generated: boolean;
 }
 
 /** An index of a table. */
@@ -135,14 +139,26 @@ export function tableColumns(
   table: string,
   action: string,
 ): ColumnSchema[] {
+  return fileColumns(session, table, action).map((
+    { generated: _, ...column },
+  ) => column);
+}
+
+/** {@linkcode tableColumns}, with whether each column is generated. */
+function fileColumns(
+  session: Session,
+  table: string,
+  action: string,
+): FileColumn[] {
   return readRows(session, TABLE_COLUMNS, [table], action).map((
-    [name, type, notNull, pk, dflt],
+    [name, type, notNull, pk, dflt, hidden],
   ) => ({
     name: String(name),
     type: String(type ?? ""),
     notNull: notNull === 1,
     primaryKey: Number(pk),
     default: dflt === null ? null : String(dflt),
+    generated: hidden !== 0,
   }));
 }
 
@@ -248,10 +264,9 @@ export function checkModelTable(
   if (session.checkedModels.has(definition)) return session;
   const { table, keys, columns } = definition;
   const action = `Cannot use ${table}`;
+  const declared = fileColumns(session, table, action);
   const found = new Set(
-    tableColumns(session, table, action).map((column) =>
-      foldIdentifier(column.name)
-    ),
+    declared.map((column) => foldIdentifier(column.name)),
   );
   const mismatch =
     `${action}: dataset "${session.dataset}" does not match the model (${session.path})`;
@@ -271,7 +286,10 @@ export function checkModelTable(
       );
     }
   }
-  session.checkedModels.set(definition, readHints(session, definition));
+  session.checkedModels.set(
+    definition,
+    readHints(session, definition, declared),
+  );
   return session;
 }
 
@@ -288,6 +306,7 @@ export function checkModelTable(
 function readHints(
   session: Session,
   definition: ModelDefinition,
+  declaredColumns: readonly FileColumn[],
 ): readonly ColumnHint[] {
   const { table, keys, columns } = definition;
   const hints = keys.map((key) => kindOf(columns[key]!).hint);
@@ -302,16 +321,9 @@ function readHints(
   }
   if (strict !== 1) return hints;
   const declared = new Map<string, string>();
-  for (
-    const [name, type, hidden] of readRows(
-      session,
-      STRICT_COLUMNS,
-      [table],
-      action,
-    )
-  ) {
-    if (hidden === 0) {
-      declared.set(foldIdentifier(String(name)), String(type).toUpperCase());
+  for (const column of declaredColumns) {
+    if (!column.generated) {
+      declared.set(foldIdentifier(column.name), column.type.toUpperCase());
     }
   }
   session.strictIntegers.set(

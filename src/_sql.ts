@@ -386,11 +386,11 @@ export const FIND_TABLE: string =
   "SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ? COLLATE NOCASE";
 
 /**
- * The columns of a table (`?`: the table), generated ones included, hidden
- * columns of virtual tables left out.
+ * The columns of a table (`?`: the table), generated ones included
+ * (`hidden` 2 or 3), hidden columns of virtual tables left out.
  */
 export const TABLE_COLUMNS: string =
-  'SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid';
+  'SELECT name, type, "notnull", pk, dflt_value, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid';
 
 /** The indexes of a table (`?`: the table), latest first. */
 export const TABLE_INDEXES: string =
@@ -410,13 +410,6 @@ export const FOREIGN_KEYS: string =
  */
 export const TABLE_STRICT: string =
   "SELECT min(\"strict\") FROM pragma_table_list WHERE name = ? COLLATE NOCASE AND type = 'table'";
-
-/**
- * The columns of a table (`?`: the table) with their declared type and
- * whether they are generated (`hidden` 2 or 3), virtual ones left out.
- */
-export const STRICT_COLUMNS: string =
-  "SELECT name, type, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid";
 
 /** The page size of the file. */
 export const PAGE_SIZE = "PRAGMA page_size";
