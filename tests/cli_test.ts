@@ -7,6 +7,7 @@ import {
   buildFixture,
   builtShop,
   runCli,
+  runDeno,
   sha256,
   tempDir,
 } from "./_helpers.ts";
@@ -393,20 +394,11 @@ console.log(JSON.stringify({
 await Odd.close();
 `,
   );
-  const deno = (...args: string[]) =>
-    new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  const checked = await deno("check", "models.ts", "main.ts");
-  assert.equal(checked.code, 0, new TextDecoder().decode(checked.stderr));
-  const formatted = await deno("fmt", "--check", "models.ts");
-  assert.equal(formatted.code, 0, new TextDecoder().decode(formatted.stderr));
-  const ran = await deno("run", `--allow-read=${dir}`, "main.ts");
-  assert.equal(ran.code, 0, new TextDecoder().decode(ran.stderr));
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(ran.stdout)), {
+  const inDir = { cwd: dir, ok: true };
+  await runDeno(["check", "models.ts", "main.ts"], inDir);
+  await runDeno(["fmt", "--check", "models.ts"], inDir);
+  const ran = await runDeno(["run", `--allow-read=${dir}`, "main.ts"], inDir);
+  assert.deepEqual(JSON.parse(ran.stdout), {
     grace: ["Grace", 1, false, true, 1200],
     ada: ["Ada", "9007199254740993", [1, 2]],
     hours: 40,

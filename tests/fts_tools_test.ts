@@ -4,7 +4,13 @@ import { buildDataSet, verifyDataSet } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
 import { parseFts5 } from "../src/_fts.ts";
 import type { FileInfo } from "../src/cli/inspect.ts";
-import { engineTest, freshDataSet, runCli, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  freshDataSet,
+  runCli,
+  runDeno,
+  tempDir,
+} from "./_helpers.ts";
 
 function declarePlaces(
   db: DataSet,
@@ -226,18 +232,12 @@ console.log(JSON.stringify(rows.map((row) => row.name)));
 await Places.close();
 `,
   );
-  const deno = (...args: string[]) =>
-    new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  const checked = await deno("check", "models.ts", "main.ts");
-  assert.equal(checked.code, 0, new TextDecoder().decode(checked.stderr));
-  const ran = await deno("run", `--allow-read=${dir},${path}`, "main.ts");
-  assert.equal(ran.code, 0, new TextDecoder().decode(ran.stderr));
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(ran.stdout)), [
+  await runDeno(["check", "models.ts", "main.ts"], { cwd: dir, ok: true });
+  const ran = await runDeno(
+    ["run", `--allow-read=${dir},${path}`, "main.ts"],
+    { cwd: dir, ok: true },
+  );
+  assert.deepEqual(JSON.parse(ran.stdout), [
     "Saint-Étienne",
   ]);
 });
