@@ -469,6 +469,8 @@ export class Session {
     read: (statement: Statement) => T,
   ): T[] {
     return this.#use(sql, params, action, (statement) => {
+      // Every row is read: one run, with no check run after it.
+      statement.prefetch?.();
       const rows: T[] = [];
       while (statement.step()) rows.push(read(statement));
       return rows;
