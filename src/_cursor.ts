@@ -45,6 +45,14 @@ export interface CursorSource<T> {
    * @default {"library"}
    */
   readonly origin?: SqlOrigin;
+  /**
+   * Whether the query returns few rows (a small `LIMIT`), so the engine
+   * may fetch them all at its first step (`Statement.prefetch`): on
+   * node:sqlite, one run that throws instead of a stream and a second run
+   * to catch an error `iterate()` ended on silently.
+   * @default {false}
+   */
+  readonly few?: boolean;
 }
 
 /**
@@ -130,6 +138,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     this.#lease = session.lease(this, this.#statement);
     try {
       this.#statement.bind(source.params);
+      if (source.few) this.#statement.prefetch?.();
     } catch (error) {
       throw this.#fail(error);
     }

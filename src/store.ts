@@ -885,6 +885,7 @@ export class Store<
     sql: (session: Session) => string,
     params: readonly SQLValue[],
     action: string,
+    few = false,
   ): Cursor<Instance<M>> {
     return new Cursor({
       session: () => this.#session(),
@@ -892,6 +893,7 @@ export class Store<
       params,
       action,
       read: (statement) => this.#read(statement),
+      few,
     });
   }
 
@@ -942,6 +944,7 @@ export class Store<
         ),
       query.params,
       action,
+      fewRows(options?.limit),
     );
   }
 
@@ -2698,6 +2701,17 @@ export class Store<
       distanceKm,
     }));
   }
+}
+
+/**
+ * The most rows a search may fetch at its first step: a query with a
+ * `limit` up to this is read whole at once (`few` in `_cursor.ts`).
+ */
+const FEW_ROWS = 1000;
+
+/** Whether a search's `limit` (already checked) makes it a few rows. */
+function fewRows(limit: unknown): boolean {
+  return typeof limit === "number" && limit <= FEW_ROWS;
 }
 
 function describeFilter(filter: unknown): string {

@@ -1,5 +1,5 @@
-// Reads whose every row is collected at once (pages, nearest rows, facets)
-// run their query once, and still fail with SQLite's error when it stops
+// Reads whose every row is collected at once (pages, nearest rows, facets,
+// searches with a small limit) run their query once, and still fail with SQLite's error when it stops
 // part-way: node:sqlite's iterate() ends silently on such an error, so the
 // node engine reads these with all(), which throws, instead of streaming
 // them and running the rest of the query again to find out.
@@ -36,7 +36,7 @@ async function preparedDuring(body: () => Promise<unknown>): Promise<string[]> {
 /** The text of the node engine's second run of a streamed query's rest. */
 const SECOND_RUN = /^SELECT \* FROM \(\n[\s\S]*\n\) LIMIT -1 OFFSET \?$/;
 
-Deno.test("The node engine runs a page, nearest rows and a facet once each", async (t) => {
+Deno.test("The node engine runs a page, nearest rows, a facet and a limited search once each", async (t) => {
   const { db, store } = await oneModel("node", "place", {
     id: integer({ primaryKey: true }),
     name: text(),
@@ -60,6 +60,12 @@ Deno.test("The node engine runs a page, nearest rows and a facet once each", asy
       2,
     ],
     ["countBy", async () => (await store.countBy("name")).length, 7],
+    [
+      "search with a limit",
+      async () =>
+        (await Array.fromAsync(store.search({}, { limit: 4 }))).length,
+      4,
+    ],
   ];
   for (const [name, read, expected] of reads) {
     await t.step(name, async () => {
@@ -93,7 +99,7 @@ engineTest(
 );
 
 engineTest(
-  "Store.page() on a file damaged under its rows is a DataSetError, not a short page",
+  "Store.page() and a limited search() on a file damaged under their rows fail with DataSetError",
   async (engine) => {
     const build = freshDataSet(engine);
     const declare = (db: typeof build) =>
@@ -123,5 +129,9 @@ engineTest(
     await using _ = db;
     const store = new Store(declare(db));
     await assert.rejects(store.page({}, { limit: 5 }), DataSetError);
+    await assert.rejects(
+      Array.fromAsync(store.search({}, { limit: 5 })),
+      DataSetError,
+    );
   },
 );
