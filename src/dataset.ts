@@ -16,6 +16,7 @@ import type {
 import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
+import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
 import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
 import {
@@ -836,6 +837,8 @@ export class DataSet {
     // names and a flag column after them, or undefined when unchecked.
     let checked: readonly string[] | undefined;
     let rows = 0;
+    // Generated once per list of result names (see `rawRowBuilder`).
+    let build: RowBuild | undefined;
     return new Cursor({
       session: () => this[SESSION](),
       sql: (session) => {
@@ -854,14 +857,7 @@ export class DataSet {
           checkNulFlag(statement, checked, rows, action, this.name, text);
         }
         const row: SQLRow = {};
-        for (let i = 0; i < names.length; i++) {
-          Object.defineProperty(row, names[i]!, {
-            value: statement.column(i),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        }
+        (build ??= rawRowBuilder(names))(row, statement);
         return row;
       },
     });

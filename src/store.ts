@@ -6,6 +6,7 @@
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
 import { INVALID, kindOf, Same } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
+import { rowBuilder } from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
 import {
   aggregateSql,
@@ -334,34 +335,6 @@ function orderCacheKey(entries: readonly unknown[]): string | undefined {
   }
   for (const entry of entries) if (typeof entry !== "string") return undefined;
   return JSON.stringify(entries);
-}
-
-/**
- * The function that stores a row's cells on a new instance: one
- * assignment per property, its name a JSON string literal and its column
- * position a number (nothing else of the model enters the text), so each
- * store's rows are built by code that only ever sees its own model's
- * properties, which V8 turns into plain stores. Where code cannot be
- * generated from text (a runtime that forbids it), a loop does the same.
- */
-function rowBuilder(
-  keys: readonly string[],
-  cell: (statement: Statement, i: number) => unknown,
-): (row: Record<string, unknown>, statement: Statement) => void {
-  const body = keys.map((key, i) =>
-    `row[${JSON.stringify(key)}] = cell(statement, ${i});`
-  ).join("\n");
-  try {
-    return new Function("cell", `return (row, statement) => {\n${body}\n};`)(
-      cell,
-    );
-  } catch {
-    return (row, statement) => {
-      for (let i = 0; i < keys.length; i++) {
-        row[keys[i]!] = cell(statement, i);
-      }
-    };
-  }
 }
 
 function planFor(definition: ModelDefinition): Plan {
