@@ -1059,3 +1059,27 @@ export function countPointsSql(
     quote(lat)
   } IS NOT NULL AND ${quote(lon)} IS NOT NULL`;
 }
+
+// ---------------------------------------------------------------------------
+// Default order (perf): rowid order on data that cannot change.
+// ---------------------------------------------------------------------------
+
+/**
+ * Whether the rows of a table are stored in rowid order under a key that
+ * is not the rowid, so that reading in rowid order costs less than the key
+ * order: answers one row, `1` when the table is a rowid table (not
+ * `WITHOUT ROWID`, not a view or virtual table) whose primary key is not
+ * its rowid (an `INTEGER PRIMARY KEY` column), else `0`. Binds the table
+ * name three times.
+ */
+export const ROWID_ORDER_SQL: string = `SELECT coalesce((
+  SELECT type = 'table' AND wr = 0 FROM pragma_table_list(?) WHERE schema = 'main'
+), 0) AND NOT coalesce((
+  SELECT count(*) = 1 AND max(pk = 1 AND upper(type) = 'INTEGER')
+  FROM pragma_table_info(?) WHERE pk > 0
+), 0) AND EXISTS (SELECT 1 FROM pragma_table_info(?) WHERE pk > 0)`;
+
+/** The `ORDER BY` of rowid order. */
+export const ROWID_ORDER: string = orderBySql([
+  { column: ROWID, descending: false },
+]);

@@ -36,6 +36,8 @@ import {
   pageSql,
   quote,
   ROWID,
+  ROWID_ORDER,
+  ROWID_ORDER_SQL,
   rowsByRowidSql,
   selectSql,
   whereSql,
@@ -142,7 +144,10 @@ export interface SearchOptions<M extends AnyModel> {
   offset?: number;
   /**
    * The order; the primary key always breaks ties.
-   * @default {the model's orderBy, else the primary key}
+   * @default {the model's orderBy, else the primary key; on a read-only
+   * file opened immutable, a table with a composite primary key reads in
+   * rowid order, as stored, which may differ between two builds of the
+   * file}
    */
   orderBy?: OrderBy<M>;
 }
@@ -181,7 +186,9 @@ export interface PageOptions<M extends AnyModel> {
   limit?: number;
   /**
    * The order; the primary key (else the rowid) always breaks ties.
-   * @default {the model's orderBy, else the primary key}
+   * @default {the model's orderBy, else the primary key; rowid order on a
+   * read-only file opened immutable for a table with a composite primary
+   * key, as for `search()`}
    */
   orderBy?: OrderBy<M>;
   /**
@@ -465,6 +472,10 @@ export class Store<
   #flagged = false;
   /** The session {@linkcode Store.#flagged} was decided for. */
   #flaggedFor: Session | undefined;
+  /** Whether the default order is rowid order (see `#rowidDefault`). */
+  #rowidOrder = false;
+  /** The session {@linkcode Store.#rowidOrder} was decided for. */
+  #rowidOrderFor: Session | undefined;
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
@@ -542,7 +553,9 @@ export class Store<
   /**
    * The order hook: the order keys (property names, `-` first for
    * descending) a search uses. The base implementation takes the option,
-   * else the model's `orderBy`, else the primary key.
+   * else the model's `orderBy`, else none: the default order, the primary
+   * key (rowid order on a read-only file opened immutable for a composite
+   * primary key).
    * @param orderBy The `orderBy` option as given.
    * @returns The order keys.
    */
@@ -627,15 +640,50 @@ export class Store<
   }
 
   /**
+   * Whether reads in the default order (no `orderBy` given, none declared
+   * by the model or the order hook) read in rowid order on `session`: when
+   * the data cannot change (a read-only file opened immutable, or an image
+   * of bytes), so the rowid order is deterministic, and the model's primary
+   * key is composite, over a rowid table (not `WITHOUT ROWID`), whose key
+   * order would make SQLite walk an index or sort. A single-column key
+   * keeps its order (a text code's sorted order is what readers expect).
+   * Decided once per session.
+   */
+  #rowidDefault(session: Session): boolean {
+    if (session !== this.#rowidOrderFor) {
+      const { table, primaryKey } = this.#definition;
+      // fixedSchema: read-only and immutable, or an image of bytes.
+      this.#rowidOrder = session.fixedSchema &&
+        primaryKey.length > 1 &&
+        session.value(
+            ROWID_ORDER_SQL,
+            [table, table, table],
+            `Cannot read the schema of ${table}`,
+          ) === 1;
+      this.#rowidOrderFor = session;
+    }
+    return this.#rowidOrder;
+  }
+
+  /** Whether a query with this `orderBy` option reads in the default order. */
+  #defaultOrder(orderBy: OrderBy<M> | undefined): boolean {
+    return orderBy === undefined && this.orderKeys(undefined).length === 0;
+  }
+
+  /**
    * The query of `search(filter, options)`, with one more condition when
    * given (`within()`'s box), its SQL a function of the column list (with
-   * the NUL flag or without).
+   * the NUL flag or without) and of the session (whose data may make the
+   * default order rowid order, see {@linkcode Store.#rowidDefault}).
    */
   #select(
     filter: unknown,
     options: SearchOptions<M> | undefined,
     extra?: Condition,
-  ): { sql: (columnList: string) => string; params: SQLValue[] } {
+  ): {
+    sql: (columnList: string, session: Session) => string;
+    params: SQLValue[];
+  } {
     const table = this.#definition.table;
     if (
       options !== undefined && (options === null || typeof options !== "object")
@@ -655,6 +703,7 @@ export class Store<
     }
     const where = this.#where(filter);
     const order = this.#orderSql(options?.orderBy);
+    const byDefault = this.#defaultOrder(options?.orderBy);
     const params = [...where.params, ...extra?.params ?? []];
     const limit = options?.limit;
     const offset = options?.offset;
@@ -669,8 +718,14 @@ export class Store<
       ? where.sql
       : andWhereSql(where.sql, extra.sql);
     return {
-      sql: (columnList) =>
-        selectSql(table, columnList, conditions, order, paged),
+      sql: (columnList, session) =>
+        selectSql(
+          table,
+          columnList,
+          conditions,
+          byDefault && this.#rowidDefault(session) ? ROWID_ORDER : order,
+          paged,
+        ),
       params,
     };
   }
@@ -873,6 +928,14 @@ export class Store<
   /**
    * Yields the rows matching a filter: filtered, then ordered, then
    * paginated. Breaking out early releases the statement.
+   *
+   * Without an `orderBy` (given or declared by the model), rows come in
+   * primary-key order, except on a read-only file opened immutable (the
+   * default for a file): there a table with a composite primary key (not
+   * `WITHOUT ROWID`) reads in rowid order, as the rows are stored, so a
+   * full search reads the table instead of walking its key's index. That
+   * order is deterministic for the file, and may differ between two builds
+   * of it.
    * @param filter Property names to values or operators.
    * @param options `limit`, `offset`, `orderBy`.
    * @returns The rows, one at a time.
@@ -902,7 +965,10 @@ export class Store<
     options?: SearchOptions<M>,
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const action = `Cannot search ${this.#definition.table}`;
-    let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let query: {
+      sql: (columnList: string, session: Session) => string;
+      params: SQLValue[];
+    };
     try {
       query = this.#select(filter, options);
     } catch (error) {
@@ -914,6 +980,7 @@ export class Store<
           this.#flags(session)
             ? this.#plan.flaggedColumnList!
             : this.#plan.columnList,
+          session,
         ),
       query.params,
       action,
@@ -1947,7 +2014,9 @@ export class Store<
    * default (the model's `orderBy`, else the primary key), always ending in
    * the primary key (the rowid without one), which makes every position
    * unique; NULLs sort as SQLite sorts them, first ascending, last
-   * descending.
+   * descending. Where `search()` reads the default order in rowid order (a
+   * read-only file opened immutable, a composite primary key), pages do
+   * too, keyed by the rowid.
    *
    * The token is opaque and URL-safe: the last row's order keys as stored,
    * and a checksum over them and the query's shape (model, order, filter).
@@ -1995,7 +2064,9 @@ export class Store<
       );
     }
     const where = this.#where(filter);
-    const plan = this.#pagePlan(options?.orderBy);
+    // The session first: its data decides the default order.
+    const session = await this.#session();
+    const plan = this.#pagePlan(options?.orderBy, session);
     const { keyset, columnList, keyColumns, shape: ordered } = plan;
     // The query's shape: the model and order (hashed once per order), the
     // filter's SQL and its values.
@@ -2018,7 +2089,6 @@ export class Store<
           : `${where.sql} AND (${arm.sql})`,
         params: [...where.params, ...arm.params],
       }));
-    const session = await this.#session();
     // Rows carry the NUL flag after the model's columns where reads do.
     const flagged = this.#flags(session);
     const n = keys.length + (flagged ? 1 : 0);
@@ -2093,7 +2163,7 @@ export class Store<
    * key, else the rowid, last), the `ORDER BY`, and the select list (the
    * model's columns, then the order keys as stored).
    */
-  #pagePlan(orderBy: OrderBy<M> | undefined): PagePlan {
+  #pagePlan(orderBy: OrderBy<M> | undefined, session: Session): PagePlan {
     const { table, primaryKey, keys, columns } = this.#definition;
     const entries = this.orderKeys(orderBy);
     if (!Array.isArray(entries)) {
@@ -2101,7 +2171,12 @@ export class Store<
         `Invalid orderBy for ${table}: expected a property name or an array of them`,
       );
     }
-    const cacheKey = orderCacheKey(entries);
+    // The default order in rowid order where the data makes it so (see
+    // #rowidDefault); its key is no list's JSON, which starts `["` or is
+    // `[]`, and no single key's, which never starts with `[`.
+    const byRowid = orderBy === undefined && entries.length === 0 &&
+      this.#rowidDefault(session);
+    const cacheKey = byRowid ? "[rowid]" : orderCacheKey(entries);
     const cached = cacheKey === undefined
       ? undefined
       : this.#pagePlans.get(cacheKey);
@@ -2124,8 +2199,8 @@ export class Store<
       seen.add(key);
       add(key, descending);
     }
-    if (primaryKey.length === 0) add(undefined, false);
-    for (const key of primaryKey) if (!seen.has(key)) add(key, false);
+    if (byRowid || primaryKey.length === 0) add(undefined, false);
+    else for (const key of primaryKey) if (!seen.has(key)) add(key, false);
     const order = orderBySql(terms);
     const plan: PagePlan = {
       keyset,
@@ -2175,7 +2250,10 @@ export class Store<
   ): AsyncGenerator<Pick<Row<M>, K>, void, undefined> {
     const table = this.#definition.table;
     const action = `Cannot select from ${table}`;
-    let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let query: {
+      sql: (columnList: string, session: Session) => string;
+      params: SQLValue[];
+    };
     let selected: Column<unknown>[];
     try {
       if (!Array.isArray(keys) || keys.length === 0) {
@@ -2211,6 +2289,7 @@ export class Store<
               nulFlagSql(text.map((i) => quote(selected[i]!.bound.name)))
             }`
             : list,
+          session,
         );
       },
       params: query.params,
@@ -2284,7 +2363,7 @@ export class Store<
     const query = this.#select(filter, options);
     const session = await this.#session();
     return session.all(
-      explainSql(query.sql(this.#plan.columnList)),
+      explainSql(query.sql(this.#plan.columnList, session)),
       query.params,
       `Cannot explain a search of ${this.#definition.table}`,
       (statement) => String(statement.column(3)),
@@ -2465,7 +2544,10 @@ export class Store<
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const table = this.#definition.table;
     const action = `Cannot search ${table} within a box`;
-    let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let query: {
+      sql: (columnList: string, session: Session) => string;
+      params: SQLValue[];
+    };
     try {
       const { lat, lon } = this.#geo("within");
       const { south, west, north, east } = checkBox(box, table);
@@ -2491,6 +2573,7 @@ export class Store<
           this.#flags(session)
             ? this.#plan.flaggedColumnList!
             : this.#plan.columnList,
+          session,
         ),
       params: query.params,
       action,
