@@ -1578,6 +1578,7 @@ export class Store<
       sql,
       params,
       action: `Cannot search the text of ${table}`,
+      few: fewRows(options?.limit),
       read: (statement) => {
         const row = this.#read(statement) as Record<PropertyKey, unknown>;
         let i = this.#flagged ? n + 1 : n;

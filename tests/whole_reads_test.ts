@@ -1,5 +1,5 @@
 // Reads whose every row is collected at once (pages, nearest rows, facets,
-// searches with a small limit) run their query once, and still fail with SQLite's error when it stops
+// searches and text matches with a small limit) run their query once, and still fail with SQLite's error when it stops
 // part-way: node:sqlite's iterate() ends silently on such an error, so the
 // node engine reads these with all(), which throws, instead of streaming
 // them and running the rest of the query again to find out.
@@ -36,13 +36,13 @@ async function preparedDuring(body: () => Promise<unknown>): Promise<string[]> {
 /** The text of the node engine's second run of a streamed query's rest. */
 const SECOND_RUN = /^SELECT \* FROM \(\n[\s\S]*\n\) LIMIT -1 OFFSET \?$/;
 
-Deno.test("The node engine runs a page, nearest rows, a facet and a limited search once each", async (t) => {
+Deno.test("The node engine runs a page, nearest rows, a facet, a limited search and a limited match once each", async (t) => {
   const { db, store } = await oneModel("node", "place", {
     id: integer({ primaryKey: true }),
     name: text(),
     lat: real(),
     lon: real(),
-  }, { geo: { lat: "lat", lon: "lon" } });
+  }, { geo: { lat: "lat", lon: "lon" }, search: { columns: ["name"] } });
   await using _ = db;
   await store.createMany(
     Array.from({ length: 50 }, (_, i) => ({
@@ -60,6 +60,12 @@ Deno.test("The node engine runs a page, nearest rows, a facet and a limited sear
       2,
     ],
     ["countBy", async () => (await store.countBy("name")).length, 7],
+    [
+      "match with a limit",
+      async () =>
+        (await Array.fromAsync(store.match("p1", { limit: 2 }))).length,
+      2,
+    ],
     [
       "search with a limit",
       async () =>
