@@ -2295,6 +2295,7 @@ export class Store<
       },
       params: query.params,
       action,
+      few: fewRows(options?.limit),
       read: (statement) => {
         if (flagged) {
           const flag = statement.column(selected.length);
@@ -2579,6 +2580,7 @@ export class Store<
       params: query.params,
       action,
       read: this.#reader,
+      few: fewRows(options?.limit),
     });
   }
 

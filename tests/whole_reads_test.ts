@@ -36,7 +36,7 @@ async function preparedDuring(body: () => Promise<unknown>): Promise<string[]> {
 /** The text of the node engine's second run of a streamed query's rest. */
 const SECOND_RUN = /^SELECT \* FROM \(\n[\s\S]*\n\) LIMIT -1 OFFSET \?$/;
 
-Deno.test("The node engine runs a page, nearest rows, a facet, a limited search and a limited match once each", async (t) => {
+Deno.test("The node engine runs pages, nearest rows, facets and limited searches, selects, boxes and matches once each", async (t) => {
   const { db, store } = await oneModel("node", "place", {
     id: integer({ primaryKey: true }),
     name: text(),
@@ -65,6 +65,23 @@ Deno.test("The node engine runs a page, nearest rows, a facet, a limited search 
       async () =>
         (await Array.fromAsync(store.match("p1", { limit: 2 }))).length,
       2,
+    ],
+    [
+      "select with a limit",
+      async () =>
+        (await Array.fromAsync(store.select(["name"], {}, { limit: 3 })))
+          .length,
+      3,
+    ],
+    [
+      "within with a limit",
+      async () =>
+        (await Array.fromAsync(
+          store.within({ south: -90, north: 90, west: -180, east: 180 }, {}, {
+            limit: 5,
+          }),
+        )).length,
+      5,
     ],
     [
       "search with a limit",
