@@ -37,6 +37,13 @@ import {
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
+import {
+  checkRunOptions,
+  isTemplate,
+  type QueryHook,
+  Run,
+  type RunOptions,
+} from "./run.ts";
 import type { SQLFragment } from "./fragment.ts";
 import {
   type AnyModel,
@@ -94,7 +101,24 @@ export interface DataSetOptions {
    * @default {0}
    */
   mmapSize?: number;
+  /**
+   * Told about every statement a query on this dataset runs (SQL text,
+   * duration, rows, error), for logs and traces; see `QueryEvent`. A
+   * query's own `onQuery` (its `RunOptions`) runs after it. Without one,
+   * queries make no timing calls at all.
+   * @default {undefined}
+   */
+  onQuery?: QueryHook | undefined;
 }
+
+/**
+ * `dataset.sql(options)`: a tag that runs raw SQL as `dataset.sql` does,
+ * with a signal, a time budget or a hook (see `RunOptions`).
+ */
+export type SQLTag = <Row extends object = SQLRow>(
+  strings: TemplateStringsArray,
+  ...values: SQLParameter[]
+) => AsyncGenerator<Row, void, undefined>;
 
 /** A raw SQL row: column names to values. */
 export type SQLRow = Record<string, SQLValue>;
@@ -345,6 +369,15 @@ export class DataSet {
     ) {
       throw new RangeError(
         `Invalid mmapSize for dataset "${name}": expected a non-negative integer`,
+      );
+    }
+    if (
+      options.onQuery !== undefined && typeof options.onQuery !== "function"
+    ) {
+      throw new TypeError(
+        `Invalid onQuery for dataset "${name}": expected a function, got ${
+          options.onQuery === null ? "null" : typeof options.onQuery
+        }`,
       );
     }
     DataSet.#names.add(name);
@@ -637,6 +670,7 @@ export class DataSet {
       !writable,
     );
     session.fixedSchema = !writable && (immutable || source !== undefined);
+    session.onQuery = this.#options.onQuery;
     if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
     } else if (before !== undefined && before === fileIdentity(path)) {
@@ -808,11 +842,57 @@ export class DataSet {
    * assert.deepEqual(first, [{ n: 7 }]);
    * await db.close();
    * ```
+   *
+   * @example With a signal, a time budget or a hook: `sql(options)` is a tag
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_sql_options");
+   * const controller = new AbortController();
+   * const rows = db.sql({ signal: controller.signal, timeoutMs: 1000 })`SELECT 1 AS one`;
+   * assert.deepEqual(await Array.fromAsync(rows), [{ one: 1 }]);
+   * controller.abort(new Error("gone"));
+   * const late = db.sql({ signal: controller.signal })`SELECT 1 AS one`;
+   * await assert.rejects(Array.fromAsync(late), /gone/);
+   * await db.close();
+   * ```
    */
   sql<Row extends object = SQLRow>(
     strings: TemplateStringsArray,
     ...values: SQLParameter[]
-  ): AsyncGenerator<Row, void, undefined> {
+  ): AsyncGenerator<Row, void, undefined>;
+  /**
+   * A tag that runs raw SQL as `dataset.sql` does, under `options`: a
+   * signal, a time budget, a hook (each use of the tag is one query).
+   * @param options The signal, budget and hook.
+   * @returns The tag.
+   * @throws {TypeError} When `options` is not an object.
+   */
+  sql(options: RunOptions): SQLTag;
+  sql<Row extends object = SQLRow>(
+    strings: TemplateStringsArray | RunOptions,
+    ...values: SQLParameter[]
+  ): AsyncGenerator<Row, void, undefined> | SQLTag {
+    if (!isTemplate(strings)) {
+      const options = checkRunOptions(strings, `sql on dataset "${this.name}"`);
+      return <R extends object = SQLRow>(
+        strings: TemplateStringsArray,
+        ...values: SQLParameter[]
+      ): AsyncGenerator<R, void, undefined> => {
+        try {
+          const run = Run.of(options, "sql", `dataset "${this.name}"`);
+          const { text, params } = compileTemplate(strings, values);
+          return this.#cursor(text, params, run) as AsyncGenerator<
+            R,
+            void,
+            undefined
+          >;
+        } catch (error) {
+          return new Cursor<R>(undefined, error);
+        }
+      };
+    }
     // `Row` is a cast the caller declares, not checked at run time.
     try {
       const { text, params } = compileTemplate(strings, values);
@@ -830,7 +910,7 @@ export class DataSet {
     return this.#cursor(text, [...params]);
   }
 
-  #cursor(text: string, params: SQLValue[]): Cursor<SQLRow> {
+  #cursor(text: string, params: SQLValue[], run?: Run): Cursor<SQLRow> {
     const action = `Cannot run sql on dataset "${this.name}"`;
     // On an engine that reads text only up to a NUL: the query's result
     // names and a flag column after them, or undefined when unchecked.
@@ -847,6 +927,7 @@ export class DataSet {
       params,
       action,
       origin: "caller",
+      run,
       read: (statement) => {
         const names = checked ?? statement.columnNames;
         rows++;

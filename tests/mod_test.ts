@@ -17,6 +17,7 @@ Deno.test("mod.ts exports exactly the public names", () => {
     "ModelNotFoundError",
     "MultipleModelsFoundError",
     "QueryError",
+    "QueryTimeoutError",
     "ReadOnlyError",
     "SQLiteBindFactory",
     "SQLiteError",
@@ -108,7 +109,7 @@ await db.createAll();
 console.log(Object.keys(m).length, db.engine);`,
   );
   const strict = await runDeno(["run", "--no-prompt", script], { ok: true });
-  assert.equal(strict.stdout.trim(), "29 node");
+  assert.equal(strict.stdout.trim(), "30 node");
 });
 
 Deno.test("The recorded library version is deno.json's version", async () => {
