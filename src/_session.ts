@@ -213,6 +213,16 @@ export class Session {
    * runs through a {@linkcode Run} (see {@linkcode Session.runOf}).
    */
   onQuery: QueryHook | undefined = undefined;
+  /**
+   * The content hash of the file this session opened, once asked for
+   * (`DataSet.contentHash`): kept here, per opened file, so it is dropped
+   * when the dataset opens another one.
+   */
+  contentHash: Promise<string | undefined> | undefined = undefined;
+  /** The device and inode of the file opened (`dev:ino`), when a file. */
+  fileIdentity: string | undefined = undefined;
+  /** The bytes a dataset served from bytes was opened from, as given. */
+  image: Uint8Array | undefined = undefined;
 
   constructor(
     dataset: string,

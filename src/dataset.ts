@@ -37,6 +37,7 @@ import {
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
+import { hashSession, identityOf, recordedHash } from "./_hash.ts";
 import {
   checkRunOptions,
   isTemplate,
@@ -671,6 +672,8 @@ export class DataSet {
     );
     session.fixedSchema = !writable && (immutable || source !== undefined);
     session.onQuery = this.#options.onQuery;
+    if (image !== undefined) session.image = image;
+    else if (!memory) session.fileIdentity = identityOfPath(path);
     if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
     } else if (before !== undefined && before === fileIdentity(path)) {
@@ -949,6 +952,67 @@ export class DataSet {
   }
 
   /**
+   * The lowercase hex SHA-256 identifying the content of the file the
+   * dataset has open, for ETags and cache keys; `undefined` for an
+   * in-memory dataset. Computed at most once per opened file, streamed in
+   * 1 MiB reads (never the whole file in memory), and dropped when the
+   * dataset opens another file. A file `buildDataSet` wrote records its
+   * hash, which is answered without hashing (`verifyDataSet` checks it).
+   *
+   * The hash is the SHA-256 of the file's bytes with the hash it records
+   * read as 64 `0`s, since a file cannot hold the SHA-256 of itself; for a
+   * file that records none, its plain SHA-256 (what `sha256sum` prints).
+   * A dataset served from bytes answers the hash of those bytes. A
+   * read-only file opened with `immutable: false`, or a writable one, is
+   * hashed again at each call (it may have changed).
+   * @returns The hex digest, or `undefined` in memory.
+   * @throws {DataSetError} When the file cannot be read, or was replaced
+   * by rename since the dataset opened it (reopen to hash the new one).
+   *
+   * @example A built file answers the hash it records
+   * ```ts
+   * import { DataSet, integer, readBuildMetadata, SQLiteBindFactory } from "@microcosm/sqlite";
+   * import { buildDataSet } from "@microcosm/sqlite/build";
+   * import assert from "node:assert/strict";
+   *
+   * const Numbers = DataSet.create("doc_content_hash");
+   * class N extends Numbers.Model("n", { id: integer({ primaryKey: true }) }) {}
+   * const dir = await Deno.makeTempDir();
+   * await buildDataSet(Numbers, `${dir}/n.sqlite`, (build) => build.loadRecords(N, [{ id: 1 }]));
+   * Numbers.bind(new SQLiteBindFactory({ paths: { doc_content_hash: `${dir}/n.sqlite` } }));
+   * const hash = await Numbers.contentHash();
+   * assert.match(hash!, /^[0-9a-f]{64}$/);
+   * assert.equal(hash, (await readBuildMetadata(Numbers))?.sha256);
+   * assert.equal(await DataSet.create("doc_content_hash_memory").contentHash(), undefined);
+   * await Numbers.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async contentHash(): Promise<string | undefined> {
+    const session = await this[SESSION]();
+    if (session.path === ":memory:") return undefined;
+    if (!session.readOnly || !session.fixedSchema) {
+      return await this.#hash(session);
+    }
+    const cached = session.contentHash ??= this.#hash(session);
+    try {
+      return await cached;
+    } catch (error) {
+      // A failure (a read error) is not the file's hash: ask again next time.
+      if (session.contentHash === cached) session.contentHash = undefined;
+      throw error;
+    }
+  }
+
+  async #hash(session: Session): Promise<string | undefined> {
+    const action = `Cannot hash dataset "${this.name}"`;
+    const recorded = recordedHash(session, action);
+    // A read-only file's recorded hash is its hash: no need to read it all.
+    if (recorded !== undefined && session.readOnly) return recorded;
+    return await hashSession(session, recorded, action);
+  }
+
+  /**
    * Closes the connection; idempotent. An in-memory dataset loses its
    * data. The next use opens the dataset again.
    * @returns Nothing.
@@ -1102,6 +1166,15 @@ let images = 0;
  * A file's identity for `Session.stableData`: its path, device, inode,
  * size and modification time; `undefined` when it cannot be read.
  */
+/** `dev:ino` of the file at `path`, or `undefined` when it cannot stat. */
+function identityOfPath(path: string): string | undefined {
+  try {
+    return identityOf(Deno.statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
 function fileIdentity(path: string): string | undefined {
   try {
     const info = Deno.statSync(path);
