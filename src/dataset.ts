@@ -38,6 +38,7 @@ import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
 import { hashSession, identityOf, recordedHash } from "./_hash.ts";
+import { checkModelNeeds } from "./_capabilities.ts";
 import {
   checkRunOptions,
   isTemplate,
@@ -683,6 +684,7 @@ export class DataSet {
     try {
       if (writable) session.exec(FOREIGN_KEYS_ON, action);
       session.value(SCHEMA_PROBE, [], action);
+      checkModelNeeds(session, this.#models, action);
     } catch (error) {
       session.close();
       throw setupFailure(
