@@ -207,6 +207,11 @@ export class Session {
    * then; with `immutable: false` another process may recreate a table.
    */
   fixedSchema = false;
+  /**
+   * Called when the last statement in use is released: a dataset that
+   * reloaded closes its old session then (see `DataSet.reload`).
+   */
+  onIdle: (() => void) | undefined = undefined;
 
   constructor(
     dataset: string,
@@ -351,7 +356,7 @@ export class Session {
 
   /** Resets a statement and returns it to the cache. */
   release(statement: Statement): void {
-    this.#leased--;
+    if (--this.#leased === 0) this.onIdle?.();
     if (statement.finalized) return;
     if (this.#closed) return statement.finalize();
     statement.reset();
