@@ -176,3 +176,6 @@ export {
 } from "./src/store.ts";
 export { or } from "./src/filter.ts";
 export { type SQLFragment, sqlFragment } from "./src/fragment.ts";
+// Live datasets (issue 14): pinned files, reload and watch.
+export type { DataSetSource, PinnedFile } from "./src/bind.ts";
+export type { Watch, WatchOptions } from "./src/_reload.ts";

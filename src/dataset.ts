@@ -179,7 +179,9 @@ function checkFile(path: string): boolean {
   const stat = Deno.statSync(path);
   if (stat.isDirectory) throw new Error(`is a directory: ${path}`);
   if (stat.size === 0) throw new Error(`file is empty: ${path}`);
-  const header = new Uint8Array(100);
+  // 512 bytes: the 100-byte header, or enough of a Git LFS pointer to
+  // name its object.
+  const header = new Uint8Array(512);
   const file = Deno.openSync(path, { read: true });
   let read = 0;
   try {
