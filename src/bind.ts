@@ -344,7 +344,8 @@ export function resolveSource(
 ): ResolvedSource {
   if (source instanceof Uint8Array) return { path: BYTES_PATH, bytes: source };
   if (
-    typeof source === "object" && source !== null && !(source instanceof URL)
+    typeof source === "object" && source !== null &&
+    Object.getPrototypeOf(source) === Object.prototype
   ) {
     if (!("path" in source) || !("sha256" in source)) {
       throw new TypeError(
