@@ -29,6 +29,7 @@
  * @module
  */
 export {
+  type CachedFile,
   fetchDataSet,
   type FetchDataSetOptions,
   type RemoteDataSet,

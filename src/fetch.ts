@@ -23,6 +23,12 @@ export interface RemoteDataSet {
   readonly headers?: HeadersInit;
 }
 
+/** A file in the cache: what {@linkcode fetchDataSet} returns, to bind. */
+export interface CachedFile extends PinnedFile {
+  /** The cached file's path: `<cacheDir>/<sha256>.sqlite`. */
+  readonly path: string;
+}
+
 /** Options of {@linkcode fetchDataSet}. */
 export interface FetchDataSetOptions {
   /**
@@ -124,7 +130,7 @@ function headerSize(head: Uint8Array): number | undefined {
 export async function fetchDataSet(
   remote: RemoteDataSet,
   options: FetchDataSetOptions,
-): Promise<PinnedFile> {
+): Promise<CachedFile> {
   const action = "Cannot fetch dataset file";
   if (typeof remote !== "object" || remote === null) {
     throw new TypeError(`${action}: expected { url, sha256 }`);
