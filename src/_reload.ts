@@ -5,11 +5,12 @@
  *
  * @module
  */
+import { kindOf } from "./_kinds.ts";
 import { checkModelTable, findTable, readRows } from "./_schema.ts";
 import type { Session } from "./_session.ts";
 import { selectMetadataSql } from "./_sql.ts";
 import { METADATA_TABLE } from "./metadata.ts";
-import type { AnyModel } from "./model.ts";
+import type { AnyModel, ModelDefinition } from "./model.ts";
 
 /**
  * The build metadata of a session's file as raw fields, or `undefined`
@@ -42,6 +43,30 @@ function metadataFields(
 }
 
 /**
+ * Keeps a store's reads right on both versions while they serve side by
+ * side. A store takes the read hints of the session its latest query
+ * started on, and iterators on the old session keep reading with them; a
+ * STRICT hint (one call, no type check) read on a file that is not STRICT
+ * would turn a cell of another storage class into a wrong value instead of
+ * an error. So where the two versions' hints for a model differ, the new
+ * session takes the kinds' plain hints, right on any file.
+ */
+function sameHints(
+  fresh: Session,
+  serving: Session | undefined,
+  definition: ModelDefinition,
+): void {
+  const before = serving?.checkedModels.get(definition);
+  const after = fresh.checkedModels.get(definition);
+  if (before === undefined || after === undefined) return;
+  if (before.every((hint, i) => hint === after[i])) return;
+  fresh.checkedModels.set(
+    definition,
+    definition.keys.map((key) => kindOf(definition.columns[key]!).hint),
+  );
+}
+
+/**
  * Checks a newly opened version of a dataset before it replaces `serving`:
  * every model's table and columns (the check stores run at first use, run
  * now for all), and the build metadata: readable, present when the serving
@@ -54,7 +79,10 @@ export function checkNewVersion(
   models: readonly AnyModel[],
   serving: Session | undefined,
 ): void {
-  for (const model of models) checkModelTable(fresh, model.definition);
+  for (const model of models) {
+    checkModelTable(fresh, model.definition);
+    sameHints(fresh, serving, model.definition);
+  }
   const action = `Cannot reload dataset "${fresh.dataset}"`;
   const metadata = metadataFields(fresh, action);
   if (metadata === undefined) {

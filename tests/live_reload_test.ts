@@ -352,3 +352,29 @@ engineTest("reload() of a dataset never opened opens it", async (engine) => {
   assert.equal((await store.retrieve(1)).version, 1);
   await db.close();
 });
+
+engineTest(
+  "An iterator on the old version reads it as the old version while a STRICT new one serves",
+  async (engine) => {
+    // Version 1 is not STRICT, and its row 2 holds text where the model
+    // says integer: reading it is a DataSetError, whatever version serves
+    // new queries meanwhile (never the text read as a number, 0).
+    const old = await sqliteFile(`
+      create table item (id integer primary key, version, label text);
+      insert into item values (1, 1, 'one'), (2, 'x', 'two');
+    `);
+    const dir = await tempDir();
+    await buildVersion(engine, `${dir}/strict.sqlite`, 2);
+    const { db, store } = itemsAt(engine, old);
+    const running = store.search({}, { orderBy: "id" });
+    assert.equal((await running.next()).value?.label, "one");
+    await db.reload(`${dir}/strict.sqlite`);
+    assert.equal((await store.retrieve(2)).label, "v2 #2");
+    await assert.rejects(running.next(), (error: Error) => {
+      assert.ok(error instanceof DataSetError, String(error));
+      assert.match(error.message, /item\.version .* holds text "x"/);
+      return true;
+    });
+    await db.close();
+  },
+);
