@@ -57,7 +57,7 @@ export function misplacedContent(head: Uint8Array): string | undefined {
 }
 
 /** The round constants: the first 32 bits of the cube roots of the first 64 primes. */
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98,
   0x71374491,
   0xb5c0fbcf,
@@ -130,7 +130,7 @@ const K = new Uint32Array([
  * only a whole buffer: a pinned file is hashed in chunks, never held whole.
  */
 export class Sha256 {
-  readonly #state = new Uint32Array([
+  readonly #state = new Int32Array([
     0x6a09e667,
     0xbb67ae85,
     0x3c6ef372,
@@ -140,7 +140,7 @@ export class Sha256 {
     0x1f83d9ab,
     0x5be0cd19,
   ]);
-  readonly #w = new Uint32Array(64);
+  readonly #w = new Int32Array(64);
   readonly #block = new Uint8Array(64);
   #filled = 0;
   #length = 0;
@@ -179,7 +179,9 @@ export class Sha256 {
     view.setUint32(tail.length - 4, bits >>> 0);
     for (let i = 0; i < tail.length; i += 64) this.#compress(tail, i);
     let hex = "";
-    for (const word of this.#state) hex += word.toString(16).padStart(8, "0");
+    for (const word of this.#state) {
+      hex += (word >>> 0).toString(16).padStart(8, "0");
+    }
     return hex;
   }
 
@@ -219,14 +221,14 @@ export class Sha256 {
       b = a;
       a = (t1 + t2) | 0;
     }
-    s[0] = s[0]! + a;
-    s[1] = s[1]! + b;
-    s[2] = s[2]! + c;
-    s[3] = s[3]! + d;
-    s[4] = s[4]! + e;
-    s[5] = s[5]! + f;
-    s[6] = s[6]! + g;
-    s[7] = s[7]! + h;
+    s[0] = (s[0]! + a) | 0;
+    s[1] = (s[1]! + b) | 0;
+    s[2] = (s[2]! + c) | 0;
+    s[3] = (s[3]! + d) | 0;
+    s[4] = (s[4]! + e) | 0;
+    s[5] = (s[5]! + f) | 0;
+    s[6] = (s[6]! + g) | 0;
+    s[7] = (s[7]! + h) | 0;
   }
 }
 
