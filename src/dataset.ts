@@ -417,6 +417,7 @@ export class DataSet {
 
   /**
    * The path this dataset opens, as its factory resolves it now.
+   * @throws {DataSetError} When a strict factory binds nothing to it.
    *
    * @example
    * ```ts
@@ -960,6 +961,8 @@ export class DataSet {
       }
     }
     for (const watch of [...this.#watches]) watch.stop();
+    // A reload under way would switch to its new file after the close.
+    await this.#reloads;
     this.#closeSession();
     for (const [session, timer] of this.#retired) {
       clearTimeout(timer);

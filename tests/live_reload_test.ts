@@ -378,3 +378,23 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest(
+  "close() during a reload leaves no connection open: the next use opens the new binding",
+  async (engine) => {
+    const dir = await tempDir();
+    await buildVersion(engine, `${dir}/a.sqlite`, 1);
+    await buildVersion(engine, `${dir}/b.sqlite`, 2);
+    const { db, store } = itemsAt(engine, `${dir}/a.sqlite`);
+    const before = await db[SESSION]();
+    const reloading = db.reload(`${dir}/b.sqlite`);
+    await db.close();
+    await reloading;
+    assert.equal(before.closed, true);
+    const after = db[SESSION]();
+    assert.ok(after instanceof Promise, "closed: the next use opens again");
+    await after;
+    assert.equal((await store.retrieve(1)).version, 2);
+    await db.close();
+  },
+);
