@@ -326,6 +326,7 @@ export class DataSet {
   readonly #identities = new WeakMap<Session, string>();
   /** Reloads run one at a time. */
   #reloads: Promise<unknown> = Promise.resolve();
+  #reloadsPending = 0;
   readonly #watches = new Set<Watch>();
 
   private constructor(name: string, options: DataSetOptions) {
@@ -962,7 +963,7 @@ export class DataSet {
     }
     for (const watch of [...this.#watches]) watch.stop();
     // A reload under way would switch to its new file after the close.
-    await this.#reloads;
+    if (this.#reloadsPending > 0) await this.#reloads;
     this.#closeSession();
     for (const [session, timer] of this.#retired) {
       clearTimeout(timer);
@@ -1026,7 +1027,10 @@ export class DataSet {
       ? undefined
       : resolveSource(this.name, source);
     const run = () => this.#reload(source, resolved);
-    const done = this.#reloads.then(run, run);
+    this.#reloadsPending++;
+    const done = this.#reloads.then(run, run).finally(() => {
+      this.#reloadsPending--;
+    });
     this.#reloads = done.catch(() => {});
     return done;
   }
