@@ -289,10 +289,16 @@ Deno.test("Two processes fetching the same file at once both end with one correc
   const { bytes, sha256: hash } = await published();
   let inFlight = 0;
   let overlapped = false;
-  const { server, base, counter } = serve(() => {
+  // Neither response starts before both requests arrived (or 30 s went
+  // by), so the two downloads run at once however the processes start.
+  const both = Promise.withResolvers<void>();
+  const timeout = setTimeout(both.resolve, 30_000);
+  const { server, base, counter } = serve(async () => {
     inFlight++;
     if (inFlight > 1) overlapped = true;
-    const body = slowBody(bytes, 10, 30).pipeThrough(
+    if (counter.requests >= 2) both.resolve();
+    await both.promise;
+    const body = slowBody(bytes, 10, 20).pipeThrough(
       new TransformStream({ flush: () => void inFlight-- }),
     );
     return new Response(body);
@@ -311,6 +317,7 @@ Deno.test("Two processes fetching the same file at once both end with one correc
     runScriptJson(flags, script, { clearEnv: true }),
     runScriptJson(flags, script, { clearEnv: true }),
   ]);
+  clearTimeout(timeout);
   await server.shutdown();
   const expected = { path: `${cacheDir}/${hash}.sqlite`, rows: PEOPLE.length };
   assert.deepEqual(a, expected);
