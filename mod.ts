@@ -180,3 +180,6 @@ export { or } from "./src/filter.ts";
 export { type SQLFragment, sqlFragment } from "./src/fragment.ts";
 // Cancellation, time budgets and query hooks (issue 13's handler).
 export type { QueryEvent, QueryHook, RunOptions } from "./src/run.ts";
+// Live datasets (issue 14): pinned files, reload and watch.
+export type { DataSetSource, PinnedFile } from "./src/bind.ts";
+export type { Watch, WatchOptions } from "./src/_reload.ts";

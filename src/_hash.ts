@@ -115,7 +115,7 @@ export async function hashFile(
   found?: (offset: number) => void,
 ): Promise<string> {
   using file = await Deno.open(path, { read: true });
-  if (identity !== undefined && identityOf(await file.stat()) !== identity) {
+  if (identity !== undefined && inodeOf(await file.stat()) !== identity) {
     throw new Error(
       `the file was replaced since the dataset opened it (reopen the dataset to serve the new one): ${path}`,
     );
@@ -123,8 +123,11 @@ export async function hashFile(
   return await hashChunks(chunksOf(file), recorded, found);
 }
 
-/** A file's identity on disk: its device and inode. */
-export function identityOf(info: Deno.FileInfo): string {
+/**
+ * Which file this is on disk, whatever its content: its device and inode
+ * (a version's identity, which also changes with a write, is `_reload.ts`'s).
+ */
+export function inodeOf(info: Deno.FileInfo): string {
   return `${info.dev}:${info.ino}`;
 }
 

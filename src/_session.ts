@@ -223,6 +223,11 @@ export class Session {
   fileIdentity: string | undefined = undefined;
   /** The bytes a dataset served from bytes was opened from, as given. */
   image: Uint8Array | undefined = undefined;
+  /**
+   * Called when the last statement in use is released: a dataset that
+   * reloaded closes its old session then (see `DataSet.reload`).
+   */
+  onIdle: (() => void) | undefined = undefined;
 
   constructor(
     dataset: string,
@@ -367,7 +372,7 @@ export class Session {
 
   /** Resets a statement and returns it to the cache. */
   release(statement: Statement): void {
-    this.#leased--;
+    if (--this.#leased === 0) this.onIdle?.();
     if (statement.finalized) return;
     if (this.#closed) return statement.finalize();
     statement.reset();

@@ -35,9 +35,23 @@ import {
   transactionSql,
 } from "./_sql.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
+import {
+  type DataSetSource,
+  type ResolvedSource,
+  resolveSource,
+} from "./bind.ts";
+import { misplacedContent } from "./_pin.ts";
+import {
+  checkInterval,
+  checkNewVersion,
+  identityOf,
+  identityOfSync,
+  type Watch,
+  type WatchOptions,
+} from "./_reload.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
-import { hashSession, identityOf, recordedHash } from "./_hash.ts";
+import { hashFile, hashSession, inodeOf, recordedHash } from "./_hash.ts";
 import { checkModelNeeds } from "./_capabilities.ts";
 import {
   checkRunOptions,
@@ -191,7 +205,9 @@ function checkFile(path: string): boolean {
   const stat = Deno.statSync(path);
   if (stat.isDirectory) throw new Error(`is a directory: ${path}`);
   if (stat.size === 0) throw new Error(`file is empty: ${path}`);
-  const header = new Uint8Array(100);
+  // 512 bytes: the 100-byte header, or enough of a Git LFS pointer to
+  // name its object.
+  const header = new Uint8Array(512);
   const file = Deno.openSync(path, { read: true });
   let read = 0;
   try {
@@ -254,6 +270,8 @@ function checkWal(path: string, engine: Engine, immutable: boolean): void {
 function checkHeader(header: Uint8Array, size: number, where: string): void {
   const magic = new TextDecoder("latin1").decode(header.subarray(0, 16));
   if (!HEADER.startsWith(magic)) {
+    const misplaced = misplacedContent(header);
+    if (misplaced !== undefined) throw new Error(`${where} is ${misplaced}`);
     throw new Error(`not a SQLite database (wrong header): ${where}`);
   }
   if (header.length < 100) {
@@ -325,6 +343,17 @@ export class DataSet {
   #opening: Promise<Session> | undefined;
   #lastEngine: EngineName | undefined;
   #redirect: string | undefined;
+  /** Sessions replaced by a reload, closing once their last query ends. */
+  readonly #retired = new Map<
+    Session,
+    ReturnType<typeof setTimeout> | undefined
+  >();
+  /** The identity of each opened file version, for the watch. */
+  readonly #identities = new WeakMap<Session, string>();
+  /** Reloads run one at a time. */
+  #reloads: Promise<unknown> = Promise.resolve();
+  #reloadsPending = 0;
+  readonly #watches = new Set<Watch>();
 
   private constructor(name: string, options: DataSetOptions) {
     this.name = name;
@@ -424,6 +453,7 @@ export class DataSet {
 
   /**
    * The path this dataset opens, as its factory resolves it now.
+   * @throws {DataSetError} When a strict factory binds nothing to it.
    *
    * @example
    * ```ts
@@ -580,7 +610,10 @@ export class DataSet {
    * Opens the dataset's connection: a file (read-only unless writable),
    * `":memory:"`, or a read-only copy of a database image.
    */
-  async #connect(): Promise<Session> {
+  async #connect(
+    override?: ResolvedSource,
+    adopt = true,
+  ): Promise<Session> {
     const factory = this.#factoryOrDefault();
     let action = `Cannot open dataset "${this.name}"`;
     const fail = (error: unknown, where = action): DataSetError =>
@@ -590,12 +623,20 @@ export class DataSet {
       });
     let path: string;
     try {
-      path = this.#redirect ?? factory.path(this.name);
+      path = override?.path ?? this.#redirect ?? factory.path(this.name);
     } catch (error) {
+      if (error instanceof DataSetError) throw error;
       throw fail(error);
     }
-    const image = this.#redirect === undefined
+    const image = override !== undefined
+      ? override.bytes
+      : this.#redirect === undefined
       ? factory.bytes(this.name)
+      : undefined;
+    const pinned = override !== undefined
+      ? override.sha256
+      : this.#redirect === undefined
+      ? factory.sha256(this.name)
       : undefined;
     if (image !== undefined) action += " from bytes";
     const memory = path === ":memory:";
@@ -633,6 +674,7 @@ export class DataSet {
           { dataset: this.name, cause: error },
         );
       }
+      if (pinned !== undefined) await this.#checkPin(path, pinned, action);
     }
     const engine = await this.#loadEngine(
       this.#options.engine ?? factory.engine,
@@ -649,6 +691,9 @@ export class DataSet {
     // Store's NUL census): the others pay nothing for it.
     const before = source === undefined && immutable && !engine.readsTextWhole
       ? fileIdentity(path)
+      : undefined;
+    const identity = source === undefined && !memory
+      ? identityOfSync(path)
       : undefined;
     let connection: Connection;
     try {
@@ -693,9 +738,32 @@ export class DataSet {
         error,
       );
     }
+    if (identity !== undefined) this.#identities.set(session, identity);
+    if (!adopt) return session;
     this.#session = session;
     this.#lastEngine = engine.name;
     return session;
+  }
+
+  /** Checks a pinned file's SHA-256 (streamed) before it opens. */
+  async #checkPin(path: string, expected: string, action: string) {
+    let actual: string;
+    try {
+      actual = await hashFile(path, undefined);
+    } catch (error) {
+      throw new DataSetError(
+        `${action}: cannot read ${path} to check its SHA-256: ${
+          (error as Error).message
+        }`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    if (actual !== expected) {
+      throw new DataSetError(
+        `${action}: the file's SHA-256 is ${actual}, but the binding pins ${expected}: ${path} is not the file this deploy expects`,
+        { dataset: this.name },
+      );
+    }
   }
 
   /**
@@ -1040,7 +1108,232 @@ export class DataSet {
         // The open failed: nothing to close.
       }
     }
+    for (const watch of [...this.#watches]) watch.stop();
+    // A reload under way would switch to its new file after the close.
+    if (this.#reloadsPending > 0) await this.#reloads;
     this.#closeSession();
+    for (const [session, timer] of this.#retired) {
+      clearTimeout(timer);
+      session.close();
+    }
+    this.#retired.clear();
+  }
+
+  /**
+   * Opens the dataset's file again, or the new `source` it is to be bound
+   * to, and switches to it once it passes its checks: the SQLite header,
+   * the pinned SHA-256 if any, every model's table and columns, and the
+   * build metadata (readable; present if the serving file has it; naming
+   * every model table). Queries started after the switch read the new
+   * file; iterators already running finish on the old connection, which
+   * closes after the last of them. A new file that fails a check changes
+   * nothing: the old one keeps serving, and the binding keeps its source.
+   *
+   * Use it after replacing the bound file by rename (or let
+   * {@linkcode DataSet.watch} notice), or to move to a new path, bytes or
+   * `{ path, sha256 }` (e.g. from `fetchDataSet` in
+   * `@microcosm/sqlite/fetch`). Reloads run one at a time.
+   * @param source The new path, bytes or pinned file; the bound one when
+   * omitted. Set on the dataset's factory once the switch happens.
+   * @returns This dataset.
+   * @throws {DataSetError} When the new file cannot open or fails a check.
+   * @throws {TypeError} When `source` is not a path, bytes or pinned file.
+   *
+   * @example Swap in a new version while an iterator reads the old one
+   * ```ts
+   * import { DataSet, DataSetError, integer, SQLiteBindFactory, Store } from "@microcosm/sqlite";
+   * import { buildDataSet } from "@microcosm/sqlite/build";
+   * import assert from "node:assert/strict";
+   *
+   * const Prices = DataSet.create("doc_reload");
+   * class Price extends Prices.Model("price", { id: integer({ primaryKey: true }), cents: integer() }) {}
+   * const dir = await Deno.makeTempDir();
+   * for (const cents of [100, 200]) {
+   *   await buildDataSet(Prices, `${dir}/v${cents}.sqlite`, (build) =>
+   *     build.loadRecords(Price, [{ id: 1, cents }, { id: 2, cents }]));
+   * }
+   * Prices.bind(new SQLiteBindFactory().set("doc_reload", `${dir}/v100.sqlite`));
+   * const prices = new Store(Price);
+   * const running = prices.search();
+   * assert.equal((await running.next()).value?.cents, 100);
+   *
+   * await Prices.reload(`${dir}/v200.sqlite`);
+   * assert.equal((await prices.retrieve(1)).cents, 200); // new queries: new file
+   * assert.equal((await running.next()).value?.cents, 100); // still the old one
+   * assert.equal((await running.next()).done, true);
+   *
+   * await Deno.writeTextFile(`${dir}/bad.sqlite`, "not a database");
+   * await assert.rejects(Prices.reload(`${dir}/bad.sqlite`), DataSetError);
+   * assert.equal(Prices.path, `${dir}/v200.sqlite`); // still serving
+   * await Prices.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  reload(source?: DataSetSource): Promise<this> {
+    const resolved = source === undefined
+      ? undefined
+      : resolveSource(this.name, source);
+    const run = () => this.#reload(source, resolved);
+    this.#reloadsPending++;
+    const done = this.#reloads.then(run, run).finally(() => {
+      this.#reloadsPending--;
+    });
+    this.#reloads = done.catch(() => {});
+    return done;
+  }
+
+  async #reload(
+    source: DataSetSource | undefined,
+    resolved: ResolvedSource | undefined,
+  ): Promise<this> {
+    const action = `Cannot reload dataset "${this.name}"`;
+    if (this.#redirect !== undefined) {
+      throw new DataSetError(`${action}: it is being built`, {
+        dataset: this.name,
+      });
+    }
+    if (this.#opening !== undefined) {
+      try {
+        await this.#opening;
+      } catch {
+        // The first open failed: the reload opens on its own.
+      }
+    }
+    const serving = this.#session !== undefined && !this.#session.closed
+      ? this.#session
+      : undefined;
+    const keeps = serving === undefined
+      ? "nothing was serving"
+      : `the dataset keeps serving ${serving.path}`;
+    let fresh: Session;
+    try {
+      fresh = await this.#connect(resolved, false);
+    } catch (error) {
+      throw new DataSetError(
+        `${action}: ${(error as Error).message} (${keeps})`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    try {
+      checkNewVersion(fresh, this.#models, serving);
+    } catch (error) {
+      fresh.close();
+      const reason = (error as Error).message;
+      throw new DataSetError(
+        `${action}: the new file ${
+          fresh.path === BYTES_PATH ? "(bytes)" : fresh.path
+        } does not pass its checks: ${reason} (${keeps})`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    if (source !== undefined) {
+      if (this.#factory === undefined) this.#factory = new SQLiteBindFactory();
+      this.#factory.set(this.name, source);
+    }
+    const current = this.#session;
+    this.#session = fresh;
+    this.#lastEngine = fresh.engine.name;
+    if (current !== undefined && !current.closed) this.#retire(current);
+    return this;
+  }
+
+  /**
+   * Closes a replaced session once no statement is in use, checked on a
+   * later macrotask: a cursor that was handed the session in a microtask
+   * before the switch takes its statement before then.
+   */
+  #retire(session: Session): void {
+    const schedule = () => {
+      if (session.closed || this.#retired.get(session) !== undefined) return;
+      const timer = setTimeout(() => {
+        this.#retired.set(session, undefined);
+        if (session.leasedStatements === 0) {
+          this.#retired.delete(session);
+          session.close();
+        }
+      }, 0);
+      this.#retired.set(session, timer);
+    };
+    this.#retired.set(session, undefined);
+    session.onIdle = schedule;
+    if (session.leasedStatements === 0) schedule();
+  }
+
+  /**
+   * Watches the bound file and reloads the dataset when it was replaced
+   * (by rename: a new inode, size or modification time), checking at most
+   * every `intervalMs` on a timer, never on the query path. A replacement
+   * that fails its checks leaves the old file serving and goes to
+   * `onError`; the watch tries again when the file changes again. Only a
+   * dataset bound to a file path is watched; `close()` stops every watch.
+   * @param options The interval and callbacks.
+   * @returns The watch: `stop()` it, or hold it with `using`.
+   * @throws {RangeError} When `intervalMs` is not a positive number.
+   *
+   * @example Replace the file by rename; the watch reloads
+   * ```ts
+   * import { DataSet, integer, SQLiteBindFactory, Store } from "@microcosm/sqlite";
+   * import { buildDataSet } from "@microcosm/sqlite/build";
+   * import assert from "node:assert/strict";
+   *
+   * const Rates = DataSet.create("doc_watch");
+   * class Rate extends Rates.Model("rate", { id: integer({ primaryKey: true }), bps: integer() }) {}
+   * const dir = await Deno.makeTempDir();
+   * for (const bps of [5, 7]) {
+   *   await buildDataSet(Rates, `${dir}/v${bps}.sqlite`, (build) =>
+   *     build.loadRecords(Rate, [{ id: 1, bps }]));
+   * }
+   * await Deno.copyFile(`${dir}/v5.sqlite`, `${dir}/rates.sqlite`);
+   * Rates.bind(new SQLiteBindFactory().set("doc_watch", `${dir}/rates.sqlite`));
+   * assert.equal((await new Store(Rate).retrieve(1)).bps, 5);
+   *
+   * // The watch's timer does not keep a process alive: a server does.
+   * let reloads = 0;
+   * using _watch = Rates.watch({ intervalMs: 20, onReload: () => reloads++ });
+   * await Deno.rename(`${dir}/v7.sqlite`, `${dir}/rates.sqlite`);
+   * while (reloads === 0) await new Promise((wake) => setTimeout(wake, 10));
+   * assert.equal((await new Store(Rate).retrieve(1)).bps, 7);
+   * await Rates.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  watch(options: WatchOptions = {}): Watch {
+    const intervalMs = checkInterval(options.intervalMs ?? 1000, this.name);
+    let failed: string | undefined;
+    let busy = false;
+    const tick = async () => {
+      const session = this.#session;
+      if (busy || session === undefined || session.closed) return;
+      const opened = this.#identities.get(session);
+      if (opened === undefined) return;
+      const now = await identityOf(session.path);
+      if (now === undefined || now === opened || now === failed) return;
+      busy = true;
+      try {
+        await this.reload();
+        failed = undefined;
+        if (!stopped) options.onReload?.();
+      } catch (error) {
+        failed = now;
+        if (!stopped) options.onError?.(error);
+      } finally {
+        busy = false;
+      }
+    };
+    let stopped = false;
+    const timer = setInterval(() => void tick(), intervalMs);
+    Deno.unrefTimer(timer);
+    const watch: Watch = {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        clearInterval(timer);
+        this.#watches.delete(watch);
+      },
+      [Symbol.dispose]: () => watch.stop(),
+    };
+    this.#watches.add(watch);
+    return watch;
   }
 
   #closeSession(): void {
@@ -1171,17 +1464,13 @@ let images = 0;
 /** `dev:ino` of the file at `path`, or `undefined` when it cannot stat. */
 function identityOfPath(path: string): string | undefined {
   try {
-    return identityOf(Deno.statSync(path));
+    return inodeOf(Deno.statSync(path));
   } catch {
     return undefined;
   }
 }
 
 function fileIdentity(path: string): string | undefined {
-  try {
-    const info = Deno.statSync(path);
-    return `${path}\0${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
-  } catch {
-    return undefined;
-  }
+  const identity = identityOfSync(path);
+  return identity === undefined ? undefined : `${path}\0${identity}`;
 }

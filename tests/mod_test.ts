@@ -153,3 +153,12 @@ Deno.test("The recorded library version is deno.json's version", async () => {
   );
   assert.equal(VERSION, config.version);
 });
+
+Deno.test("fetch.ts exports exactly fetchDataSet, and mod.ts never loads the network code", async () => {
+  const fetchEntry = await import("../fetch.ts");
+  assert.deepEqual(Object.keys(fetchEntry).sort(), ["fetchDataSet"]);
+  // Not even on first use: dynamic imports are followed too.
+  const runtime = await moduleGraph("mod.ts", true);
+  assert.ok(!runtime.includes("src/fetch.ts"), runtime.join("\n"));
+  assert.ok((await moduleGraph("fetch.ts", false)).includes("src/fetch.ts"));
+});
