@@ -246,3 +246,20 @@ Deno.test("the streamed hash finds the recorded digits across chunk boundaries",
   }
   assert.equal(await hashChunks([bytes], undefined), await digest(bytes));
 });
+
+engineTest("contentHash() follows reload() to the new file", async (engine) => {
+  const first = await sqliteFile("CREATE TABLE t (id INTEGER PRIMARY KEY);");
+  const second = await sqliteFile(
+    "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);",
+  );
+  const db = openFile(engine, first);
+  assert.equal(await db.contentHash(), await sha256(first));
+  await db.reload(second);
+  assert.equal(await db.contentHash(), await sha256(second));
+  const { db: builder, path: builtPath } = await built(engine);
+  const recorded = await builder.contentHash();
+  await builder.close();
+  await db.reload(builtPath);
+  assert.equal(await db.contentHash(), recorded);
+  await db.close();
+});
