@@ -328,9 +328,10 @@ const SHRINK_MEMORY = encoder.encode("PRAGMA shrink_memory\0");
 
 /**
  * How many virtual machine instructions SQLite runs between two calls of
- * the progress handler while a step is bounded: a call costs about a
- * microsecond, and 10,000 instructions take about 0.1 ms, so a bounded
- * step runs a few percent slower and stops well within a millisecond.
+ * the progress handler while a step is bounded: 10,000 instructions take
+ * about 0.1 ms, so a bounded step stops well within a millisecond of its
+ * deadline, and runs about 0.5% slower (a 2M-row recursive count: 202.1
+ * vs 201.2 ms min, 15 interleaved rounds).
  */
 const PROGRESS_OPS = 10_000;
 
