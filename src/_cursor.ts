@@ -201,11 +201,20 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       // Failed before a row: done, as a generator that threw.
       this.#done = true;
       if (this.#started !== 0) {
-        // Stopped, or the SQL did not compile: the hooks hear of it.
+        // Stopped, or the SQL did not compile: the hooks hear of it, with
+        // the SQL an error names when it failed before the SQL was written
+        // (node:sqlite's NUL check prepares the caller's SQL first).
+        const named = (error as { sql?: unknown } | null)?.sql;
         this.#run!.report(
           session!.onQuery,
           session!.dataset,
-          this.#sql,
+          this.#sql !== ""
+            ? this.#sql
+            : typeof named === "string"
+            ? named
+            : typeof source.sql === "string"
+            ? source.sql
+            : "",
           this.#started,
           0,
           error,

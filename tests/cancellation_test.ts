@@ -304,6 +304,7 @@ engineTest(
     assert.equal(callEvents.length, 1);
     assert.equal(callEvents[0]!.error, failed);
     assert.equal(callEvents[0]!.rows, 0);
+    assert.match(callEvents[0]!.sql, /no_such_table/);
 
     // The dataset hook alone sees queries given no options.
     datasetEvents.length = 0;
