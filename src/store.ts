@@ -1732,7 +1732,7 @@ export class Store<
     const table = this.#definition.table;
     const action = `Cannot count ${table} by ${String(key)}`;
     const column = this.#columnOf(key, action);
-    this.#options(options, ["limit", ...RUN_OPTION_NAMES], "countBy");
+    this.#options(options, COUNT_BY_OPTIONS, "countBy");
     const run = Run.of(options, "countBy()", table);
     const limit = options?.limit === undefined
       ? -1
@@ -2068,7 +2068,7 @@ export class Store<
     const { table, keys } = this.#definition;
     this.#options(
       options,
-      ["limit", "orderBy", "after", ...RUN_OPTION_NAMES],
+      PAGE_OPTIONS,
       "page",
     );
     const run = Run.of(options, "page()", table);
@@ -2914,6 +2914,16 @@ function checkDegrees(
     );
   }
 }
+
+/** The option names `page()` takes (made once: pages are a hot path). */
+const PAGE_OPTIONS: readonly string[] = [
+  "limit",
+  "orderBy",
+  "after",
+  ...RUN_OPTION_NAMES,
+];
+/** The option names `countBy()` takes. */
+const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
 
 /** Checks `nearest()`'s options and fills in the defaults. */
 function checkNearestOptions(
