@@ -394,3 +394,32 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest(
+  "aborting more streams than the session may hold at once leaks none of their statements",
+  async (engine) => {
+    const { db, store, session } = await numbers(engine, 3);
+    const controller = new AbortController();
+    const streams = [];
+    // More than MAX_LEASED (4096): each would hold its statement until
+    // finished, and the next acquire past the bound would throw.
+    for (let i = 0; i < 2500; i++) {
+      const rows = store.search({}, { signal: controller.signal });
+      await rows.next();
+      streams.push(rows);
+    }
+    controller.abort(reason());
+    assert.equal(session.leasedStatements, 0);
+    const again = new AbortController();
+    for (let i = 0; i < 2500; i++) {
+      const rows = store.search({}, { signal: again.signal });
+      await rows.next();
+      streams.push(rows);
+    }
+    again.abort(reason());
+    assert.equal(session.leasedStatements, 0);
+    assert.ok(session.liveStatements <= 8, `${session.liveStatements} live`);
+    assert.equal(await store.count(), 3);
+    await db.close();
+  },
+);
