@@ -219,6 +219,12 @@ export class Session {
    * when the dataset opens another one.
    */
   contentHash: Promise<string | undefined> | undefined = undefined;
+  /**
+   * The file's size and modification time when {@linkcode
+   * Session.contentHash} was taken, for a file that may be rewritten in
+   * place (`immutable: false`).
+   */
+  contentHashStamp: string | undefined = undefined;
   /** The device and inode of the file opened (`dev:ino`), when a file. */
   fileIdentity: string | undefined = undefined;
   /** The bytes a dataset served from bytes was opened from, as given. */

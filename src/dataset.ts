@@ -1033,8 +1033,8 @@ export class DataSet {
    * read as 64 `0`s, since a file cannot hold the SHA-256 of itself; for a
    * file that records none, its plain SHA-256 (what `sha256sum` prints).
    * A dataset served from bytes answers the hash of those bytes. A
-   * read-only file opened with `immutable: false`, or a writable one, is
-   * hashed again at each call (it may have changed).
+   * read-only file opened with `immutable: false` is hashed again when its
+   * size or modification time changed; a writable one at each call.
    * @returns The hex digest, or `undefined` in memory.
    * @throws {DataSetError} When the file cannot be read, or was replaced
    * by rename since the dataset opened it (reopen to hash the new one).
@@ -1061,8 +1061,21 @@ export class DataSet {
   async contentHash(): Promise<string | undefined> {
     const session = await this[SESSION]();
     if (session.path === ":memory:") return undefined;
-    if (!session.readOnly || !session.fixedSchema) {
-      return await this.#hash(session);
+    if (!session.readOnly) return await this.#hash(session);
+    if (!session.fixedSchema) {
+      // immutable: false: the file may be rewritten in place, which changes
+      // its size or modification time; the hash is kept while neither does.
+      let stamp: string;
+      try {
+        const info = await Deno.stat(session.path);
+        stamp = `${info.size}:${info.mtime?.getTime()}`;
+      } catch {
+        stamp = "";
+      }
+      if (stamp === "" || stamp !== session.contentHashStamp) {
+        session.contentHash = undefined;
+        session.contentHashStamp = stamp;
+      }
     }
     const cached = session.contentHash ??= this.#hash(session);
     try {
