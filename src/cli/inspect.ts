@@ -20,7 +20,7 @@ import {
 } from "../_schema.ts";
 import { foldIdentifier } from "../_rules.ts";
 import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
-import { hashSession, recordedHash } from "../_hash.ts";
+import { hashFile, hashSession, recordedHash } from "../_hash.ts";
 import {
   enginesHere,
   type EngineSupport,
@@ -33,7 +33,6 @@ import {
   ENGINE_OPTION,
   ENGINE_USAGE,
   engineOf,
-  fileSha256,
   type Io,
   openFile,
   size,
@@ -180,7 +179,7 @@ export async function inspect(args: string[], io: Io): Promise<number> {
     const info: FileInfo = {
       path,
       bytes: (await Deno.stat(path)).size,
-      sha256: await fileSha256(path),
+      sha256: await hashFile(path, undefined),
       contentHash,
       contentHashMatches: recorded === undefined
         ? null
