@@ -1061,6 +1061,38 @@ export function countPointsSql(
 }
 
 // ---------------------------------------------------------------------------
+// Content hash (issue 13's ETag): the hash a built file records.
+// ---------------------------------------------------------------------------
+
+/** One field of the build metadata by key (`?`: the key). */
+export function recordedHashSql(table: string): string {
+  return `SELECT value FROM ${quote(table)} WHERE key = ?`;
+}
+
+// ---------------------------------------------------------------------------
+// Capabilities (issue 14): probing what an engine's SQLite provides, and
+// reading what a file's schema needs.
+// ---------------------------------------------------------------------------
+
+/**
+ * One statement per feature, run on a private in-memory connection: the
+ * feature is there when it runs.
+ */
+export const CAPABILITY_PROBES: Readonly<
+  Record<"fts5" | "rtree" | "json" | "math" | "strict", string>
+> = {
+  fts5: "CREATE VIRTUAL TABLE probe_fts5 USING fts5(a)",
+  rtree: "CREATE VIRTUAL TABLE probe_rtree USING rtree(id, x0, x1)",
+  json: "SELECT json_extract(json('[1]'), '$[0]')",
+  math: "SELECT sqrt(4.0) + ln(1.0)",
+  strict: "CREATE TABLE probe_strict (a INTEGER) STRICT",
+};
+
+/** Every object of the file's schema with SQL text: type, name, SQL. */
+export const SCHEMA_OBJECTS_SQL: string =
+  "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid";
+
+// ---------------------------------------------------------------------------
 // Default order (perf): rowid order on data that cannot change.
 // ---------------------------------------------------------------------------
 

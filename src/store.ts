@@ -48,6 +48,13 @@ import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
 import { checkCount, foldIdentifier, isIterable } from "./_rules.ts";
+import {
+  checkRunOptions,
+  isTemplate,
+  Run,
+  RUN_OPTION_NAMES,
+  type RunOptions,
+} from "./run.ts";
 import { checkGeoIndex, checkModelTable } from "./_schema.ts";
 import {
   boxParams,
@@ -130,8 +137,8 @@ export type PrimaryKey<M extends AnyModel> = string extends keyof M["columns"]
       }
   : { [K in PrimaryKeyNames<M>]: NonNullable<ValueOf<M["columns"][K]>> };
 
-/** Options of `Store.search()`. */
-export interface SearchOptions<M extends AnyModel> {
+/** Options of `Store.search()`, with a signal, budget and hook. */
+export interface SearchOptions<M extends AnyModel> extends RunOptions {
   /**
    * The most rows to return.
    * @default {no limit}
@@ -152,8 +159,8 @@ export interface SearchOptions<M extends AnyModel> {
   orderBy?: OrderBy<M>;
 }
 
-/** Options of `Store.countBy()`. */
-export interface CountByOptions {
+/** Options of `Store.countBy()`, with a signal, budget and hook. */
+export interface CountByOptions extends RunOptions {
   /**
    * The most values to return (the most frequent ones).
    * @default {no limit}
@@ -177,8 +184,8 @@ export type NumericKeys<M extends AnyModel> =
   }[keyof Row<M>]
   & string;
 
-/** Options of `Store.page()`. */
-export interface PageOptions<M extends AnyModel> {
+/** Options of `Store.page()`, with a signal, budget and hook. */
+export interface PageOptions<M extends AnyModel> extends RunOptions {
   /**
    * The most rows in the page.
    * @default {100}
@@ -230,11 +237,11 @@ export interface GeoPoint {
   readonly lon: number;
 }
 
-/** Options of `Store.nearest()`. */
+/** Options of `Store.nearest()`, with a signal, budget and hook. */
 export interface NearestOptions<
   M extends AnyModel,
   X extends object = Record<never, never>,
-> {
+> extends RunOptions {
   /**
    * The most rows to return (at most 32,000).
    * @default {10}
@@ -693,11 +700,16 @@ export class Store<
       );
     }
     for (const name of Object.keys(options ?? {})) {
-      if (!["limit", "offset", "orderBy"].includes(name)) {
+      if (
+        !["limit", "offset", "orderBy"].includes(name) &&
+        !RUN_OPTION_NAMES.includes(name)
+      ) {
         throw new TypeError(
           `Invalid search option ${
             JSON.stringify(name)
-          } for ${table}: expected limit, offset or orderBy`,
+          } for ${table}: expected limit, offset, orderBy, ${
+            RUN_OPTION_NAMES.join(", ")
+          }`,
         );
       }
     }
@@ -913,6 +925,7 @@ export class Store<
     sql: (session: Session) => string,
     params: readonly SQLValue[],
     action: string,
+    run?: Run,
     few = false,
   ): Cursor<Instance<M>> {
     return new Cursor({
@@ -921,6 +934,7 @@ export class Store<
       params,
       action,
       read: (statement) => this.#read(statement),
+      run,
       few,
     });
   }
@@ -969,8 +983,10 @@ export class Store<
       sql: (columnList: string, session: Session) => string;
       params: SQLValue[];
     };
+    let run: Run | undefined;
     try {
       query = this.#select(filter, options);
+      run = Run.of(options, "search()", this.#definition.table);
     } catch (error) {
       return new Cursor<Instance<M>>(undefined, error);
     }
@@ -984,6 +1000,7 @@ export class Store<
         ),
       query.params,
       action,
+      run,
       fewRows(options?.limit),
     );
   }
@@ -1006,8 +1023,12 @@ export class Store<
    * await db.close();
    * ```
    */
-  async count(filter?: Filter<M> & X): Promise<number> {
+  async count(
+    filter?: Filter<M> & X,
+    options?: RunOptions,
+  ): Promise<number> {
     const where = this.#where(filter);
+    const run = this.#run(options, "count");
     const sql = countSql(this.#definition.table, where.sql);
     const session = await this.#session();
     return Number(
@@ -1015,6 +1036,7 @@ export class Store<
         sql,
         where.params,
         `Cannot count ${this.#definition.table}`,
+        run,
       ),
     );
   }
@@ -1038,14 +1060,19 @@ export class Store<
    * await db.close();
    * ```
    */
-  async exists(filter?: Filter<M> & X): Promise<boolean> {
+  async exists(
+    filter?: Filter<M> & X,
+    options?: RunOptions,
+  ): Promise<boolean> {
     const where = this.#where(filter);
+    const run = this.#run(options, "exists");
     const sql = existsSql(this.#definition.table, where.sql);
     const session = await this.#session();
     return session.value(
       sql,
       where.params,
       `Cannot query ${this.#definition.table}`,
+      run,
     ) !== undefined;
   }
 
@@ -1130,6 +1157,17 @@ export class Store<
       );
     }
     return rows[0]!;
+  }
+
+  /**
+   * The run of a method's `RunOptions` argument (checked: only signal,
+   * budget and hook), or `undefined` when it sets none.
+   */
+  #run(options: RunOptions | undefined, method: string): Run | undefined {
+    if (options === undefined) return undefined;
+    const table = this.#definition.table;
+    const what = `${method}() on ${table}`;
+    return Run.of(checkRunOptions(options, what), `${method}()`, table);
   }
 
   /** Refuses a `limit` given to a method that sets its own. */
@@ -1532,6 +1570,7 @@ export class Store<
     let sql: (session: Session) => string;
     let params: SQLValue[];
     let plan: MatchPlan;
+    let run: Run | undefined;
     try {
       if (search === undefined) {
         throw new TypeError(
@@ -1539,6 +1578,7 @@ export class Store<
         );
       }
       plan = planMatch(table, search, text, options);
+      run = Run.of(options, "match()", table);
       const where = this.#where(plan.filter);
       const shape = plan.shape;
       const names = keys.map((key) => columns[key]!.bound.name);
@@ -1578,6 +1618,7 @@ export class Store<
       sql,
       params,
       action: `Cannot search the text of ${table}`,
+      run,
       few: fewRows(options?.limit),
       read: (statement) => {
         const row = this.#read(statement) as Record<PropertyKey, unknown>;
@@ -1735,7 +1776,8 @@ export class Store<
     const table = this.#definition.table;
     const action = `Cannot count ${table} by ${String(key)}`;
     const column = this.#columnOf(key, action);
-    this.#options(options, ["limit"], "countBy");
+    this.#options(options, COUNT_BY_OPTIONS, "countBy");
+    const run = Run.of(options, "countBy()", table);
     const limit = options?.limit === undefined
       ? -1
       : checkCount(options.limit, "limit", table);
@@ -1759,6 +1801,7 @@ export class Store<
         >[K],
         count: Number(statement.column(1)),
       }),
+      run,
     );
   }
 
@@ -1788,11 +1831,13 @@ export class Store<
   async distinct<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<Row<M>[K][]> {
     const table = this.#definition.table;
     const action = `Cannot read the distinct ${String(key)} of ${table}`;
     const column = this.#columnOf(key, action);
     const where = this.#where(filter);
+    const run = this.#run(options, "distinct");
     const raw = quote(column.bound.name);
     const sql = distinctSql(
       table,
@@ -1808,6 +1853,7 @@ export class Store<
       action,
       (statement) =>
         this.#decodeValue(column, statement.column(0), action) as Row<M>[K],
+      run,
     );
   }
 
@@ -1815,6 +1861,7 @@ export class Store<
     key: unknown,
     filter: unknown,
     descending: boolean,
+    options: RunOptions | undefined,
   ): Promise<unknown> {
     const table = this.#definition.table;
     const action = `Cannot read the ${descending ? "max" : "min"}imum ${
@@ -1823,6 +1870,7 @@ export class Store<
     const column = this.#columnOf(key, action);
     const raw = quote(column.bound.name);
     const where = this.#where(filter);
+    const run = this.#run(options, descending ? "max" : "min");
     const notNull = `${raw} IS NOT NULL`;
     const conditions = where.sql === ""
       ? ` WHERE ${notNull}`
@@ -1837,7 +1885,7 @@ export class Store<
     );
     const session = await this.#session();
     this.#refuseNulAmong(session, [column], filter, action);
-    const value = session.value(sql, where.params, action);
+    const value = session.value(sql, where.params, action, run);
     return value === undefined
       ? undefined
       : this.#decodeValue(column, value, action);
@@ -1868,8 +1916,9 @@ export class Store<
   min<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return this.#extreme(key, filter, false) as Promise<
+    return this.#extreme(key, filter, false, options) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
   }
@@ -1898,8 +1947,9 @@ export class Store<
   max<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return this.#extreme(key, filter, true) as Promise<
+    return this.#extreme(key, filter, true, options) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
   }
@@ -1908,6 +1958,7 @@ export class Store<
     aggregate: "sum" | "avg",
     key: unknown,
     filter: unknown,
+    options: RunOptions | undefined,
   ): Promise<unknown> {
     const table = this.#definition.table;
     const action = `Cannot read the ${
@@ -1920,6 +1971,7 @@ export class Store<
       );
     }
     const where = this.#where(filter);
+    const run = this.#run(options, aggregate);
     const session = await this.#session();
     // A STRICT numeric column holds numbers, and a STRICT INTEGER column
     // integers: the check of each cell is skipped where SQLite guarantees.
@@ -1939,6 +1991,7 @@ export class Store<
       where.params,
       action,
       (statement) => [statement.column(0), statement.column(1)] as const,
+      run,
     )!;
     // A cell a row read would refuse is refused here too, not summed.
     if (bad !== null) this.#decodeValue(column, bad, action);
@@ -1973,8 +2026,9 @@ export class Store<
   sum<K extends NumericKeys<M>>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]>> {
-    return this.#aggregate("sum", key, filter) as Promise<
+    return this.#aggregate("sum", key, filter, options) as Promise<
       NonNullable<Row<M>[K]>
     >;
   }
@@ -2004,8 +2058,11 @@ export class Store<
   avg<K extends NumericKeys<M>>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<number | undefined> {
-    return this.#aggregate("avg", key, filter) as Promise<number | undefined>;
+    return this.#aggregate("avg", key, filter, options) as Promise<
+      number | undefined
+    >;
   }
 
   /**
@@ -2055,7 +2112,12 @@ export class Store<
     options?: PageOptions<M>,
   ): Promise<Page<Instance<M>>> {
     const { table, keys } = this.#definition;
-    this.#options(options, ["limit", "orderBy", "after"], "page");
+    this.#options(
+      options,
+      PAGE_OPTIONS,
+      "page",
+    );
+    const run = Run.of(options, "page()", table);
     const limit = options?.limit === undefined
       ? 100
       : checkCount(options.limit, "limit", table);
@@ -2116,6 +2178,7 @@ export class Store<
         [...condition.params, limit + 1 - rows.length],
         action,
         read,
+        run,
       );
       if (more) break;
     }
@@ -2256,6 +2319,7 @@ export class Store<
       params: SQLValue[];
     };
     let selected: Column<unknown>[];
+    let run: Run | undefined;
     try {
       if (!Array.isArray(keys) || keys.length === 0) {
         throw new TypeError(
@@ -2267,6 +2331,7 @@ export class Store<
       }
       selected = keys.map((key) => this.#columnOf(key, action));
       query = this.#select(filter, options);
+      run = Run.of(options, "select()", table);
     } catch (error) {
       return new Cursor<Pick<Row<M>, K>>(undefined, error);
     }
@@ -2295,6 +2360,7 @@ export class Store<
       },
       params: query.params,
       action,
+      run,
       few: fewRows(options?.limit),
       read: (statement) => {
         if (flagged) {
@@ -2434,10 +2500,69 @@ export class Store<
    * assert.deepEqual(rows.map((c) => c.name), ["Lyon"]);
    * await db.close();
    * ```
+   *
+   * @example With a signal, a time budget or a hook: `sql(options)` is a tag
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_store_sql_options");
+   * class N extends db.Model("n", { id: integer({ primaryKey: true }) }) {}
+   * await db.createAll();
+   * const store = new Store(N);
+   * await store.createMany([{}, {}]);
+   * const signal = AbortSignal.timeout(10_000);
+   * const rows = await Array.fromAsync(store.sql({ signal })`SELECT ${store.columns()} FROM n`);
+   * assert.equal(rows.length, 2);
+   * await db.close();
+   * ```
    */
   sql(
     strings: TemplateStringsArray,
     ...values: SQLParameter[]
+  ): AsyncGenerator<Instance<M>, void, undefined>;
+  /**
+   * A tag that runs raw SQL as `store.sql` does, under `options`: a signal,
+   * a time budget, a hook (each use of the tag is one query).
+   * @param options The signal, budget and hook.
+   * @returns The tag.
+   * @throws {TypeError} When `options` is not an object.
+   */
+  sql(
+    options: RunOptions,
+  ): (
+    strings: TemplateStringsArray,
+    ...values: SQLParameter[]
+  ) => AsyncGenerator<Instance<M>, void, undefined>;
+  sql(
+    strings: TemplateStringsArray | RunOptions,
+    ...values: SQLParameter[]
+  ):
+    | AsyncGenerator<Instance<M>, void, undefined>
+    | ((
+      strings: TemplateStringsArray,
+      ...values: SQLParameter[]
+    ) => AsyncGenerator<Instance<M>, void, undefined>) {
+    if (!isTemplate(strings)) {
+      const table = this.#definition.table;
+      const options = checkRunOptions(strings, `sql on ${table}`);
+      return (strings, ...values) => {
+        let run: Run | undefined;
+        try {
+          run = Run.of(options, "sql", table);
+        } catch (error) {
+          return new Cursor<Instance<M>>(undefined, error);
+        }
+        return this.#sql(strings, values, run);
+      };
+    }
+    return this.#sql(strings, values, undefined);
+  }
+
+  #sql(
+    strings: TemplateStringsArray,
+    values: SQLParameter[],
+    run: Run | undefined,
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const { table, columns, keys } = this.#definition;
     const action = `Cannot run sql for ${table}`;
@@ -2464,6 +2589,7 @@ export class Store<
       params: compiled.params,
       action,
       origin: "caller",
+      run,
       read: (statement) => {
         rows++;
         if (flagged !== undefined) {
@@ -2550,6 +2676,7 @@ export class Store<
       sql: (columnList: string, session: Session) => string;
       params: SQLValue[];
     };
+    let run: Run | undefined;
     try {
       const { lat, lon } = this.#geo("within");
       const { south, west, north, east } = checkBox(box, table);
@@ -2564,6 +2691,7 @@ export class Store<
         ),
         params: [...boxes.flatMap(boxParams), south, north, west, east],
       });
+      run = Run.of(options, "within()", table);
     } catch (error) {
       return new Cursor<Instance<M>>(undefined, error);
     }
@@ -2580,6 +2708,7 @@ export class Store<
       params: query.params,
       action,
       read: this.#reader,
+      run,
       few: fewRows(options?.limit),
     });
   }
@@ -2672,6 +2801,7 @@ export class Store<
     const { lat, lon } = checkPoint(point, table);
     const { limit, maxKm, filter } = checkNearestOptions(options, table);
     const where = this.#where(filter);
+    const run = Run.of(options, "nearest()", table);
     const action =
       `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
     const session = await this.#geoSession();
@@ -2715,6 +2845,7 @@ export class Store<
             greatCircleKm(lat, lon, Number(rowLat), Number(rowLon)),
           );
         },
+        run,
       );
       // Every row within the radius is in the boxes; rows in the boxes'
       // corners may be farther.
@@ -2754,6 +2885,7 @@ export class Store<
           this.#read(statement),
         );
       },
+      run,
     );
     return found.map(({ rowid, distanceKm }) => ({
       row: rows.get(rowid)!,
@@ -2856,6 +2988,16 @@ function checkDegrees(
   }
 }
 
+/** The option names `page()` takes (made once: pages are a hot path). */
+const PAGE_OPTIONS: readonly string[] = [
+  "limit",
+  "orderBy",
+  "after",
+  ...RUN_OPTION_NAMES,
+];
+/** The option names `countBy()` takes. */
+const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
+
 /** Checks `nearest()`'s options and fills in the defaults. */
 function checkNearestOptions(
   options: unknown,
@@ -2870,11 +3012,16 @@ function checkNearestOptions(
     );
   }
   for (const name of Object.keys(options)) {
-    if (!["limit", "maxKm", "filter"].includes(name)) {
+    if (
+      !["limit", "maxKm", "filter"].includes(name) &&
+      !RUN_OPTION_NAMES.includes(name)
+    ) {
       throw new TypeError(
         `Invalid nearest option ${
           JSON.stringify(name)
-        } for ${table}: expected limit, maxKm or filter`,
+        } for ${table}: expected limit, maxKm, filter, ${
+          RUN_OPTION_NAMES.join(", ")
+        }`,
       );
     }
   }

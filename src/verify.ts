@@ -25,6 +25,15 @@ import {
   INTEGRITY_CHECK,
 } from "./_sql.ts";
 import type { Session } from "./_session.ts";
+import { hashSession, recordedHash } from "./_hash.ts";
+import {
+  capabilitiesOf,
+  enginesHere,
+  type EngineSupport,
+  FEATURE_NAMES,
+  type FeatureNeed,
+  fileNeeds,
+} from "./_capabilities.ts";
 import type { AnyModel } from "./model.ts";
 
 /** One mismatch between the models and the file. */
@@ -47,6 +56,14 @@ export interface VerifyReport {
   readonly problems: readonly VerifyProblem[];
   /** Rows per model table found in the file. */
   readonly tables: Readonly<Record<string, number>>;
+  /**
+   * What the file's schema needs of SQLite (FTS5, R*Tree, JSON and math
+   * functions, STRICT tables), each with what needs it; a need the
+   * dataset's own engine lacks is also a problem.
+   */
+  readonly needs: readonly FeatureNeed[];
+  /** What each engine here provides (`ffi` only with `--allow-ffi`). */
+  readonly engines: readonly EngineSupport[];
 }
 
 /** An SQL condition true for a stored value the column cannot read. */
@@ -58,7 +75,8 @@ function badValue(column: AnyColumn, sql: string): string {
  * Checks the file a dataset is bound to against its models: missing
  * tables or columns, declared types the models cannot read, NOT NULL
  * columns holding `NULL`, stored values of the wrong type, and
- * `PRAGMA integrity_check`. Nothing is written.
+ * `PRAGMA integrity_check`; and, for a file whose build metadata records a
+ * content hash, that the file still hashes to it. Nothing is written.
  * @param dataset The dataset, bound to the file to check.
  * @returns The report; `ok` is `false` on any problem.
  * @throws {DataSetError} When the file cannot be opened, or is so damaged
@@ -203,7 +221,37 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       problem(undefined, undefined, `integrity check: ${String(message)}`);
     }
   }
-  return { ok: problems.length === 0, path: session.path, problems, tables };
+  const recorded = recordedHash(session, action);
+  if (recorded !== undefined) {
+    const actual = await hashSession(session, recorded, action);
+    if (actual !== recorded) {
+      problem(
+        undefined,
+        undefined,
+        `content hash: the build metadata records ${recorded}, but the file hashes to ${actual} (it changed after it was built)`,
+      );
+    }
+  }
+  const needs = fileNeeds(session, action);
+  const provided = capabilitiesOf(session.engine);
+  for (const need of needs) {
+    if (provided[need.feature]) continue;
+    problem(
+      /^table "(.*)"$/s.exec(need.by)?.[1],
+      undefined,
+      `${need.by} needs ${
+        FEATURE_NAMES[need.feature]
+      }, which the ${session.engine.name} engine (SQLite ${session.engine.version}) does not provide`,
+    );
+  }
+  return {
+    ok: problems.length === 0,
+    path: session.path,
+    problems,
+    tables,
+    needs,
+    engines: await enginesHere(),
+  };
 }
 
 /**

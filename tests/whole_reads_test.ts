@@ -158,3 +158,20 @@ engineTest(
     );
   },
 );
+
+Deno.test("With an onQuery hook, the node engine still runs a page once", async () => {
+  const heard: string[] = [];
+  const db = freshDataSet("node", {
+    onQuery: (event) => void heard.push(event.sql),
+  });
+  await using _ = db;
+  const N = db.Model("n", { id: integer({ primaryKey: true }) });
+  await db.createAll();
+  const store = new Store(N);
+  await store.createMany([{}, {}, {}]);
+  const prepared = await preparedDuring(async () => {
+    assert.equal((await store.page({}, { limit: 2 })).rows.length, 2);
+  });
+  assert.ok(heard.length > 0);
+  assert.deepEqual(prepared.filter((sql) => SECOND_RUN.test(sql)), []);
+});
