@@ -909,12 +909,19 @@ export class Store<
     );
   }
 
-  #read(statement: Statement): Instance<M> {
+  /**
+   * Builds a model instance from the current row.
+   * @param flagged Whether the row carries the NUL flag: the decision of the
+   * session the statement runs on. A cursor passes the one it took when its
+   * SQL was written, since a reload may switch the store to another file's
+   * session while the cursor still reads the old one.
+   */
+  #read(statement: Statement, flagged = this.#flagged): Instance<M> {
     const row = new this.model() as Record<string, unknown>;
     const keys = this.#keys;
     const n = keys.length;
     // Checked before any cell: a cut text could decode (JSON, a date).
-    if (this.#flagged && statement.column(n) !== null) {
+    if (flagged && statement.column(n) !== null) {
       this.#refuseNul(statement);
     }
     this.#build(row, statement);
@@ -928,12 +935,17 @@ export class Store<
     run?: Run,
     few = false,
   ): Cursor<Instance<M>> {
+    // The NUL flag decision of this cursor's session (see #read).
+    let flagged = false;
     return new Cursor({
       session: () => this.#session(),
-      sql,
+      sql: (session) => {
+        flagged = this.#flags(session);
+        return sql(session);
+      },
       params,
       action,
-      read: (statement) => this.#read(statement),
+      read: (statement) => this.#read(statement, flagged),
       run,
       few,
     });
@@ -1568,6 +1580,8 @@ export class Store<
   ): AsyncGenerator<Matched<Instance<M>>, void, undefined> {
     const { table, search, columns, keys } = this.#definition;
     let sql: (session: Session) => string;
+    // The NUL flag decision of the cursor's session (see #read).
+    let flagged = false;
     let params: SQLValue[];
     let plan: MatchPlan;
     let run: Run | undefined;
@@ -1584,7 +1598,7 @@ export class Store<
       const names = keys.map((key) => columns[key]!.bound.name);
       // Rows carry the NUL flag where the store's reads do (#flags).
       sql = (session) => {
-        const flagged = this.#flags(session);
+        flagged = this.#flags(session);
         return cachedSql(
           this.#definition,
           shape,
@@ -1621,8 +1635,11 @@ export class Store<
       run,
       few: fewRows(options?.limit),
       read: (statement) => {
-        const row = this.#read(statement) as Record<PropertyKey, unknown>;
-        let i = this.#flagged ? n + 1 : n;
+        const row = this.#read(statement, flagged) as Record<
+          PropertyKey,
+          unknown
+        >;
+        let i = flagged ? n + 1 : n;
         const info: {
           rank: number;
           highlights?: Record<string, string | null>;
