@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { absolutePath } from "./_paths.ts";
 import {
   ColumnHint,
   type Connection,
@@ -689,7 +689,7 @@ function engineError(
 
 /** Percent-encodes an absolute path into a `file:` URI without a query. */
 function fileUri(path: string): string {
-  let absolute = isAbsolute(path) ? resolve(path) : resolve(Deno.cwd(), path);
+  let absolute = absolutePath(path);
   if (Deno.build.os === "windows") {
     absolute = absolute.replaceAll("\\", "/");
     if (/^[A-Za-z]:/.test(absolute)) absolute = `/${absolute}`;
