@@ -617,8 +617,10 @@ export async function appBench(options: AppBenchOptions): Promise<string[]> {
     if (ours === undefined || base === undefined) return "n/a (skipped)";
     const min = ours.min / base.min;
     const median = ours.median / base.median;
+    // Met only when the min and the median both are: on a shared machine
+    // one of them alone can fall within the target by noise.
     return `${min.toFixed(2)}× / ${median.toFixed(2)}× (≤ ${target}×: ${
-      median <= target ? "met" : "MISSED"
+      min <= target && median <= target ? "met" : "MISSED"
     })`;
   };
   const row = (
@@ -638,7 +640,7 @@ export async function appBench(options: AppBenchOptions): Promise<string[]> {
     `## Issue 15: an application's workloads`,
     ``,
     `Times in ms, min / median of ${runs} interleaved rounds (after one untimed round) in one process ` +
-      `per library engine; ratios are ours / baseline, min / median, the target judged on the median. ` +
+      `per library engine; ratios are ours / baseline, min / median, a target met only when both are within it. ` +
       `Baselines opened read-only with mmap and exclusive locking; the library at its defaults ` +
       `(immutable, no memory map). ${
         peer === undefined
