@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import type { SQLValue, Statement } from "./_engine.ts";
 import type { Lease, Session, SqlOrigin } from "./_session.ts";
 import type { Run } from "./run.ts";
@@ -22,6 +21,8 @@ const DONE: IteratorReturnResult<void> = Object.freeze({
  * due timers run first.
  */
 function macrotask(): Promise<void> {
+  // The global, read on first use: importing `node:timers` would load
+  // Deno's Node layer at import time (see `_paths.ts`).
   return new Promise((resolve) => setImmediate(resolve));
 }
 

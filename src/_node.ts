@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { absolutePath } from "./_paths.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type Connection,
@@ -96,7 +96,7 @@ class NodeEngine implements Engine {
   open(request: OpenRequest): Connection {
     const memory = request.path === ":memory:";
     // Absolute, so a name starting with "file:" is never read as a URI.
-    const path = memory ? request.path : resolve(request.path);
+    const path = memory ? request.path : absolutePath(request.path);
     let db: DatabaseSync;
     try {
       db = new this.#sqlite.DatabaseSync(path, {

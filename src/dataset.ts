@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { absolutePath } from "./_paths.ts";
 import { findTable } from "./_schema.ts";
 import type {
   Connection,
@@ -190,7 +190,7 @@ function describeOpenFailure(error: unknown, path: string): string {
 
 /** Checks that SQLite can take a path: it opens none longer. */
 function checkPathLength(path: string): void {
-  const bytes = new TextEncoder().encode(resolve(path)).length;
+  const bytes = new TextEncoder().encode(absolutePath(path)).length;
   if (bytes > MAX_PATH_BYTES) {
     throw new RangeError(
       `the path is ${bytes} bytes long as an absolute path, longer than the ${MAX_PATH_BYTES} bytes SQLite opens: ${path}`,
