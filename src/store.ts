@@ -25,6 +25,7 @@ import {
   insertSql,
   keysetSql,
   type KeysetTerm,
+  keysetWhereSql,
   lookupSql,
   matchSql,
   maxRowidSql,
@@ -2164,10 +2165,9 @@ export class Store<
           `Invalid page token for ${table}`,
         ),
       ).map((arm) => ({
-        sql: where.sql === ""
-          ? ` WHERE ${arm.sql}`
-          : `${where.sql} AND (${arm.sql})`,
-        params: [...where.params, ...arm.params],
+        // The position first, so SQLite seeks on it (see keysetWhereSql).
+        sql: keysetWhereSql(where.sql, arm.sql),
+        params: [...arm.params, ...where.params],
       }));
     // Rows carry the NUL flag after the model's columns where reads do.
     const flagged = this.#flags(session);
