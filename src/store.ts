@@ -2125,28 +2125,51 @@ export class Store<
    * await db.close();
    * ```
    */
-  async page(
+  page(
     filter?: Filter<M> & X,
     options?: PageOptions<M>,
   ): Promise<Page<Instance<M>>> {
-    const { table, keys } = this.#definition;
-    this.#options(
-      options,
-      PAGE_OPTIONS,
-      "page",
-    );
-    const run = Run.of(options, "page()", table);
-    const limit = options?.limit === undefined
-      ? 100
-      : checkCount(options.limit, "limit", table);
-    if (limit === 0) {
-      throw new RangeError(
-        `Invalid limit for ${table}: a page holds at least one row`,
+    // Not async, as retrieve(): on an open dataset the page is read at
+    // once, without the promise turns of an async function and its await.
+    try {
+      const { table } = this.#definition;
+      this.#options(
+        options,
+        PAGE_OPTIONS,
+        "page",
       );
+      const run = Run.of(options, "page()", table);
+      const limit = options?.limit === undefined
+        ? 100
+        : checkCount(options.limit, "limit", table);
+      if (limit === 0) {
+        throw new RangeError(
+          `Invalid limit for ${table}: a page holds at least one row`,
+        );
+      }
+      const where = this.#where(filter);
+      // The session first: its data decides the default order.
+      const session = this.#session();
+      if (session instanceof Promise) {
+        return session.then((opened) =>
+          this.#page(opened, where, limit, run, options)
+        );
+      }
+      return Promise.resolve(this.#page(session, where, limit, run, options));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const where = this.#where(filter);
-    // The session first: its data decides the default order.
-    const session = await this.#session();
+  }
+
+  /** The page of {@linkcode Store.page} on an open session. */
+  #page(
+    session: Session,
+    where: Condition,
+    limit: number,
+    run: Run | undefined,
+    options: PageOptions<M> | undefined,
+  ): Page<Instance<M>> {
+    const { table, keys } = this.#definition;
     const plan = this.#pagePlan(options?.orderBy, session);
     const { keyset, columnList, keyColumns, shape: ordered } = plan;
     // The query's shape: the model and order (hashed once per order), the
