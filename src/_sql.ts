@@ -1115,3 +1115,30 @@ export const ROWID_ORDER_SQL: string = `SELECT coalesce((
 export const ROWID_ORDER: string = orderBySql([
   { column: ROWID, descending: false },
 ]);
+
+// ---------------------------------------------------------------------------
+// NUL census in the build metadata (nulmeta): which text columns of a built
+// table hold a NUL, recorded once at build time so that node:sqlite readers
+// of a shipped file need not scan for it.
+// ---------------------------------------------------------------------------
+
+/**
+ * One scan of `table` answering one row: per column of `columns` (quoted),
+ * `1` when some row holds text with a NUL character in it, else `0` (also
+ * for an empty table).
+ */
+export function nulColumnsSql(
+  table: string,
+  columns: readonly string[],
+): string {
+  return `SELECT ${
+    columns.map((column) =>
+      `coalesce(max(typeof(${column}) = 'text' AND instr(${column}, char(0)) > 0), 0)`
+    ).join(", ")
+  } FROM ${quote(table)}`;
+}
+
+/** One field of the build metadata by key (`?`: the key). */
+export function metadataFieldSql(table: string): string {
+  return `SELECT value FROM ${quote(table)} WHERE key = ?`;
+}
