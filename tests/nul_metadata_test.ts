@@ -298,3 +298,19 @@ engineTest(
     assert.match(none.stdout, /NUL text none \(recorded by the build\)/);
   },
 );
+
+engineTest(
+  "A built file served from bytes reads by its record with no census scan",
+  async (engine) => {
+    const path = await builtItems(engine, ["a", "b"]);
+    const seen: string[] = [];
+    const db = freshDataSet(engine, {
+      onQuery: (event: QueryEvent) => void seen.push(event.sql),
+    });
+    const Item = declareItem(db);
+    db.bind(new SQLiteBindFactory().set(db.name, await Deno.readFile(path)));
+    assert.equal((await new Store(Item).retrieve(2)).label, "b");
+    assert.ok(!seen.includes(CENSUS), `no census scan in ${seen.join("\n")}`);
+    await db.close();
+  },
+);
