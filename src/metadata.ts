@@ -107,6 +107,29 @@ export async function readBuildMetadata(
 ): Promise<BuildMetadata | undefined> {
   const session = await dataset[SESSION]();
   const action = `Cannot read the build metadata of dataset "${dataset.name}"`;
+  try {
+    return metadataFields(session, action) as BuildMetadata | undefined;
+  } catch (error) {
+    if (!(error instanceof MetadataNotJson)) throw error;
+    throw new DataSetError(`${action}: ${error.message}`, {
+      dataset: dataset.name,
+      cause: error.cause,
+    });
+  }
+}
+
+/** A build metadata field whose value is not JSON. */
+class MetadataNotJson extends Error {}
+
+/**
+ * The build metadata of a session's file as raw fields, or `undefined`
+ * when the file has none.
+ * @throws {MetadataNotJson} Naming a field whose value is not JSON.
+ */
+export function metadataFields(
+  session: Session,
+  action: string,
+): Record<string, unknown> | undefined {
   const table = findTable(session, METADATA_TABLE, action);
   if (table === undefined) return undefined;
   const fields: Record<string, unknown> = {};
@@ -121,13 +144,13 @@ export async function readBuildMetadata(
     try {
       fields[String(key)] = JSON.parse(String(value));
     } catch (error) {
-      throw new DataSetError(
-        `${action}: the value of ${JSON.stringify(key)} is not JSON`,
-        { dataset: dataset.name, cause: error },
+      throw new MetadataNotJson(
+        `the value of ${JSON.stringify(key)} is not JSON`,
+        { cause: error },
       );
     }
   }
-  return fields as unknown as BuildMetadata;
+  return fields;
 }
 
 /** The field of {@linkcode BuildMetadata.nulText}. */
