@@ -6,9 +6,8 @@
  * @module
  */
 import { kindOf } from "./_kinds.ts";
-import { checkModelTable, findTable, readRows } from "./_schema.ts";
+import { checkModelTable, findTable } from "./_schema.ts";
 import type { Session } from "./_session.ts";
-import { selectMetadataSql } from "./_sql.ts";
 import { METADATA_TABLE, metadataFields } from "./metadata.ts";
 import type { AnyModel, ModelDefinition } from "./model.ts";
 
