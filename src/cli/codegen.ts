@@ -180,7 +180,8 @@ function hasCheck(
   ).test(tableSql);
 }
 
-async function builderFor(
+/** The builder (kind) `codegen` declares for a column of a file. */
+export async function builderFor(
   dataset: DataSet,
   table: string,
   tableSql: string,
