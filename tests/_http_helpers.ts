@@ -155,3 +155,58 @@ export async function servedCities(
 
 /** A fresh in-memory dataset name, for tests that need one. */
 export { freshDataSet };
+
+/** A `deno` subprocess listening on 127.0.0.1, and how to stop it. */
+export interface Listening {
+  /** `http://127.0.0.1:<port>`. */
+  readonly address: string;
+  /** Sends SIGTERM; answers the exit code and what it wrote to stderr. */
+  stop(): Promise<{ code: number; stderr: string }>;
+}
+
+/**
+ * Runs `deno <args>` and waits until it prints an address on 127.0.0.1 on
+ * `stream` (the CLI writes it to stdout, `Deno.serve` to stderr).
+ */
+export async function spawnListening(
+  args: readonly string[],
+  options: { cwd?: string; stream: "stdout" | "stderr" },
+): Promise<Listening> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...args],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const other = options.stream === "stdout" ? child.stderr : child.stdout;
+  const rest = new Response(other).text();
+  const lines = child[options.stream].pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  let address: string | undefined;
+  while (address === undefined) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    text += value;
+    address = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(text)?.[1];
+  }
+  if (address === undefined) {
+    await lines.cancel();
+    await child.status;
+    throw new Error(`the server did not start: ${text}\n${await rest}`);
+  }
+  const found = address;
+  return {
+    address: found,
+    async stop() {
+      child.kill("SIGTERM");
+      await lines.cancel();
+      const status = await child.status;
+      return {
+        code: status.code,
+        stderr: options.stream === "stdout" ? await rest : text,
+      };
+    },
+  };
+}

@@ -10,55 +10,16 @@ import {
   sqliteFile,
   watchUnchanged,
 } from "./_helpers.ts";
+import { type Listening, spawnListening } from "./_http_helpers.ts";
 
 const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
-/**
- * Starts `cli.ts serve <args> --port 0` with `flags`, waits for the line
- * that gives its address, and returns it with a stop function that sends
- * SIGTERM and answers the exit code and the rest of the output.
- */
-async function startServe(flags: string[], args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      ...flags,
-      CLI,
-      "serve",
-      ...args,
-      "--port",
-      "0",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    text += value;
-  }
-  const address = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(text)?.[1];
-  if (address === undefined) {
-    child.kill("SIGKILL");
-    const stderr = await new Response(child.stderr).text();
-    await lines.cancel();
-    await child.status;
-    throw new Error(`serve did not start: ${text}\n${stderr}`);
-  }
-  return {
-    address,
-    async stop() {
-      child.kill("SIGTERM");
-      await lines.cancel();
-      const stderr = await new Response(child.stderr).text();
-      const status = await child.status;
-      return { code: status.code, stderr };
-    },
-  };
+/** Starts `cli.ts serve <args> --port 0` with `flags`. */
+function startServe(flags: string[], args: string[]): Promise<Listening> {
+  return spawnListening(
+    ["run", "--no-prompt", ...flags, CLI, "serve", ...args, "--port", "0"],
+    { stream: "stdout" },
+  );
 }
 
 const folder = (path: string) => path.slice(0, path.lastIndexOf("/"));
