@@ -22,7 +22,7 @@ import {
   write,
   writeOutput,
 } from "./_io.ts";
-import { METADATA_TABLE } from "../build.ts";
+import { METADATA_TABLE } from "../metadata.ts";
 import { type DataSet, SESSION } from "../dataset.ts";
 import {
   geoIndexes,
