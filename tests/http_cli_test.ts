@@ -104,3 +104,21 @@ Deno.test("serve refuses a bad port and a missing file with clear errors", async
   const help = await runCli("serve", "--help");
   assert.match(help.stdout, /Usage: microcosm serve/);
 });
+
+Deno.test("The README's serve paragraph names every option of serve --help", async () => {
+  const { SERVE_USAGE } = await import("../src/cli/serve.ts");
+  const readme = await Deno.readTextFile(
+    new URL("../README.md", import.meta.url),
+  );
+  const start = readme.indexOf("**`serve`** serves a file");
+  assert.ok(start > 0, "the README describes serve");
+  const paragraph = readme.slice(start, readme.indexOf("\n\n", start));
+  for (
+    const [, option] of SERVE_USAGE.matchAll(
+      /^ {2}(?:-\w, )?(--[a-z][a-z-]*)/gm,
+    )
+  ) {
+    if (option === "--help" || option === "--engine") continue;
+    assert.ok(paragraph.includes(`\`${option}`), `README: serve ${option}`);
+  }
+});
