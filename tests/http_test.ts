@@ -4,7 +4,14 @@ import assert from "node:assert/strict";
 import { DataSet, integer, SQLiteBindFactory, text } from "../mod.ts";
 import { createHandler } from "../http.ts";
 import { engineTest, openFile, sha256, sqliteFile } from "./_helpers.ts";
-import { BIG, CITIES, serve, servedCities } from "./_http_helpers.ts";
+import {
+  BIG,
+  CITIES,
+  citiesFile,
+  declareCities,
+  serve,
+  servedCities,
+} from "./_http_helpers.ts";
 
 async function json(response: Response) {
   assert.match(
@@ -467,3 +474,46 @@ Deno.test("createHandler refuses what it cannot serve with a clear error", () =>
   const model = db.Model("t", { id: integer({ primaryKey: true }), x: text() });
   assert.equal(typeof createHandler([db, model]), "function");
 });
+
+engineTest(
+  "the ETag names the version the dataset has open, and follows it when it reopens",
+  async (engine) => {
+    await using s = await servedCities(engine);
+    const etag = async () => {
+      const response = await fetch(s.url("?_fields=name"));
+      const body = await response.json();
+      return { etag: response.headers.get("etag"), count: body.rows.length };
+    };
+    const first = await etag();
+    assert.equal(first.etag, `"${await sha256(s.path)}"`);
+    // A new version renamed over the file, as buildDataSet does.
+    const other = await citiesFile(engine);
+    const { DatabaseSync } = await import("node:sqlite");
+    const raw = new DatabaseSync(other);
+    raw.exec("DELETE FROM city WHERE id = 1");
+    raw.close();
+    await Deno.rename(other, s.path);
+    assert.deepEqual(await etag(), first, "the open version is still served");
+    await s.db.close();
+    const second = await etag();
+    assert.equal(second.etag, `"${await sha256(s.path)}"`);
+    assert.notEqual(second.etag, first.etag);
+    assert.equal(second.count, CITIES.length - 1);
+  },
+);
+
+engineTest(
+  "a dataset whose file may change under it sends no ETag",
+  async (engine) => {
+    const path = await citiesFile(engine);
+    const db = openFile(engine, path, { immutable: false });
+    declareCities(db);
+    await using served = serve(createHandler(db));
+    const response = await fetch(`${served.origin}/${db.name}/city`);
+    await response.body?.cancel();
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("etag"), null);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    await db.close();
+  },
+);

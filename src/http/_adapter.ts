@@ -3,8 +3,8 @@
  * branch adds (an `AbortSignal` and a time budget on store queries, an
  * `onQuery` hook, `dataset.contentHash()`). Until they land, this module
  * stands in for them: the content hash is computed here, streamed, once
- * per file version (path, size and modification time); signals and
- * budgets are checked between the handler's own steps.
+ * per opened version of the file; the time budget is checked between the
+ * handler's own steps.
  *
  * TODO(core): pass `signal`/`timeoutMs`/`onQuery` into store queries and
  * dumpers, and read `dataset.contentHash()`, once core phase 1 lands.
@@ -12,7 +12,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { DataSet } from "../dataset.ts";
+import { type DataSet, SESSION } from "../dataset.ts";
+import type { Session } from "../_session.ts";
 
 /** What one request allows its queries: a deadline. */
 export interface QueryBudget {
@@ -33,36 +34,26 @@ export function budget(_request: Request, timeoutMs: number): QueryBudget {
   return { expired: () => performance.now() > deadline };
 }
 
-interface Hashed {
-  readonly key: string;
-  readonly hash: Promise<string | undefined>;
-}
-
-const hashes = new WeakMap<DataSet, Hashed>();
+const hashes = new WeakMap<Session, Promise<string | undefined>>();
 
 /**
- * The SHA-256 of the dataset's file (hex), or `undefined` for an in-memory
- * or bytes dataset, or one whose file is writable (it may change between
- * two requests without a new version).
+ * The SHA-256 of the file the dataset has open (hex), computed once per
+ * opened version (per session: reopening after a swap computes it
+ * again), or `undefined` when its data may change under it (writable,
+ * `immutable: false`) or it is not a file (in memory, bytes).
  */
 export async function contentHash(
   dataset: DataSet,
 ): Promise<string | undefined> {
-  const path = dataset.path;
-  if (path === ":memory:" || path === ":bytes:" || !dataset.readOnly) {
-    return undefined;
+  const session = await dataset[SESSION]();
+  let hash = hashes.get(session);
+  if (hash === undefined) {
+    hash = session.fixedSchema && session.readOnly &&
+        session.path !== ":memory:" && session.path !== ":bytes:"
+      ? hashFile(session.path).catch(() => undefined)
+      : Promise.resolve(undefined);
+    hashes.set(session, hash);
   }
-  let stat: Deno.FileInfo;
-  try {
-    stat = await Deno.stat(path);
-  } catch {
-    return undefined;
-  }
-  const key = `${path}\0${stat.size}\0${stat.mtime?.getTime()}`;
-  const known = hashes.get(dataset);
-  if (known !== undefined && known.key === key) return known.hash;
-  const hash = hashFile(path).catch(() => undefined);
-  hashes.set(dataset, { key, hash });
   return hash;
 }
 
