@@ -72,6 +72,30 @@ for (const engine of ENGINES) {
         ),
         ["Lyon", "Paris", "Saint-Étienne"],
       );
+      // A facet asked for by its link, then one of its values followed.
+      await browser.navigating(() =>
+        browser.evaluate(
+          `[...document.querySelectorAll('.facet-links a')].find((a) => a.textContent === 'population').click()`,
+        )
+      );
+      assert.equal(
+        await browser.evaluate(
+          `document.querySelector('[data-facet="population"]') !== null`,
+        ),
+        true,
+      );
+      await browser.goto(`${s.origin}/${s.dataset}/city?_facet=country`);
+      await browser.navigating(() =>
+        browser.evaluate(
+          `[...document.querySelectorAll('[data-facet="country"] a')].find((a) => a.textContent === 'DE').click()`,
+        )
+      );
+      assert.deepEqual(
+        await browser.evaluate(
+          "[...document.querySelectorAll('table.rows tbody tr')].map((tr) => tr.children[2].textContent)",
+        ),
+        ["Berlin"],
+      );
       // The next-page link, followed.
       await browser.goto(`${s.origin}/${s.dataset}/city?_size=2`);
       await browser.navigating(() =>

@@ -18,7 +18,7 @@ th { background: #f3f3f3; }
 td.null { color: #999; font-style: italic; }
 form { margin: .5rem 0; }
 form.filters label { display: inline-block; margin: 0 .75rem .35rem 0; }
-nav a, .formats a { margin-right: .75rem; }
+nav a, .formats a, .facet-links a { margin-right: .75rem; }
 .facet { display: inline-block; vertical-align: top; margin-right: 2rem; }
 `;
 
@@ -205,6 +205,21 @@ export function tablePage(
         hidden(url, ["_size", "_sort", "_fields", "_facet"])
       }</form>`,
   );
+  const faceted = new Set(query.facets);
+  const facetLinks = definition.keys.filter((key) => !faceted.has(key)).map(
+    (key) =>
+      `<a href="${
+        escapeHtml(
+          withParams(url, {
+            _facet: [...query.facets, key].join(","),
+            _next: null,
+          }),
+        )
+      }">${escapeHtml(key)}</a>`,
+  );
+  if (facetLinks.length > 0) {
+    parts.push(`<p class="facet-links">Facet by: ${facetLinks.join(" ")}</p>`);
+  }
   if (view.total !== undefined) {
     parts.push(`<p class="total">${view.total} rows</p>`);
   }
