@@ -517,3 +517,26 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest(
+  "a property that starts with _ is a filter unless it is one of the handler's names",
+  async (engine) => {
+    const path = await sqliteFile(`
+    CREATE TABLE item (id INTEGER PRIMARY KEY, _rank INTEGER NOT NULL);
+    INSERT INTO item (_rank) VALUES (3), (1), (2);
+  `);
+    const db = DataSet.create(`http_underscore_${engine}`, { engine });
+    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    await using served = serve(createHandler(db));
+    const base = `${served.origin}/${db.name}/item`;
+    assert.deepEqual((await json(await fetch(`${base}?_rank=1`))).rows, [
+      { id: 2, _rank: 1 },
+    ]);
+    assert.deepEqual(
+      (await json(await fetch(`${base}?_rank__gte=2&_sort=_rank`))).rows,
+      [{ id: 3, _rank: 2 }, { id: 1, _rank: 3 }],
+    );
+    await assert400(`${base}?_rnak=1`, "_rnak", /unknown parameter/);
+    await db.close();
+  },
+);

@@ -204,17 +204,24 @@ export function readTableQuery(
       throw badRequest(name, "given more than once");
     }
     seen.add(name);
-    if (name.startsWith("_")) {
-      if (!HANDLER_PARAMETERS.includes(name)) {
-        throw badRequest(
-          name,
-          `unknown parameter; the handler's own are ${
-            HANDLER_PARAMETERS.join(", ")
-          }, and filters are property names (${definition.keys.join(", ")})`,
-        );
-      }
+    if (HANDLER_PARAMETERS.includes(name)) {
       given.set(name, value);
       continue;
+    }
+    // A property may start with "_" (a file's column): only the handler's
+    // own names above are taken.
+    if (
+      name.startsWith("_") && !definition.keys.includes(name) &&
+      !definition.keys.includes(
+        name.slice(0, Math.max(0, name.lastIndexOf("__"))),
+      )
+    ) {
+      throw badRequest(
+        name,
+        `unknown parameter; the handler's own are ${
+          HANDLER_PARAMETERS.join(", ")
+        }, and filters are property names (${definition.keys.join(", ")})`,
+      );
     }
     // An empty field is no filter, as a form sends the fields left blank.
     if (value === "") continue;
