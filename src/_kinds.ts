@@ -101,6 +101,11 @@ export interface Kind {
    * JavaScript value a filter takes; throws {@linkcode BadValue}.
    */
   fromQuery(text: string): unknown;
+  /**
+   * The JSON Schema of a value as the HTTP handler writes it (big integers
+   * as strings, bytes base64, dates ISO-8601), for its OpenAPI document.
+   */
+  readonly jsonSchema: Readonly<Record<string, unknown>>;
   /** The declared affinities whose columns this kind reads. */
   readonly affinities: readonly Affinity[];
   /** An SQL condition true for a non-null stored value it cannot read. */
@@ -286,6 +291,7 @@ const integerKind: Kind = {
     if (typeof value === "bigint") throw new BadValue(BEYOND_53);
     throw new BadValue("expected an integer");
   },
+  jsonSchema: { type: "integer" },
   fromQuery: (text) => queryValue(integerKind, text),
   expected: "an integer",
   affinities: ["INTEGER", "NUMERIC"],
@@ -325,6 +331,9 @@ const realKind: Kind = {
     if (typeof value === "bigint") return Number(value);
     throw new BadValue("expected a number");
   },
+  jsonSchema: {
+    oneOf: [{ type: "number" }, { enum: ["Infinity", "-Infinity"] }],
+  },
   fromQuery: (text) => queryValue(realKind, text),
   expected: "a number",
   affinities: ["REAL", "NUMERIC", "INTEGER"],
@@ -357,6 +366,7 @@ const textKind: Kind = {
     if (typeof value === "string") return value;
     throw new BadValue("expected a string");
   },
+  jsonSchema: { type: "string" },
   fromQuery: (text) => queryValue(textKind, text),
   expected: "a string",
   affinities: ["TEXT"],
@@ -389,6 +399,7 @@ const blobKind: Kind = {
     if (typeof value === "string") return blobKind.fromText(value);
     throw new BadValue("expected a base64 string");
   },
+  jsonSchema: { type: "string", contentEncoding: "base64" },
   fromQuery: (text) => queryValue(blobKind, text),
   expected: "a base64 string",
   affinities: ["BLOB"],
@@ -424,6 +435,7 @@ const booleanKind: Kind = {
     if (typeof value === "boolean") return value ? 1 : 0;
     throw new BadValue("expected a boolean");
   },
+  jsonSchema: { type: "boolean" },
   fromQuery: (text) => queryValue(booleanKind, text),
   expected: "a boolean",
   affinities: ["INTEGER", "NUMERIC"],
@@ -465,6 +477,7 @@ const jsonKind: Kind = {
     }
   },
   fromJson: (value) => JSON.stringify(value),
+  jsonSchema: {},
   fromQuery: (text) => queryValue(jsonKind, text),
   expected: "a JSON value",
   // A declared JSON type has NUMERIC affinity; the stored-value check still
@@ -526,6 +539,9 @@ const bigintKind: Kind = {
       return value;
     }
     throw new BadValue("expected an integer");
+  },
+  jsonSchema: {
+    oneOf: [{ type: "integer" }, { type: "string", pattern: "^-?[0-9]+$" }],
   },
   fromQuery: (text) => queryValue(bigintKind, text),
   expected: "an integer",
@@ -622,6 +638,7 @@ const anyKind: Kind = {
   },
   // A query string has no storage classes: decimal numbers are numbers
   // (integers beyond 2^53 bigints), anything else is text.
+  jsonSchema: {},
   fromQuery: (text) =>
     INTEGER_TEXT.test(text)
       ? bigintKind.fromText(text)
@@ -758,6 +775,7 @@ function datetimeKind(storage: DatetimeStorage): Kind {
       }
       return badText();
     },
+    jsonSchema: { type: "string", format: "date-time" },
     fromQuery(text) {
       const value = decode(fromText(text));
       if (value === INVALID) return badText();

@@ -21,6 +21,7 @@ import {
   tablePage,
 } from "./_html.ts";
 import { jsonSafe, rowJson } from "./_json.ts";
+import { openApiDocument } from "./_openapi.ts";
 import {
   badRequest,
   type Format,
@@ -310,6 +311,15 @@ async function route(
     throw notFound(`Nothing is served at ${url.pathname}`);
   }
   const negotiated = !url.searchParams.has("_format");
+  if (segments[0] === "-" && segments[1] === "openapi.json" && !segments[2]) {
+    return {
+      hashes: [],
+      negotiated: false,
+      format: "json",
+      type: TYPES.json,
+      body: JSON.stringify(openApiDocument(datasets.values(), settings)),
+    };
+  }
   const [datasetName, tableName, key] = segments;
   if (datasetName === undefined) {
     checkListingQuery(url, format);
