@@ -14,7 +14,8 @@
  * Routes (under `basePath`): `/` the datasets and their tables with row
  * counts; `/<dataset>` one dataset; `/<dataset>/<table>` a page of rows
  * with filters and the `_`-prefixed parameters; `/<dataset>/<table>/<key>`
- * one row by primary key. The README's "Serving over HTTP" section lists
+ * one row by primary key; `/-/openapi.json` an OpenAPI document of them.
+ * The README's "Serving over HTTP" section lists
  * the parameters, the JSON encoding and the headers.
  *
  * @module
