@@ -23,8 +23,12 @@ import {
 import { DataSet, SESSION } from "../dataset.ts";
 import { METADATA_TABLE } from "../metadata.ts";
 import type { AnyModel } from "../model.ts";
-import { readSchema, shadowTableNames, shadowTables } from "../_schema.ts";
-import { searchIndexes } from "../_schema.ts";
+import {
+  readSchema,
+  searchIndexes,
+  shadowTableNames,
+  shadowTables,
+} from "../_schema.ts";
 import { foldIdentifier } from "../_rules.ts";
 import { Store } from "../store.ts";
 

@@ -270,8 +270,9 @@ export function createHandler(
 
 function formatOf(request: Request, url: URL): Format {
   const asked = url.searchParams.get("_format");
-  if (asked === "json" || asked === "html" || asked === "csv") return asked;
-  if (asked === "jsonl") return asked;
+  if (
+    asked === "json" || asked === "html" || asked === "csv" || asked === "jsonl"
+  ) return asked;
   return (request.headers.get("accept") ?? "").includes("text/html")
     ? "html"
     : "json";
