@@ -280,6 +280,7 @@ async function bench(): Promise<void> {
       rounds: { type: "string", default: "5" },
       requests: { type: "string", default: "6000" },
       clients: { type: "string", default: "64" },
+      "export-only": { type: "boolean", default: false },
     },
   }).values;
   const rounds = Number(args.rounds);
@@ -328,7 +329,7 @@ async function bench(): Promise<void> {
     }
     const results = new Map(servers.map((s) => [s.name, [] as RunResult[]]));
     // A warm-up round, then the timed ones, the servers in turn.
-    for (let round = -1; round < rounds; round++) {
+    for (let round = -1; round < (args["export-only"] ? -1 : rounds); round++) {
       for (let k = 0; k < servers.length; k++) {
         const server = servers[(k + round + 1) % servers.length]!;
         const paths = workload(requests, nexts.get(server.name)!);
@@ -336,31 +337,33 @@ async function bench(): Promise<void> {
         if (round >= 0) results.get(server.name)!.push(result);
       }
     }
-    const baseline = results.get("raw node:sqlite")!;
-    const baseRate = stats(baseline.map((r) => 1 / r.perSecond));
-    console.log(
-      `\n${requests} requests per round (key, page, next page in turn), ${clients} clients, ${rounds} rounds; min / median over rounds\n`,
-    );
-    console.log(
-      "| server | requests/s | p50 ms | p99 ms | errors | peak RSS MiB | time per request vs raw |",
-    );
-    console.log("|---|---|---|---|---|---|---|");
-    for (const server of servers) {
-      const list = results.get(server.name)!;
-      const rate = stats(list.map((r) => r.perSecond).map((x) => -x));
-      const p50 = stats(list.map((r) => r.p50));
-      const p99 = stats(list.map((r) => r.p99));
-      const errors = list.reduce((sum, r) => sum + r.errors, 0);
-      const perRequest: Stats = stats(list.map((r) => 1 / r.perSecond));
+    if (!args["export-only"]) {
+      const baseline = results.get("raw node:sqlite")!;
+      const baseRate = stats(baseline.map((r) => 1 / r.perSecond));
       console.log(
-        `| ${server.name} | ${(-rate.min).toFixed(0)} / ${
-          (-rate.median).toFixed(0)
-        } | ${p50.min.toFixed(2)} / ${p50.median.toFixed(2)} | ${
-          p99.min.toFixed(2)
-        } / ${p99.median.toFixed(2)} | ${errors} | ${
-          peakRssMiB(server.pid).toFixed(0)
-        } | ${ratio(perRequest, baseRate)} |`,
+        `\n${requests} requests per round (key, page, next page in turn), ${clients} clients, ${rounds} rounds; min / median over rounds\n`,
       );
+      console.log(
+        "| server | requests/s | p50 ms | p99 ms | errors | peak RSS MiB | time per request vs raw |",
+      );
+      console.log("|---|---|---|---|---|---|---|");
+      for (const server of servers) {
+        const list = results.get(server.name)!;
+        const rate = stats(list.map((r) => r.perSecond).map((x) => -x));
+        const p50 = stats(list.map((r) => r.p50));
+        const p99 = stats(list.map((r) => r.p99));
+        const errors = list.reduce((sum, r) => sum + r.errors, 0);
+        const perRequest: Stats = stats(list.map((r) => 1 / r.perSecond));
+        console.log(
+          `| ${server.name} | ${(-rate.min).toFixed(0)} / ${
+            (-rate.median).toFixed(0)
+          } | ${p50.min.toFixed(2)} / ${p50.median.toFixed(2)} | ${
+            p99.min.toFixed(2)
+          } / ${p99.median.toFixed(2)} | ${errors} | ${
+            peakRssMiB(server.pid).toFixed(0)
+          } | ${ratio(perRequest, baseRate)} |`,
+        );
+      }
     }
     // Small requests while one client streams the whole table.
     const library = servers[0]!;
@@ -368,10 +371,12 @@ async function bench(): Promise<void> {
     const quiet: number[] = [];
     const busy: number[] = [];
     let exported = 0;
+    const exportMs: number[] = [];
     for (let round = 0; round < rounds; round++) {
       quiet.push((await load(library.origin, paths, clients)).p99);
       const controller = new AbortController();
       const stream = (async () => {
+        const t0 = performance.now();
         const response = await fetch(
           `${library.origin}/places/place?_format=jsonl`,
           { signal: controller.signal },
@@ -384,6 +389,7 @@ async function bench(): Promise<void> {
         } catch {
           // Aborted after the small requests.
         }
+        if (lines === PLACE_COUNT) exportMs.push(performance.now() - t0);
         return lines;
       })();
       // Let the export start before the small requests.
@@ -407,8 +413,15 @@ async function bench(): Promise<void> {
         exported === -1 ? "(still running)" : exported
       } lines.`,
     );
+    const whole = exportMs.length === 0 ? undefined : stats(exportMs);
     console.log(
-      `Peak RSS after the export: ${peakRssMiB(library.pid).toFixed(0)} MiB.`,
+      `The whole export took ${
+        whole === undefined
+          ? "(did not finish)"
+          : `${(whole.min / 1000).toFixed(1)} / ${
+            (whole.median / 1000).toFixed(1)
+          } s`
+      }; peak RSS after it: ${peakRssMiB(library.pid).toFixed(0)} MiB.`,
     );
   } finally {
     for (const server of servers) {
