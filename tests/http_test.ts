@@ -540,3 +540,23 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest(
+  "a JSON or HTML request over its time budget is a 503; an export is not bounded by it",
+  async (engine) => {
+    // A budget no query can meet: spent before the page is answered.
+    await using s = await servedCities(engine, { timeoutMs: 1e-9 });
+    const response = await fetch(s.url("?country=FR"));
+    assert.equal(response.status, 503);
+    assert.match(
+      (await response.json()).error.message,
+      /time budget of 1e-9 ms/,
+    );
+    const csv = await fetch(s.url("?country=FR&_format=csv&_fields=name"));
+    assert.equal(csv.status, 200);
+    assert.equal(
+      await csv.text(),
+      "name\r\nLyon\r\nParis\r\nSaint-Étienne\r\n",
+    );
+  },
+);
