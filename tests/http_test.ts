@@ -560,3 +560,31 @@ engineTest(
     );
   },
 );
+
+engineTest(
+  "If-None-Match naming the open version is a 304 before any query runs",
+  async (engine) => {
+    // The model's table is missing, so any query fails: a 304 proves none ran.
+    const path = await sqliteFile("CREATE TABLE other (x INTEGER)");
+    const db = openFile(engine, path);
+    db.Model("missing", { id: integer({ primaryKey: true }) });
+    const errors: unknown[] = [];
+    await using served = serve(
+      createHandler(db, { onError: (error) => errors.push(error) }),
+    );
+    const etag = `"${await sha256(path)}"`;
+    for (const path of [`/${db.name}/missing?_size=5`, `/${db.name}`, "/"]) {
+      const response = await fetch(served.origin + path, {
+        headers: { "if-none-match": etag },
+      });
+      assert.equal(response.status, 304, path);
+      assert.equal(response.headers.get("etag"), etag);
+      await response.body?.cancel();
+    }
+    assert.deepEqual(errors, []);
+    const queried = await fetch(`${served.origin}/${db.name}/missing`);
+    assert.equal(queried.status, 500);
+    await queried.body?.cancel();
+    await db.close();
+  },
+);

@@ -325,7 +325,7 @@ async function route(
   if (datasetName === undefined) {
     checkListingQuery(url, format);
     const all = [...datasets.values()];
-    return listing(all, settings, format, negotiated);
+    return listing(request, all, settings, format, negotiated);
   }
   const dataset = datasets.get(datasetName);
   if (dataset === undefined) {
@@ -337,7 +337,7 @@ async function route(
   }
   if (tableName === undefined) {
     checkListingQuery(url, format);
-    return listing([dataset], settings, format, negotiated);
+    return listing(request, [dataset], settings, format, negotiated);
   }
   const table = dataset.tables.get(tableName);
   if (table === undefined) {
@@ -364,6 +364,8 @@ async function route(
     immutable = true;
   }
   const base = { hashes: [hash], immutable, negotiated, format };
+  // A client that holds this version is answered before any query runs.
+  if (fresh(request, base)) return { ...base, type: TYPES[format], body: null };
   if (key !== undefined) {
     if (format === "csv" || format === "jsonl") {
       throw badRequest("_format", "a single row is json or html");
@@ -430,20 +432,26 @@ function checkListingQuery(url: URL, format: Format): void {
 }
 
 async function listing(
+  request: Request,
   datasets: readonly ServedDataSet[],
   settings: Settings,
   format: Format,
   negotiated: boolean,
 ): Promise<Answer> {
   const hashes: (string | undefined)[] = [];
+  for (const dataset of datasets) {
+    hashes.push(await contentHash(dataset.dataset));
+  }
+  if (fresh(request, { hashes, format })) {
+    return { hashes, negotiated, format, type: TYPES[format], body: null };
+  }
   const body: {
     name: string;
     hash: string | null;
     tables: TableCount[];
   }[] = [];
-  for (const dataset of datasets) {
-    const hash = await contentHash(dataset.dataset);
-    hashes.push(hash);
+  for (const [i, dataset] of datasets.entries()) {
+    const hash = hashes[i];
     const tables: TableCount[] = [];
     for (const table of dataset.tables.values()) {
       tables.push({
@@ -719,7 +727,17 @@ function corsHeaders(settings: Settings, preflight: boolean): Headers {
   return headers;
 }
 
-function etagOf(answer: Answer): string | undefined {
+/** Whether the request's `If-None-Match` names the answer's ETag. */
+function fresh(
+  request: Request,
+  answer: Pick<Answer, "hashes" | "format">,
+): boolean {
+  const etag = etagOf(answer);
+  return etag !== undefined &&
+    matches(request.headers.get("if-none-match"), etag);
+}
+
+function etagOf(answer: Pick<Answer, "hashes" | "format">): string | undefined {
   if (answer.hashes.length === 0) return undefined;
   if (answer.hashes.some((hash) => hash === undefined)) return undefined;
   const joined = answer.hashes.join(".");
