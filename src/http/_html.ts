@@ -305,6 +305,37 @@ export function rowPage(
   );
 }
 
+/** The rows of the client's SQL, with the form to edit it. */
+export function sqlPage(
+  settings: PageSettings,
+  dataset: string,
+  sql: string,
+  columns: readonly string[],
+  rows: Record<string, unknown>[],
+  truncated: boolean,
+): string {
+  const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+  const body = rows.map((row) =>
+    `<tr>${columns.map((c) => cell(row[c])).join("")}</tr>`
+  ).join("\n");
+  return page(
+    `${dataset}: SQL`,
+    `${crumbs(settings, dataset)}<h1>SQL</h1>
+<form method="get" action="${escapeHtml(path(settings, dataset))}" class="sql">
+<textarea name="_sql" rows="4" cols="80" aria-label="SQL">${
+      escapeHtml(sql)
+    }</textarea><br><button type="submit">Run</button></form>
+<table class="rows"><thead><tr>${head}</tr></thead>
+<tbody>
+${body}
+</tbody></table>${
+      truncated
+        ? `<p class="truncated">Only the first ${rows.length} rows.</p>`
+        : ""
+    }`,
+  );
+}
+
 /** An error, escaped. */
 export function errorPage(
   settings: PageSettings,

@@ -6,6 +6,7 @@
  * @module
  */
 import { dumpCsv, dumpJsonLines, type DumpSource } from "../dump.ts";
+import { RAW_SQL } from "../dataset.ts";
 import { ModelNotFoundError, SQLiteError } from "../errors.ts";
 import { kindOf } from "../_kinds.ts";
 import type { AnyModel } from "../model.ts";
@@ -17,6 +18,7 @@ import {
   type FacetView,
   indexPage,
   rowPage,
+  sqlPage,
   type TableCount,
   tablePage,
 } from "./_html.ts";
@@ -95,6 +97,14 @@ export interface HandlerOptions {
    */
   onError?: (error: unknown, request: Request) => void;
   /**
+   * Whether `/<dataset>?_sql=...` runs SQL given by the client, on
+   * read-only datasets only (a write is a 403), at most `maxPageSize` rows.
+   * Off by default: turn it on only where any reader may run any read of
+   * the files (SQL can `ATTACH` another SQLite file the process may read).
+   * @default {false}
+   */
+  sql?: boolean;
+  /**
    * The title of the HTML pages.
    * @default {"Datasets"}
    */
@@ -115,6 +125,7 @@ interface Settings {
   readonly cacheControl: string;
   readonly onError: (error: unknown, request: Request) => void;
   readonly title: string;
+  readonly sql: boolean;
 }
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -189,6 +200,7 @@ function settingsOf(options: HandlerOptions): Settings {
     cacheControl: options.cacheControl ?? "no-cache",
     onError: options.onError ?? ((error) => console.error(error)),
     title: options.title ?? "Datasets",
+    sql: options.sql === true,
   };
 }
 
@@ -336,6 +348,9 @@ async function route(
     );
   }
   if (tableName === undefined) {
+    if (url.searchParams.has("_sql")) {
+      return await runSql(request, url, settings, dataset, format);
+    }
     checkListingQuery(url, format);
     return listing(request, [dataset], settings, format, negotiated);
   }
@@ -418,6 +433,94 @@ async function route(
     };
   }
   return { ...base, type: TYPES.json, body: JSON.stringify(view) };
+}
+
+/** The rows of the client's SQL (`_sql`), when the handler allows it. */
+async function runSql(
+  request: Request,
+  url: URL,
+  settings: Settings,
+  dataset: ServedDataSet,
+  format: Format,
+): Promise<Answer> {
+  if (!settings.sql) {
+    throw badRequest(
+      "_sql",
+      "SQL is not served here (the handler's sql option is off)",
+    );
+  }
+  const text = url.searchParams.getAll("_sql");
+  if (text.length !== 1 || text[0]!.trim() === "") {
+    throw badRequest("_sql", "expected one non-empty SQL statement");
+  }
+  let size = settings.maxPageSize;
+  for (const [name, value] of url.searchParams) {
+    if (name === "_sql" || name === "_format") continue;
+    if (name !== "_size") {
+      throw badRequest(
+        name,
+        "unknown parameter; SQL takes _sql, _size and _format",
+      );
+    }
+    size = Number(value);
+    if (!/^\d+$/.test(value) || size < 1 || size > settings.maxPageSize) {
+      throw badRequest(
+        "_size",
+        `expected a whole number from 1 to ${settings.maxPageSize}, got ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+  }
+  if (!dataset.dataset.readOnly) {
+    throw new HttpProblem(
+      403,
+      `SQL is served only on read-only datasets; ${dataset.name} is writable`,
+    );
+  }
+  const hash = await contentHash(dataset.dataset);
+  const base = { hashes: [hash], negotiated: false, format };
+  if (fresh(request, base)) return { ...base, type: TYPES[format], body: null };
+  const time = budget(request, settings.timeoutMs);
+  const rows: Record<string, unknown>[] = [];
+  let truncated = false;
+  try {
+    for await (const row of dataset.dataset[RAW_SQL](text[0]!)) {
+      if (rows.length === size) {
+        truncated = true;
+        break;
+      }
+      rows.push(row);
+    }
+  } catch (error) {
+    if (error instanceof SQLiteError && error.statusCode < 500) {
+      throw new HttpProblem(error.statusCode, error.message, "_sql");
+    }
+    throw error;
+  }
+  checkBudget(time, settings);
+  const columns = rows[0] === undefined ? [] : Object.keys(rows[0]);
+  if (format === "csv" || format === "jsonl") {
+    return {
+      ...base,
+      type: TYPES[format],
+      body: format === "csv" ? dumpCsv(rows) : dumpJsonLines(rows),
+    };
+  }
+  const safe = rows.map((row) => rowJson(row, columns));
+  return {
+    ...base,
+    type: TYPES[format],
+    body: format === "html"
+      ? sqlPage(settings, dataset.name, text[0]!, columns, safe, truncated)
+      : JSON.stringify({
+        dataset: dataset.name,
+        sql: text[0],
+        columns,
+        rows: safe,
+        truncated,
+      }),
+  };
 }
 
 function checkListingQuery(url: URL, format: Format): void {
