@@ -52,6 +52,13 @@ engineTest(
       headers: { accept: "text/html" },
     })).text();
     assert.ok(html.includes("<td>&lt;i&gt;</td>"));
+    const listing = await (await fetch(`${s.origin}/${s.dataset}`, {
+      headers: { accept: "text/html" },
+    })).text();
+    assert.match(
+      listing,
+      /<form method="get"[^>]*class="sql"><textarea name="_sql"/,
+    );
   },
 );
 

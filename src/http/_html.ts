@@ -35,6 +35,8 @@ export const CSP: string = [
 export interface PageSettings {
   readonly basePath: string;
   readonly title: string;
+  /** Whether clients may run SQL (`_sql`). */
+  readonly sql?: boolean;
 }
 
 /** One table of the listing. */
@@ -138,7 +140,15 @@ export function indexPage(
 <table class="tables"><thead><tr><th>table</th><th>rows</th><th>columns</th></tr></thead>
 <tbody>
 ${rows}
-</tbody></table>`;
+</tbody></table>${
+      settings.sql
+        ? `<form method="get" action="${
+          escapeHtml(path(settings, dataset.name))
+        }" class="sql"><textarea name="_sql" rows="3" cols="80" aria-label="SQL on ${
+          escapeHtml(dataset.name)
+        }"></textarea><br><button type="submit">Run SQL</button></form>`
+        : ""
+    }`;
   }).join("\n");
   const names = datasets.map((d) => d.name);
   return page(
