@@ -53,6 +53,7 @@ export {
   type DataSetOptions,
   type SQLParameter,
   type SQLRow,
+  type SQLTag,
 } from "./src/dataset.ts";
 export {
   type BuildMetadata,
@@ -148,6 +149,7 @@ export {
   ModelNotFoundError,
   MultipleModelsFoundError,
   QueryError,
+  QueryTimeoutError,
   ReadOnlyError,
   SQLiteError,
   type SQLiteErrorOptions,
@@ -176,3 +178,8 @@ export {
 } from "./src/store.ts";
 export { or } from "./src/filter.ts";
 export { type SQLFragment, sqlFragment } from "./src/fragment.ts";
+// Cancellation, time budgets and query hooks (issue 13's handler).
+export type { QueryEvent, QueryHook, RunOptions } from "./src/run.ts";
+// Live datasets (issue 14): pinned files, reload and watch.
+export type { DataSetSource, PinnedFile } from "./src/bind.ts";
+export type { Watch, WatchOptions } from "./src/_reload.ts";

@@ -8,6 +8,7 @@
 import { setImmediate } from "node:timers";
 import type { SQLValue, Statement } from "./_engine.ts";
 import type { Lease, Session, SqlOrigin } from "./_session.ts";
+import type { Run } from "./run.ts";
 
 const DONE: IteratorReturnResult<void> = Object.freeze({
   value: undefined,
@@ -45,6 +46,11 @@ export interface CursorSource<T> {
    * @default {"library"}
    */
   readonly origin?: SqlOrigin;
+  /**
+   * The query's signal, budget and hook (`RunOptions`), when it has any.
+   * @default {undefined}
+   */
+  readonly run?: Run | undefined;
 }
 
 /**
@@ -64,6 +70,13 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
   #count = 0;
   #deadline = 0;
   #sliceMs = 0;
+  /** The run (signal, budget, hooks), when the query or dataset has one. */
+  #run: Run | undefined;
+  /** When the statement started, for the hooks (0 when not timed). */
+  #started = 0;
+  /** Why the stream stopped between two `next()` calls (an abort). */
+  #stop: unknown;
+  #onAbort: (() => void) | undefined;
 
   /**
    * @param source Where the rows come from.
@@ -80,6 +93,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
   next(): Promise<IteratorResult<T, void>> {
     const statement = this.#statement;
     if (statement === undefined) return this.#start();
+    if (this.#run !== undefined) return this.#nextRun(statement, this.#run);
     try {
       // Closing the session finalizes the statement, so a cursor that
       // outlives it fails in step(); #fail words that error.
@@ -100,8 +114,58 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     }
   }
 
+  /**
+   * {@linkcode Cursor.next} for a query with a run: stops when its signal
+   * aborted or its budget ran out, and bounds the step by the budget.
+   */
+  #nextRun(
+    statement: Statement,
+    run: Run,
+  ): Promise<IteratorResult<T, void>> {
+    const session = this.#session!;
+    const bounded = run.deadline !== Infinity;
+    try {
+      const stop = run.stopped(
+        this.#source!.action,
+        session.dataset,
+        this.#sql,
+      );
+      if (stop !== undefined) throw stop;
+      let more: boolean;
+      if (bounded) {
+        session.boundSteps(run.deadline);
+        try {
+          more = statement.step();
+        } finally {
+          session.boundSteps(Infinity);
+        }
+      } else more = statement.step();
+      if (!more) {
+        this.#finish();
+        return Promise.resolve(DONE);
+      }
+      const value = this.#read!(statement);
+      if ((++this.#count & 63) === 0 && performance.now() >= this.#deadline) {
+        return macrotask().then(() => {
+          this.#deadline = performance.now() + this.#sliceMs;
+          return { value, done: false };
+        });
+      }
+      return Promise.resolve({ value, done: false });
+    } catch (error) {
+      return Promise.reject(this.#fail(error));
+    }
+  }
+
   async #start(): Promise<IteratorResult<T, void>> {
-    if (this.#done) return DONE;
+    if (this.#done) {
+      // Aborted between two next() calls: the statement is released
+      // already; this call rejects with the reason, later ones are done.
+      const stop = this.#stop;
+      if (stop === undefined) return DONE;
+      this.#stop = undefined;
+      throw stop;
+    }
     const source = this.#source;
     if (source === undefined || this.#error !== undefined) {
       this.#done = true;
@@ -112,6 +176,19 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       session = await source.session();
       if (this.#done) return DONE;
       this.#sliceMs = session.sliceMs;
+      const run = session.runOf(source.run);
+      if (run !== undefined) {
+        this.#run = run;
+        if (run.onQuery !== undefined || session.onQuery !== undefined) {
+          this.#started = performance.now();
+        }
+        // Before the SQL is written: writing it may prepare statements.
+        run.begin(
+          source.action,
+          session.dataset,
+          typeof source.sql === "string" ? source.sql : "",
+        );
+      }
       this.#sql = typeof source.sql === "string"
         ? source.sql
         : source.sql(session);
@@ -123,11 +200,32 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     } catch (error) {
       // Failed before a row: done, as a generator that threw.
       this.#done = true;
+      if (this.#started !== 0) {
+        // Stopped, or the SQL did not compile: the hooks hear of it.
+        this.#run!.report(
+          session!.onQuery,
+          session!.dataset,
+          this.#sql,
+          this.#started,
+          0,
+          error,
+        );
+      }
       throw error;
     }
     this.#session = session;
     // A cursor dropped unfinished gives its statement back when collected.
     this.#lease = session.lease(this, this.#statement);
+    const signal = this.#run?.signal;
+    if (signal !== undefined) {
+      // Released as soon as the signal aborts, even while nobody steps.
+      this.#onAbort = () => {
+        if (this.#statement === undefined) return;
+        this.#stop = signal.reason;
+        this.#finish(signal.reason);
+      };
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
     try {
       this.#statement.bind(source.params);
     } catch (error) {
@@ -140,11 +238,19 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
   #fail(error: unknown): unknown {
     const source = this.#source!;
     const session = this.#session!;
-    this.#finish();
-    return session.fail(error, source.action, this.#sql, source.origin);
+    const run = this.#run;
+    const failure = run === undefined
+      ? session.fail(error, source.action, this.#sql, source.origin)
+      : session.failRun(run, error, source.action, this.#sql, source.origin);
+    this.#finish(failure);
+    return failure;
   }
 
-  #finish(): void {
+  /**
+   * Releases the statement; with a run, also stops listening to its signal
+   * and tells the hooks how the statement ended (`error`, or none).
+   */
+  #finish(error?: unknown): void {
     this.#done = true;
     const statement = this.#statement;
     if (statement !== undefined) {
@@ -152,6 +258,26 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       this.#session!.unlease(this.#lease);
       this.#lease = undefined;
       this.#session!.release(statement);
+      const run = this.#run;
+      if (run !== undefined) this.#ended(run, error);
+    }
+  }
+
+  #ended(run: Run, error: unknown): void {
+    const session = this.#session!;
+    if (this.#onAbort !== undefined) {
+      run.signal!.removeEventListener("abort", this.#onAbort);
+      this.#onAbort = undefined;
+    }
+    if (this.#started !== 0) {
+      run.report(
+        session.onQuery,
+        session.dataset,
+        this.#sql,
+        this.#started,
+        this.#count,
+        error,
+      );
     }
   }
 

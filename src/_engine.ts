@@ -89,6 +89,7 @@ export const ResultCode = {
   ERROR: 1,
   PERM: 3,
   BUSY: 5,
+  INTERRUPT: 9,
   READONLY: 8,
   IOERR: 10,
   CORRUPT: 11,
@@ -239,6 +240,14 @@ export interface Connection {
   readonly liveStatements: number;
   /** Finalizes every statement and closes; idempotent. */
   close(): void;
+  /**
+   * Stops any step still running at `deadline` (a `performance.now()`
+   * time) with `SQLITE_INTERRUPT`, through SQLite's progress handler;
+   * `Infinity` removes the bound. Absent on an engine without a progress
+   * handler (`node:sqlite`), where a time budget is checked between rows
+   * only.
+   */
+  setStepDeadline?(deadline: number): void;
 }
 
 /** A compiled statement. All methods throw after `finalize()`. */

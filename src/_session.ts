@@ -14,6 +14,7 @@ import {
   type Statement,
 } from "./_engine.ts";
 import { releaseSql, rollbackSql, savepointSql } from "./_sql.ts";
+import { HOOK_ONLY, type QueryHook, type Run } from "./run.ts";
 import {
   DataSetError,
   DuplicateModelError,
@@ -207,6 +208,26 @@ export class Session {
    * then; with `immutable: false` another process may recreate a table.
    */
   fixedSchema = false;
+  /**
+   * The dataset's `onQuery` hook: told about every statement a query
+   * runs through a {@linkcode Run} (see {@linkcode Session.runOf}).
+   */
+  onQuery: QueryHook | undefined = undefined;
+  /**
+   * The content hash of the file this session opened, once asked for
+   * (`DataSet.contentHash`): kept here, per opened file, so it is dropped
+   * when the dataset opens another one.
+   */
+  contentHash: Promise<string | undefined> | undefined = undefined;
+  /** The device and inode of the file opened (`dev:ino`), when a file. */
+  fileIdentity: string | undefined = undefined;
+  /** The bytes a dataset served from bytes was opened from, as given. */
+  image: Uint8Array | undefined = undefined;
+  /**
+   * Called when the last statement in use is released: a dataset that
+   * reloaded closes its old session then (see `DataSet.reload`).
+   */
+  onIdle: (() => void) | undefined = undefined;
 
   constructor(
     dataset: string,
@@ -351,7 +372,7 @@ export class Session {
 
   /** Resets a statement and returns it to the cache. */
   release(statement: Statement): void {
-    this.#leased--;
+    if (--this.#leased === 0) this.onIdle?.();
     if (statement.finalized) return;
     if (this.#closed) return statement.finalize();
     statement.reset();
@@ -407,6 +428,87 @@ export class Session {
     }
   }
 
+  /**
+   * The run of a query: its own, else the dataset hook's when the dataset
+   * has an `onQuery`, else `undefined` (nothing to check or report).
+   */
+  runOf(run: Run | undefined): Run | undefined {
+    return run ?? (this.onQuery === undefined ? undefined : HOOK_ONLY);
+  }
+
+  /**
+   * Bounds the steps run from now on to `deadline` where the engine can
+   * stop a step (see `Connection.setStepDeadline`); `Infinity` unbounds.
+   */
+  boundSteps(deadline: number): void {
+    this.#connection.setStepDeadline?.(deadline);
+  }
+
+  /**
+   * Maps an error raised while a run's statement stepped: an interrupt the
+   * run's budget caused is its `QueryTimeoutError`, anything else is
+   * mapped by {@linkcode Session.fail}.
+   */
+  failRun(
+    run: Run,
+    error: unknown,
+    action: string,
+    sql: string,
+    origin: SqlOrigin = "library",
+  ): unknown {
+    if (
+      error instanceof EngineError && error.code === ResultCode.INTERRUPT
+    ) {
+      const stop = run.stopped(action, this.dataset, sql);
+      if (stop !== undefined) return stop;
+    }
+    return this.fail(error, action, sql, origin);
+  }
+
+  /**
+   * {@linkcode Session.#use} for a query with a run: checks its signal and
+   * budget before the statement, bounds its steps by the budget, and
+   * reports it to the hooks once it ended (with `count(result)` rows).
+   */
+  #guarded<T>(
+    sql: string,
+    params: readonly SQLValue[],
+    action: string,
+    given: Run | undefined,
+    body: (statement: Statement, run: Run) => T,
+    count: (result: T) => number,
+  ): T {
+    const run = given ?? HOOK_ONLY;
+    const timed = run.onQuery !== undefined || this.onQuery !== undefined;
+    const started = timed ? performance.now() : 0;
+    let rows = 0;
+    let failure: unknown;
+    try {
+      run.begin(action, this.dataset, sql);
+      const statement = this.acquire(sql, action);
+      const bounded = run.deadline !== Infinity;
+      try {
+        statement.bind(params);
+        if (bounded) this.boundSteps(run.deadline);
+        const result = body(statement, run);
+        rows = count(result);
+        return result;
+      } catch (error) {
+        throw this.failRun(run, error, action, sql);
+      } finally {
+        if (bounded) this.boundSteps(Infinity);
+        this.release(statement);
+      }
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      if (timed) {
+        run.report(this.onQuery, this.dataset, sql, started, rows, failure);
+      }
+    }
+  }
+
   /** Runs a statement to completion; returns the rows it changed. */
   run(sql: string, params: readonly SQLValue[], action: string): number {
     return this.#use(sql, params, action, (statement) => {
@@ -430,7 +532,18 @@ export class Session {
     sql: string,
     params: readonly SQLValue[],
     action: string,
+    run?: Run,
   ): SQLValue | undefined {
+    if (run !== undefined || this.onQuery !== undefined) {
+      return this.#guarded(
+        sql,
+        params,
+        action,
+        run,
+        (statement) => statement.stepOne() ? statement.column(0) : undefined,
+        (value) => value === undefined ? 0 : 1,
+      );
+    }
     return this.#use(
       sql,
       params,
@@ -449,7 +562,18 @@ export class Session {
     params: readonly SQLValue[],
     action: string,
     read: (statement: Statement) => T,
+    run?: Run,
   ): T | undefined {
+    if (run !== undefined || this.onQuery !== undefined) {
+      return this.#guarded(
+        sql,
+        params,
+        action,
+        run,
+        (statement) => statement.stepOne() ? read(statement) : undefined,
+        (row) => row === undefined ? 0 : 1,
+      );
+    }
     const statement = this.acquire(sql, action);
     try {
       statement.bind(params);
@@ -467,7 +591,30 @@ export class Session {
     params: readonly SQLValue[],
     action: string,
     read: (statement: Statement) => T,
+    run?: Run,
   ): T[] {
+    if (run !== undefined || this.onQuery !== undefined) {
+      return this.#guarded(
+        sql,
+        params,
+        action,
+        run,
+        (statement, guard) => {
+          const rows: T[] = [];
+          const bounded = guard.deadline !== Infinity;
+          while (statement.step()) {
+            rows.push(read(statement));
+            // A budget is checked between rows (the only check on an
+            // engine without a progress handler).
+            if (bounded && performance.now() >= guard.deadline) {
+              throw guard.stopped(action, this.dataset, sql);
+            }
+          }
+          return rows;
+        },
+        (rows) => rows.length,
+      );
+    }
     return this.#use(sql, params, action, (statement) => {
       const rows: T[] = [];
       while (statement.step()) rows.push(read(statement));

@@ -1059,3 +1059,12 @@ export function countPointsSql(
     quote(lat)
   } IS NOT NULL AND ${quote(lon)} IS NOT NULL`;
 }
+
+// ---------------------------------------------------------------------------
+// Content hash (issue 13's ETag): the hash a built file records.
+// ---------------------------------------------------------------------------
+
+/** One field of the build metadata by key (`?`: the key). */
+export function recordedHashSql(table: string): string {
+  return `SELECT value FROM ${quote(table)} WHERE key = ?`;
+}

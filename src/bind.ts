@@ -5,6 +5,17 @@
  */
 import type { EngineName } from "./_engine.ts";
 import { checkEngineChoice, localPath } from "./_rules.ts";
+import { checkSha256, type PinnedFile } from "./_pin.ts";
+import { DataSetError } from "./errors.ts";
+
+export type { PinnedFile } from "./_pin.ts";
+
+/**
+ * What a dataset can be bound to: a path or `file:` URL, the bytes of a
+ * database file, or a file pinned by its SHA-256 (`{ path, sha256 }`,
+ * also what `fetchDataSet` from `@microcosm/sqlite/fetch` returns).
+ */
+export type DataSetSource = string | URL | Uint8Array | PinnedFile;
 
 /** The engine to use: `"auto"` picks FFI when allowed, else `node:sqlite`. */
 export type EngineChoice = EngineName | "auto";
@@ -19,7 +30,7 @@ export interface SQLiteBindFactoryOptions {
    * from an in-memory copy of the image (see {@linkcode SQLiteBindFactory.set}).
    * @default {{}}
    */
-  paths?: Record<string, string | URL | Uint8Array>;
+  paths?: Record<string, DataSetSource>;
   /**
    * The application's `import.meta.resolve`. A dataset named `example` is
    * looked up as `"datasets:example"` (see `prefix`) in the app's import map
@@ -37,6 +48,16 @@ export interface SQLiteBindFactoryOptions {
    * @default {":memory:"}
    */
   defaultPath?: string;
+  /**
+   * Refuse to guess: a dataset with no path, bytes or pinned file given
+   * here and no `datasets:<name>` entry in the import map fails to open
+   * with a `DataSetError` naming the missing key, instead of opening an
+   * empty `:memory:` database whose first query blames the models. The
+   * recommended production setting. Cannot be combined with `defaultPath`;
+   * bind `":memory:"` explicitly where a dataset should be in memory.
+   * @default {false}
+   */
+  strict?: boolean;
   /**
    * The engine datasets bound here use unless they say otherwise.
    * @default {"auto"}
@@ -94,6 +115,8 @@ export class SQLiteBindFactory {
   static #default: SQLiteBindFactory | undefined;
   readonly #paths = new Map<string, string>();
   readonly #bytes = new Map<string, Uint8Array>();
+  readonly #pins = new Map<string, string>();
+  readonly #strict: boolean;
   readonly #resolve: ((specifier: string) => string) | undefined;
   readonly #prefix: string;
   readonly #defaultPath: string;
@@ -119,6 +142,15 @@ export class SQLiteBindFactory {
     }
     this.#resolve = options.resolve;
     this.#prefix = options.prefix ?? "datasets:";
+    if (options.strict !== undefined && typeof options.strict !== "boolean") {
+      throw new TypeError("Invalid strict option: expected a boolean");
+    }
+    this.#strict = options.strict === true;
+    if (this.#strict && options.defaultPath !== undefined) {
+      throw new TypeError(
+        'Invalid options: strict binding has no default path (bind ":memory:" explicitly per dataset)',
+      );
+    }
     this.#defaultPath = options.defaultPath ?? ":memory:";
     this.engine = checkEngineChoice(options.engine ?? "auto", "");
     this.library = options.library;
@@ -191,27 +223,37 @@ export class SQLiteBindFactory {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  set(name: string, source: string | URL | Uint8Array): this {
-    if (source instanceof Uint8Array) {
-      this.#paths.delete(name);
-      this.#bytes.set(name, source);
-      return this;
-    }
-    if (typeof source !== "string" && !(source instanceof URL)) {
-      throw new TypeError(
-        `Cannot bind dataset "${name}": expected a path, a file: URL or the bytes of a database (Uint8Array), got ${
-          source === null
-            ? "null"
-            : typeof source === "object"
-            ? Object.prototype.toString.call(source)
-            : typeof source
-        }`,
-      );
-    }
-    const path = source === ":memory:" ? source : toPath(source, name);
+  set(name: string, source: DataSetSource): this {
+    const resolved = resolveSource(name, source);
+    this.#paths.delete(name);
     this.#bytes.delete(name);
-    this.#paths.set(name, path);
+    this.#pins.delete(name);
+    if (resolved.bytes !== undefined) this.#bytes.set(name, resolved.bytes);
+    else this.#paths.set(name, resolved.path);
+    if (resolved.sha256 !== undefined) this.#pins.set(name, resolved.sha256);
     return this;
+  }
+
+  /**
+   * Answers the SHA-256 a dataset's file is pinned to, if any: set with a
+   * `{ path, sha256 }` source, checked when the dataset opens.
+   * @param name The dataset name.
+   * @returns 64 lower-case hex digits, or `undefined` when not pinned.
+   *
+   * @example
+   * ```ts
+   * import { SQLiteBindFactory } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const sha256 = "5a9fa40dbdda1dd8b7c0adbe6b675d6b328c475feb0153aa6f079266d3dffcd2";
+   * const factory = new SQLiteBindFactory().set("geo", { path: "./geo.sqlite", sha256 });
+   * assert.equal(factory.path("geo"), "./geo.sqlite");
+   * assert.equal(factory.sha256("geo"), sha256);
+   * assert.equal(factory.sha256("other"), undefined);
+   * ```
+   */
+  sha256(name: string): string | undefined {
+    return this.#pins.get(name);
   }
 
   /**
@@ -241,6 +283,7 @@ export class SQLiteBindFactory {
    * @returns A file system path, `":memory:"`, or `":bytes:"` for a
    * dataset served from bytes.
    * @throws {TypeError} When the import map maps the dataset to a non-file URL.
+   * @throws {DataSetError} With `strict`, when nothing binds the dataset.
    *
    * @example
    * ```ts
@@ -258,8 +301,8 @@ export class SQLiteBindFactory {
     const explicit = this.#paths.get(name);
     if (explicit !== undefined) return explicit;
     if (this.#bytes.has(name)) return BYTES_PATH;
+    const specifier = this.#prefix + name;
     if (this.#resolve !== undefined) {
-      const specifier = this.#prefix + name;
       let resolved: string | undefined;
       try {
         resolved = this.#resolve(specifier);
@@ -270,6 +313,74 @@ export class SQLiteBindFactory {
         return toPath(resolved, name);
       }
     }
+    if (this.#strict) {
+      throw new DataSetError(
+        `Cannot open dataset "${name}": no file is bound to it and strict binding is on; add "${specifier}" to the import map ("imports" in deno.json, resolved through the factory's resolve option), or give its path, bytes or { path, sha256 } in paths or with set()${
+          this.#resolve === undefined
+            ? " (this factory has no resolve option, so the import map is not read: pass resolve: import.meta.resolve)"
+            : ""
+        }`,
+        { dataset: name },
+      );
+    }
     return this.#defaultPath;
   }
+}
+
+/** A binding resolved: a path (or `":bytes:"`), maybe bytes, maybe a pin. */
+export interface ResolvedSource {
+  readonly path: string;
+  readonly bytes?: Uint8Array;
+  readonly sha256?: string;
+}
+
+/**
+ * Checks and normalises what a dataset is bound to.
+ * @throws {TypeError} When the source is none of the accepted forms.
+ */
+export function resolveSource(
+  name: string,
+  source: DataSetSource,
+): ResolvedSource {
+  if (source instanceof Uint8Array) return { path: BYTES_PATH, bytes: source };
+  if (
+    typeof source === "object" && source !== null &&
+    Object.getPrototypeOf(source) === Object.prototype
+  ) {
+    if (!("path" in source) || !("sha256" in source)) {
+      throw new TypeError(
+        `Cannot bind dataset "${name}": a pinned file needs both path and sha256 ({ path, sha256 }); got the keys ${
+          JSON.stringify(Object.keys(source))
+        }${
+          "url" in source
+            ? " (a { url, sha256 } source is fetched first: fetchDataSet from @microcosm/sqlite/fetch returns the { path, sha256 } to bind)"
+            : ""
+        }`,
+      );
+    }
+    const sha256 = checkSha256(
+      source.sha256,
+      `Cannot bind dataset "${name}"`,
+    );
+    const path = resolveSource(name, source.path).path;
+    if (path === ":memory:") {
+      throw new TypeError(
+        `Cannot bind dataset "${name}": ":memory:" has no content to pin`,
+      );
+    }
+    return { path, sha256 };
+  }
+  if (typeof source !== "string" && !(source instanceof URL)) {
+    throw new TypeError(
+      `Cannot bind dataset "${name}": expected a path, a file: URL, the bytes of a database (Uint8Array) or a pinned file ({ path, sha256 }), got ${
+        source === null
+          ? "null"
+          : typeof source === "object"
+          ? Object.prototype.toString.call(source)
+          : typeof source
+      }`,
+    );
+  }
+  const path = source === ":memory:" ? source : toPath(source, name);
+  return { path };
 }

@@ -6,6 +6,7 @@
  */
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import type { Session } from "./_session.ts";
+import { hashFile, placeholderHash, writeRecordedHash } from "./_hash.ts";
 import { LIBRARY, VERSION } from "./_version.ts";
 import {
   countRows,
@@ -570,7 +571,10 @@ async function buildInto(
         );
       }
     }
-    const metadata: BuildMetadata = {
+    // The file's content hash goes where this placeholder is, once the
+    // file is finished (see _hash.ts for why it is not simply written).
+    const placeholder = placeholderHash();
+    let metadata: BuildMetadata = {
       dataset: dataset.name,
       builtAt: buildTime(),
       library: LIBRARY,
@@ -578,6 +582,7 @@ async function buildInto(
       sqliteVersion: final.engine.version,
       tables: rows,
       sources,
+      sha256: placeholder,
     };
     final.exec(createMetadataSql(METADATA_TABLE), action);
     for (const [key, value] of Object.entries(metadata)) {
@@ -600,6 +605,15 @@ async function buildInto(
       final.exec(VACUUM, action);
     }
     await dataset[REDIRECT](undefined);
+    const offsets: number[] = [];
+    const sha256 = await hashFile(
+      temp,
+      placeholder,
+      undefined,
+      (offset) => offsets.push(offset),
+    );
+    await writeRecordedHash(temp, offsets, sha256);
+    metadata = { ...metadata, sha256 };
     await lock.sync();
     try {
       await Deno.rename(temp, target);

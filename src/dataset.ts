@@ -35,8 +35,30 @@ import {
   transactionSql,
 } from "./_sql.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
+import {
+  type DataSetSource,
+  type ResolvedSource,
+  resolveSource,
+} from "./bind.ts";
+import { misplacedContent } from "./_pin.ts";
+import {
+  checkInterval,
+  checkNewVersion,
+  identityOf,
+  identityOfSync,
+  type Watch,
+  type WatchOptions,
+} from "./_reload.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
+import { hashFile, hashSession, inodeOf, recordedHash } from "./_hash.ts";
+import {
+  checkRunOptions,
+  isTemplate,
+  type QueryHook,
+  Run,
+  type RunOptions,
+} from "./run.ts";
 import type { SQLFragment } from "./fragment.ts";
 import {
   type AnyModel,
@@ -94,7 +116,24 @@ export interface DataSetOptions {
    * @default {0}
    */
   mmapSize?: number;
+  /**
+   * Told about every statement a query on this dataset runs (SQL text,
+   * duration, rows, error), for logs and traces; see `QueryEvent`. A
+   * query's own `onQuery` (its `RunOptions`) runs after it. Without one,
+   * queries make no timing calls at all.
+   * @default {undefined}
+   */
+  onQuery?: QueryHook | undefined;
 }
+
+/**
+ * `dataset.sql(options)`: a tag that runs raw SQL as `dataset.sql` does,
+ * with a signal, a time budget or a hook (see `RunOptions`).
+ */
+export type SQLTag = <Row extends object = SQLRow>(
+  strings: TemplateStringsArray,
+  ...values: SQLParameter[]
+) => AsyncGenerator<Row, void, undefined>;
 
 /** A raw SQL row: column names to values. */
 export type SQLRow = Record<string, SQLValue>;
@@ -165,7 +204,9 @@ function checkFile(path: string): boolean {
   const stat = Deno.statSync(path);
   if (stat.isDirectory) throw new Error(`is a directory: ${path}`);
   if (stat.size === 0) throw new Error(`file is empty: ${path}`);
-  const header = new Uint8Array(100);
+  // 512 bytes: the 100-byte header, or enough of a Git LFS pointer to
+  // name its object.
+  const header = new Uint8Array(512);
   const file = Deno.openSync(path, { read: true });
   let read = 0;
   try {
@@ -228,6 +269,8 @@ function checkWal(path: string, engine: Engine, immutable: boolean): void {
 function checkHeader(header: Uint8Array, size: number, where: string): void {
   const magic = new TextDecoder("latin1").decode(header.subarray(0, 16));
   if (!HEADER.startsWith(magic)) {
+    const misplaced = misplacedContent(header);
+    if (misplaced !== undefined) throw new Error(`${where} is ${misplaced}`);
     throw new Error(`not a SQLite database (wrong header): ${where}`);
   }
   if (header.length < 100) {
@@ -299,6 +342,17 @@ export class DataSet {
   #opening: Promise<Session> | undefined;
   #lastEngine: EngineName | undefined;
   #redirect: string | undefined;
+  /** Sessions replaced by a reload, closing once their last query ends. */
+  readonly #retired = new Map<
+    Session,
+    ReturnType<typeof setTimeout> | undefined
+  >();
+  /** The identity of each opened file version, for the watch. */
+  readonly #identities = new WeakMap<Session, string>();
+  /** Reloads run one at a time. */
+  #reloads: Promise<unknown> = Promise.resolve();
+  #reloadsPending = 0;
+  readonly #watches = new Set<Watch>();
 
   private constructor(name: string, options: DataSetOptions) {
     this.name = name;
@@ -347,6 +401,15 @@ export class DataSet {
         `Invalid mmapSize for dataset "${name}": expected a non-negative integer`,
       );
     }
+    if (
+      options.onQuery !== undefined && typeof options.onQuery !== "function"
+    ) {
+      throw new TypeError(
+        `Invalid onQuery for dataset "${name}": expected a function, got ${
+          options.onQuery === null ? "null" : typeof options.onQuery
+        }`,
+      );
+    }
     DataSet.#names.add(name);
     return new DataSet(name, options);
   }
@@ -389,6 +452,7 @@ export class DataSet {
 
   /**
    * The path this dataset opens, as its factory resolves it now.
+   * @throws {DataSetError} When a strict factory binds nothing to it.
    *
    * @example
    * ```ts
@@ -545,7 +609,10 @@ export class DataSet {
    * Opens the dataset's connection: a file (read-only unless writable),
    * `":memory:"`, or a read-only copy of a database image.
    */
-  async #connect(): Promise<Session> {
+  async #connect(
+    override?: ResolvedSource,
+    adopt = true,
+  ): Promise<Session> {
     const factory = this.#factoryOrDefault();
     let action = `Cannot open dataset "${this.name}"`;
     const fail = (error: unknown, where = action): DataSetError =>
@@ -555,12 +622,20 @@ export class DataSet {
       });
     let path: string;
     try {
-      path = this.#redirect ?? factory.path(this.name);
+      path = override?.path ?? this.#redirect ?? factory.path(this.name);
     } catch (error) {
+      if (error instanceof DataSetError) throw error;
       throw fail(error);
     }
-    const image = this.#redirect === undefined
+    const image = override !== undefined
+      ? override.bytes
+      : this.#redirect === undefined
       ? factory.bytes(this.name)
+      : undefined;
+    const pinned = override !== undefined
+      ? override.sha256
+      : this.#redirect === undefined
+      ? factory.sha256(this.name)
       : undefined;
     if (image !== undefined) action += " from bytes";
     const memory = path === ":memory:";
@@ -598,6 +673,7 @@ export class DataSet {
           { dataset: this.name, cause: error },
         );
       }
+      if (pinned !== undefined) await this.#checkPin(path, pinned, action);
     }
     const engine = await this.#loadEngine(
       this.#options.engine ?? factory.engine,
@@ -614,6 +690,9 @@ export class DataSet {
     // Store's NUL census): the others pay nothing for it.
     const before = source === undefined && immutable && !engine.readsTextWhole
       ? fileIdentity(path)
+      : undefined;
+    const identity = source === undefined && !memory
+      ? identityOfSync(path)
       : undefined;
     let connection: Connection;
     try {
@@ -637,6 +716,9 @@ export class DataSet {
       !writable,
     );
     session.fixedSchema = !writable && (immutable || source !== undefined);
+    session.onQuery = this.#options.onQuery;
+    if (image !== undefined) session.image = image;
+    else if (!memory) session.fileIdentity = identityOfPath(path);
     if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
     } else if (before !== undefined && before === fileIdentity(path)) {
@@ -654,9 +736,32 @@ export class DataSet {
         error,
       );
     }
+    if (identity !== undefined) this.#identities.set(session, identity);
+    if (!adopt) return session;
     this.#session = session;
     this.#lastEngine = engine.name;
     return session;
+  }
+
+  /** Checks a pinned file's SHA-256 (streamed) before it opens. */
+  async #checkPin(path: string, expected: string, action: string) {
+    let actual: string;
+    try {
+      actual = await hashFile(path, undefined);
+    } catch (error) {
+      throw new DataSetError(
+        `${action}: cannot read ${path} to check its SHA-256: ${
+          (error as Error).message
+        }`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    if (actual !== expected) {
+      throw new DataSetError(
+        `${action}: the file's SHA-256 is ${actual}, but the binding pins ${expected}: ${path} is not the file this deploy expects`,
+        { dataset: this.name },
+      );
+    }
   }
 
   /**
@@ -808,11 +913,57 @@ export class DataSet {
    * assert.deepEqual(first, [{ n: 7 }]);
    * await db.close();
    * ```
+   *
+   * @example With a signal, a time budget or a hook: `sql(options)` is a tag
+   * ```ts
+   * import { DataSet } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_sql_options");
+   * const controller = new AbortController();
+   * const rows = db.sql({ signal: controller.signal, timeoutMs: 1000 })`SELECT 1 AS one`;
+   * assert.deepEqual(await Array.fromAsync(rows), [{ one: 1 }]);
+   * controller.abort(new Error("gone"));
+   * const late = db.sql({ signal: controller.signal })`SELECT 1 AS one`;
+   * await assert.rejects(Array.fromAsync(late), /gone/);
+   * await db.close();
+   * ```
    */
   sql<Row extends object = SQLRow>(
     strings: TemplateStringsArray,
     ...values: SQLParameter[]
-  ): AsyncGenerator<Row, void, undefined> {
+  ): AsyncGenerator<Row, void, undefined>;
+  /**
+   * A tag that runs raw SQL as `dataset.sql` does, under `options`: a
+   * signal, a time budget, a hook (each use of the tag is one query).
+   * @param options The signal, budget and hook.
+   * @returns The tag.
+   * @throws {TypeError} When `options` is not an object.
+   */
+  sql(options: RunOptions): SQLTag;
+  sql<Row extends object = SQLRow>(
+    strings: TemplateStringsArray | RunOptions,
+    ...values: SQLParameter[]
+  ): AsyncGenerator<Row, void, undefined> | SQLTag {
+    if (!isTemplate(strings)) {
+      const options = checkRunOptions(strings, `sql on dataset "${this.name}"`);
+      return <R extends object = SQLRow>(
+        strings: TemplateStringsArray,
+        ...values: SQLParameter[]
+      ): AsyncGenerator<R, void, undefined> => {
+        try {
+          const run = Run.of(options, "sql", `dataset "${this.name}"`);
+          const { text, params } = compileTemplate(strings, values);
+          return this.#cursor(text, params, run) as AsyncGenerator<
+            R,
+            void,
+            undefined
+          >;
+        } catch (error) {
+          return new Cursor<R>(undefined, error);
+        }
+      };
+    }
     // `Row` is a cast the caller declares, not checked at run time.
     try {
       const { text, params } = compileTemplate(strings, values);
@@ -830,7 +981,7 @@ export class DataSet {
     return this.#cursor(text, [...params]);
   }
 
-  #cursor(text: string, params: SQLValue[]): Cursor<SQLRow> {
+  #cursor(text: string, params: SQLValue[], run?: Run): Cursor<SQLRow> {
     const action = `Cannot run sql on dataset "${this.name}"`;
     // On an engine that reads text only up to a NUL: the query's result
     // names and a flag column after them, or undefined when unchecked.
@@ -847,6 +998,7 @@ export class DataSet {
       params,
       action,
       origin: "caller",
+      run,
       read: (statement) => {
         const names = checked ?? statement.columnNames;
         rows++;
@@ -865,6 +1017,67 @@ export class DataSet {
         return row;
       },
     });
+  }
+
+  /**
+   * The lowercase hex SHA-256 identifying the content of the file the
+   * dataset has open, for ETags and cache keys; `undefined` for an
+   * in-memory dataset. Computed at most once per opened file, streamed in
+   * 1 MiB reads (never the whole file in memory), and dropped when the
+   * dataset opens another file. A file `buildDataSet` wrote records its
+   * hash, which is answered without hashing (`verifyDataSet` checks it).
+   *
+   * The hash is the SHA-256 of the file's bytes with the hash it records
+   * read as 64 `0`s, since a file cannot hold the SHA-256 of itself; for a
+   * file that records none, its plain SHA-256 (what `sha256sum` prints).
+   * A dataset served from bytes answers the hash of those bytes. A
+   * read-only file opened with `immutable: false`, or a writable one, is
+   * hashed again at each call (it may have changed).
+   * @returns The hex digest, or `undefined` in memory.
+   * @throws {DataSetError} When the file cannot be read, or was replaced
+   * by rename since the dataset opened it (reopen to hash the new one).
+   *
+   * @example A built file answers the hash it records
+   * ```ts
+   * import { DataSet, integer, readBuildMetadata, SQLiteBindFactory } from "@microcosm/sqlite";
+   * import { buildDataSet } from "@microcosm/sqlite/build";
+   * import assert from "node:assert/strict";
+   *
+   * const Numbers = DataSet.create("doc_content_hash");
+   * class N extends Numbers.Model("n", { id: integer({ primaryKey: true }) }) {}
+   * const dir = await Deno.makeTempDir();
+   * await buildDataSet(Numbers, `${dir}/n.sqlite`, (build) => build.loadRecords(N, [{ id: 1 }]));
+   * Numbers.bind(new SQLiteBindFactory({ paths: { doc_content_hash: `${dir}/n.sqlite` } }));
+   * const hash = await Numbers.contentHash();
+   * assert.match(hash!, /^[0-9a-f]{64}$/);
+   * assert.equal(hash, (await readBuildMetadata(Numbers))?.sha256);
+   * assert.equal(await DataSet.create("doc_content_hash_memory").contentHash(), undefined);
+   * await Numbers.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async contentHash(): Promise<string | undefined> {
+    const session = await this[SESSION]();
+    if (session.path === ":memory:") return undefined;
+    if (!session.readOnly || !session.fixedSchema) {
+      return await this.#hash(session);
+    }
+    const cached = session.contentHash ??= this.#hash(session);
+    try {
+      return await cached;
+    } catch (error) {
+      // A failure (a read error) is not the file's hash: ask again next time.
+      if (session.contentHash === cached) session.contentHash = undefined;
+      throw error;
+    }
+  }
+
+  async #hash(session: Session): Promise<string | undefined> {
+    const action = `Cannot hash dataset "${this.name}"`;
+    const recorded = recordedHash(session, action);
+    // A read-only file's recorded hash is its hash: no need to read it all.
+    if (recorded !== undefined && session.readOnly) return recorded;
+    return await hashSession(session, recorded, action);
   }
 
   /**
@@ -893,7 +1106,232 @@ export class DataSet {
         // The open failed: nothing to close.
       }
     }
+    for (const watch of [...this.#watches]) watch.stop();
+    // A reload under way would switch to its new file after the close.
+    if (this.#reloadsPending > 0) await this.#reloads;
     this.#closeSession();
+    for (const [session, timer] of this.#retired) {
+      clearTimeout(timer);
+      session.close();
+    }
+    this.#retired.clear();
+  }
+
+  /**
+   * Opens the dataset's file again, or the new `source` it is to be bound
+   * to, and switches to it once it passes its checks: the SQLite header,
+   * the pinned SHA-256 if any, every model's table and columns, and the
+   * build metadata (readable; present if the serving file has it; naming
+   * every model table). Queries started after the switch read the new
+   * file; iterators already running finish on the old connection, which
+   * closes after the last of them. A new file that fails a check changes
+   * nothing: the old one keeps serving, and the binding keeps its source.
+   *
+   * Use it after replacing the bound file by rename (or let
+   * {@linkcode DataSet.watch} notice), or to move to a new path, bytes or
+   * `{ path, sha256 }` (e.g. from `fetchDataSet` in
+   * `@microcosm/sqlite/fetch`). Reloads run one at a time.
+   * @param source The new path, bytes or pinned file; the bound one when
+   * omitted. Set on the dataset's factory once the switch happens.
+   * @returns This dataset.
+   * @throws {DataSetError} When the new file cannot open or fails a check.
+   * @throws {TypeError} When `source` is not a path, bytes or pinned file.
+   *
+   * @example Swap in a new version while an iterator reads the old one
+   * ```ts
+   * import { DataSet, DataSetError, integer, SQLiteBindFactory, Store } from "@microcosm/sqlite";
+   * import { buildDataSet } from "@microcosm/sqlite/build";
+   * import assert from "node:assert/strict";
+   *
+   * const Prices = DataSet.create("doc_reload");
+   * class Price extends Prices.Model("price", { id: integer({ primaryKey: true }), cents: integer() }) {}
+   * const dir = await Deno.makeTempDir();
+   * for (const cents of [100, 200]) {
+   *   await buildDataSet(Prices, `${dir}/v${cents}.sqlite`, (build) =>
+   *     build.loadRecords(Price, [{ id: 1, cents }, { id: 2, cents }]));
+   * }
+   * Prices.bind(new SQLiteBindFactory().set("doc_reload", `${dir}/v100.sqlite`));
+   * const prices = new Store(Price);
+   * const running = prices.search();
+   * assert.equal((await running.next()).value?.cents, 100);
+   *
+   * await Prices.reload(`${dir}/v200.sqlite`);
+   * assert.equal((await prices.retrieve(1)).cents, 200); // new queries: new file
+   * assert.equal((await running.next()).value?.cents, 100); // still the old one
+   * assert.equal((await running.next()).done, true);
+   *
+   * await Deno.writeTextFile(`${dir}/bad.sqlite`, "not a database");
+   * await assert.rejects(Prices.reload(`${dir}/bad.sqlite`), DataSetError);
+   * assert.equal(Prices.path, `${dir}/v200.sqlite`); // still serving
+   * await Prices.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  reload(source?: DataSetSource): Promise<this> {
+    const resolved = source === undefined
+      ? undefined
+      : resolveSource(this.name, source);
+    const run = () => this.#reload(source, resolved);
+    this.#reloadsPending++;
+    const done = this.#reloads.then(run, run).finally(() => {
+      this.#reloadsPending--;
+    });
+    this.#reloads = done.catch(() => {});
+    return done;
+  }
+
+  async #reload(
+    source: DataSetSource | undefined,
+    resolved: ResolvedSource | undefined,
+  ): Promise<this> {
+    const action = `Cannot reload dataset "${this.name}"`;
+    if (this.#redirect !== undefined) {
+      throw new DataSetError(`${action}: it is being built`, {
+        dataset: this.name,
+      });
+    }
+    if (this.#opening !== undefined) {
+      try {
+        await this.#opening;
+      } catch {
+        // The first open failed: the reload opens on its own.
+      }
+    }
+    const serving = this.#session !== undefined && !this.#session.closed
+      ? this.#session
+      : undefined;
+    const keeps = serving === undefined
+      ? "nothing was serving"
+      : `the dataset keeps serving ${serving.path}`;
+    let fresh: Session;
+    try {
+      fresh = await this.#connect(resolved, false);
+    } catch (error) {
+      throw new DataSetError(
+        `${action}: ${(error as Error).message} (${keeps})`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    try {
+      checkNewVersion(fresh, this.#models, serving);
+    } catch (error) {
+      fresh.close();
+      const reason = (error as Error).message;
+      throw new DataSetError(
+        `${action}: the new file ${
+          fresh.path === BYTES_PATH ? "(bytes)" : fresh.path
+        } does not pass its checks: ${reason} (${keeps})`,
+        { dataset: this.name, cause: error },
+      );
+    }
+    if (source !== undefined) {
+      if (this.#factory === undefined) this.#factory = new SQLiteBindFactory();
+      this.#factory.set(this.name, source);
+    }
+    const current = this.#session;
+    this.#session = fresh;
+    this.#lastEngine = fresh.engine.name;
+    if (current !== undefined && !current.closed) this.#retire(current);
+    return this;
+  }
+
+  /**
+   * Closes a replaced session once no statement is in use, checked on a
+   * later macrotask: a cursor that was handed the session in a microtask
+   * before the switch takes its statement before then.
+   */
+  #retire(session: Session): void {
+    const schedule = () => {
+      if (session.closed || this.#retired.get(session) !== undefined) return;
+      const timer = setTimeout(() => {
+        this.#retired.set(session, undefined);
+        if (session.leasedStatements === 0) {
+          this.#retired.delete(session);
+          session.close();
+        }
+      }, 0);
+      this.#retired.set(session, timer);
+    };
+    this.#retired.set(session, undefined);
+    session.onIdle = schedule;
+    if (session.leasedStatements === 0) schedule();
+  }
+
+  /**
+   * Watches the bound file and reloads the dataset when it was replaced
+   * (by rename: a new inode, size or modification time), checking at most
+   * every `intervalMs` on a timer, never on the query path. A replacement
+   * that fails its checks leaves the old file serving and goes to
+   * `onError`; the watch tries again when the file changes again. Only a
+   * dataset bound to a file path is watched; `close()` stops every watch.
+   * @param options The interval and callbacks.
+   * @returns The watch: `stop()` it, or hold it with `using`.
+   * @throws {RangeError} When `intervalMs` is not a positive number.
+   *
+   * @example Replace the file by rename; the watch reloads
+   * ```ts
+   * import { DataSet, integer, SQLiteBindFactory, Store } from "@microcosm/sqlite";
+   * import { buildDataSet } from "@microcosm/sqlite/build";
+   * import assert from "node:assert/strict";
+   *
+   * const Rates = DataSet.create("doc_watch");
+   * class Rate extends Rates.Model("rate", { id: integer({ primaryKey: true }), bps: integer() }) {}
+   * const dir = await Deno.makeTempDir();
+   * for (const bps of [5, 7]) {
+   *   await buildDataSet(Rates, `${dir}/v${bps}.sqlite`, (build) =>
+   *     build.loadRecords(Rate, [{ id: 1, bps }]));
+   * }
+   * await Deno.copyFile(`${dir}/v5.sqlite`, `${dir}/rates.sqlite`);
+   * Rates.bind(new SQLiteBindFactory().set("doc_watch", `${dir}/rates.sqlite`));
+   * assert.equal((await new Store(Rate).retrieve(1)).bps, 5);
+   *
+   * // The watch's timer does not keep a process alive: a server does.
+   * let reloads = 0;
+   * using _watch = Rates.watch({ intervalMs: 20, onReload: () => reloads++ });
+   * await Deno.rename(`${dir}/v7.sqlite`, `${dir}/rates.sqlite`);
+   * while (reloads === 0) await new Promise((wake) => setTimeout(wake, 10));
+   * assert.equal((await new Store(Rate).retrieve(1)).bps, 7);
+   * await Rates.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  watch(options: WatchOptions = {}): Watch {
+    const intervalMs = checkInterval(options.intervalMs ?? 1000, this.name);
+    let failed: string | undefined;
+    let busy = false;
+    const tick = async () => {
+      const session = this.#session;
+      if (busy || session === undefined || session.closed) return;
+      const opened = this.#identities.get(session);
+      if (opened === undefined) return;
+      const now = await identityOf(session.path);
+      if (now === undefined || now === opened || now === failed) return;
+      busy = true;
+      try {
+        await this.reload();
+        failed = undefined;
+        if (!stopped) options.onReload?.();
+      } catch (error) {
+        failed = now;
+        if (!stopped) options.onError?.(error);
+      } finally {
+        busy = false;
+      }
+    };
+    let stopped = false;
+    const timer = setInterval(() => void tick(), intervalMs);
+    Deno.unrefTimer(timer);
+    const watch: Watch = {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        clearInterval(timer);
+        this.#watches.delete(watch);
+      },
+      [Symbol.dispose]: () => watch.stop(),
+    };
+    this.#watches.add(watch);
+    return watch;
   }
 
   #closeSession(): void {
@@ -1021,11 +1459,16 @@ let images = 0;
  * A file's identity for `Session.stableData`: its path, device, inode,
  * size and modification time; `undefined` when it cannot be read.
  */
-function fileIdentity(path: string): string | undefined {
+/** `dev:ino` of the file at `path`, or `undefined` when it cannot stat. */
+function identityOfPath(path: string): string | undefined {
   try {
-    const info = Deno.statSync(path);
-    return `${path}\0${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+    return inodeOf(Deno.statSync(path));
   } catch {
     return undefined;
   }
+}
+
+function fileIdentity(path: string): string | undefined {
+  const identity = identityOfSync(path);
+  return identity === undefined ? undefined : `${path}\0${identity}`;
 }

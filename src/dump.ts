@@ -7,9 +7,17 @@ import { anyCsv, anyJson, kindOf } from "./_kinds.ts";
 import type { AnyModel } from "./model.ts";
 import { Store } from "./store.ts";
 import { checkDelimiter, escapeRegExp, isIterable } from "./_rules.ts";
+import { Run, type RunOptions } from "./run.ts";
 
-/** Options of {@linkcode dumpCsv} and {@linkcode dumpJsonLines}. */
-export interface DumpOptions {
+/**
+ * Options of {@linkcode dumpCsv} and {@linkcode dumpJsonLines}. Their
+ * `signal` stops the dump: the stream errors with `signal.reason` and the
+ * query's statement is released. With a store as the source, `signal`,
+ * `timeoutMs` and `onQuery` apply to the query the dump runs; with rows
+ * from elsewhere (give those their own options), only `signal` applies,
+ * checked before each row.
+ */
+export interface DumpOptions extends RunOptions {
   /**
    * The model whose columns, in declaration order, make the output.
    * @default {the model of the rows (rows from a store), else the keys of the first row}
@@ -106,9 +114,18 @@ function layout(
 async function* rowsOf(
   source: DumpSource,
   action: string,
+  options: DumpOptions,
 ): AsyncGenerator<object, void, undefined> {
+  const run = Run.of(options, action, "");
   if (source instanceof Store) {
-    yield* source.search();
+    yield* source.search(
+      undefined,
+      run === undefined ? undefined : {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        onQuery: options.onQuery,
+      },
+    );
     return;
   }
   if (!isIterable(source)) {
@@ -116,7 +133,15 @@ async function* rowsOf(
       `${action}: expected a Store, or an iterable or async iterable of rows`,
     );
   }
-  yield* source;
+  const signal = run?.signal;
+  if (signal === undefined) {
+    yield* source;
+    return;
+  }
+  for await (const row of source) {
+    signal.throwIfAborted();
+    yield row;
+  }
 }
 
 function stream(
@@ -197,7 +222,7 @@ export function dumpCsv(
     };
     if (model !== undefined) yield start(undefined, model);
     else if (source instanceof Store) yield start(undefined, source.model);
-    for await (const row of rowsOf(source, action)) {
+    for await (const row of rowsOf(source, action, options)) {
       if (shape === undefined) yield start(row, modelOf(row));
       const record = row as Record<string, unknown>;
       const { keys, csv } = shape!;
@@ -248,7 +273,7 @@ export function dumpJsonLines(
     };
     if (model !== undefined) start(undefined, model);
     else if (source instanceof Store) start(undefined, source.model);
-    for await (const row of rowsOf(source, action)) {
+    for await (const row of rowsOf(source, action, options)) {
       if (shape === undefined) start(row, modelOf(row));
       const record = row as Record<string, unknown>;
       let line = "{";

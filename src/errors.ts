@@ -241,3 +241,42 @@ export class DataFileError extends SQLiteError {
     this.value = options.value;
   }
 }
+
+/**
+ * A query ran past its time budget (the `timeoutMs` of its
+ * `RunOptions`) and was stopped. Status 503: the server is too
+ * busy or the query too heavy for the budget, not a mistake in it.
+ *
+ * @example
+ * ```ts
+ * import { QueryTimeoutError, SQLiteError } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new QueryTimeoutError(
+ *   "Cannot search person: the query ran past its time budget of 50 ms",
+ *   { timeoutMs: 50 },
+ * );
+ * assert.ok(error instanceof SQLiteError);
+ * assert.equal(error.statusCode, 503);
+ * assert.equal(error.timeoutMs, 50);
+ * ```
+ */
+export class QueryTimeoutError extends SQLiteError {
+  /** An HTTP status code that suits the error. */
+  override readonly statusCode: number = 503;
+  /** The time budget the query ran past, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /**
+   * Creates an error.
+   * @param message What was stopped, naming the budget.
+   * @param options The budget, the dataset and the SQL.
+   */
+  constructor(
+    message: string,
+    options: SQLiteErrorOptions & { timeoutMs: number },
+  ) {
+    super(message, options);
+    this.timeoutMs = options.timeoutMs;
+  }
+}

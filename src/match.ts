@@ -10,6 +10,7 @@ import { plainTextQuery, type SearchDefinition } from "./_fts.ts";
 import type { MatchShape } from "./_sql.ts";
 import { QueryError, SQLiteError } from "./errors.ts";
 import { checkCount } from "./_rules.ts";
+import { RUN_OPTION_NAMES, type RunOptions } from "./run.ts";
 
 /**
  * The key under which `Store.match()` attaches a {@linkcode MatchInfo} to
@@ -95,7 +96,7 @@ export interface SnippetOptions extends HighlightOptions {
  * Options of `Store.match()`. `F` is the store's filter type and `K` its
  * property names.
  */
-export interface MatchOptions<F, K extends string = string> {
+export interface MatchOptions<F, K extends string = string> extends RunOptions {
   /**
    * The ordinary store filter the matched rows must also satisfy.
    * @default {no filter}
@@ -154,6 +155,7 @@ const OPTIONS = [
   "weights",
   "highlight",
   "snippet",
+  ...RUN_OPTION_NAMES,
 ];
 
 /** A `Store.match()` call checked and turned into SQL parameters. */

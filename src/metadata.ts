@@ -49,6 +49,12 @@ export interface BuildMetadata {
   readonly tables: Readonly<Record<string, number>>;
   /** The files loaded, in load order. */
   readonly sources: readonly BuildSource[];
+  /**
+   * The file's content hash, as `dataset.contentHash()` answers it: the
+   * SHA-256 of the file with these 64 hex digits read as `0`s. Absent from
+   * files built before this field existed.
+   */
+  readonly sha256?: string;
 }
 
 /**

@@ -45,6 +45,13 @@ import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
 import { checkCount, foldIdentifier, isIterable } from "./_rules.ts";
+import {
+  checkRunOptions,
+  isTemplate,
+  Run,
+  RUN_OPTION_NAMES,
+  type RunOptions,
+} from "./run.ts";
 import { checkGeoIndex, checkModelTable } from "./_schema.ts";
 import {
   boxParams,
@@ -127,8 +134,8 @@ export type PrimaryKey<M extends AnyModel> = string extends keyof M["columns"]
       }
   : { [K in PrimaryKeyNames<M>]: NonNullable<ValueOf<M["columns"][K]>> };
 
-/** Options of `Store.search()`. */
-export interface SearchOptions<M extends AnyModel> {
+/** Options of `Store.search()`, with a signal, budget and hook. */
+export interface SearchOptions<M extends AnyModel> extends RunOptions {
   /**
    * The most rows to return.
    * @default {no limit}
@@ -146,8 +153,8 @@ export interface SearchOptions<M extends AnyModel> {
   orderBy?: OrderBy<M>;
 }
 
-/** Options of `Store.countBy()`. */
-export interface CountByOptions {
+/** Options of `Store.countBy()`, with a signal, budget and hook. */
+export interface CountByOptions extends RunOptions {
   /**
    * The most values to return (the most frequent ones).
    * @default {no limit}
@@ -171,8 +178,8 @@ export type NumericKeys<M extends AnyModel> =
   }[keyof Row<M>]
   & string;
 
-/** Options of `Store.page()`. */
-export interface PageOptions<M extends AnyModel> {
+/** Options of `Store.page()`, with a signal, budget and hook. */
+export interface PageOptions<M extends AnyModel> extends RunOptions {
   /**
    * The most rows in the page.
    * @default {100}
@@ -222,11 +229,11 @@ export interface GeoPoint {
   readonly lon: number;
 }
 
-/** Options of `Store.nearest()`. */
+/** Options of `Store.nearest()`, with a signal, budget and hook. */
 export interface NearestOptions<
   M extends AnyModel,
   X extends object = Record<never, never>,
-> {
+> extends RunOptions {
   /**
    * The most rows to return (at most 32,000).
    * @default {10}
@@ -672,11 +679,16 @@ export class Store<
       );
     }
     for (const name of Object.keys(options ?? {})) {
-      if (!["limit", "offset", "orderBy"].includes(name)) {
+      if (
+        !["limit", "offset", "orderBy"].includes(name) &&
+        !RUN_OPTION_NAMES.includes(name)
+      ) {
         throw new TypeError(
           `Invalid search option ${
             JSON.stringify(name)
-          } for ${table}: expected limit, offset or orderBy`,
+          } for ${table}: expected limit, offset, orderBy, ${
+            RUN_OPTION_NAMES.join(", ")
+          }`,
         );
       }
     }
@@ -885,6 +897,7 @@ export class Store<
     sql: (session: Session) => string,
     params: readonly SQLValue[],
     action: string,
+    run?: Run,
   ): Cursor<Instance<M>> {
     return new Cursor({
       session: () => this.#session(),
@@ -892,6 +905,7 @@ export class Store<
       params,
       action,
       read: (statement) => this.#read(statement),
+      run,
     });
   }
 
@@ -928,8 +942,10 @@ export class Store<
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const action = `Cannot search ${this.#definition.table}`;
     let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let run: Run | undefined;
     try {
       query = this.#select(filter, options);
+      run = Run.of(options, "search()", this.#definition.table);
     } catch (error) {
       return new Cursor<Instance<M>>(undefined, error);
     }
@@ -942,6 +958,7 @@ export class Store<
         ),
       query.params,
       action,
+      run,
     );
   }
 
@@ -963,8 +980,12 @@ export class Store<
    * await db.close();
    * ```
    */
-  async count(filter?: Filter<M> & X): Promise<number> {
+  async count(
+    filter?: Filter<M> & X,
+    options?: RunOptions,
+  ): Promise<number> {
     const where = this.#where(filter);
+    const run = this.#run(options, "count");
     const sql = countSql(this.#definition.table, where.sql);
     const session = await this.#session();
     return Number(
@@ -972,6 +993,7 @@ export class Store<
         sql,
         where.params,
         `Cannot count ${this.#definition.table}`,
+        run,
       ),
     );
   }
@@ -995,14 +1017,19 @@ export class Store<
    * await db.close();
    * ```
    */
-  async exists(filter?: Filter<M> & X): Promise<boolean> {
+  async exists(
+    filter?: Filter<M> & X,
+    options?: RunOptions,
+  ): Promise<boolean> {
     const where = this.#where(filter);
+    const run = this.#run(options, "exists");
     const sql = existsSql(this.#definition.table, where.sql);
     const session = await this.#session();
     return session.value(
       sql,
       where.params,
       `Cannot query ${this.#definition.table}`,
+      run,
     ) !== undefined;
   }
 
@@ -1087,6 +1114,17 @@ export class Store<
       );
     }
     return rows[0]!;
+  }
+
+  /**
+   * The run of a method's `RunOptions` argument (checked: only signal,
+   * budget and hook), or `undefined` when it sets none.
+   */
+  #run(options: RunOptions | undefined, method: string): Run | undefined {
+    if (options === undefined) return undefined;
+    const table = this.#definition.table;
+    const what = `${method}() on ${table}`;
+    return Run.of(checkRunOptions(options, what), `${method}()`, table);
   }
 
   /** Refuses a `limit` given to a method that sets its own. */
@@ -1489,6 +1527,7 @@ export class Store<
     let sql: (session: Session) => string;
     let params: SQLValue[];
     let plan: MatchPlan;
+    let run: Run | undefined;
     try {
       if (search === undefined) {
         throw new TypeError(
@@ -1496,6 +1535,7 @@ export class Store<
         );
       }
       plan = planMatch(table, search, text, options);
+      run = Run.of(options, "match()", table);
       const where = this.#where(plan.filter);
       const shape = plan.shape;
       const names = keys.map((key) => columns[key]!.bound.name);
@@ -1535,6 +1575,7 @@ export class Store<
       sql,
       params,
       action: `Cannot search the text of ${table}`,
+      run,
       read: (statement) => {
         const row = this.#read(statement) as Record<PropertyKey, unknown>;
         let i = this.#flagged ? n + 1 : n;
@@ -1691,7 +1732,8 @@ export class Store<
     const table = this.#definition.table;
     const action = `Cannot count ${table} by ${String(key)}`;
     const column = this.#columnOf(key, action);
-    this.#options(options, ["limit"], "countBy");
+    this.#options(options, ["limit", ...RUN_OPTION_NAMES], "countBy");
+    const run = Run.of(options, "countBy()", table);
     const limit = options?.limit === undefined
       ? -1
       : checkCount(options.limit, "limit", table);
@@ -1715,6 +1757,7 @@ export class Store<
         >[K],
         count: Number(statement.column(1)),
       }),
+      run,
     );
   }
 
@@ -1744,11 +1787,13 @@ export class Store<
   async distinct<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<Row<M>[K][]> {
     const table = this.#definition.table;
     const action = `Cannot read the distinct ${String(key)} of ${table}`;
     const column = this.#columnOf(key, action);
     const where = this.#where(filter);
+    const run = this.#run(options, "distinct");
     const raw = quote(column.bound.name);
     const sql = distinctSql(
       table,
@@ -1764,6 +1809,7 @@ export class Store<
       action,
       (statement) =>
         this.#decodeValue(column, statement.column(0), action) as Row<M>[K],
+      run,
     );
   }
 
@@ -1771,6 +1817,7 @@ export class Store<
     key: unknown,
     filter: unknown,
     descending: boolean,
+    options: RunOptions | undefined,
   ): Promise<unknown> {
     const table = this.#definition.table;
     const action = `Cannot read the ${descending ? "max" : "min"}imum ${
@@ -1779,6 +1826,7 @@ export class Store<
     const column = this.#columnOf(key, action);
     const raw = quote(column.bound.name);
     const where = this.#where(filter);
+    const run = this.#run(options, descending ? "max" : "min");
     const notNull = `${raw} IS NOT NULL`;
     const conditions = where.sql === ""
       ? ` WHERE ${notNull}`
@@ -1793,7 +1841,7 @@ export class Store<
     );
     const session = await this.#session();
     this.#refuseNulAmong(session, [column], filter, action);
-    const value = session.value(sql, where.params, action);
+    const value = session.value(sql, where.params, action, run);
     return value === undefined
       ? undefined
       : this.#decodeValue(column, value, action);
@@ -1824,8 +1872,9 @@ export class Store<
   min<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return this.#extreme(key, filter, false) as Promise<
+    return this.#extreme(key, filter, false, options) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
   }
@@ -1854,8 +1903,9 @@ export class Store<
   max<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return this.#extreme(key, filter, true) as Promise<
+    return this.#extreme(key, filter, true, options) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
   }
@@ -1864,6 +1914,7 @@ export class Store<
     aggregate: "sum" | "avg",
     key: unknown,
     filter: unknown,
+    options: RunOptions | undefined,
   ): Promise<unknown> {
     const table = this.#definition.table;
     const action = `Cannot read the ${
@@ -1876,6 +1927,7 @@ export class Store<
       );
     }
     const where = this.#where(filter);
+    const run = this.#run(options, aggregate);
     const session = await this.#session();
     // A STRICT numeric column holds numbers, and a STRICT INTEGER column
     // integers: the check of each cell is skipped where SQLite guarantees.
@@ -1895,6 +1947,7 @@ export class Store<
       where.params,
       action,
       (statement) => [statement.column(0), statement.column(1)] as const,
+      run,
     )!;
     // A cell a row read would refuse is refused here too, not summed.
     if (bad !== null) this.#decodeValue(column, bad, action);
@@ -1929,8 +1982,9 @@ export class Store<
   sum<K extends NumericKeys<M>>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]>> {
-    return this.#aggregate("sum", key, filter) as Promise<
+    return this.#aggregate("sum", key, filter, options) as Promise<
       NonNullable<Row<M>[K]>
     >;
   }
@@ -1960,8 +2014,11 @@ export class Store<
   avg<K extends NumericKeys<M>>(
     key: K,
     filter?: Filter<M> & X,
+    options?: RunOptions,
   ): Promise<number | undefined> {
-    return this.#aggregate("avg", key, filter) as Promise<number | undefined>;
+    return this.#aggregate("avg", key, filter, options) as Promise<
+      number | undefined
+    >;
   }
 
   /**
@@ -2009,7 +2066,12 @@ export class Store<
     options?: PageOptions<M>,
   ): Promise<Page<Instance<M>>> {
     const { table, keys } = this.#definition;
-    this.#options(options, ["limit", "orderBy", "after"], "page");
+    this.#options(
+      options,
+      ["limit", "orderBy", "after", ...RUN_OPTION_NAMES],
+      "page",
+    );
+    const run = Run.of(options, "page()", table);
     const limit = options?.limit === undefined
       ? 100
       : checkCount(options.limit, "limit", table);
@@ -2069,6 +2131,7 @@ export class Store<
         [...condition.params, limit + 1 - rows.length],
         action,
         read,
+        run,
       );
       if (more) break;
     }
@@ -2201,6 +2264,7 @@ export class Store<
     const action = `Cannot select from ${table}`;
     let query: { sql: (columnList: string) => string; params: SQLValue[] };
     let selected: Column<unknown>[];
+    let run: Run | undefined;
     try {
       if (!Array.isArray(keys) || keys.length === 0) {
         throw new TypeError(
@@ -2212,6 +2276,7 @@ export class Store<
       }
       selected = keys.map((key) => this.#columnOf(key, action));
       query = this.#select(filter, options);
+      run = Run.of(options, "select()", table);
     } catch (error) {
       return new Cursor<Pick<Row<M>, K>>(undefined, error);
     }
@@ -2239,6 +2304,7 @@ export class Store<
       },
       params: query.params,
       action,
+      run,
       read: (statement) => {
         if (flagged) {
           const flag = statement.column(selected.length);
@@ -2377,10 +2443,69 @@ export class Store<
    * assert.deepEqual(rows.map((c) => c.name), ["Lyon"]);
    * await db.close();
    * ```
+   *
+   * @example With a signal, a time budget or a hook: `sql(options)` is a tag
+   * ```ts
+   * import { DataSet, integer, Store } from "@microcosm/sqlite";
+   * import assert from "node:assert/strict";
+   *
+   * const db = DataSet.create("doc_store_sql_options");
+   * class N extends db.Model("n", { id: integer({ primaryKey: true }) }) {}
+   * await db.createAll();
+   * const store = new Store(N);
+   * await store.createMany([{}, {}]);
+   * const signal = AbortSignal.timeout(10_000);
+   * const rows = await Array.fromAsync(store.sql({ signal })`SELECT ${store.columns()} FROM n`);
+   * assert.equal(rows.length, 2);
+   * await db.close();
+   * ```
    */
   sql(
     strings: TemplateStringsArray,
     ...values: SQLParameter[]
+  ): AsyncGenerator<Instance<M>, void, undefined>;
+  /**
+   * A tag that runs raw SQL as `store.sql` does, under `options`: a signal,
+   * a time budget, a hook (each use of the tag is one query).
+   * @param options The signal, budget and hook.
+   * @returns The tag.
+   * @throws {TypeError} When `options` is not an object.
+   */
+  sql(
+    options: RunOptions,
+  ): (
+    strings: TemplateStringsArray,
+    ...values: SQLParameter[]
+  ) => AsyncGenerator<Instance<M>, void, undefined>;
+  sql(
+    strings: TemplateStringsArray | RunOptions,
+    ...values: SQLParameter[]
+  ):
+    | AsyncGenerator<Instance<M>, void, undefined>
+    | ((
+      strings: TemplateStringsArray,
+      ...values: SQLParameter[]
+    ) => AsyncGenerator<Instance<M>, void, undefined>) {
+    if (!isTemplate(strings)) {
+      const table = this.#definition.table;
+      const options = checkRunOptions(strings, `sql on ${table}`);
+      return (strings, ...values) => {
+        let run: Run | undefined;
+        try {
+          run = Run.of(options, "sql", table);
+        } catch (error) {
+          return new Cursor<Instance<M>>(undefined, error);
+        }
+        return this.#sql(strings, values, run);
+      };
+    }
+    return this.#sql(strings, values, undefined);
+  }
+
+  #sql(
+    strings: TemplateStringsArray,
+    values: SQLParameter[],
+    run: Run | undefined,
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const { table, columns, keys } = this.#definition;
     const action = `Cannot run sql for ${table}`;
@@ -2407,6 +2532,7 @@ export class Store<
       params: compiled.params,
       action,
       origin: "caller",
+      run,
       read: (statement) => {
         rows++;
         if (flagged !== undefined) {
@@ -2490,6 +2616,7 @@ export class Store<
     const table = this.#definition.table;
     const action = `Cannot search ${table} within a box`;
     let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let run: Run | undefined;
     try {
       const { lat, lon } = this.#geo("within");
       const { south, west, north, east } = checkBox(box, table);
@@ -2504,6 +2631,7 @@ export class Store<
         ),
         params: [...boxes.flatMap(boxParams), south, north, west, east],
       });
+      run = Run.of(options, "within()", table);
     } catch (error) {
       return new Cursor<Instance<M>>(undefined, error);
     }
@@ -2519,6 +2647,7 @@ export class Store<
       params: query.params,
       action,
       read: this.#reader,
+      run,
     });
   }
 
@@ -2610,6 +2739,7 @@ export class Store<
     const { lat, lon } = checkPoint(point, table);
     const { limit, maxKm, filter } = checkNearestOptions(options, table);
     const where = this.#where(filter);
+    const run = Run.of(options, "nearest()", table);
     const action =
       `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
     const session = await this.#geoSession();
@@ -2653,6 +2783,7 @@ export class Store<
             greatCircleKm(lat, lon, Number(rowLat), Number(rowLon)),
           );
         },
+        run,
       );
       // Every row within the radius is in the boxes; rows in the boxes'
       // corners may be farther.
@@ -2692,6 +2823,7 @@ export class Store<
           this.#read(statement),
         );
       },
+      run,
     );
     return found.map(({ rowid, distanceKm }) => ({
       row: rows.get(rowid)!,
@@ -2797,11 +2929,16 @@ function checkNearestOptions(
     );
   }
   for (const name of Object.keys(options)) {
-    if (!["limit", "maxKm", "filter"].includes(name)) {
+    if (
+      !["limit", "maxKm", "filter"].includes(name) &&
+      !RUN_OPTION_NAMES.includes(name)
+    ) {
       throw new TypeError(
         `Invalid nearest option ${
           JSON.stringify(name)
-        } for ${table}: expected limit, maxKm or filter`,
+        } for ${table}: expected limit, maxKm, filter, ${
+          RUN_OPTION_NAMES.join(", ")
+        }`,
       );
     }
   }

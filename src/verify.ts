@@ -25,6 +25,7 @@ import {
   INTEGRITY_CHECK,
 } from "./_sql.ts";
 import type { Session } from "./_session.ts";
+import { hashSession, recordedHash } from "./_hash.ts";
 import type { AnyModel } from "./model.ts";
 
 /** One mismatch between the models and the file. */
@@ -58,7 +59,8 @@ function badValue(column: AnyColumn, sql: string): string {
  * Checks the file a dataset is bound to against its models: missing
  * tables or columns, declared types the models cannot read, NOT NULL
  * columns holding `NULL`, stored values of the wrong type, and
- * `PRAGMA integrity_check`. Nothing is written.
+ * `PRAGMA integrity_check`; and, for a file whose build metadata records a
+ * content hash, that the file still hashes to it. Nothing is written.
  * @param dataset The dataset, bound to the file to check.
  * @returns The report; `ok` is `false` on any problem.
  * @throws {DataSetError} When the file cannot be opened, or is so damaged
@@ -201,6 +203,17 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
   for (const [message] of readRows(session, INTEGRITY_CHECK, [], action)) {
     if (message !== "ok") {
       problem(undefined, undefined, `integrity check: ${String(message)}`);
+    }
+  }
+  const recorded = recordedHash(session, action);
+  if (recorded !== undefined) {
+    const actual = await hashSession(session, recorded, action);
+    if (actual !== recorded) {
+      problem(
+        undefined,
+        undefined,
+        `content hash: the build metadata records ${recorded}, but the file hashes to ${actual} (it changed after it was built)`,
+      );
     }
   }
   return { ok: problems.length === 0, path: session.path, problems, tables };

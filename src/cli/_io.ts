@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { basename, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DataSet } from "../dataset.ts";
@@ -377,12 +376,4 @@ export function modelFor(dataset: DataSet, table: string): AnyModel {
     );
   }
   return model;
-}
-
-/** SHA-256 of a file, streamed, hex. */
-export async function fileSha256(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  const file = await Deno.open(path, { read: true });
-  for await (const chunk of file.readable) hash.update(chunk);
-  return hash.digest("hex");
 }

@@ -20,12 +20,12 @@ import {
 } from "../_schema.ts";
 import { foldIdentifier } from "../_rules.ts";
 import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
+import { hashFile, hashSession, recordedHash } from "../_hash.ts";
 import {
   counted,
   ENGINE_OPTION,
   ENGINE_USAGE,
   engineOf,
-  fileSha256,
   type Io,
   openFile,
   size,
@@ -38,7 +38,9 @@ export const INSPECT_USAGE = `Usage: microcosm inspect <file.sqlite> [options]
 
 Shows the tables of a dataset file with their columns and types, row
 counts and indexes, its full-text (FTS5) indexes, the page size, the file
-size, its SHA-256 and the build metadata. Opens the file read-only.
+size, its SHA-256, its content hash (the ETag of a served file; checked
+against the one the build metadata records) and the build metadata.
+Opens the file read-only.
 
 Options:
   --json               machine-readable output
@@ -73,6 +75,13 @@ export interface FileInfo {
   path: string;
   bytes: number;
   sha256: string;
+  /**
+   * The content hash `dataset.contentHash()` answers for the file, computed
+   * from its bytes (equal to `sha256` unless the file records its hash).
+   */
+  contentHash: string;
+  /** Whether the hash the build metadata records is the file's; null without one. */
+  contentHashMatches: boolean | null;
   pageSize: number;
   pageCount: number;
   tables: TableInfo[];
@@ -149,10 +158,16 @@ export async function inspect(args: string[], io: Io): Promise<number> {
   try {
     const session = await dataset[SESSION]();
     const action = `Cannot inspect ${path}`;
+    const recorded = recordedHash(session, action);
+    const contentHash = await hashSession(session, recorded, action);
     const info: FileInfo = {
       path,
       bytes: (await Deno.stat(path)).size,
-      sha256: await fileSha256(path),
+      sha256: await hashFile(path, undefined),
+      contentHash,
+      contentHashMatches: recorded === undefined
+        ? null
+        : recorded === contentHash,
       pageSize: Number(session.value(PAGE_SIZE, [], action)),
       pageCount: Number(session.value(PAGE_COUNT, [], action)),
       tables: await readTables(dataset),
@@ -176,6 +191,13 @@ function render(info: FileInfo): string {
       counted(info.pageCount, "page")
     } of ${info.pageSize} bytes`,
     `sha256   ${info.sha256}`,
+    `content  ${info.contentHash}${
+      info.contentHashMatches === null
+        ? " (the file records no content hash: its SHA-256)"
+        : info.contentHashMatches
+        ? " (as its build metadata records)"
+        : " (DOES NOT MATCH the hash its build metadata records: the file changed after it was built)"
+    }`,
   ];
   const meta = info.metadata;
   if (meta === null) {
