@@ -83,3 +83,20 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest(
+  "the time budget stops a long query from within: a 503",
+  async (engine) => {
+    await using s = await servedCities(engine, { sql: true, timeoutMs: 50 });
+    // Counts to 10^9 and yields every millionth: many seconds of work,
+    // which the 50 ms budget stops (within a step on FFI, between rows on
+    // node:sqlite).
+    const sql =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000) SELECT i FROM n WHERE i % 1000000 = 0";
+    const response = await fetch(
+      `${s.origin}/${s.dataset}?_sql=${encodeURIComponent(sql)}`,
+    );
+    assert.equal(response.status, 503);
+    assert.match((await response.json()).error.message, /time budget/);
+  },
+);

@@ -6,9 +6,9 @@
  * @module
  */
 import { dumpCsv, dumpJsonLines, type DumpSource } from "../dump.ts";
-import { RAW_SQL } from "../dataset.ts";
 import { ModelNotFoundError, SQLiteError } from "../errors.ts";
 import { kindOf } from "../_kinds.ts";
+import type { QueryHook, RunOptions } from "../run.ts";
 import type { AnyModel } from "../model.ts";
 import type { Store } from "../store.ts";
 import { budget, contentHash, type QueryBudget } from "./_adapter.ts";
@@ -97,6 +97,12 @@ export interface HandlerOptions {
    */
   onError?: (error: unknown, request: Request) => void;
   /**
+   * Told about every statement a request runs (SQL text, duration, rows,
+   * error), for logs and traces; nothing is timed without it.
+   * @default {undefined}
+   */
+  onQuery?: QueryHook;
+  /**
    * Whether `/<dataset>?_sql=...` runs SQL given by the client, on
    * read-only datasets only (a write is a 403), at most `maxPageSize` rows.
    * Off by default: turn it on only where any reader may run any read of
@@ -126,6 +132,7 @@ interface Settings {
   readonly onError: (error: unknown, request: Request) => void;
   readonly title: string;
   readonly sql: boolean;
+  readonly onQuery: QueryHook | undefined;
 }
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -201,6 +208,7 @@ function settingsOf(options: HandlerOptions): Settings {
     onError: options.onError ?? ((error) => console.error(error)),
     title: options.title ?? "Datasets",
     sql: options.sql === true,
+    onQuery: options.onQuery,
   };
 }
 
@@ -403,13 +411,15 @@ async function route(
     return {
       ...base,
       type: TYPES[format],
-      body: request.method === "HEAD" ? null : exportRows(table, query, format),
+      body: request.method === "HEAD"
+        ? null
+        : exportRows(table, query, format, exportRun(request, settings)),
     };
   }
   const page = await readPage(
     table,
     query,
-    budget(request, settings.timeoutMs),
+    budget(request, settings.timeoutMs, settings.onQuery),
     settings,
   );
   const view = {
@@ -481,11 +491,14 @@ async function runSql(
   const hash = await contentHash(dataset.dataset);
   const base = { hashes: [hash], negotiated: false, format };
   if (fresh(request, base)) return { ...base, type: TYPES[format], body: null };
-  const time = budget(request, settings.timeoutMs);
+  const time = budget(request, settings.timeoutMs, settings.onQuery);
+  const sql = dataset.dataset.sql(time.options());
+  // The client's text as a template with no values: nothing is pasted.
+  const strings = Object.assign([text[0]!], { raw: [text[0]!] });
   const rows: Record<string, unknown>[] = [];
   let truncated = false;
   try {
-    for await (const row of dataset.dataset[RAW_SQL](text[0]!)) {
+    for await (const row of sql(strings as unknown as TemplateStringsArray)) {
       if (rows.length === size) {
         truncated = true;
         break;
@@ -559,7 +572,10 @@ async function listing(
     for (const table of dataset.tables.values()) {
       tables.push({
         name: table.name,
-        rows: await table.store.count(),
+        rows: await table.store.count(
+          {},
+          settings.onQuery === undefined ? {} : { onQuery: settings.onQuery },
+        ),
         columns: table.model.definition.keys.map((key) => ({
           name: key,
           kind: kindOf(table.model.definition.columns[key]!).builder,
@@ -656,8 +672,9 @@ async function readPage(
   if (query.search !== undefined || query.within !== undefined) {
     const limit = query.size + 1;
     const found = query.search !== undefined
-      ? store.match(query.search, { filter, limit, offset })
+      ? store.match(query.search, { filter, limit, offset, ...time.options() })
       : store.within(query.within!, filter, {
+        ...time.options(),
         limit,
         offset,
         ...(query.sort === undefined ? {} : { orderBy: query.sort as never }),
@@ -669,6 +686,7 @@ async function readPage(
     }
   } else if (query.near !== undefined) {
     const near = await store.nearest(query.near, {
+      ...time.options(),
       limit: query.size,
       filter,
       ...(query.maxKm === undefined ? {} : { maxKm: query.maxKm }),
@@ -678,6 +696,7 @@ async function readPage(
   } else {
     try {
       const page = await store.page(filter, {
+        ...time.options(),
         limit: query.size,
         ...(query.sort === undefined ? {} : { orderBy: query.sort as never }),
         ...(query.next === undefined ? {} : { after: query.next }),
@@ -702,11 +721,12 @@ async function readPage(
   const result: PageResult = { rows, next, facets: [] };
   if (distances !== undefined) result.distances = distances;
   if (query.total) {
-    result.total = await store.count(filter);
+    result.total = await store.count(filter, time.options());
     checkBudget(time, settings);
   }
   for (const key of query.facets) {
     const counts = await store.countBy(key as never, filter, {
+      ...time.options(),
       limit: settings.facetSize,
     });
     result.facets.push({
@@ -733,10 +753,20 @@ async function* picked(
   }
 }
 
+/**
+ * How an export's queries run: no time budget (an export takes as long as
+ * its rows), the hook; it stops when the client goes away, as the response
+ * body is then cancelled.
+ */
+function exportRun(_request: Request, settings: Settings): RunOptions {
+  return settings.onQuery === undefined ? {} : { onQuery: settings.onQuery };
+}
+
 function exportRows(
   table: ServedTable,
   query: TableQuery,
   format: "csv" | "jsonl",
+  run: RunOptions,
 ): ReadableStream<Uint8Array> {
   const store = table.store;
   const filter = query.filter as never;
@@ -748,13 +778,18 @@ function exportRows(
     query.fields.every((key, i) => key === table.model.definition.keys[i]);
   let rows: DumpSource;
   if (query.search !== undefined) {
-    rows = store.match(query.search, { filter, ...limit });
+    rows = store.match(query.search, { filter, ...limit, ...run });
   } else if (query.within !== undefined) {
-    rows = store.within(query.within, filter, { ...limit, ...orderBy });
+    rows = store.within(query.within, filter, {
+      ...limit,
+      ...orderBy,
+      ...run,
+    });
   } else if (query.near !== undefined) {
     const near = query.near;
     rows = (async function* () {
       const found = await store.nearest(near, {
+        ...run,
         limit: query.size,
         filter,
         ...(query.maxKm === undefined ? {} : { maxKm: query.maxKm }),
@@ -762,9 +797,10 @@ function exportRows(
       for (const { row } of found) yield row;
     })();
   } else if (whole) {
-    rows = store.search(filter, { ...limit, ...orderBy });
+    rows = store.search(filter, { ...limit, ...orderBy, ...run });
   } else {
     rows = store.select(query.fields as never, filter, {
+      ...run,
       ...limit,
       ...orderBy,
     });
