@@ -588,3 +588,21 @@ engineTest(
     await db.close();
   },
 );
+
+engineTest("the ETag follows a reload() to the new version", async (engine) => {
+  await using s = await servedCities(engine);
+  const first = await fetch(s.url());
+  await first.body?.cancel();
+  const other = await citiesFile(engine);
+  const { DatabaseSync } = await import("node:sqlite");
+  const raw = new DatabaseSync(other);
+  raw.exec("DELETE FROM city WHERE id = 2");
+  raw.close();
+  await s.db.reload(other);
+  const second = await fetch(s.url(), {
+    headers: { "if-none-match": first.headers.get("etag")! },
+  });
+  assert.equal(second.status, 200, "the old ETag is stale");
+  assert.equal(second.headers.get("etag"), `"${await sha256(other)}"`);
+  assert.equal((await second.json()).rows.length, CITIES.length - 1);
+});
