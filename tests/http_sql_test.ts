@@ -73,7 +73,7 @@ engineTest(
     }
     const db = freshDataSet(engine);
     db.Model("t", {
-      id: (await import("../mod.ts")).integer({ primaryKey: true }),
+      id: integer({ primaryKey: true }),
     });
     await db.createAll();
     await using served = serve(createHandler(db, { sql: true }));
