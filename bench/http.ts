@@ -10,10 +10,12 @@
  * the servers take turns, round after round.
  *
  * Reports requests/s, p50/p99 latency, errors and the server's peak RSS
- * per server (min and median over rounds), the throughput ratio to the
- * baseline, and the small requests' p99 while one more client streams the
- * whole 1M-row table as JSON Lines from the library's server, against
- * their p99 without it.
+ * per server (min and median over rounds), the time per request relative
+ * to the baseline; then each handler's own time per request kind, called
+ * in this process without the network (interleaved, the steadier
+ * comparison on a shared machine); then the small requests' p99 while one
+ * more client streams the whole 1M-row table as JSON Lines from the
+ * library's server, against their p99 without it.
  *
  * ```sh
  * deno run -A bench/http.ts [--rounds 5] [--requests 6000] [--clients 64]
@@ -42,19 +44,19 @@ const declare = (db: DataSet) =>
 // ---------------------------------------------------------------------------
 
 /** The library's handler, on one engine. */
-function libraryServer(path: string, engine: "ffi" | "node"): Deno.HttpServer {
+function libraryHandler(
+  path: string,
+  engine: "ffi" | "node",
+): (request: Request) => Promise<Response> {
   const options: DataSetOptions = { engine };
-  const db = DataSet.create("places", options);
+  const db = DataSet.create(`places`, options);
   declare(db);
   db.bind(new SQLiteBindFactory({ paths: { places: path } }));
-  return Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: announce },
-    createHandler(db),
-  );
+  return createHandler(db);
 }
 
 /** The hand-written endpoint: the same routes and JSON, raw node:sqlite. */
-function baselineServer(path: string): Deno.HttpServer {
+function baselineHandler(path: string): (request: Request) => Response {
   const db = new DatabaseSync(path, { readOnly: true });
   const columns =
     "id, name, altNames, country, population, lat, lon, featureClass";
@@ -83,60 +85,57 @@ function baselineServer(path: string): Deno.HttpServer {
   });
   const fail = (status: number, message: string) =>
     Response.json({ error: { status, message } }, { status });
-  return Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: announce },
-    (request) => {
-      const url = new URL(request.url);
-      if (request.headers.get("if-none-match") === etag) {
-        return new Response(null, { status: 304, headers: headers() });
-      }
-      const parts = url.pathname.split("/");
-      if (parts[1] !== "places" || parts[2] !== "place") {
-        return fail(404, "not found");
-      }
-      if (parts[3] !== undefined) {
-        const id = Number(parts[3]);
-        if (!Number.isSafeInteger(id)) return fail(404, "no such row");
-        const row = byKey.get(id);
-        if (row === undefined) return fail(404, "no such row");
-        return new Response(
-          JSON.stringify({ dataset: "places", table: "place", row }),
-          { headers: headers() },
-        );
-      }
-      const country = url.searchParams.get("country");
-      const size = Number(url.searchParams.get("_size") ?? 100);
-      if (country === null || !(size >= 1 && size <= 1000)) {
-        return fail(400, "Invalid country or _size");
-      }
-      const token = url.searchParams.get("_next");
-      const last = token === null ? undefined : Number(atob(token));
-      const rows = last === undefined
-        ? first.all(country, size + 1)
-        : after.all(country, last, size + 1);
-      let next: string | null = null;
-      if (rows.length > size) {
-        rows.pop();
-        next = btoa(String(rows.at(-1)!.id));
-      }
-      let nextUrl: string | null = null;
-      if (next !== null) {
-        url.searchParams.set("_next", next);
-        nextUrl = url.pathname + url.search;
-      }
+  return (request) => {
+    const url = new URL(request.url);
+    if (request.headers.get("if-none-match") === etag) {
+      return new Response(null, { status: 304, headers: headers() });
+    }
+    const parts = url.pathname.split("/");
+    if (parts[1] !== "places" || parts[2] !== "place") {
+      return fail(404, "not found");
+    }
+    if (parts[3] !== undefined) {
+      const id = Number(parts[3]);
+      if (!Number.isSafeInteger(id)) return fail(404, "no such row");
+      const row = byKey.get(id);
+      if (row === undefined) return fail(404, "no such row");
       return new Response(
-        JSON.stringify({
-          dataset: "places",
-          table: "place",
-          fields,
-          rows,
-          next,
-          nextUrl,
-        }),
+        JSON.stringify({ dataset: "places", table: "place", row }),
         { headers: headers() },
       );
-    },
-  );
+    }
+    const country = url.searchParams.get("country");
+    const size = Number(url.searchParams.get("_size") ?? 100);
+    if (country === null || !(size >= 1 && size <= 1000)) {
+      return fail(400, "Invalid country or _size");
+    }
+    const token = url.searchParams.get("_next");
+    const last = token === null ? undefined : Number(atob(token));
+    const rows = last === undefined
+      ? first.all(country, size + 1)
+      : after.all(country, last, size + 1);
+    let next: string | null = null;
+    if (rows.length > size) {
+      rows.pop();
+      next = btoa(String(rows.at(-1)!.id));
+    }
+    let nextUrl: string | null = null;
+    if (next !== null) {
+      url.searchParams.set("_next", next);
+      nextUrl = url.pathname + url.search;
+    }
+    return new Response(
+      JSON.stringify({
+        dataset: "places",
+        table: "place",
+        fields,
+        rows,
+        next,
+        nextUrl,
+      }),
+      { headers: headers() },
+    );
+  };
 }
 
 function announce(address: Deno.NetAddr): void {
@@ -365,6 +364,60 @@ async function bench(): Promise<void> {
         );
       }
     }
+    if (!args["export-only"]) {
+      // The servers' own work, without the network or the load generator:
+      // each handler called in this process, interleaved, per request kind.
+      const inProcess = [
+        ["library (ffi)", libraryHandler(path, "ffi")],
+        ["library (node)", libraryHandler(path, "node")],
+        ["raw node:sqlite", baselineHandler(path)],
+      ] as const;
+      const firstPages = new Map<string, string>();
+      for (const [name, handler] of inProcess) {
+        const body = await (await handler(
+          new Request("http://x/places/place?country=FR&_size=20"),
+        )).json();
+        firstPages.set(name, body.nextUrl);
+      }
+      const kinds = [
+        ["by key", () => "/places/place/12345"],
+        ["filtered page", () => "/places/place?country=FR&_size=20"],
+        ["next page", (name: string) => firstPages.get(name)!],
+      ] as const;
+      const calls = 2000;
+      const micros = new Map<string, number[]>();
+      for (let round = -1; round < rounds; round++) {
+        for (const [kind, pathOf] of kinds) {
+          for (const [name, handler] of inProcess) {
+            const url = `http://x${pathOf(name)}`;
+            const t0 = performance.now();
+            for (let i = 0; i < calls; i++) {
+              await (await handler(new Request(url))).arrayBuffer();
+            }
+            const us = (performance.now() - t0) / calls * 1000;
+            const key = `${kind}\0${name}`;
+            if (round >= 0) micros.set(key, [...(micros.get(key) ?? []), us]);
+          }
+        }
+      }
+      console.log(
+        `\nIn one process, no network: µs per request (min / median of ${rounds} rounds of ${calls} calls), and the ratio to raw node:sqlite\n`,
+      );
+      console.log(
+        "| request | library (ffi) | library (node) | raw node:sqlite |",
+      );
+      console.log("|---|---|---|---|");
+      for (const [kind] of kinds) {
+        const raw = stats(micros.get(`${kind}\0raw node:sqlite`)!);
+        const cells = inProcess.map(([name]) => {
+          const own = stats(micros.get(`${kind}\0${name}`)!);
+          return `${own.min.toFixed(1)} / ${own.median.toFixed(1)}${
+            name === "raw node:sqlite" ? "" : ` (${ratio(own, raw)})`
+          }`;
+        });
+        console.log(`| ${kind} | ${cells.join(" | ")} |`);
+      }
+    }
     // Small requests while one client streams the whole table.
     const library = servers[0]!;
     const paths = workload(requests, nexts.get(library.name)!);
@@ -439,8 +492,11 @@ if (import.meta.main) {
   }).values;
   if (typeof args.serve === "string") {
     const file = String(args.file);
-    if (args.serve === "baseline") baselineServer(file);
-    else libraryServer(file, args.serve === "ffi" ? "ffi" : "node");
+    const handler: (request: Request) => Response | Promise<Response> =
+      args.serve === "baseline"
+        ? baselineHandler(file)
+        : libraryHandler(file, args.serve === "ffi" ? "ffi" : "node");
+    Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: announce }, handler);
   } else {
     await bench();
   }
