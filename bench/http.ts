@@ -47,11 +47,12 @@ const declare = (db: DataSet) =>
 function libraryHandler(
   path: string,
   engine: "ffi" | "node",
+  name = "places",
 ): (request: Request) => Promise<Response> {
   const options: DataSetOptions = { engine };
-  const db = DataSet.create(`places`, options);
+  const db = DataSet.create(name, options);
   declare(db);
-  db.bind(new SQLiteBindFactory({ paths: { places: path } }));
+  db.bind(new SQLiteBindFactory({ paths: { [name]: path } }));
   return createHandler(db);
 }
 
@@ -368,14 +369,22 @@ async function bench(): Promise<void> {
       // The servers' own work, without the network or the load generator:
       // each handler called in this process, interleaved, per request kind.
       const inProcess = [
-        ["library (ffi)", libraryHandler(path, "ffi")],
-        ["library (node)", libraryHandler(path, "node")],
+        ["library (ffi)", libraryHandler(path, "ffi", "places_ffi")],
+        ["library (node)", libraryHandler(path, "node", "places_node")],
         ["raw node:sqlite", baselineHandler(path)],
       ] as const;
+      // Dataset names are unique in a process: each engine's requests go
+      // to its own dataset's path.
+      const segment = (name: string, at: string) =>
+        name.startsWith("library")
+          ? at.replace("/places/", `/places_${name.slice(9, -1)}/`)
+          : at;
       const firstPages = new Map<string, string>();
       for (const [name, handler] of inProcess) {
         const body = await (await handler(
-          new Request("http://x/places/place?country=FR&_size=20"),
+          new Request(
+            `http://x${segment(name, "/places/place?country=FR&_size=20")}`,
+          ),
         )).json();
         firstPages.set(name, body.nextUrl);
       }
@@ -389,7 +398,7 @@ async function bench(): Promise<void> {
       for (let round = -1; round < rounds; round++) {
         for (const [kind, pathOf] of kinds) {
           for (const [name, handler] of inProcess) {
-            const url = `http://x${pathOf(name)}`;
+            const url = `http://x${segment(name, pathOf(name))}`;
             const t0 = performance.now();
             for (let i = 0; i < calls; i++) {
               await (await handler(new Request(url))).arrayBuffer();
