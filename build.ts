@@ -47,3 +47,8 @@ export {
   type VerifyProblem,
   type VerifyReport,
 } from "./src/verify.ts";
+export type {
+  EngineSupport,
+  FeatureNeed,
+  SQLiteFeature,
+} from "./src/_capabilities.ts";

@@ -5,7 +5,12 @@
  * memory, event-loop fairness and open cost. Prints a table of times and
  * ratios with the machine, and writes it to `bench/RESULTS.md`.
  *
- *   deno task bench [--runs=5]
+ *   deno task bench [--runs=5] [--db-sqlite=/work/ext/db-sqlite]
+ *
+ * Then issue 15's workloads (`app.ts`: Northwind, many models, concurrency,
+ * memory at 1M/5M/10M rows, cold start), against `@db/sqlite` from the
+ * checkout given by `--db-sqlite` or `DB_SQLITE_CHECKOUT` (skipped, saying
+ * so, without one), appended to the same report.
  *
  * @module
  */
@@ -13,6 +18,8 @@ import { parseArgs } from "node:util";
 import { SESSION } from "../src/dataset.ts";
 import { loadFfiEngine } from "../src/_ffi.ts";
 import { ensureBenchData } from "./_data.ts";
+import { appBench } from "./app.ts";
+import { dbSqliteCheckout } from "./_db_sqlite.ts";
 import { declaredBench, runLibrary } from "./_library.ts";
 import {
   type BenchResult,
@@ -35,6 +42,8 @@ const { values: flags } = parseArgs({
     out: { type: "string", default: "bench/RESULTS.md" },
     // Internal: the second process, which times the node engine.
     phase: { type: "string" },
+    // A checkout of denodrivers/sqlite3 (`@db/sqlite`), for app.ts.
+    "db-sqlite": { type: "string" },
   },
 });
 const nodePhase = flags.phase === "node";
@@ -335,6 +344,13 @@ lines.push(
 if (problems.length > 0) {
   lines.push(``, `Checksum problems: ${problems.join("; ")}`);
 }
+lines.push(
+  ``,
+  ...await appBench({
+    runs,
+    dbSqlite: dbSqliteCheckout(flags["db-sqlite"]),
+  }),
+);
 const report = lines.join("\n") + "\n";
 console.log(report);
 await Deno.writeTextFile(flags.out, report);

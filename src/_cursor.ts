@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import type { SQLValue, Statement } from "./_engine.ts";
 import type { Lease, Session, SqlOrigin } from "./_session.ts";
 import type { Run } from "./run.ts";
@@ -22,6 +21,8 @@ const DONE: IteratorReturnResult<void> = Object.freeze({
  * due timers run first.
  */
 function macrotask(): Promise<void> {
+  // The global, read on first use: importing `node:timers` would load
+  // Deno's Node layer at import time (see `_paths.ts`).
   return new Promise((resolve) => setImmediate(resolve));
 }
 
@@ -51,6 +52,14 @@ export interface CursorSource<T> {
    * @default {undefined}
    */
   readonly run?: Run | undefined;
+  /**
+   * Whether the query returns few rows (a small `LIMIT`), so the engine
+   * may fetch them all at its first step (`Statement.prefetch`): on
+   * node:sqlite, one run that throws instead of a stream and a second run
+   * to catch an error `iterate()` ended on silently.
+   * @default {false}
+   */
+  readonly few?: boolean;
 }
 
 /**
@@ -201,11 +210,20 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       // Failed before a row: done, as a generator that threw.
       this.#done = true;
       if (this.#started !== 0) {
-        // Stopped, or the SQL did not compile: the hooks hear of it.
+        // Stopped, or the SQL did not compile: the hooks hear of it, with
+        // the SQL an error names when it failed before the SQL was written
+        // (node:sqlite's NUL check prepares the caller's SQL first).
+        const named = (error as { sql?: unknown } | null)?.sql;
         this.#run!.report(
           session!.onQuery,
           session!.dataset,
-          this.#sql,
+          this.#sql !== ""
+            ? this.#sql
+            : typeof named === "string"
+            ? named
+            : typeof source.sql === "string"
+            ? source.sql
+            : "",
           this.#started,
           0,
           error,
@@ -228,6 +246,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
     }
     try {
       this.#statement.bind(source.params);
+      if (source.few) this.#statement.prefetch?.();
     } catch (error) {
       throw this.#fail(error);
     }

@@ -271,6 +271,13 @@ export interface Statement {
    */
   stepOne(): boolean;
   /**
+   * Optional: the caller will read every row of this run (a small result,
+   * collected at once), so an engine that cannot otherwise see an error
+   * raised part-way through a streamed query may fetch every row now, in
+   * one run that throws such an error. Call after `bind`, before `step`.
+   */
+  prefetch?(): void;
+  /**
    * Reads column `index` of the current row. Integers come as `number`
    * when they fit in 2^53, else as `bigint`.
    * @param hint What the caller expects; see {@linkcode ColumnHint}.

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { absolutePath } from "./_paths.ts";
 import {
   ColumnHint,
   type Connection,
@@ -328,9 +328,10 @@ const SHRINK_MEMORY = encoder.encode("PRAGMA shrink_memory\0");
 
 /**
  * How many virtual machine instructions SQLite runs between two calls of
- * the progress handler while a step is bounded: a call costs about a
- * microsecond, and 10,000 instructions take about 0.1 ms, so a bounded
- * step runs a few percent slower and stops well within a millisecond.
+ * the progress handler while a step is bounded: 10,000 instructions take
+ * about 0.1 ms, so a bounded step stops well within a millisecond of its
+ * deadline, and runs about 0.5% slower (a 2M-row recursive count: 202.1
+ * vs 201.2 ms min, 15 interleaved rounds).
  */
 const PROGRESS_OPS = 10_000;
 
@@ -432,15 +433,64 @@ export function loadFfiEngine(library?: string): Engine {
   );
 }
 
+/**
+ * The symbols bound the first time one of them is called rather than when
+ * the library loads: Deno compiles a call stub per symbol, about 0.08 ms
+ * each, and opening a file and reading rows by key (a cold start) calls
+ * none of these. They are errors, closing, the rarer binds and reads, and
+ * images. All are required (an optional symbol is tested for `null`, so it
+ * is bound at load), and every SQLite build has them; should a library lack
+ * one, the call that needs it throws an `Error` naming it.
+ */
+const LATER: ReadonlySet<string> = new Set(
+  [
+    "sqlite3_errmsg",
+    "sqlite3_errstr",
+    "sqlite3_extended_errcode",
+    "sqlite3_finalize",
+    "sqlite3_close_v2",
+    "sqlite3_bind_null",
+    "sqlite3_bind_int64",
+    "sqlite3_bind_double",
+    "sqlite3_bind_blob",
+    "sqlite3_column_int64",
+    "sqlite3_column_blob",
+    "sqlite3_changes",
+    "sqlite3_deserialize",
+    "sqlite3_malloc64",
+    "sqlite3_free",
+  ] satisfies (keyof typeof SYMBOLS)[],
+);
+
+/** The libraries whose {@linkcode LATER} symbols have been bound. */
+const boundLater = new Set<string>();
+
+/**
+ * Whether the engine loaded from `library` has bound its later symbols
+ * (for tests: a cold start binds none).
+ * @param library The engine's `library`.
+ * @returns `true` once any of them was called.
+ */
+export function laterSymbolsBound(library: string): boolean {
+  return boundLater.has(library);
+}
+
+/** The symbols of `names`, each made optional, as `Deno.dlopen` takes them. */
+function optionalSymbols(
+  names: (name: string) => boolean,
+): Deno.ForeignLibraryInterface {
+  const chosen: Deno.ForeignLibraryInterface = {};
+  for (const [name, definition] of Object.entries(SYMBOLS)) {
+    if (names(name)) chosen[name] = { ...definition, optional: true };
+  }
+  return chosen;
+}
+
 /** Loads one candidate: the engine, or why it could not be loaded. */
 function open(candidate: string): FfiEngine | string {
-  const optional: Deno.ForeignLibraryInterface = {};
-  for (const [name, definition] of Object.entries(SYMBOLS)) {
-    optional[name] = { ...definition, optional: true };
-  }
   let lib: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>;
   try {
-    lib = Deno.dlopen(candidate, optional);
+    lib = Deno.dlopen(candidate, optionalSymbols((name) => !LATER.has(name)));
   } catch (error) {
     if (
       error instanceof Deno.errors.NotCapable ||
@@ -453,7 +503,7 @@ function open(candidate: string): FfiEngine | string {
   const symbols = lib.symbols as Record<string, unknown>;
   const missing = Object.entries(SYMBOLS)
     .filter(([name, definition]) =>
-      symbols[name] == null && !("optional" in definition)
+      !LATER.has(name) && symbols[name] == null && !("optional" in definition)
     )
     .map(([name]) => name);
   if (missing.length > 0) {
@@ -462,10 +512,39 @@ function open(candidate: string): FfiEngine | string {
       missing.join(", ")
     }`;
   }
-  // A copy: Deno's symbols object holds over 20 functions, and V8 keeps
-  // such an object as a dictionary, which makes every call on a hot path
-  // look its function up by name. An object literal keeps fast properties.
-  const sym = { ...lib.symbols } as unknown as Symbols;
+  // Until bound, each later symbol is a function that binds them all
+  // (one more `Deno.dlopen` of the same library) and calls the real one.
+  const later: Record<string, unknown> = {};
+  let bound = false;
+  const bindLater = () => {
+    if (bound) return;
+    bound = true;
+    boundLater.add(candidate);
+    const rest = Deno.dlopen(candidate, optionalSymbols((n) => LATER.has(n)))
+      .symbols as Record<string, unknown>;
+    for (const name of LATER) {
+      (sym as unknown as Record<string, unknown>)[name] = rest[name] ??
+        (() => {
+          throw new Error(
+            `Cannot call ${name}: the SQLite library ${candidate} does not export it`,
+          );
+        });
+    }
+  };
+  for (const name of LATER) {
+    later[name] = (...args: unknown[]) => {
+      bindLater();
+      return ((sym as unknown as Record<string, unknown>)[name] as (
+        ...args: unknown[]
+      ) => unknown)(...args);
+    };
+  }
+  // A copy, in one literal with every symbol: Deno's symbols object holds
+  // over 20 functions, and V8 keeps such an object as a dictionary, which
+  // makes every call on a hot path look its function up by name. An object
+  // literal keeps fast properties (binding the later ones only replaces
+  // values).
+  const sym = { ...lib.symbols, ...later } as unknown as Symbols;
   configure(sym);
   shortTextAddress ??= Deno.UnsafePointer.of(shortText);
   return new FfiEngine(candidate, sym);
@@ -729,7 +808,7 @@ function engineError(
 
 /** Percent-encodes an absolute path into a `file:` URI without a query. */
 function fileUri(path: string): string {
-  let absolute = isAbsolute(path) ? resolve(path) : resolve(Deno.cwd(), path);
+  let absolute = absolutePath(path);
   if (Deno.build.os === "windows") {
     absolute = absolute.replaceAll("\\", "/");
     if (/^[A-Za-z]:/.test(absolute)) absolute = `/${absolute}`;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { absolutePath } from "./_paths.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   type Connection,
@@ -96,7 +96,7 @@ class NodeEngine implements Engine {
   open(request: OpenRequest): Connection {
     const memory = request.path === ":memory:";
     // Absolute, so a name starting with "file:" is never read as a URI.
-    const path = memory ? request.path : resolve(request.path);
+    const path = memory ? request.path : absolutePath(request.path);
     let db: DatabaseSync;
     try {
       db = new this.#sqlite.DatabaseSync(path, {
@@ -233,7 +233,10 @@ const NO_ROWS: unknown[][] = [];
  * - queries stream with `iterate()`, and when it reports the end, the rest
  *   of the query after the rows already read runs once with `all()`: it
  *   returns nothing after a real end, and throws SQLite's error after a
- *   silent one.
+ *   silent one;
+ * - queries whose every row the caller collects at once (`prefetch`, from
+ *   `Session.all`: pages, nearest rows, facets) run once with `all()`,
+ *   which throws, so they need no second run.
  *
  * Integers are always read as bigints (and handed out as numbers when they
  * fit in 2^53), so no value is rounded and no read ever runs again from
@@ -347,6 +350,27 @@ class NodeStatement implements Statement {
     this.#buffer = NO_ROWS;
     this.#row = row as unknown[] | undefined;
     return row !== undefined;
+  }
+
+  /**
+   * Reads every row of the run now with `all()`, which throws SQLite's
+   * error where `iterate()` would end silently: the rows are then stepped
+   * through from the buffer, and the query never runs a second time.
+   */
+  prefetch(): void {
+    const stmt = this.#check();
+    if (
+      !this.#streams || this.#rows !== undefined || this.#buffer !== undefined
+    ) return;
+    try {
+      this.#begin();
+      this.#index = 0;
+      this.#read = 0;
+      this.#buffer = stmt.all(...(this.#params as never[])) as never;
+      this.#watch?.check();
+    } catch (error) {
+      throw this.#failure(error);
+    }
   }
 
   step(): boolean {

@@ -162,7 +162,14 @@ export function encodeToken(
   values: readonly SQLValue[],
   shape: string,
 ): string {
-  const payload = textToBase64url(JSON.stringify(values.map(tag)));
+  // One number (an integer key, a rowid: most pages) is written as
+  // JSON.stringify would write its tagged value: a number's text needs no
+  // escaping.
+  const only = values[0];
+  const json = values.length === 1 && typeof only === "number"
+    ? `[["n","${only}"]]`
+    : JSON.stringify(values.map(tag));
+  const payload = textToBase64url(json);
   return `${payload}.${checksum(shape, payload)}`;
 }
 

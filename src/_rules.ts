@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { fileUrlPath } from "./_paths.ts";
 
 /**
  * Folds an identifier the way SQLite compares identifiers: ASCII letters
@@ -90,7 +90,7 @@ export function localPath(
         `${action}: ${url.href} is not a local file${hint}`,
       );
     }
-    return fileURLToPath(url);
+    return fileUrlPath(url);
   }
   if (typeof value !== "string" || value === "" || value.includes("\0")) {
     throw new TypeError(

@@ -1068,3 +1068,50 @@ export function countPointsSql(
 export function recordedHashSql(table: string): string {
   return `SELECT value FROM ${quote(table)} WHERE key = ?`;
 }
+
+// ---------------------------------------------------------------------------
+// Capabilities (issue 14): probing what an engine's SQLite provides, and
+// reading what a file's schema needs.
+// ---------------------------------------------------------------------------
+
+/**
+ * One statement per feature, run on a private in-memory connection: the
+ * feature is there when it runs.
+ */
+export const CAPABILITY_PROBES: Readonly<
+  Record<"fts5" | "rtree" | "json" | "math" | "strict", string>
+> = {
+  fts5: "CREATE VIRTUAL TABLE probe_fts5 USING fts5(a)",
+  rtree: "CREATE VIRTUAL TABLE probe_rtree USING rtree(id, x0, x1)",
+  json: "SELECT json_extract(json('[1]'), '$[0]')",
+  math: "SELECT sqrt(4.0) + ln(1.0)",
+  strict: "CREATE TABLE probe_strict (a INTEGER) STRICT",
+};
+
+/** Every object of the file's schema with SQL text: type, name, SQL. */
+export const SCHEMA_OBJECTS_SQL: string =
+  "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid";
+
+// ---------------------------------------------------------------------------
+// Default order (perf): rowid order on data that cannot change.
+// ---------------------------------------------------------------------------
+
+/**
+ * Whether the rows of a table are stored in rowid order under a key that
+ * is not the rowid, so that reading in rowid order costs less than the key
+ * order: answers one row, `1` when the table is a rowid table (not
+ * `WITHOUT ROWID`, not a view or virtual table) whose primary key is not
+ * its rowid (an `INTEGER PRIMARY KEY` column), else `0`. Binds the table
+ * name three times.
+ */
+export const ROWID_ORDER_SQL: string = `SELECT coalesce((
+  SELECT type = 'table' AND wr = 0 FROM pragma_table_list(?) WHERE schema = 'main'
+), 0) AND NOT coalesce((
+  SELECT count(*) = 1 AND max(pk = 1 AND upper(type) = 'INTEGER')
+  FROM pragma_table_info(?) WHERE pk > 0
+), 0) AND EXISTS (SELECT 1 FROM pragma_table_info(?) WHERE pk > 0)`;
+
+/** The `ORDER BY` of rowid order. */
+export const ROWID_ORDER: string = orderBySql([
+  { column: ROWID, descending: false },
+]);

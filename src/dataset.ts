@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { absolutePath } from "./_paths.ts";
 import { findTable } from "./_schema.ts";
 import type {
   Connection,
@@ -16,6 +16,7 @@ import type {
 import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
 import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
+import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
 import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
 import {
@@ -52,6 +53,7 @@ import {
 
 import { DataSetError, SQLiteError } from "./errors.ts";
 import { hashFile, hashSession, inodeOf, recordedHash } from "./_hash.ts";
+import { checkModelNeeds } from "./_capabilities.ts";
 import {
   checkRunOptions,
   isTemplate,
@@ -188,7 +190,7 @@ function describeOpenFailure(error: unknown, path: string): string {
 
 /** Checks that SQLite can take a path: it opens none longer. */
 function checkPathLength(path: string): void {
-  const bytes = new TextEncoder().encode(resolve(path)).length;
+  const bytes = new TextEncoder().encode(absolutePath(path)).length;
   if (bytes > MAX_PATH_BYTES) {
     throw new RangeError(
       `the path is ${bytes} bytes long as an absolute path, longer than the ${MAX_PATH_BYTES} bytes SQLite opens: ${path}`,
@@ -728,6 +730,7 @@ export class DataSet {
     try {
       if (writable) session.exec(FOREIGN_KEYS_ON, action);
       session.value(SCHEMA_PROBE, [], action);
+      checkModelNeeds(session, this.#models, action);
     } catch (error) {
       session.close();
       throw setupFailure(
@@ -987,6 +990,8 @@ export class DataSet {
     // names and a flag column after them, or undefined when unchecked.
     let checked: readonly string[] | undefined;
     let rows = 0;
+    // Generated once per list of result names (see `rawRowBuilder`).
+    let build: RowBuild | undefined;
     return new Cursor({
       session: () => this[SESSION](),
       sql: (session) => {
@@ -1006,14 +1011,7 @@ export class DataSet {
           checkNulFlag(statement, checked, rows, action, this.name, text);
         }
         const row: SQLRow = {};
-        for (let i = 0; i < names.length; i++) {
-          Object.defineProperty(row, names[i]!, {
-            value: statement.column(i),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        }
+        (build ??= rawRowBuilder(names))(row, statement);
         return row;
       },
     });
@@ -1031,8 +1029,8 @@ export class DataSet {
    * read as 64 `0`s, since a file cannot hold the SHA-256 of itself; for a
    * file that records none, its plain SHA-256 (what `sha256sum` prints).
    * A dataset served from bytes answers the hash of those bytes. A
-   * read-only file opened with `immutable: false`, or a writable one, is
-   * hashed again at each call (it may have changed).
+   * read-only file opened with `immutable: false` is hashed again when its
+   * size or modification time changed; a writable one at each call.
    * @returns The hex digest, or `undefined` in memory.
    * @throws {DataSetError} When the file cannot be read, or was replaced
    * by rename since the dataset opened it (reopen to hash the new one).
@@ -1059,8 +1057,21 @@ export class DataSet {
   async contentHash(): Promise<string | undefined> {
     const session = await this[SESSION]();
     if (session.path === ":memory:") return undefined;
-    if (!session.readOnly || !session.fixedSchema) {
-      return await this.#hash(session);
+    if (!session.readOnly) return await this.#hash(session);
+    if (!session.fixedSchema) {
+      // immutable: false: the file may be rewritten in place, which changes
+      // its size or modification time; the hash is kept while neither does.
+      let stamp: string;
+      try {
+        const info = await Deno.stat(session.path);
+        stamp = `${info.size}:${info.mtime?.getTime()}`;
+      } catch {
+        stamp = "";
+      }
+      if (stamp === "" || stamp !== session.contentHashStamp) {
+        session.contentHash = undefined;
+        session.contentHashStamp = stamp;
+      }
     }
     const cached = session.contentHash ??= this.#hash(session);
     try {

@@ -6,6 +6,7 @@
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
 import { INVALID, kindOf, Same } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
+import { rowBuilder } from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
 import {
   aggregateSql,
@@ -35,6 +36,8 @@ import {
   pageSql,
   quote,
   ROWID,
+  ROWID_ORDER,
+  ROWID_ORDER_SQL,
   rowsByRowidSql,
   selectSql,
   whereSql,
@@ -148,7 +151,10 @@ export interface SearchOptions<M extends AnyModel> extends RunOptions {
   offset?: number;
   /**
    * The order; the primary key always breaks ties.
-   * @default {the model's orderBy, else the primary key}
+   * @default {the model's orderBy, else the primary key; on a read-only
+   * file opened immutable, a table with a composite primary key reads in
+   * rowid order, as stored, which may differ between two builds of the
+   * file}
    */
   orderBy?: OrderBy<M>;
 }
@@ -187,7 +193,9 @@ export interface PageOptions<M extends AnyModel> extends RunOptions {
   limit?: number;
   /**
    * The order; the primary key (else the rowid) always breaks ties.
-   * @default {the model's orderBy, else the primary key}
+   * @default {the model's orderBy, else the primary key; rowid order on a
+   * read-only file opened immutable for a table with a composite primary
+   * key, as for `search()`}
    */
   orderBy?: OrderBy<M>;
   /**
@@ -343,34 +351,6 @@ function orderCacheKey(entries: readonly unknown[]): string | undefined {
   return JSON.stringify(entries);
 }
 
-/**
- * The function that stores a row's cells on a new instance: one
- * assignment per property, its name a JSON string literal and its column
- * position a number (nothing else of the model enters the text), so each
- * store's rows are built by code that only ever sees its own model's
- * properties, which V8 turns into plain stores. Where code cannot be
- * generated from text (a runtime that forbids it), a loop does the same.
- */
-function rowBuilder(
-  keys: readonly string[],
-  cell: (statement: Statement, i: number) => unknown,
-): (row: Record<string, unknown>, statement: Statement) => void {
-  const body = keys.map((key, i) =>
-    `row[${JSON.stringify(key)}] = cell(statement, ${i});`
-  ).join("\n");
-  try {
-    return new Function("cell", `return (row, statement) => {\n${body}\n};`)(
-      cell,
-    );
-  } catch {
-    return (row, statement) => {
-      for (let i = 0; i < keys.length; i++) {
-        row[keys[i]!] = cell(statement, i);
-      }
-    };
-  }
-}
-
 function planFor(definition: ModelDefinition): Plan {
   let plan = plans.get(definition);
   if (plan !== undefined) return plan;
@@ -499,6 +479,10 @@ export class Store<
   #flagged = false;
   /** The session {@linkcode Store.#flagged} was decided for. */
   #flaggedFor: Session | undefined;
+  /** Whether the default order is rowid order (see `#rowidDefault`). */
+  #rowidOrder = false;
+  /** The session {@linkcode Store.#rowidOrder} was decided for. */
+  #rowidOrderFor: Session | undefined;
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
@@ -576,7 +560,9 @@ export class Store<
   /**
    * The order hook: the order keys (property names, `-` first for
    * descending) a search uses. The base implementation takes the option,
-   * else the model's `orderBy`, else the primary key.
+   * else the model's `orderBy`, else none: the default order, the primary
+   * key (rowid order on a read-only file opened immutable for a composite
+   * primary key).
    * @param orderBy The `orderBy` option as given.
    * @returns The order keys.
    */
@@ -661,15 +647,50 @@ export class Store<
   }
 
   /**
+   * Whether reads in the default order (no `orderBy` given, none declared
+   * by the model or the order hook) read in rowid order on `session`: when
+   * the data cannot change (a read-only file opened immutable, or an image
+   * of bytes), so the rowid order is deterministic, and the model's primary
+   * key is composite, over a rowid table (not `WITHOUT ROWID`), whose key
+   * order would make SQLite walk an index or sort. A single-column key
+   * keeps its order (a text code's sorted order is what readers expect).
+   * Decided once per session.
+   */
+  #rowidDefault(session: Session): boolean {
+    if (session !== this.#rowidOrderFor) {
+      const { table, primaryKey } = this.#definition;
+      // fixedSchema: read-only and immutable, or an image of bytes.
+      this.#rowidOrder = session.fixedSchema &&
+        primaryKey.length > 1 &&
+        session.value(
+            ROWID_ORDER_SQL,
+            [table, table, table],
+            `Cannot read the schema of ${table}`,
+          ) === 1;
+      this.#rowidOrderFor = session;
+    }
+    return this.#rowidOrder;
+  }
+
+  /** Whether a query with this `orderBy` option reads in the default order. */
+  #defaultOrder(orderBy: OrderBy<M> | undefined): boolean {
+    return orderBy === undefined && this.orderKeys(undefined).length === 0;
+  }
+
+  /**
    * The query of `search(filter, options)`, with one more condition when
    * given (`within()`'s box), its SQL a function of the column list (with
-   * the NUL flag or without).
+   * the NUL flag or without) and of the session (whose data may make the
+   * default order rowid order, see {@linkcode Store.#rowidDefault}).
    */
   #select(
     filter: unknown,
     options: SearchOptions<M> | undefined,
     extra?: Condition,
-  ): { sql: (columnList: string) => string; params: SQLValue[] } {
+  ): {
+    sql: (columnList: string, session: Session) => string;
+    params: SQLValue[];
+  } {
     const table = this.#definition.table;
     if (
       options !== undefined && (options === null || typeof options !== "object")
@@ -694,6 +715,7 @@ export class Store<
     }
     const where = this.#where(filter);
     const order = this.#orderSql(options?.orderBy);
+    const byDefault = this.#defaultOrder(options?.orderBy);
     const params = [...where.params, ...extra?.params ?? []];
     const limit = options?.limit;
     const offset = options?.offset;
@@ -708,8 +730,14 @@ export class Store<
       ? where.sql
       : andWhereSql(where.sql, extra.sql);
     return {
-      sql: (columnList) =>
-        selectSql(table, columnList, conditions, order, paged),
+      sql: (columnList, session) =>
+        selectSql(
+          table,
+          columnList,
+          conditions,
+          byDefault && this.#rowidDefault(session) ? ROWID_ORDER : order,
+          paged,
+        ),
       params,
     };
   }
@@ -881,12 +909,19 @@ export class Store<
     );
   }
 
-  #read(statement: Statement): Instance<M> {
+  /**
+   * Builds a model instance from the current row.
+   * @param flagged Whether the row carries the NUL flag: the decision of the
+   * session the statement runs on. A cursor passes the one it took when its
+   * SQL was written, since a reload may switch the store to another file's
+   * session while the cursor still reads the old one.
+   */
+  #read(statement: Statement, flagged = this.#flagged): Instance<M> {
     const row = new this.model() as Record<string, unknown>;
     const keys = this.#keys;
     const n = keys.length;
     // Checked before any cell: a cut text could decode (JSON, a date).
-    if (this.#flagged && statement.column(n) !== null) {
+    if (flagged && statement.column(n) !== null) {
       this.#refuseNul(statement);
     }
     this.#build(row, statement);
@@ -898,20 +933,35 @@ export class Store<
     params: readonly SQLValue[],
     action: string,
     run?: Run,
+    few = false,
   ): Cursor<Instance<M>> {
+    // The NUL flag decision of this cursor's session (see #read).
+    let flagged = false;
     return new Cursor({
       session: () => this.#session(),
-      sql,
+      sql: (session) => {
+        flagged = this.#flags(session);
+        return sql(session);
+      },
       params,
       action,
-      read: (statement) => this.#read(statement),
+      read: (statement) => this.#read(statement, flagged),
       run,
+      few,
     });
   }
 
   /**
    * Yields the rows matching a filter: filtered, then ordered, then
    * paginated. Breaking out early releases the statement.
+   *
+   * Without an `orderBy` (given or declared by the model), rows come in
+   * primary-key order, except on a read-only file opened immutable (the
+   * default for a file): there a table with a composite primary key (not
+   * `WITHOUT ROWID`) reads in rowid order, as the rows are stored, so a
+   * full search reads the table instead of walking its key's index. That
+   * order is deterministic for the file, and may differ between two builds
+   * of it.
    * @param filter Property names to values or operators.
    * @param options `limit`, `offset`, `orderBy`.
    * @returns The rows, one at a time.
@@ -941,7 +991,10 @@ export class Store<
     options?: SearchOptions<M>,
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const action = `Cannot search ${this.#definition.table}`;
-    let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let query: {
+      sql: (columnList: string, session: Session) => string;
+      params: SQLValue[];
+    };
     let run: Run | undefined;
     try {
       query = this.#select(filter, options);
@@ -955,10 +1008,12 @@ export class Store<
           this.#flags(session)
             ? this.#plan.flaggedColumnList!
             : this.#plan.columnList,
+          session,
         ),
       query.params,
       action,
       run,
+      fewRows(options?.limit),
     );
   }
 
@@ -1525,6 +1580,8 @@ export class Store<
   ): AsyncGenerator<Matched<Instance<M>>, void, undefined> {
     const { table, search, columns, keys } = this.#definition;
     let sql: (session: Session) => string;
+    // The NUL flag decision of the cursor's session (see #read).
+    let flagged = false;
     let params: SQLValue[];
     let plan: MatchPlan;
     let run: Run | undefined;
@@ -1541,7 +1598,7 @@ export class Store<
       const names = keys.map((key) => columns[key]!.bound.name);
       // Rows carry the NUL flag where the store's reads do (#flags).
       sql = (session) => {
-        const flagged = this.#flags(session);
+        flagged = this.#flags(session);
         return cachedSql(
           this.#definition,
           shape,
@@ -1576,9 +1633,13 @@ export class Store<
       params,
       action: `Cannot search the text of ${table}`,
       run,
+      few: fewRows(options?.limit),
       read: (statement) => {
-        const row = this.#read(statement) as Record<PropertyKey, unknown>;
-        let i = this.#flagged ? n + 1 : n;
+        const row = this.#read(statement, flagged) as Record<
+          PropertyKey,
+          unknown
+        >;
+        let i = flagged ? n + 1 : n;
         const info: {
           rank: number;
           highlights?: Record<string, string | null>;
@@ -1732,7 +1793,7 @@ export class Store<
     const table = this.#definition.table;
     const action = `Cannot count ${table} by ${String(key)}`;
     const column = this.#columnOf(key, action);
-    this.#options(options, ["limit", ...RUN_OPTION_NAMES], "countBy");
+    this.#options(options, COUNT_BY_OPTIONS, "countBy");
     const run = Run.of(options, "countBy()", table);
     const limit = options?.limit === undefined
       ? -1
@@ -2028,7 +2089,9 @@ export class Store<
    * default (the model's `orderBy`, else the primary key), always ending in
    * the primary key (the rowid without one), which makes every position
    * unique; NULLs sort as SQLite sorts them, first ascending, last
-   * descending.
+   * descending. Where `search()` reads the default order in rowid order (a
+   * read-only file opened immutable, a composite primary key), pages do
+   * too, keyed by the rowid.
    *
    * The token is opaque and URL-safe: the last row's order keys as stored,
    * and a checksum over them and the query's shape (model, order, filter).
@@ -2068,7 +2131,7 @@ export class Store<
     const { table, keys } = this.#definition;
     this.#options(
       options,
-      ["limit", "orderBy", "after", ...RUN_OPTION_NAMES],
+      PAGE_OPTIONS,
       "page",
     );
     const run = Run.of(options, "page()", table);
@@ -2081,7 +2144,9 @@ export class Store<
       );
     }
     const where = this.#where(filter);
-    const plan = this.#pagePlan(options?.orderBy);
+    // The session first: its data decides the default order.
+    const session = await this.#session();
+    const plan = this.#pagePlan(options?.orderBy, session);
     const { keyset, columnList, keyColumns, shape: ordered } = plan;
     // The query's shape: the model and order (hashed once per order), the
     // filter's SQL and its values.
@@ -2104,7 +2169,6 @@ export class Store<
           : `${where.sql} AND (${arm.sql})`,
         params: [...where.params, ...arm.params],
       }));
-    const session = await this.#session();
     // Rows carry the NUL flag after the model's columns where reads do.
     const flagged = this.#flags(session);
     const n = keys.length + (flagged ? 1 : 0);
@@ -2180,7 +2244,7 @@ export class Store<
    * key, else the rowid, last), the `ORDER BY`, and the select list (the
    * model's columns, then the order keys as stored).
    */
-  #pagePlan(orderBy: OrderBy<M> | undefined): PagePlan {
+  #pagePlan(orderBy: OrderBy<M> | undefined, session: Session): PagePlan {
     const { table, primaryKey, keys, columns } = this.#definition;
     const entries = this.orderKeys(orderBy);
     if (!Array.isArray(entries)) {
@@ -2188,7 +2252,12 @@ export class Store<
         `Invalid orderBy for ${table}: expected a property name or an array of them`,
       );
     }
-    const cacheKey = orderCacheKey(entries);
+    // The default order in rowid order where the data makes it so (see
+    // #rowidDefault); its key is no list's JSON, which starts `["` or is
+    // `[]`, and no single key's, which never starts with `[`.
+    const byRowid = orderBy === undefined && entries.length === 0 &&
+      this.#rowidDefault(session);
+    const cacheKey = byRowid ? "[rowid]" : orderCacheKey(entries);
     const cached = cacheKey === undefined
       ? undefined
       : this.#pagePlans.get(cacheKey);
@@ -2211,8 +2280,8 @@ export class Store<
       seen.add(key);
       add(key, descending);
     }
-    if (primaryKey.length === 0) add(undefined, false);
-    for (const key of primaryKey) if (!seen.has(key)) add(key, false);
+    if (byRowid || primaryKey.length === 0) add(undefined, false);
+    else for (const key of primaryKey) if (!seen.has(key)) add(key, false);
     const order = orderBySql(terms);
     const plan: PagePlan = {
       keyset,
@@ -2262,7 +2331,10 @@ export class Store<
   ): AsyncGenerator<Pick<Row<M>, K>, void, undefined> {
     const table = this.#definition.table;
     const action = `Cannot select from ${table}`;
-    let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let query: {
+      sql: (columnList: string, session: Session) => string;
+      params: SQLValue[];
+    };
     let selected: Column<unknown>[];
     let run: Run | undefined;
     try {
@@ -2300,11 +2372,13 @@ export class Store<
               nulFlagSql(text.map((i) => quote(selected[i]!.bound.name)))
             }`
             : list,
+          session,
         );
       },
       params: query.params,
       action,
       run,
+      few: fewRows(options?.limit),
       read: (statement) => {
         if (flagged) {
           const flag = statement.column(selected.length);
@@ -2374,7 +2448,7 @@ export class Store<
     const query = this.#select(filter, options);
     const session = await this.#session();
     return session.all(
-      explainSql(query.sql(this.#plan.columnList)),
+      explainSql(query.sql(this.#plan.columnList, session)),
       query.params,
       `Cannot explain a search of ${this.#definition.table}`,
       (statement) => String(statement.column(3)),
@@ -2615,7 +2689,10 @@ export class Store<
   ): AsyncGenerator<Instance<M>, void, undefined> {
     const table = this.#definition.table;
     const action = `Cannot search ${table} within a box`;
-    let query: { sql: (columnList: string) => string; params: SQLValue[] };
+    let query: {
+      sql: (columnList: string, session: Session) => string;
+      params: SQLValue[];
+    };
     let run: Run | undefined;
     try {
       const { lat, lon } = this.#geo("within");
@@ -2643,11 +2720,13 @@ export class Store<
           this.#flags(session)
             ? this.#plan.flaggedColumnList!
             : this.#plan.columnList,
+          session,
         ),
       params: query.params,
       action,
       read: this.#reader,
       run,
+      few: fewRows(options?.limit),
     });
   }
 
@@ -2832,6 +2911,17 @@ export class Store<
   }
 }
 
+/**
+ * The most rows a search may fetch at its first step: a query with a
+ * `limit` up to this is read whole at once (`few` in `_cursor.ts`).
+ */
+const FEW_ROWS = 1000;
+
+/** Whether a search's `limit` (already checked) makes it a few rows. */
+function fewRows(limit: unknown): boolean {
+  return typeof limit === "number" && limit <= FEW_ROWS;
+}
+
 function describeFilter(filter: unknown): string {
   if (filter === undefined) return "(no filter)";
   try {
@@ -2914,6 +3004,16 @@ function checkDegrees(
     );
   }
 }
+
+/** The option names `page()` takes (made once: pages are a hot path). */
+const PAGE_OPTIONS: readonly string[] = [
+  "limit",
+  "orderBy",
+  "after",
+  ...RUN_OPTION_NAMES,
+];
+/** The option names `countBy()` takes. */
+const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
 
 /** Checks `nearest()`'s options and fills in the defaults. */
 function checkNearestOptions(

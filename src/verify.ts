@@ -26,6 +26,14 @@ import {
 } from "./_sql.ts";
 import type { Session } from "./_session.ts";
 import { hashSession, recordedHash } from "./_hash.ts";
+import {
+  capabilitiesOf,
+  enginesHere,
+  type EngineSupport,
+  FEATURE_NAMES,
+  type FeatureNeed,
+  fileNeeds,
+} from "./_capabilities.ts";
 import type { AnyModel } from "./model.ts";
 
 /** One mismatch between the models and the file. */
@@ -48,6 +56,14 @@ export interface VerifyReport {
   readonly problems: readonly VerifyProblem[];
   /** Rows per model table found in the file. */
   readonly tables: Readonly<Record<string, number>>;
+  /**
+   * What the file's schema needs of SQLite (FTS5, R*Tree, JSON and math
+   * functions, STRICT tables), each with what needs it; a need the
+   * dataset's own engine lacks is also a problem.
+   */
+  readonly needs: readonly FeatureNeed[];
+  /** What each engine here provides (`ffi` only with `--allow-ffi`). */
+  readonly engines: readonly EngineSupport[];
 }
 
 /** An SQL condition true for a stored value the column cannot read. */
@@ -216,7 +232,26 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       );
     }
   }
-  return { ok: problems.length === 0, path: session.path, problems, tables };
+  const needs = fileNeeds(session, action);
+  const provided = capabilitiesOf(session.engine);
+  for (const need of needs) {
+    if (provided[need.feature]) continue;
+    problem(
+      /^table "(.*)"$/s.exec(need.by)?.[1],
+      undefined,
+      `${need.by} needs ${
+        FEATURE_NAMES[need.feature]
+      }, which the ${session.engine.name} engine (SQLite ${session.engine.version}) does not provide`,
+    );
+  }
+  return {
+    ok: problems.length === 0,
+    path: session.path,
+    problems,
+    tables,
+    needs,
+    engines: await enginesHere(),
+  };
 }
 
 /**

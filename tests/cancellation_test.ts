@@ -14,6 +14,7 @@ import {
   text,
 } from "../mod.ts";
 import { SESSION } from "../src/dataset.ts";
+import { IDLE_PER_SQL } from "../src/_session.ts";
 import { engineTest, freshDataSet } from "./_helpers.ts";
 
 /** A filled dataset of `n` rows with a text index and a geo index. */
@@ -304,6 +305,7 @@ engineTest(
     assert.equal(callEvents.length, 1);
     assert.equal(callEvents[0]!.error, failed);
     assert.equal(callEvents[0]!.rows, 0);
+    assert.match(callEvents[0]!.sql, /no_such_table/);
 
     // The dataset hook alone sees queries given no options.
     datasetEvents.length = 0;
@@ -390,6 +392,39 @@ engineTest(
       () => freshDataSet(engine, { onQuery: 1 as never }),
       /Invalid onQuery for dataset/,
     );
+    await db.close();
+  },
+);
+
+engineTest(
+  "aborting more streams than the session may hold at once leaks none of their statements",
+  async (engine) => {
+    const { db, store, session } = await numbers(engine, 3);
+    const controller = new AbortController();
+    const streams = [];
+    // More than MAX_LEASED (4096): each would hold its statement until
+    // finished, and the next acquire past the bound would throw.
+    for (let i = 0; i < 2500; i++) {
+      const rows = store.search({}, { signal: controller.signal });
+      await rows.next();
+      streams.push(rows);
+    }
+    controller.abort(reason());
+    assert.equal(session.leasedStatements, 0);
+    const again = new AbortController();
+    for (let i = 0; i < 2500; i++) {
+      const rows = store.search({}, { signal: again.signal });
+      await rows.next();
+      streams.push(rows);
+    }
+    again.abort(reason());
+    assert.equal(session.leasedStatements, 0);
+    // The cache keeps up to IDLE_PER_SQL idle copies of the search.
+    assert.ok(
+      session.liveStatements <= IDLE_PER_SQL + 4,
+      `${session.liveStatements} live`,
+    );
+    assert.equal(await store.count(), 3);
     await db.close();
   },
 );

@@ -246,3 +246,42 @@ Deno.test("the streamed hash finds the recorded digits across chunk boundaries",
   }
   assert.equal(await hashChunks([bytes], undefined), await digest(bytes));
 });
+
+engineTest("contentHash() follows reload() to the new file", async (engine) => {
+  const first = await sqliteFile("CREATE TABLE t (id INTEGER PRIMARY KEY);");
+  const second = await sqliteFile(
+    "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);",
+  );
+  const db = openFile(engine, first);
+  assert.equal(await db.contentHash(), await sha256(first));
+  await db.reload(second);
+  assert.equal(await db.contentHash(), await sha256(second));
+  const { db: builder, path: builtPath } = await built(engine);
+  const recorded = await builder.contentHash();
+  await builder.close();
+  await db.reload(builtPath);
+  assert.equal(await db.contentHash(), recorded);
+  await db.close();
+});
+
+engineTest(
+  "with immutable: false, a file rewritten in place is hashed again",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_hash_inplace_" });
+    const path = `${dir}/data.sqlite`;
+    const first = await sqliteFile("CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    const second = await sqliteFile(
+      "CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);",
+    );
+    await Deno.copyFile(first, path);
+    const db = openFile(engine, path, { immutable: false });
+    assert.equal(await db.contentHash(), await sha256(first));
+    assert.equal(await db.contentHash(), await sha256(first));
+    // Rewritten in place (same inode): the size or modification time moves.
+    await Deno.writeFile(path, await Deno.readFile(second));
+    const later = new Date(Date.now() + 5_000);
+    await Deno.utime(path, later, later);
+    assert.equal(await db.contentHash(), await sha256(second));
+    await db.close();
+  },
+);

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { DataSetError } from "../mod.ts";
 import { SESSION } from "../src/dataset.ts";
+import { IDLE_PER_SQL } from "../src/_session.ts";
 import {
   ENGINES,
   engineTest,
@@ -54,9 +55,9 @@ engineTest(
     assert.ok(session.liveStatements >= 200);
     for (const cursor of cursors) await cursor.return();
     assert.equal(session.leasedStatements, 0);
-    // The cache keeps a few idle copies; the rest are finalized.
+    // The cache keeps some idle copies; the rest are finalized.
     assert.ok(
-      session.liveStatements <= live + 4,
+      session.liveStatements <= live + IDLE_PER_SQL,
       `${session.liveStatements} live statements, ${live} before`,
     );
     // A returned cursor stays done and holds nothing.
@@ -110,8 +111,12 @@ engineTest(
     // ordinary queries pay nothing): the first 8 dropped stay leased, every
     // later one comes back. A bounded leak, never a growing one.
     assert.equal(leased, 8);
-    // Plus at most 4 idle copies of the search statement in the cache.
-    assert.ok(live <= base + 8 + 4, `${live} statements live, ${base} before`);
+    // Plus at most IDLE_PER_SQL idle copies of the search statement in the
+    // cache.
+    assert.ok(
+      live <= base + 8 + IDLE_PER_SQL,
+      `${live} statements live, ${base} before`,
+    );
   },
 );
 

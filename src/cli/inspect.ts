@@ -22,6 +22,13 @@ import { foldIdentifier } from "../_rules.ts";
 import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
 import { hashFile, hashSession, recordedHash } from "../_hash.ts";
 import {
+  enginesHere,
+  type EngineSupport,
+  type FeatureNeed,
+  fileNeeds,
+  supportLines,
+} from "../_capabilities.ts";
+import {
   counted,
   ENGINE_OPTION,
   ENGINE_USAGE,
@@ -38,7 +45,9 @@ export const INSPECT_USAGE = `Usage: microcosm inspect <file.sqlite> [options]
 
 Shows the tables of a dataset file with their columns and types, row
 counts and indexes, its full-text (FTS5) indexes, the page size, the file
-size, its SHA-256, its content hash (the ETag of a served file; checked
+size, what the file needs of SQLite (FTS5, R*Tree, JSON and math
+functions, STRICT tables) against what each engine here provides, its
+SHA-256, its content hash (the ETag of a served file; checked
 against the one the build metadata records) and the build metadata.
 Opens the file read-only.
 
@@ -82,6 +91,13 @@ export interface FileInfo {
   contentHash: string;
   /** Whether the hash the build metadata records is the file's; null without one. */
   contentHashMatches: boolean | null;
+  /**
+   * What the file's schema needs of SQLite (FTS5, R*Tree, JSON and math
+   * functions, STRICT tables), each with what needs it.
+   */
+  needs: FeatureNeed[];
+  /** What each engine here provides. */
+  engines: EngineSupport[];
   pageSize: number;
   pageCount: number;
   tables: TableInfo[];
@@ -168,6 +184,8 @@ export async function inspect(args: string[], io: Io): Promise<number> {
       contentHashMatches: recorded === undefined
         ? null
         : recorded === contentHash,
+      needs: fileNeeds(session, action),
+      engines: await enginesHere(),
       pageSize: Number(session.value(PAGE_SIZE, [], action)),
       pageCount: Number(session.value(PAGE_COUNT, [], action)),
       tables: await readTables(dataset),
@@ -199,6 +217,7 @@ function render(info: FileInfo): string {
         : " (DOES NOT MATCH the hash its build metadata records: the file changed after it was built)"
     }`,
   ];
+  lines.push(...supportLines(info.needs, info.engines));
   const meta = info.metadata;
   if (meta === null) {
     lines.push("built    (no build metadata)");

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { verifyDataSet } from "../verify.ts";
+import { supportLines } from "../_capabilities.ts";
 import {
   bindFile,
   counted,
@@ -23,7 +24,9 @@ export const VERIFY_USAGE =
 
 Checks a dataset file against a models module: missing tables or columns,
 declared types or stored values the models cannot read, NULLs in NOT NULL
-columns, and SQLite's integrity check. Prints a report; exits with 1 on any
+columns, SQLite's integrity check, a content hash the build metadata
+records, and what the file needs of SQLite (FTS5, R*Tree, JSON and math
+functions, STRICT tables) against what each engine here provides. Prints a report; exits with 1 on any
 problem. Opens the file read-only.
 
 Options:
@@ -64,6 +67,7 @@ export async function verify(args: string[], io: Io): Promise<number> {
       const lines = Object.entries(report.tables).map(([table, rows]) =>
         `table ${table}: ${counted(rows, "row")}`
       );
+      lines.push(...supportLines(report.needs, report.engines));
       for (const problem of report.problems) {
         lines.push(`problem: ${problem.message}`);
       }

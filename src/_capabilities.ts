@@ -1,0 +1,382 @@
+/**
+ * What a SQLite build provides (FTS5, R*Tree, JSON and math functions,
+ * STRICT tables), what models and files need of it, and the check that a
+ * dataset never opens on an engine missing what its models need: such a
+ * model fails at open with a `DataSetError` naming the feature, instead
+ * of a "no such module" at its first query.
+ *
+ * Engines say what they provide by trying it on a private in-memory
+ * connection, once per engine (see {@linkcode capabilitiesOf}); tests
+ * replace that probe with {@linkcode setCapabilityProbe}.
+ *
+ * @module
+ */
+import type { Engine } from "./_engine.ts";
+import type { Session } from "./_session.ts";
+import { foldIdentifier } from "./_rules.ts";
+import { CAPABILITY_PROBES, SCHEMA_OBJECTS_SQL } from "./_sql.ts";
+import { DataSetError } from "./errors.ts";
+import type { AnyModel } from "./model.ts";
+
+/** A SQLite feature a model or a file may need. */
+export type SQLiteFeature = "fts5" | "rtree" | "json" | "math" | "strict";
+
+/** Every feature, in report order. */
+export const FEATURES: readonly SQLiteFeature[] = [
+  "fts5",
+  "rtree",
+  "json",
+  "math",
+  "strict",
+];
+
+/** How messages and reports name each feature. */
+export const FEATURE_NAMES: Readonly<Record<SQLiteFeature, string>> = {
+  fts5: "FTS5",
+  rtree: "R*Tree",
+  json: "JSON functions",
+  math: "math functions",
+  strict: "STRICT tables",
+};
+
+/** What an engine's SQLite provides. */
+export type Capabilities = Readonly<Record<SQLiteFeature, boolean>>;
+
+/** One thing a model or a file needs, and what needs it. */
+export interface FeatureNeed {
+  /** The feature. */
+  readonly feature: SQLiteFeature;
+  /** What needs it, for messages: `model "place" (its search option)`. */
+  readonly by: string;
+}
+
+/**
+ * Tries each feature on a private in-memory connection of `engine`: a
+ * feature is provided when its probe statement runs.
+ */
+export function probeEngine(engine: Engine): Capabilities {
+  const connection = engine.open({
+    path: ":memory:",
+    readOnly: false,
+    immutable: false,
+    create: true,
+  });
+  try {
+    const found = {} as Record<SQLiteFeature, boolean>;
+    for (const feature of FEATURES) {
+      try {
+        const statement = connection.prepare(CAPABILITY_PROBES[feature]);
+        try {
+          statement.bind([]);
+          while (statement.step());
+        } finally {
+          statement.finalize();
+        }
+        found[feature] = true;
+      } catch {
+        found[feature] = false;
+      }
+    }
+    return found;
+  } finally {
+    connection.close();
+  }
+}
+
+let probe: (engine: Engine) => Capabilities = probeEngine;
+const probed = new WeakMap<Engine, Capabilities>();
+
+/**
+ * What `engine` provides: probed once per engine, unless a test replaced
+ * the probe (then asked each time).
+ */
+export function capabilitiesOf(engine: Engine): Capabilities {
+  if (probe !== probeEngine) return probe(engine);
+  let found = probed.get(engine);
+  if (found === undefined) {
+    found = probeEngine(engine);
+    probed.set(engine, found);
+  }
+  return found;
+}
+
+/**
+ * Replaces the probe (for tests: an engine "without FTS5" where every
+ * SQLite at hand has it); `undefined` restores the real one.
+ */
+export function setCapabilityProbe(
+  replacement: ((engine: Engine) => Capabilities) | undefined,
+): void {
+  probe = replacement ?? probeEngine;
+}
+
+/** What the models' options need: FTS5 for `search`, R*Tree for `geo`. */
+export function modelNeeds(models: readonly AnyModel[]): FeatureNeed[] {
+  const needs: FeatureNeed[] = [];
+  for (const model of models) {
+    const { table, search, geo } = model.definition;
+    if (search !== undefined) {
+      needs.push({
+        feature: "fts5",
+        by: `model "${table}" (its search option)`,
+      });
+    }
+    if (geo !== undefined) {
+      needs.push({ feature: "rtree", by: `model "${table}" (its geo option)` });
+    }
+  }
+  return needs;
+}
+
+/** Math functions SQLite builds with `SQLITE_ENABLE_MATH_FUNCTIONS`. */
+const MATH = new Set([
+  "acos",
+  "acosh",
+  "asin",
+  "asinh",
+  "atan",
+  "atan2",
+  "atanh",
+  "ceil",
+  "ceiling",
+  "cos",
+  "cosh",
+  "degrees",
+  "exp",
+  "floor",
+  "ln",
+  "log",
+  "log10",
+  "log2",
+  "mod",
+  "pi",
+  "pow",
+  "power",
+  "radians",
+  "sin",
+  "sinh",
+  "sqrt",
+  "tan",
+  "tanh",
+  "trunc",
+]);
+
+/** Keywords after which a name and a parenthesis name a table or index. */
+const NOT_CALLED = new Set([
+  "TABLE",
+  "INTO",
+  "ON",
+  "REFERENCES",
+  "VIEW",
+  "INDEX",
+  "EXISTS",
+  "UPDATE",
+  "USING",
+]);
+
+/** A function call in SQL text: a name and an opening parenthesis. */
+const CALL = /([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+
+/**
+ * What a file's schema needs: its virtual tables' modules (FTS5, R*Tree),
+ * STRICT tables, and JSON or math functions its tables, indexes, views
+ * and triggers call (in generated columns, CHECK constraints, indexes on
+ * expressions, view and trigger bodies). Read from `sqlite_schema`, with
+ * string literals and quoted names left out of the function scan.
+ */
+export function fileNeeds(session: Session, action: string): FeatureNeed[] {
+  const needs: FeatureNeed[] = [];
+  const rows = session.all(
+    SCHEMA_OBJECTS_SQL,
+    [],
+    action,
+    (statement) => ({
+      type: String(statement.column(0)),
+      name: String(statement.column(1)),
+      sql: String(statement.column(2) ?? ""),
+    }),
+  );
+  for (const { type, name, sql } of rows) {
+    const what = `${type} "${name}"`;
+    const module = /^\s*CREATE\s+VIRTUAL\s+TABLE\s.*?\bUSING\s+(\w+)/is.exec(
+      sql,
+    )?.[1]?.toLowerCase();
+    if (module === "fts5") needs.push({ feature: "fts5", by: what });
+    if (module === "rtree" || module === "rtree_i32") {
+      needs.push({ feature: "rtree", by: what });
+    }
+    // Code only: strings, quoted names and comments cannot call anything.
+    const code = sql
+      .replace(/'(?:[^']|'')*'/g, "''")
+      .replace(/"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]/g, "x")
+      .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
+    // Table options follow the last parenthesis: STRICT, WITHOUT ROWID.
+    const options = /\)([^)]*)$/.exec(code)?.[1] ?? "";
+    if (
+      type === "table" && module === undefined && /\bSTRICT\b/i.test(options)
+    ) {
+      needs.push({ feature: "strict", by: what });
+    }
+    const called = new Set<SQLiteFeature>();
+    for (const match of code.matchAll(CALL)) {
+      // `INSERT INTO log(...)`, `REFERENCES floor(id)`: a name, not a call.
+      const before = /(\w+)\s*$/.exec(code.slice(0, match.index))?.[1];
+      if (before !== undefined && NOT_CALLED.has(before.toUpperCase())) {
+        continue;
+      }
+      const lower = match[1]!.toLowerCase();
+      if (lower === "json" || lower.startsWith("json_")) called.add("json");
+      else if (MATH.has(lower)) called.add("math");
+    }
+    for (const feature of called) needs.push({ feature, by: what });
+  }
+  return needs;
+}
+
+/**
+ * Refuses to open a dataset on an engine missing what its models need:
+ * FTS5 for a `search` option, R*Tree for a `geo` option, and the module of
+ * any model table the file holds as a virtual table. Probes the engine
+ * only when something is needed.
+ * @throws {DataSetError} Naming each model, the missing feature and the
+ * engine.
+ */
+export function checkModelNeeds(
+  session: Session,
+  models: readonly AnyModel[],
+  action: string,
+): void {
+  if (models.length === 0) return;
+  const needs = modelNeeds(models);
+  if (session.path !== ":memory:") {
+    const tables = new Set(models.map((m) => foldIdentifier(m.tableName)));
+    for (const need of fileNeeds(session, action)) {
+      const name = /^table "(.*)"$/s.exec(need.by)?.[1];
+      if (
+        (need.feature === "fts5" || need.feature === "rtree") &&
+        name !== undefined && tables.has(foldIdentifier(name))
+      ) {
+        needs.push({ feature: need.feature, by: `the file's ${need.by}` });
+      }
+    }
+  }
+  if (needs.length === 0) return;
+  const provided = capabilitiesOf(session.engine);
+  const missing = needs.filter((need) => !provided[need.feature]);
+  if (missing.length === 0) return;
+  const engine = session.engine;
+  throw new DataSetError(
+    `${action}: ${
+      missing.map((need) => `${need.by} needs ${FEATURE_NAMES[need.feature]}`)
+        .join("; ")
+    }, which the ${engine.name} engine (SQLite ${engine.version}) does not provide; open it with an engine whose SQLite has ${
+      [...new Set(missing.map((need) => FEATURE_NAMES[need.feature]))].join(
+        " and ",
+      )
+    } (the engine option)`,
+    { dataset: session.dataset },
+  );
+}
+
+/** What one engine here provides, or why it could not be asked. */
+export interface EngineSupport {
+  /** The engine. */
+  readonly engine: "ffi" | "node";
+  /** Its SQLite version, when it loaded. */
+  readonly sqliteVersion: string | undefined;
+  /** What it provides, when it loaded. */
+  readonly provides: Readonly<Record<SQLiteFeature, boolean>> | undefined;
+  /** Why it did not load, when it did not. */
+  readonly error: string | undefined;
+}
+
+/**
+ * What each engine here provides: `node:sqlite`, and the FFI engine over
+ * the default library when `--allow-ffi` is granted (never prompted for).
+ */
+export async function enginesHere(): Promise<EngineSupport[]> {
+  const { loadNodeEngine } = await import("./_node.ts");
+  const { loadFfiEngine } = await import("./_ffi.ts");
+  const support: EngineSupport[] = [];
+  const ask = (name: "ffi" | "node", load: () => Engine | Promise<Engine>) =>
+    Promise.resolve()
+      .then(load)
+      .then((engine) => ({
+        engine: name,
+        sqliteVersion: engine.version,
+        provides: capabilitiesOf(engine),
+        error: undefined,
+      }))
+      .catch((error: unknown) => ({
+        engine: name,
+        sqliteVersion: undefined,
+        provides: undefined,
+        error: error instanceof Error ? error.message : String(error),
+      }));
+  support.push(
+    await ask("ffi", () => {
+      if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+        throw new Error("FFI is not allowed (run Deno with --allow-ffi)");
+      }
+      return loadFfiEngine();
+    }),
+  );
+  support.push(await ask("node", loadNodeEngine));
+  return support;
+}
+
+/** The needs as report lines' text: `FTS5 (table "place_fts")`. */
+export function describeNeeds(needs: readonly FeatureNeed[]): string[] {
+  const by = new Map<SQLiteFeature, string[]>();
+  for (const need of needs) {
+    const list = by.get(need.feature) ?? [];
+    list.push(need.by);
+    by.set(need.feature, list);
+  }
+  return FEATURES.filter((feature) => by.has(feature)).map((feature) =>
+    `${FEATURE_NAMES[feature]} (${by.get(feature)!.join(", ")})`
+  );
+}
+
+/**
+ * One engine's support as a report line: each feature the file needs,
+ * provided or not, then the others.
+ */
+export function describeSupport(
+  support: EngineSupport,
+  needs: readonly FeatureNeed[],
+): string {
+  if (support.provides === undefined) {
+    return `${support.engine}: not available (${support.error})`;
+  }
+  const needed = new Set(needs.map((need) => need.feature));
+  const provides = support.provides;
+  const missing = FEATURES.filter((f) => needed.has(f) && !provides[f]);
+  return `${support.engine} (SQLite ${support.sqliteVersion}): ${
+    FEATURES.map((feature) =>
+      `${FEATURE_NAMES[feature]} ${provides[feature] ? "yes" : "no"}`
+    ).join(", ")
+  }${
+    missing.length === 0
+      ? needs.length === 0 ? "" : "; provides all the file needs"
+      : `; MISSING what the file needs: ${
+        missing.map((f) => FEATURE_NAMES[f]).join(", ")
+      }`
+  }`;
+}
+
+/** The `needs` and `engine` lines `inspect` and `verify` print. */
+export function supportLines(
+  needs: readonly FeatureNeed[],
+  engines: readonly EngineSupport[],
+): string[] {
+  const described = describeNeeds(needs);
+  return [
+    `needs    ${
+      described.length === 0
+        ? "nothing beyond SQLite's core"
+        : described.join("; ")
+    }`,
+    ...engines.map((support) => `engine   ${describeSupport(support, needs)}`),
+  ];
+}

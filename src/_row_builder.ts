@@ -1,0 +1,98 @@
+/**
+ * The one generator of row-building code, shared by the store (model
+ * instances) and raw SQL (plain rows): a function that stores a row's
+ * cells on an object, one assignment per property, so V8 turns them into
+ * plain stores instead of a per-property `Object.defineProperty` or a
+ * loop whose property stores go megamorphic once several row shapes pass
+ * through it. Names enter the generated text only as JSON string literals
+ * and positions only as numbers.
+ *
+ * @module
+ */
+import type { Statement } from "./_engine.ts";
+
+/** Stores the current row's cells on `row`. */
+export type RowBuild = (
+  row: Record<string, unknown>,
+  statement: Statement,
+) => void;
+
+/** A property named so is an own data property, never the prototype. */
+const PROTO = "__proto__";
+
+/**
+ * The function that stores a row's cells on an object: one assignment per
+ * property, its name a JSON string literal and its column position a
+ * number (nothing else enters the text), so each row shape is built by
+ * code that only ever sees its own properties. A property named
+ * `__proto__` is defined, not assigned, so it stays a property. Where code
+ * cannot be generated from text (a runtime that forbids it), a loop does
+ * the same.
+ * @param keys The property names, by column position.
+ * @param cell Reads column `i` of the current row as the property's value.
+ * @returns The builder.
+ */
+export function rowBuilder(
+  keys: readonly string[],
+  cell: (statement: Statement, i: number) => unknown,
+): RowBuild {
+  const body = keys.map((key, i) =>
+    key === PROTO
+      ? `define(row, ${i}, cell(statement, ${i}));`
+      : `row[${JSON.stringify(key)}] = cell(statement, ${i});`
+  ).join("\n");
+  const define = (row: Record<string, unknown>, i: number, value: unknown) =>
+    Object.defineProperty(row, keys[i]!, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  try {
+    return new Function(
+      "cell",
+      "define",
+      `return (row, statement) => {\n${body}\n};`,
+    )(cell, define);
+  } catch {
+    return (row, statement) => {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        if (key === PROTO) define(row, i, cell(statement, i));
+        else row[key] = cell(statement, i);
+      }
+    };
+  }
+}
+
+/** Reads a cell of a raw row as the engine returns it. */
+const rawCell = (statement: Statement, i: number): unknown =>
+  statement.column(i);
+
+/** Builders of raw rows by the column-name list a statement reports. */
+const byList = new WeakMap<readonly string[], RowBuild>();
+/** The same by the names' JSON text, for lists of other statements. */
+const byNames = new Map<string, RowBuild>();
+/** How many column lists {@linkcode byNames} keeps. */
+const MAX_NAME_LISTS = 256;
+
+/**
+ * The builder of plain rows keyed by result column names (`dataset.sql`),
+ * generated once per list of names: kept per list object (a statement's
+ * names are one array for its life) and per names (statements of the same
+ * query share it), at most {@linkcode MAX_NAME_LISTS} lists of names.
+ * @param names The result column names, by position.
+ * @returns The builder.
+ */
+export function rawRowBuilder(names: readonly string[]): RowBuild {
+  let build = byList.get(names);
+  if (build !== undefined) return build;
+  const text = JSON.stringify(names);
+  build = byNames.get(text);
+  if (build === undefined) {
+    build = rowBuilder(names, rawCell);
+    if (byNames.size < MAX_NAME_LISTS) byNames.set(text, build);
+  }
+  byList.set(names, build);
+  return build;
+}

@@ -1,0 +1,164 @@
+/**
+ * The cold-start levers of issue 15: what importing the runtime loads, and
+ * the path rules written so that it loads no `node:` built-in.
+ */
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import fc from "fast-check";
+import { Store } from "../mod.ts";
+import { absolutePath, fileUrlPath, isAbsolutePath } from "../src/_paths.ts";
+import {
+  declarePeople,
+  engineTest,
+  openFile,
+  peopleFile,
+  runDeno,
+  runScriptJson,
+  tempDir,
+} from "./_helpers.ts";
+
+/** Static (not dynamic) code imports of `root`'s graph, by specifier. */
+async function staticGraph(root: string): Promise<Set<string>> {
+  const run = await runDeno(["info", "--json", root], { ok: true });
+  const info = JSON.parse(run.stdout) as {
+    modules: {
+      specifier: string;
+      dependencies?: {
+        code?: { specifier: string };
+        isDynamic?: boolean;
+      }[];
+    }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const walk = (specifier: string) => {
+    if (seen.has(specifier)) return;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code !== undefined && dep.isDynamic !== true) {
+        walk(dep.code.specifier);
+      }
+    }
+  };
+  walk(info.modules.find((m) => m.specifier.endsWith("/mod.ts"))!.specifier);
+  return seen;
+}
+
+Deno.test("importing mod.ts loads no node: built-in (Deno's Node layer stays unloaded)", async () => {
+  const graph = await staticGraph(
+    fileURLToPath(new URL("../mod.ts", import.meta.url)),
+  );
+  assert.ok(graph.size > 10, `the walk found the graph: ${[...graph]}`);
+  assert.deepEqual([...graph].filter((s) => s.startsWith("node:")), []);
+  // Build-time code stays out too.
+  assert.deepEqual(
+    [...graph].filter((s) =>
+      /\/(build|src\/build|src\/load|src\/_csv)\.ts$/.test(s)
+    ),
+    [],
+  );
+});
+
+Deno.test("absolutePath() resolves as node:path's resolve() does", () => {
+  const segment = fc.constantFrom("a", "b c", "..", ".", "", "é", "x%20y");
+  fc.assert(
+    fc.property(
+      fc.boolean(),
+      fc.array(segment, { maxLength: 6 }),
+      (absolute, parts) => {
+        const path = `${absolute ? "/" : ""}${parts.join("/")}`;
+        assert.equal(absolutePath(path), resolve(path));
+        assert.equal(isAbsolutePath(path), path.startsWith("/"));
+      },
+    ),
+  );
+  for (const path of ["", ".", "/", "//a//b/", "/..", "a/../../..", "./x/"]) {
+    assert.equal(absolutePath(path), resolve(path), JSON.stringify(path));
+  }
+});
+
+Deno.test("fileUrlPath() reads file: URLs as node:url's fileURLToPath() does", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.string({ minLength: 1, maxLength: 4 }), { maxLength: 4 }),
+      (parts) => {
+        const path = `/${parts.map((p) => p.replaceAll("/", "_")).join("/")}`;
+        if (path.includes("\0")) return;
+        const url = pathToFileURL(path);
+        assert.equal(fileUrlPath(url), fileURLToPath(url));
+      },
+    ),
+  );
+  assert.throws(
+    () => fileUrlPath(new URL("file:///a%2Fb")),
+    /must not include encoded \/ characters/,
+  );
+  assert.throws(
+    () => fileUrlPath(new URL("file://host/a")),
+    /File URL host must be "localhost" or empty/,
+  );
+  assert.throws(() => fileUrlPath(new URL("https://x/a")), /scheme file/);
+});
+
+engineTest(
+  "a dataset opens by a relative path with .. and by a file: URL with escapes",
+  async (engine) => {
+    const source = await peopleFile(engine);
+    const dir = await tempDir({ prefix: "microcosm paths %20 " });
+    const path = `${dir}/people #1.sqlite`;
+    await Deno.copyFile(source, path);
+    const relative = `${dir}/sub/../people #1.sqlite`.replace(
+      `${Deno.cwd()}/`,
+      "",
+    );
+    for (const where of [relative, pathToFileURL(path).href]) {
+      const db = openFile(engine, where);
+      const Person = declarePeople(db);
+      assert.ok((await new Store(Person).count()) > 0, where);
+      await db.close();
+    }
+  },
+);
+
+// FFI only: the node engine binds no symbols (node:sqlite is built in).
+Deno.test("the FFI engine binds its rarely used symbols on first use, not at a cold start", async () => {
+  const path = await peopleFile("ffi");
+  const ffi = new URL("../src/_ffi.ts", import.meta.url).href;
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const result = await runScriptJson(
+    ["--allow-read", "--allow-ffi", "--allow-env"],
+    `
+    import { laterSymbolsBound } from ${JSON.stringify(ffi)};
+    import { DataSet, integer, QueryError, SQLiteBindFactory, Store, text } from ${
+      JSON.stringify(mod)
+    };
+    const db = DataSet.create("later", { engine: "ffi" });
+    db.bind(new SQLiteBindFactory({ paths: { later: ${
+      JSON.stringify(path)
+    } } }));
+    class Person extends db.Model("person", {
+      id: integer({ primaryKey: true }),
+      first: text(),
+    }) {}
+    const first = (await new Store(Person).retrieve(1)).first;
+    const { loadFfiEngine } = await import(${JSON.stringify(ffi)});
+    const library = loadFfiEngine().library;
+    const coldStart = laterSymbolsBound(library);
+    // An error message needs sqlite3_errmsg, one of the later symbols.
+    let message = "";
+    try {
+      for await (const _ of db.sql\`SELECT nope FROM person\`);
+    } catch (error) {
+      message = error instanceof QueryError ? error.message : String(error);
+    }
+    const afterError = laterSymbolsBound(library);
+    await db.close();
+    console.log(JSON.stringify({ first, coldStart, message, afterError }));
+    `,
+  );
+  assert.equal(result.first, "George");
+  assert.equal(result.coldStart, false);
+  assert.match(result.message, /no such column: nope/);
+  assert.equal(result.afterError, true);
+});
