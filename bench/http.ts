@@ -186,6 +186,18 @@ async function start(
   return { name, origin: match[1]!, pid: Number(match[2]), child };
 }
 
+/** The CPU time a process has used, user and system, in ms (Linux). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime, fields 14 and 15, in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The server process's peak resident memory, in MiB (Linux). */
 function peakRssMiB(pid: number): number {
   try {
@@ -227,6 +239,8 @@ function workload(
 
 interface RunResult {
   perSecond: number;
+  /** The server process's CPU time per request, in µs (Linux). */
+  cpuMicros: number;
   p50: number;
   p99: number;
   errors: number;
@@ -261,6 +275,7 @@ async function load(
   latencies.sort((a, b) => a - b);
   return {
     perSecond: paths.length / seconds,
+    cpuMicros: NaN,
     p50: latencies[Math.floor(latencies.length * 0.5)]!,
     p99: latencies[Math.floor(latencies.length * 0.99)]!,
     errors,
@@ -333,7 +348,9 @@ async function bench(): Promise<void> {
       for (let k = 0; k < servers.length; k++) {
         const server = servers[(k + round + 1) % servers.length]!;
         const paths = workload(requests, nexts.get(server.name)!);
+        const cpu = cpuMs(server.pid);
         const result = await load(server.origin, paths, clients);
+        result.cpuMicros = (cpuMs(server.pid) - cpu) / requests * 1000;
         if (round >= 0) results.get(server.name)!.push(result);
       }
     }
@@ -344,9 +361,10 @@ async function bench(): Promise<void> {
         `\n${requests} requests per round (key, page, next page in turn), ${clients} clients, ${rounds} rounds; min / median over rounds\n`,
       );
       console.log(
-        "| server | requests/s | p50 ms | p99 ms | errors | peak RSS MiB | time per request vs raw |",
+        "| server | requests/s | p50 ms | p99 ms | errors | peak RSS MiB | time per request vs raw | server CPU µs per request (vs raw) |",
       );
-      console.log("|---|---|---|---|---|---|---|");
+      console.log("|---|---|---|---|---|---|---|---|");
+      const baseCpu = stats(baseline.map((r) => r.cpuMicros));
       for (const server of servers) {
         const list = results.get(server.name)!;
         const rate = stats(list.map((r) => r.perSecond).map((x) => -x));
@@ -361,7 +379,11 @@ async function bench(): Promise<void> {
             p99.min.toFixed(2)
           } / ${p99.median.toFixed(2)} | ${errors} | ${
             peakRssMiB(server.pid).toFixed(0)
-          } | ${ratio(perRequest, baseRate)} |`,
+          } | ${ratio(perRequest, baseRate)} | ${
+            stats(list.map((r) => r.cpuMicros)).min.toFixed(0)
+          } / ${stats(list.map((r) => r.cpuMicros)).median.toFixed(0)} (${
+            ratio(stats(list.map((r) => r.cpuMicros)), baseCpu)
+          }) |`,
         );
       }
     }
