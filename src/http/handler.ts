@@ -492,7 +492,7 @@ async function runSql(
   const base = { hashes: [hash], negotiated: false, format };
   if (fresh(request, base)) return { ...base, type: TYPES[format], body: null };
   const time = budget(request, settings.timeoutMs, settings.onQuery);
-  const sql = dataset.dataset.sql(time.options());
+  const sql = dataset.dataset.sql(time.options(true));
   // The client's text as a template with no values: nothing is pasted.
   const strings = Object.assign([text[0]!], { raw: [text[0]!] });
   const rows: Record<string, unknown>[] = [];
@@ -721,12 +721,12 @@ async function readPage(
   const result: PageResult = { rows, next, facets: [] };
   if (distances !== undefined) result.distances = distances;
   if (query.total) {
-    result.total = await store.count(filter, time.options());
+    result.total = await store.count(filter, time.options(true));
     checkBudget(time, settings);
   }
   for (const key of query.facets) {
     const counts = await store.countBy(key as never, filter, {
-      ...time.options(),
+      ...time.options(true),
       limit: settings.facetSize,
     });
     result.facets.push({
