@@ -41,9 +41,33 @@ engineTest(
     const error = (await typo.json()).error;
     assert.equal(error.parameter, "_sql");
     assert.match(error.message, /syntax error/);
-    const write = await fetch(url("DELETE FROM city"));
-    assert.equal(write.status, 403);
-    await write.body?.cancel();
+    // Only a query runs: nothing may change the connection other requests
+    // share, or open another file (ATTACH reads any SQLite file the
+    // process can, whatever Deno's --allow-read says on FFI).
+    for (
+      const statement of [
+        "DELETE FROM city",
+        "ATTACH ':memory:' AS other",
+        "PRAGMA query_only = 0",
+        "CREATE TEMP TABLE t (a)",
+        "WITH x AS (SELECT 1) DELETE FROM city",
+        "SELECT 1; SELECT 2",
+      ]
+    ) {
+      const refused = await fetch(url(statement));
+      assert.equal(refused.status, 400, statement);
+      const { error } = await refused.json();
+      assert.equal(error.parameter, "_sql");
+      assert.match(error.message, /one read-only query/, statement);
+    }
+    const attached = await (await fetch(
+      url("SELECT count(*) AS n FROM pragma_database_list"),
+    )).json();
+    assert.deepEqual(attached.rows, [{ n: 1 }], "no database was attached");
+    const queries = await (await fetch(
+      url("WITH t(v) AS (VALUES (2), (1)) SELECT v FROM t ORDER BY v;  "),
+    )).json();
+    assert.deepEqual(queries.rows, [{ v: 1 }, { v: 2 }]);
     const csv = await fetch(
       url("SELECT name FROM city WHERE country = 'DE'", "&_format=csv"),
     );

@@ -493,8 +493,12 @@ async function runSql(
   if (fresh(request, base)) return { ...base, type: TYPES[format], body: null };
   const time = budget(request, settings.timeoutMs, settings.onQuery);
   const sql = dataset.dataset.sql(time.options(true));
-  // The client's text as a template with no values: nothing is pasted.
-  const strings = Object.assign([text[0]!], { raw: [text[0]!] });
+  // The client's text as a template with no values, run as a subquery:
+  // only a query (SELECT, WITH ... SELECT, VALUES) parses there, so ATTACH
+  // (which would open any file the process can read), PRAGMA, CREATE TEMP
+  // and writes cannot change the connection other requests share.
+  const query = `SELECT * FROM (\n${text[0]!.replace(/[\s;]+$/, "")}\n)`;
+  const strings = Object.assign([query], { raw: [query] });
   const rows: Record<string, unknown>[] = [];
   let truncated = false;
   try {
@@ -507,7 +511,11 @@ async function runSql(
     }
   } catch (error) {
     if (error instanceof SQLiteError && error.statusCode < 500) {
-      throw new HttpProblem(error.statusCode, error.message, "_sql");
+      throw new HttpProblem(
+        400,
+        `${error.message}; _sql takes one read-only query (SELECT, WITH ... SELECT or VALUES)`,
+        "_sql",
+      );
     }
     throw error;
   }
