@@ -8,6 +8,7 @@
  * deno run -A jsr:@microcosm/sqlite/cli verify models.ts data/geo.sqlite
  * deno run -A jsr:@microcosm/sqlite/cli dump data/geo.sqlite country --format jsonl
  * deno run -A jsr:@microcosm/sqlite/cli codegen other.sqlite > other_models.ts
+ * deno run -A jsr:@microcosm/sqlite/cli serve data/geo.sqlite --port 8000
  * ```
  *
  * Every command takes `--help`. Errors go to stderr with a non-zero exit
@@ -23,6 +24,7 @@ import { build, BUILD_USAGE } from "./src/cli/build.ts";
 import { codegen, CODEGEN_USAGE } from "./src/cli/codegen.ts";
 import { dump, DUMP_USAGE } from "./src/cli/dump.ts";
 import { inspect, INSPECT_USAGE } from "./src/cli/inspect.ts";
+import { serve, SERVE_USAGE } from "./src/cli/serve.ts";
 import { verify, VERIFY_USAGE } from "./src/cli/verify.ts";
 import {
   type Io,
@@ -61,6 +63,7 @@ const COMMANDS: Record<
   dump: { run: dump, usage: DUMP_USAGE },
   codegen: { run: codegen, usage: CODEGEN_USAGE },
   verify: { run: verify, usage: VERIFY_USAGE },
+  serve: { run: serve, usage: SERVE_USAGE },
 };
 
 const USAGE = `Usage: microcosm <command> [options]
@@ -71,12 +74,14 @@ Commands:
   dump      one table or query to CSV or JSON Lines
   codegen   a TypeScript models module for an existing SQLite file
   verify    a models module against a dataset file
+  serve     a dataset file over HTTP: a JSON API and a browse page
 
 Run "microcosm <command> --help" for a command's options, and
 "microcosm --version" for the version. Every command that reads a file takes
 --engine <auto|ffi|node>.
 Permissions: -A, or --allow-read, --allow-write (build, --output) and
---allow-ffi (the FFI engine; node:sqlite otherwise, or with --engine node).
+--allow-ffi (the FFI engine; node:sqlite otherwise, or with --engine node),
+--allow-net (serve).
 `;
 
 /**

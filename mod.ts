@@ -59,6 +59,7 @@ export {
   type BuildMetadata,
   type BuildSource,
   METADATA_TABLE,
+  type NulTextRecord,
   readBuildMetadata,
 } from "./src/metadata.ts";
 export {

@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { ensureBenchData } from "./_data.ts";
+import { ensureBuiltBenchData } from "./_built_data.ts";
 import { ratio, type Stats, stats } from "./_rounds.ts";
 import {
   dbSqliteCheckout,
@@ -34,10 +34,12 @@ export const COLD_SUBJECTS = [
   "db-sqlite",
   "node-sqlite",
   "before-ffi",
+  "before-node",
 ] as const;
 /**
- * One of {@link COLD_SUBJECTS}; `before-ffi` is the FFI engine of another
- * copy of the library (an A/B of a change), timed only when given.
+ * One of {@link COLD_SUBJECTS}; `before-ffi` and `before-node` are the
+ * engines of another copy of the library (an A/B of a change), timed only
+ * when given.
  */
 export type ColdSubject = typeof COLD_SUBJECTS[number];
 
@@ -124,7 +126,7 @@ async function sample(
   dbSqlite: string | undefined,
   before?: string,
 ): Promise<Sample> {
-  const child = subject === "before-ffi"
+  const child = subject.startsWith("before-")
     ? `${before}/bench/_cold_child.ts`
     : CHILD;
   const flags = subject === "db-sqlite"
@@ -135,7 +137,9 @@ async function sample(
       "run",
       ...flags,
       child,
-      subject === "before-ffi" ? "ours-ffi" : subject,
+      subject.startsWith("before-")
+        ? subject.replace("before-", "ours-")
+        : subject,
       path,
       ...(dbSqlite === undefined ? [] : [dbSqlite]),
     ],
@@ -175,14 +179,15 @@ export async function coldStart(
     before?: string | undefined;
   } = {},
 ): Promise<ColdStartReport> {
-  const path = options.path ?? await ensureBenchData();
+  // The rows of bench.sqlite, as buildDataSet ships them (build metadata).
+  const path = options.path ?? await ensureBuiltBenchData();
   const runs = options.runs ?? 15;
   const dbSqlite = options.dbSqlite;
   const skipped: string[] = [];
   const before = options.before;
   const subjects = COLD_SUBJECTS.filter((s) =>
     (s !== "db-sqlite" || dbSqlite !== undefined) &&
-    (s !== "before-ffi" || before !== undefined)
+    (!s.startsWith("before-") || before !== undefined)
   );
   if (dbSqlite === undefined) {
     skipped.push(

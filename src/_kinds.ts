@@ -96,6 +96,16 @@ export interface Kind {
   fromJson(value: unknown): SQLValue;
   /** What the loaders expect, for messages: "an integer". */
   readonly expected: string;
+  /**
+   * A query-string value (an HTTP filter such as `?born__gte=1900`) → the
+   * JavaScript value a filter takes; throws {@linkcode BadValue}.
+   */
+  fromQuery(text: string): unknown;
+  /**
+   * The JSON Schema of a value as the HTTP handler writes it (big integers
+   * as strings, bytes base64, dates ISO-8601), for its OpenAPI document.
+   */
+  readonly jsonSchema: Readonly<Record<string, unknown>>;
   /** The declared affinities whose columns this kind reads. */
   readonly affinities: readonly Affinity[];
   /** An SQL condition true for a non-null stored value it cannot read. */
@@ -226,6 +236,16 @@ export function realText(value: number): string {
 // The kinds.
 // ---------------------------------------------------------------------------
 
+/**
+ * A query-string value read as a loader's text field, then decoded: the
+ * value a filter takes (`"true"` → `true`, ISO text → a `Date`).
+ */
+function queryValue(kind: Kind, text: string): unknown {
+  const value = kind.decode(kind.fromText(text));
+  if (value === INVALID) throw new BadValue(`expected ${kind.expected}`);
+  return value;
+}
+
 const integerKind: Kind = {
   sqlType: "INTEGER",
   hint: ColumnHint.NUMBER,
@@ -271,6 +291,8 @@ const integerKind: Kind = {
     if (typeof value === "bigint") throw new BadValue(BEYOND_53);
     throw new BadValue("expected an integer");
   },
+  jsonSchema: { type: "integer" },
+  fromQuery: (text) => queryValue(integerKind, text),
   expected: "an integer",
   affinities: ["INTEGER", "NUMERIC"],
   invalidSql: (c) => `typeof(${c}) <> 'integer' OR abs(${c}) > ${MAX_SAFE}`,
@@ -309,6 +331,10 @@ const realKind: Kind = {
     if (typeof value === "bigint") return Number(value);
     throw new BadValue("expected a number");
   },
+  jsonSchema: {
+    oneOf: [{ type: "number" }, { enum: ["Infinity", "-Infinity"] }],
+  },
+  fromQuery: (text) => queryValue(realKind, text),
   expected: "a number",
   affinities: ["REAL", "NUMERIC", "INTEGER"],
   invalidSql: (c) => `typeof(${c}) NOT IN ('real', 'integer')`,
@@ -340,6 +366,8 @@ const textKind: Kind = {
     if (typeof value === "string") return value;
     throw new BadValue("expected a string");
   },
+  jsonSchema: { type: "string" },
+  fromQuery: (text) => queryValue(textKind, text),
   expected: "a string",
   affinities: ["TEXT"],
   invalidSql: (c) => `typeof(${c}) <> 'text'`,
@@ -371,6 +399,8 @@ const blobKind: Kind = {
     if (typeof value === "string") return blobKind.fromText(value);
     throw new BadValue("expected a base64 string");
   },
+  jsonSchema: { type: "string", contentEncoding: "base64" },
+  fromQuery: (text) => queryValue(blobKind, text),
   expected: "a base64 string",
   affinities: ["BLOB"],
   invalidSql: (c) => `typeof(${c}) <> 'blob'`,
@@ -405,6 +435,8 @@ const booleanKind: Kind = {
     if (typeof value === "boolean") return value ? 1 : 0;
     throw new BadValue("expected a boolean");
   },
+  jsonSchema: { type: "boolean" },
+  fromQuery: (text) => queryValue(booleanKind, text),
   expected: "a boolean",
   affinities: ["INTEGER", "NUMERIC"],
   invalidSql: (c) => `typeof(${c}) <> 'integer' OR ${c} NOT IN (0, 1)`,
@@ -445,6 +477,8 @@ const jsonKind: Kind = {
     }
   },
   fromJson: (value) => JSON.stringify(value),
+  jsonSchema: {},
+  fromQuery: (text) => queryValue(jsonKind, text),
   expected: "a JSON value",
   // A declared JSON type has NUMERIC affinity; the stored-value check still
   // finds the numbers it made of numeric text.
@@ -506,6 +540,10 @@ const bigintKind: Kind = {
     }
     throw new BadValue("expected an integer");
   },
+  jsonSchema: {
+    oneOf: [{ type: "integer" }, { type: "string", pattern: "^-?[0-9]+$" }],
+  },
+  fromQuery: (text) => queryValue(bigintKind, text),
   expected: "an integer",
   affinities: ["INTEGER", "NUMERIC"],
   invalidSql: (c) => `typeof(${c}) <> 'integer'`,
@@ -598,6 +636,15 @@ const anyKind: Kind = {
     }
     throw new BadValue('expected a number, a string or {"base64": ...}');
   },
+  // A query string has no storage classes: decimal numbers are numbers
+  // (integers beyond 2^53 bigints), anything else is text.
+  jsonSchema: {},
+  fromQuery: (text) =>
+    INTEGER_TEXT.test(text)
+      ? bigintKind.fromText(text)
+      : REAL_TEXT.test(text)
+      ? Number(text)
+      : text,
   expected: "a number, a string or a blob",
   affinities: ["BLOB", "TEXT", "INTEGER", "REAL", "NUMERIC"],
   invalidSql: () => "0",
@@ -727,6 +774,12 @@ function datetimeKind(storage: DatetimeStorage): Kind {
         return value;
       }
       return badText();
+    },
+    jsonSchema: { type: "string", format: "date-time" },
+    fromQuery(text) {
+      const value = decode(fromText(text));
+      if (value === INVALID) return badText();
+      return value;
     },
     expected: asText ? "a date and time" : "a date and time or an epoch",
     affinities: asText

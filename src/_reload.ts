@@ -6,41 +6,10 @@
  * @module
  */
 import { kindOf } from "./_kinds.ts";
-import { checkModelTable, findTable, readRows } from "./_schema.ts";
+import { checkModelTable, findTable } from "./_schema.ts";
 import type { Session } from "./_session.ts";
-import { selectMetadataSql } from "./_sql.ts";
-import { METADATA_TABLE } from "./metadata.ts";
+import { METADATA_TABLE, metadataFields } from "./metadata.ts";
 import type { AnyModel, ModelDefinition } from "./model.ts";
-
-/**
- * The build metadata of a session's file as raw fields, or `undefined`
- * when the file has none; throws when a field is not JSON.
- */
-function metadataFields(
-  session: Session,
-  action: string,
-): Record<string, unknown> | undefined {
-  const table = findTable(session, METADATA_TABLE, action);
-  if (table === undefined) return undefined;
-  const fields: Record<string, unknown> = {};
-  for (
-    const [key, value] of readRows(
-      session,
-      selectMetadataSql(table.name),
-      [],
-      action,
-    )
-  ) {
-    try {
-      fields[String(key)] = JSON.parse(String(value));
-    } catch {
-      throw new Error(
-        `its build metadata field ${JSON.stringify(key)} is not JSON`,
-      );
-    }
-  }
-  return fields;
-}
 
 /**
  * Keeps a store's reads right on both versions while they serve side by

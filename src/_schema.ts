@@ -24,6 +24,7 @@ import {
   SHADOW_TABLES,
   storedTypesSql,
   TABLE_COLUMNS,
+  TABLE_COLUMNS_STRICT,
   TABLE_INDEXES,
   TABLE_STRICT,
   TRIGGER_SQL,
@@ -150,16 +151,40 @@ function fileColumns(
   table: string,
   action: string,
 ): FileColumn[] {
-  return readRows(session, TABLE_COLUMNS, [table], action).map((
-    [name, type, notNull, pk, dflt, hidden],
-  ) => ({
+  return readRows(session, TABLE_COLUMNS, [table], action).map(fileColumn);
+}
+
+/** A row of {@linkcode TABLE_COLUMNS} as a column. */
+function fileColumn(
+  [name, type, notNull, pk, dflt, hidden]: readonly SQLValue[],
+): FileColumn {
+  return {
     name: String(name),
     type: String(type ?? ""),
     notNull: notNull === 1,
     primaryKey: Number(pk),
     default: dflt === null ? null : String(dflt),
     generated: hidden !== 0,
-  }));
+  };
+}
+
+/**
+ * The columns of a table and whether it is STRICT, in one statement
+ * ({@linkcode TABLE_COLUMNS_STRICT}); `undefined` where SQLite cannot run
+ * it (before 3.37), for the caller to ask apart.
+ */
+function fileColumnsStrict(
+  session: Session,
+  table: string,
+  action: string,
+): { columns: FileColumn[]; strict: SQLValue | undefined } | undefined {
+  let rows: SQLValue[][];
+  try {
+    rows = readRows(session, TABLE_COLUMNS_STRICT, [table, table], action);
+  } catch {
+    return undefined;
+  }
+  return { columns: rows.map(fileColumn), strict: rows[0]?.[6] };
 }
 
 /** The indexes of a table, latest first. */
@@ -264,7 +289,12 @@ export function checkModelTable(
   if (session.checkedModels.has(definition)) return session;
   const { table, keys, columns } = definition;
   const action = `Cannot use ${table}`;
-  const declared = fileColumns(session, table, action);
+  // Where the read hints need whether the table is STRICT, one statement
+  // answers that with the columns.
+  const both = session.fixedSchema
+    ? fileColumnsStrict(session, table, action)
+    : undefined;
+  const declared = both?.columns ?? fileColumns(session, table, action);
   const found = new Set(
     declared.map((column) => foldIdentifier(column.name)),
   );
@@ -288,7 +318,7 @@ export function checkModelTable(
   }
   session.checkedModels.set(
     definition,
-    readHints(session, definition, declared),
+    readHints(session, definition, declared, both),
   );
   return session;
 }
@@ -307,17 +337,21 @@ function readHints(
   session: Session,
   definition: ModelDefinition,
   declaredColumns: readonly FileColumn[],
+  known?: { readonly strict: SQLValue | undefined },
 ): readonly ColumnHint[] {
   const { table, keys, columns } = definition;
   const hints = keys.map((key) => kindOf(columns[key]!).hint);
   if (!session.fixedSchema) return hints;
   const action = `Cannot use ${table}`;
   let strict: SQLValue | undefined;
-  try {
-    strict = session.value(TABLE_STRICT, [table], action);
-  } catch {
-    // SQLite before 3.37 has no table_list, and no STRICT table either.
-    return hints;
+  if (known !== undefined) strict = known.strict;
+  else {
+    try {
+      strict = session.value(TABLE_STRICT, [table], action);
+    } catch {
+      // SQLite before 3.37 has no table_list, and no STRICT table either.
+      return hints;
+    }
   }
   if (strict !== 1) return hints;
   const declared = new Map<string, string>();

@@ -1117,6 +1117,42 @@ export const ROWID_ORDER: string = orderBySql([
 ]);
 
 // ---------------------------------------------------------------------------
+// NUL census in the build metadata (nulmeta): which text columns of a built
+// table hold a NUL, recorded once at build time so that node:sqlite readers
+// of a shipped file need not scan for it.
+// ---------------------------------------------------------------------------
+
+/**
+ * One scan of `table` answering one row: per column of `columns` (quoted),
+ * `1` when some row holds text with a NUL character in it, else `0` (also
+ * for an empty table).
+ */
+export function nulColumnsSql(
+  table: string,
+  columns: readonly string[],
+): string {
+  return `SELECT ${
+    columns.map((column) =>
+      `coalesce(max(typeof(${column}) = 'text' AND instr(${column}, char(0)) > 0), 0)`
+    ).join(", ")
+  } FROM ${quote(table)}`;
+}
+
+/** One field of the build metadata by key (`?`: the key). */
+export function metadataFieldSql(table: string): string {
+  return `SELECT value FROM ${quote(table)} WHERE key = ?`;
+}
+
+/**
+ * {@linkcode TABLE_COLUMNS} with {@linkcode TABLE_STRICT}'s answer in a
+ * seventh column of each row (`?, ?`: the table, twice): a model's checks
+ * at open in one statement rather than two. SQLite before 3.37 has no
+ * `pragma_table_list`: there it fails to prepare, and the two run apart.
+ */
+export const TABLE_COLUMNS_STRICT: string =
+  `SELECT name, type, "notnull", pk, dflt_value, hidden, (${TABLE_STRICT}) FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid`;
+
+// ---------------------------------------------------------------------------
 // Read-path speed (perf2): keyset pages seek on their position.
 // ---------------------------------------------------------------------------
 

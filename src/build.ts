@@ -26,6 +26,7 @@ import {
   insertMetadataSql,
   INTEGRITY_CHECK,
   modelGeoIndexSql,
+  nulColumnsSql,
   optimizeSearchSql,
   rebuildSearchSql,
   searchTriggersSql,
@@ -48,8 +49,11 @@ import {
   type BuildMetadata,
   type BuildSource,
   METADATA_TABLE,
+  type NulTextRecord,
 } from "./metadata.ts";
 import type { AnyModel } from "./model.ts";
+import { kindOf } from "./_kinds.ts";
+import { quote } from "./columns.ts";
 import { escapeRegExp, foldIdentifier, localPath } from "./_rules.ts";
 
 // The metadata's home is ./metadata.ts (the runtime reads it without
@@ -58,6 +62,7 @@ export {
   type BuildMetadata,
   type BuildSource,
   METADATA_TABLE,
+  type NulTextRecord,
   readBuildMetadata,
 } from "./metadata.ts";
 
@@ -583,6 +588,7 @@ async function buildInto(
       tables: rows,
       sources,
       sha256: placeholder,
+      nulText: nulTextCensus(final, models, action),
     };
     final.exec(createMetadataSql(METADATA_TABLE), action);
     for (const [key, value] of Object.entries(metadata)) {
@@ -633,6 +639,49 @@ async function buildInto(
     }
     lock.close();
   }
+}
+
+/**
+ * The NUL census of every model table ({@linkcode BuildMetadata.nulText}):
+ * its columns that can hold text, and those holding text with a NUL, in
+ * one scan of each table that has such columns.
+ */
+export function nulTextCensus(
+  session: Session,
+  models: readonly AnyModel[],
+  action: string,
+): Record<string, NulTextRecord> {
+  const census: Record<string, NulTextRecord> = {};
+  for (const model of models) {
+    const { keys, columns } = model.definition;
+    const names = keys.flatMap((key) => {
+      const column = columns[key]!;
+      const type = kindOf(column).sqlType;
+      return type === "TEXT" || type === "ANY" ? [column.bound.name] : [];
+    });
+    census[model.tableName] = {
+      columns: names,
+      holding: holdingNul(session, model.tableName, names, action),
+    };
+  }
+  return census;
+}
+
+/** Those of `columns` (SQL names) of `table` holding text with a NUL. */
+export function holdingNul(
+  session: Session,
+  table: string,
+  columns: readonly string[],
+  action: string,
+): string[] {
+  if (columns.length === 0) return [];
+  const [row] = readRows(
+    session,
+    nulColumnsSql(table, columns.map(quote)),
+    [],
+    action,
+  );
+  return columns.filter((_, i) => Number(row?.[i]) === 1);
 }
 
 /**

@@ -48,6 +48,7 @@ import { SQLFragment } from "./fragment.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
+import { recordedNulText } from "./metadata.ts";
 import { checkCount, foldIdentifier, isIterable } from "./_rules.ts";
 import {
   checkRunOptions,
@@ -778,15 +779,34 @@ export class Store<
     const key = `${identity}\0${sql}`;
     let holds = nulCensus.get(key);
     if (holds === undefined) {
-      try {
-        holds = session.row(sql, [], "", () => true) ?? false;
-      } catch {
-        // A damaged page: check every row, so reads fail where it lies.
-        return true;
+      holds = this.#recordedNulText(session);
+      if (holds === undefined) {
+        try {
+          holds = session.row(sql, [], "", () => true) ?? false;
+        } catch {
+          // A damaged page: check every row, so reads fail where it lies.
+          return true;
+        }
       }
       nulCensus.set(key, holds);
     }
     return holds;
+  }
+
+  /**
+   * The census {@linkcode Store.#holdsNulText} would take, as the build
+   * metadata of a read-only, immutable file records it (see
+   * `BuildMetadata.nulText`); `undefined` when the data may change or the
+   * record does not name every text column of the model.
+   */
+  #recordedNulText(session: Session): boolean | undefined {
+    if (!session.fixedSchema) return undefined;
+    const { table, keys, columns } = this.#definition;
+    return recordedNulText(
+      session,
+      table,
+      this.#plan.textColumns.map((i) => columns[keys[i]!]!.bound.name),
+    );
   }
 
   /**

@@ -35,6 +35,9 @@ import {
   fileNeeds,
 } from "./_capabilities.ts";
 import type { AnyModel } from "./model.ts";
+import { metadataFieldSql } from "./_sql.ts";
+import { METADATA_TABLE, NUL_TEXT_FIELD, parseNulText } from "./metadata.ts";
+import { holdingNul } from "./build.ts";
 
 /** One mismatch between the models and the file. */
 export interface VerifyProblem {
@@ -232,6 +235,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       );
     }
   }
+  checkNulTextRecord(session, action, problem);
   const needs = fileNeeds(session, action);
   const provided = capabilitiesOf(session.engine);
   for (const need of needs) {
@@ -398,5 +402,84 @@ function verifyPrimaryKey(
         duplicates === 1 ? "" : "s"
       } standing in more than one row (the file does not declare that key)`,
     );
+  }
+}
+
+/**
+ * Checks a file's recorded NUL census (`BuildMetadata.nulText`) against
+ * its rows: a record that is malformed, names a table or column the file
+ * lacks, or says a column holds (or not) text with a NUL when it does not
+ * (or does) is a problem, since `node:sqlite` readers trust it.
+ */
+function checkNulTextRecord(
+  session: Session,
+  action: string,
+  problem: (
+    table: string | undefined,
+    column: string | undefined,
+    message: string,
+  ) => void,
+): void {
+  const metadata = findTable(session, METADATA_TABLE, action);
+  if (metadata === undefined) return;
+  const value = session.value(
+    metadataFieldSql(metadata.name),
+    [NUL_TEXT_FIELD],
+    action,
+  );
+  if (value === undefined) return;
+  const records = parseNulText(value);
+  const what = "NUL census: the build metadata";
+  if (records === undefined) {
+    problem(
+      undefined,
+      undefined,
+      `${what}'s ${NUL_TEXT_FIELD} is not an object of tables with "columns" and "holding" lists of column names: ${
+        JSON.stringify(String(value).slice(0, 80))
+      }`,
+    );
+    return;
+  }
+  for (const [name, record] of Object.entries(records)) {
+    const table = findTable(session, name, action);
+    if (table === undefined) {
+      problem(
+        name,
+        undefined,
+        `${what} names table "${name}", which is missing`,
+      );
+      continue;
+    }
+    const present = new Set(
+      tableColumns(session, table.name, action).map((column) =>
+        foldIdentifier(column.name)
+      ),
+    );
+    const columns: string[] = [];
+    for (const column of record.columns) {
+      if (present.has(foldIdentifier(column))) columns.push(column);
+      else {
+        problem(
+          name,
+          column,
+          `${what} names column "${column}" of table "${name}", which is missing`,
+        );
+      }
+    }
+    const recorded = new Set(record.holding.map(foldIdentifier));
+    const found = new Set(
+      holdingNul(session, table.name, columns, action).map(foldIdentifier),
+    );
+    for (const column of columns) {
+      const folded = foldIdentifier(column);
+      if (recorded.has(folded) === found.has(folded)) continue;
+      problem(
+        name,
+        column,
+        found.has(folded)
+          ? `${what} records that ${name}.${column} holds no text with a NUL character, but it does (node:sqlite readers would read its text cut at the NUL)`
+          : `${what} records that ${name}.${column} holds text with a NUL character, but it holds none`,
+      );
+    }
   }
 }

@@ -108,6 +108,8 @@ engineTest(
     const dir = await tempDir({ prefix: "microcosm paths %20 " });
     const path = `${dir}/people #1.sqlite`;
     await Deno.copyFile(source, path);
+    // `sub/..` resolves only where `sub` exists.
+    await Deno.mkdir(`${dir}/sub`);
     const relative = `${dir}/sub/../people #1.sqlite`.replace(
       `${Deno.cwd()}/`,
       "",

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import * as mod from "../mod.ts";
 import * as build from "../build.ts";
 import * as cli from "../cli.ts";
+import * as http from "../http.ts";
 import { runDeno, tempFile } from "./_helpers.ts";
 
 Deno.test("mod.ts exports exactly the public names", () => {
@@ -49,6 +50,10 @@ Deno.test("build.ts exports exactly the build-time names", () => {
 
 Deno.test("cli.ts exports exactly the command-line entry", () => {
   assert.deepEqual(Object.keys(cli).sort(), ["main"]);
+});
+
+Deno.test("http.ts exports exactly the HTTP handler", () => {
+  assert.deepEqual(Object.keys(http).sort(), ["createHandler"]);
 });
 
 /**
@@ -128,6 +133,21 @@ Deno.test("The module graph of mod.ts reaches no build-time code: no node:crypto
   assert.ok(
     building.some((specifier) => specifier.startsWith("npm:/papaparse@")),
     building.join("\n"),
+  );
+});
+
+Deno.test("The HTTP handler is its own entry point: mod.ts does not reach it, and it reaches no loader or builder", async () => {
+  const runtime = await moduleGraph("mod.ts", true);
+  assert.deepEqual(runtime.filter((s) => s.startsWith("src/http/")), []);
+  const serving = await moduleGraph("http.ts", true);
+  assert.ok(serving.includes("src/http/handler.ts"), serving.join("\n"));
+  assert.deepEqual(
+    serving.filter((specifier) =>
+      specifier.startsWith("npm:") ||
+      ["src/load.ts", "src/_csv.ts", "src/build.ts", "src/verify.ts"]
+        .includes(specifier)
+    ),
+    [],
   );
 });
 

@@ -22,7 +22,7 @@ import {
   write,
   writeOutput,
 } from "./_io.ts";
-import { METADATA_TABLE } from "../build.ts";
+import { METADATA_TABLE } from "../metadata.ts";
 import { type DataSet, SESSION } from "../dataset.ts";
 import {
   geoIndexes,
@@ -180,7 +180,8 @@ function hasCheck(
   ).test(tableSql);
 }
 
-async function builderFor(
+/** The builder (kind) `codegen` declares for a column of a file. */
+export async function builderFor(
   dataset: DataSet,
   table: string,
   tableSql: string,

@@ -252,6 +252,16 @@ function render(info: FileInfo): string {
       ].filter((flag) => flag !== "");
       lines.push(`  ${column.name.padEnd(width)}  ${flags.join(" ")}`);
     }
+    const nul = meta?.nulText?.[table.name];
+    if (nul !== undefined && nul.columns.length > 0) {
+      lines.push(
+        nul.holding.length === 0
+          ? `  NUL text none (recorded by the build)`
+          : `  NUL text in ${
+            nul.holding.join(", ")
+          } (recorded by the build: node:sqlite cannot read it whole)`,
+      );
+    }
     for (const index of table.indexes) {
       lines.push(
         `  ${index.unique ? "unique index" : "index"} ${index.name} (${

@@ -1,0 +1,63 @@
+/**
+ * How a request's queries run: the client's signal, what is left of the
+ * time budget, and the `onQuery` hook, as the store's `RunOptions`; and
+ * the content hash that makes the ETag.
+ *
+ * @module
+ */
+import { type DataSet, SESSION } from "../dataset.ts";
+import type { QueryHook, RunOptions } from "../run.ts";
+
+/** What one request allows its queries. */
+export interface QueryBudget {
+  /** Whether the time budget has run out. */
+  expired(): boolean;
+  /**
+   * The run options of the request's next query: the time left (at least
+   * 1 ms: an expired budget is checked before), the hook, and for a query
+   * that may run long (`long`: a count, a facet, the client's SQL) the
+   * client's signal.
+   */
+  options(long?: boolean): RunOptions;
+}
+
+/** The request's signal, its time budget and the handler's hook. */
+export function budget(
+  request: Request,
+  timeoutMs: number,
+  onQuery: QueryHook | undefined,
+): QueryBudget {
+  const deadline = performance.now() + timeoutMs;
+  return {
+    expired: () => performance.now() >= deadline,
+    // A page, a search, a box or nearby rows read at most a page through
+    // an index, within the budget; following the client's signal there
+    // cost 5-10 % of the server's CPU per request on bench/http.ts (Deno
+    // makes the signal, then aborts it after every response).
+    options: (long = false) => ({
+      ...(long ? { signal: request.signal } : {}),
+      timeoutMs: Math.max(1, deadline - performance.now()),
+      ...(onQuery === undefined ? {} : { onQuery }),
+    }),
+  };
+}
+
+/**
+ * The dataset's content hash (`dataset.contentHash()`: computed once per
+ * opened file, or read from its build metadata), or `undefined` when its
+ * data may change under it (writable, `immutable: false`: the hash would
+ * have to be computed again for every request), when it is in memory, or
+ * when the file was replaced since it was opened (no ETag rather than a
+ * wrong one).
+ */
+export async function contentHash(
+  dataset: DataSet,
+): Promise<string | undefined> {
+  const session = await dataset[SESSION]();
+  if (!session.readOnly || !session.fixedSchema) return undefined;
+  try {
+    return await dataset.contentHash();
+  } catch {
+    return undefined;
+  }
+}
