@@ -626,12 +626,13 @@ export class Session {
         (statement, guard) => {
           const rows: T[] = [];
           const bounded = guard.deadline !== Infinity;
-          // One run, unless a budget is checked between rows.
-          if (!bounded) statement.prefetch?.();
+          // One run: on an engine without a progress handler the rows are
+          // then made in one call, which a budget bounds as it bounds one
+          // long step (it is checked after), as callers of all() read few
+          // rows (pages, nearest rows, facets).
+          statement.prefetch?.();
           while (statement.step()) {
             rows.push(read(statement));
-            // A budget is checked between rows (the only check on an
-            // engine without a progress handler).
             if (bounded && performance.now() >= guard.deadline) {
               throw guard.stopped(action, this.dataset, sql);
             }

@@ -175,3 +175,30 @@ Deno.test("With an onQuery hook, the node engine still runs a page once", async 
   assert.ok(heard.length > 0);
   assert.deepEqual(prepared.filter((sql) => SECOND_RUN.test(sql)), []);
 });
+
+Deno.test("Under a time budget, the node engine still runs a page once, and the budget still stops it", async () => {
+  const db = freshDataSet("node");
+  await using _ = db;
+  const N = db.Model("n", { id: integer({ primaryKey: true }) });
+  await db.createAll();
+  const store = new Store(N);
+  await store.createMany([{}, {}, {}]);
+  const prepared = await preparedDuring(async () => {
+    const page = await store.page({}, { limit: 2, timeoutMs: 60_000 });
+    assert.equal(page.rows.length, 2);
+  });
+  assert.deepEqual(prepared.filter((sql) => SECOND_RUN.test(sql)), []);
+  // A budget already spent when the rows arrive still fails the read.
+  const { QueryTimeoutError } = await import("../mod.ts");
+  const realNow = performance.now;
+  let calls = 0;
+  performance.now = () => realNow.call(performance) + (++calls > 1 ? 1e9 : 0);
+  try {
+    await assert.rejects(
+      store.page({}, { limit: 2, timeoutMs: 1_000 }),
+      QueryTimeoutError,
+    );
+  } finally {
+    performance.now = realNow;
+  }
+});
