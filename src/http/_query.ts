@@ -7,6 +7,7 @@
  * @module
  */
 import { BadValue, kindOf } from "../_kinds.ts";
+import { OPERATORS as FILTER_OPERATORS } from "../filter.ts";
 import type { AnyModel } from "../model.ts";
 import type { GeoBox, GeoPoint } from "../store.ts";
 
@@ -64,22 +65,11 @@ export interface TableQuery {
   readonly hash: string | undefined;
 }
 
-/** The operators a filter parameter may end with (`name__gte`). */
-const OPERATORS = new Set([
-  "eq",
-  "ne",
-  "lt",
-  "lte",
-  "gt",
-  "gte",
-  "in",
-  "notIn",
-  "like",
-  "startsWith",
-  "contains",
-  "endsWith",
-  "isnull",
-]);
+/**
+ * The operators a filter parameter may end with (`name__gte`): the typed
+ * filter's, and `isnull`.
+ */
+const OPERATORS = new Set<string>([...FILTER_OPERATORS, "isnull"]);
 /** Operators whose operand is the text as given, never parsed by kind. */
 const TEXT_OPERATORS = new Set(["like", "startsWith", "contains", "endsWith"]);
 
