@@ -58,17 +58,33 @@ export function textFreeColumns(
     if (origin === null || origin.database !== "main") return;
     let columns = tables.get(origin.table);
     if (columns === undefined) {
-      columns = new Set(
-        session.all(
-          TEXT_FREE_COLUMNS,
-          [origin.table, origin.table],
-          action,
-          (row) => String(row.column(0)),
-        ),
-      );
+      columns = tableTextFree(session, origin.table, action);
       tables.set(origin.table, columns);
     }
     if (columns.has(origin.column)) free.add(i);
   });
   return free;
+}
+
+/**
+ * The columns of `table` in `main` that can never hold text; none when
+ * SQLite cannot answer (the check then looks at every column, as before).
+ */
+function tableTextFree(
+  session: Session,
+  table: string,
+  action: string,
+): ReadonlySet<string> {
+  try {
+    return new Set(
+      session.all(
+        TEXT_FREE_COLUMNS,
+        [table, table],
+        action,
+        (row) => String(row.column(0)),
+      ),
+    );
+  } catch {
+    return new Set();
+  }
 }
