@@ -250,12 +250,29 @@ export interface Connection {
   setStepDeadline?(deadline: number): void;
 }
 
+/** The table column a result column reads, by SQLite's column metadata. */
+export interface ColumnOrigin {
+  /** The schema: `main`, `temp` or an attached database's name. */
+  readonly database: string;
+  /** The table's name, as its schema spells it. */
+  readonly table: string;
+  /** The column's name, as its table spells it. */
+  readonly column: string;
+}
+
 /** A compiled statement. All methods throw after `finalize()`. */
 export interface Statement {
   /** The SQL text. */
   readonly sql: string;
   /** The result column names, in order. */
   readonly columnNames: readonly string[];
+  /**
+   * Optional: where each result column's values come from, by position,
+   * as SQLite's column metadata reports it (`sqlite3_column_table_name`
+   * and its siblings), `null` for a column that is no table's column (an
+   * expression). Only the engines that read text up to a NUL report it.
+   */
+  readonly columnOrigins?: readonly (ColumnOrigin | null)[];
   /** `true` once finalized (by `finalize()` or by closing the connection). */
   readonly finalized: boolean;
   /**

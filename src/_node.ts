@@ -10,6 +10,7 @@
 import { absolutePath } from "./_paths.ts";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
+  type ColumnOrigin,
   type Connection,
   type Engine,
   EngineError,
@@ -246,6 +247,7 @@ const NO_ROWS: unknown[][] = [];
 class NodeStatement implements Statement {
   readonly sql: string;
   readonly columnNames: readonly string[];
+  readonly columnOrigins: readonly (ColumnOrigin | null)[];
   #stmt: StatementSync | undefined;
   #tail: StatementSync | undefined;
   readonly #db: DatabaseSync;
@@ -277,7 +279,13 @@ class NodeStatement implements Statement {
     this.#watch = watch;
     arrays(stmt);
     stmt.setReadBigInts(true);
-    this.columnNames = stmt.columns().map((column) => column.name);
+    const columns = stmt.columns();
+    this.columnNames = columns.map((column) => column.name);
+    this.columnOrigins = columns.map(({ database, table, column }) =>
+      database === null || table === null || column === null
+        ? null
+        : { database, table, column }
+    );
     this.#stores = STORING_QUERY.test(sql);
     this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
   }

@@ -1170,3 +1170,33 @@ export function keysetWhereSql(filter: string, arm: string): string {
     ? ` WHERE ${arm}`
     : ` WHERE (${arm}) AND ${filter.slice(" WHERE ".length)}`;
 }
+
+// ---------------------------------------------------------------------------
+// Node engine speed (nodefast): NUL flags only where text can be.
+// ---------------------------------------------------------------------------
+
+/**
+ * The columns of the `main` table `?` (given twice) that can never hold
+ * text: declared INT, INTEGER, REAL or BLOB in a STRICT table, and not
+ * generated (SQLite enforces a STRICT table's types on what it stores).
+ * No rows for any other table (not STRICT, a view, a virtual table).
+ */
+export const TEXT_FREE_COLUMNS: string =
+  `SELECT x.name FROM pragma_table_xinfo(?, 'main') AS x WHERE x.hidden = 0 AND upper(x.type) IN ('INT', 'INTEGER', 'REAL', 'BLOB') AND (SELECT t."strict" FROM pragma_table_list AS t WHERE t.schema = 'main' AND t.type = 'table' AND t.name = ?) = 1`;
+
+/**
+ * {@linkcode nulCheckedSql} whose flag looks only at the result columns
+ * at positions `checked` (their names quoted in `columns`, by position),
+ * still answering a column's position among all of them.
+ */
+export function nulCheckedAmongSql(
+  sql: string,
+  columns: readonly string[],
+  checked: readonly number[],
+): string {
+  const flag = checked.map((i) => {
+    const column = quote(columns[i]!);
+    return ` WHEN instr(${column}, char(0)) > 0 AND typeof(${column}) = 'text' THEN ${i}`;
+  }).join("");
+  return `SELECT *, CASE${flag} END FROM (\n${sql.replace(/;\s*$/, "")}\n)`;
+}

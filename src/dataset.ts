@@ -18,6 +18,7 @@ import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
+import { textFreeColumns } from "./_text_free.ts";
 import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
 import {
   compileTemplate,
@@ -29,6 +30,7 @@ import {
   FOREIGN_KEYS_ON,
   geoIndexName,
   modelGeoIndexSql,
+  nulCheckedAmongSql,
   nulCheckedSql,
   rebuildSearchSql,
   SCHEMA_PROBE,
@@ -1430,7 +1432,14 @@ export function nulChecked(
     ? names
     : columnNamesOf(session, subquerySql(text), action, false);
   if (outer === undefined || !distinct(outer)) return undefined;
-  const sql = nulCheckedSql(text, outer);
+  // Columns that can hold no text need no look (see `textFreeColumns`).
+  const free = textFreeColumns(session, text, action);
+  if (free.size === names.length) return undefined;
+  const sql = free.size === 0 ? nulCheckedSql(text, outer) : nulCheckedAmongSql(
+    text,
+    outer,
+    names.flatMap((_, i) => free.has(i) ? [] : [i]),
+  );
   return columnNamesOf(session, sql, action, false) === undefined
     ? undefined
     : { sql, names };
