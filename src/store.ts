@@ -9,17 +9,13 @@ import { Cursor } from "./_cursor.ts";
 import { rowBuilder } from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
 import {
-  aggregateSql,
   andWhereSql,
   columnListSql,
   compileTemplate,
-  countBySql,
   countSql,
   deleteSql,
-  distinctSql,
   existsSql,
   explainSql,
-  extremeSql,
   geoCandidatesSql,
   geoConditionSql,
   insertSql,
@@ -45,6 +41,13 @@ import {
 } from "./_sql.ts";
 import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
 import { SQLFragment } from "./fragment.ts";
+import {
+  type Decoder,
+  fewRows,
+  type Plan,
+  type StoreCore,
+} from "./_store_core.ts";
+import { aggregateOf, countBy, distinct, extreme } from "./_store_facets.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
@@ -280,40 +283,6 @@ export interface Nearby<M extends AnyModel> {
 /** The rows a store yields: instances of its model class. */
 export type Instance<M extends AnyModel> = InstanceType<M>;
 
-type Decoder = (value: SQLValue) => unknown;
-
-/**
- * What every store of one model shares, derived once per model definition
- * (not per `new Store()`): how to read each column, and the SQL of the
- * queries that depend on the model alone.
- */
-interface Plan {
-  readonly decoders: readonly Decoder[];
-  readonly hints: readonly ColumnHint[];
-  /** Per column: which stored values its kind reads as they are. */
-  readonly same: readonly Same[];
-  /** Per column: whether the model declares it nullable. */
-  readonly nullable: readonly boolean[];
-  /** The quoted SQL columns of every property, in declaration order. */
-  readonly columnList: string;
-  /** The primary key lookup; `undefined` without a primary key. */
-  readonly lookupSql: string | undefined;
-  /**
-   * The columns whose kind stores text (TEXT or ANY), by index: on an
-   * engine that reads text only up to a NUL, reads add one result column
-   * naming the first of them that holds one ({@linkcode nulFlagSql}).
-   */
-  readonly textColumns: readonly number[];
-  /** {@linkcode Plan.columnList} and that flag; `undefined` without text. */
-  readonly flaggedColumnList: string | undefined;
-  /** {@linkcode Plan.lookupSql} with that flag. */
-  readonly flaggedLookupSql: string | undefined;
-  /** Whether the table holds such text at all; `undefined` without text. */
-  readonly censusSql: string | undefined;
-  /** Inserts by the set of properties given, with or without RETURNING. */
-  readonly insertSql: Map<string, string>;
-}
-
 const plans = new WeakMap<ModelDefinition, Plan>();
 
 /**
@@ -493,6 +462,8 @@ export class Store<
   readonly #pagePlans = new Map<string, PagePlan>();
   /** The `ORDER BY` of each order searched, by its keys. */
   readonly #orders = new Map<string, string>();
+  /** The internals handed to the concern modules; see {@linkcode Store.#core}. */
+  #coreObject: StoreCore<Instance<M>> | undefined;
 
   /**
    * Creates a store.
@@ -520,6 +491,38 @@ export class Store<
       this.#keys,
       (statement, i) => this.#cell(statement, i),
     );
+  }
+
+  /**
+   * The store's internals for the modules that hold its methods by concern
+   * (`_store_core.ts`): made on first use, once per store, so the methods
+   * that delegate pay a field read per call and no allocation.
+   */
+  get #core(): StoreCore<Instance<M>> {
+    return this.#coreObject ??= {
+      model: this.model,
+      definition: this.#definition,
+      plan: this.#plan,
+      hints: () => this.#hints,
+      session: () => this.#session(),
+      where: (filter) => this.#where(filter),
+      select: (filter, options, extra) =>
+        this.#select(filter, options as SearchOptions<M> | undefined, extra),
+      orderKeys: (orderBy) => this.orderKeys(orderBy as OrderBy<M> | undefined),
+      rowidDefault: (session) => this.#rowidDefault(session),
+      flags: (session) => this.#flags(session),
+      read: this.#reader,
+      readFlagged: (statement, flagged) => this.#read(statement, flagged),
+      readLoose: (statement) => this.#readLoose(statement),
+      refuseNulAmong: (session, columns, filter, action) =>
+        this.#refuseNulAmong(session, columns, filter, action),
+      columnOf: (key, action) => this.#columnOf(key, action),
+      options: (options, allowed, method) =>
+        this.#options(options, allowed, method),
+      run: (options, method) => this.#run(options, method),
+      decodeValue: (column, value, action) =>
+        this.#decodeValue(column, value, action),
+    };
   }
 
   /**
@@ -1806,41 +1809,14 @@ export class Store<
    * await db.close();
    * ```
    */
-  async countBy<K extends keyof Row<M> & string>(
+  countBy<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
     options?: CountByOptions,
   ): Promise<ValueCount<Row<M>[K]>[]> {
-    const table = this.#definition.table;
-    const action = `Cannot count ${table} by ${String(key)}`;
-    const column = this.#columnOf(key, action);
-    this.#options(options, COUNT_BY_OPTIONS, "countBy");
-    const run = Run.of(options, "countBy()", table);
-    const limit = options?.limit === undefined
-      ? -1
-      : checkCount(options.limit, "limit", table);
-    const where = this.#where(filter);
-    const raw = quote(column.bound.name);
-    const sql = countBySql(
-      table,
-      raw,
-      where.sql,
-      kindOf(column).compared?.(raw),
-    );
-    const session = await this.#session();
-    this.#refuseNulAmong(session, [column], filter, action);
-    return session.all(
-      sql,
-      [...where.params, limit],
-      action,
-      (statement) => ({
-        value: this.#decodeValue(column, statement.column(0), action) as Row<
-          M
-        >[K],
-        count: Number(statement.column(1)),
-      }),
-      run,
-    );
+    return countBy(this.#core, key, filter, options) as Promise<
+      ValueCount<Row<M>[K]>[]
+    >;
   }
 
   /**
@@ -1866,67 +1842,12 @@ export class Store<
    * await db.close();
    * ```
    */
-  async distinct<K extends keyof Row<M> & string>(
+  distinct<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<Row<M>[K][]> {
-    const table = this.#definition.table;
-    const action = `Cannot read the distinct ${String(key)} of ${table}`;
-    const column = this.#columnOf(key, action);
-    const where = this.#where(filter);
-    const run = this.#run(options, "distinct");
-    const raw = quote(column.bound.name);
-    const sql = distinctSql(
-      table,
-      raw,
-      where.sql,
-      kindOf(column).compared?.(raw),
-    );
-    const session = await this.#session();
-    this.#refuseNulAmong(session, [column], filter, action);
-    return session.all(
-      sql,
-      where.params,
-      action,
-      (statement) =>
-        this.#decodeValue(column, statement.column(0), action) as Row<M>[K],
-      run,
-    );
-  }
-
-  async #extreme(
-    key: unknown,
-    filter: unknown,
-    descending: boolean,
-    options: RunOptions | undefined,
-  ): Promise<unknown> {
-    const table = this.#definition.table;
-    const action = `Cannot read the ${descending ? "max" : "min"}imum ${
-      String(key)
-    } of ${table}`;
-    const column = this.#columnOf(key, action);
-    const raw = quote(column.bound.name);
-    const where = this.#where(filter);
-    const run = this.#run(options, descending ? "max" : "min");
-    const notNull = `${raw} IS NOT NULL`;
-    const conditions = where.sql === ""
-      ? ` WHERE ${notNull}`
-      : `${where.sql} AND (${notNull})`;
-    const compared = kindOf(column).compared;
-    const sql = extremeSql(
-      table,
-      raw,
-      compared === undefined ? raw : compared(raw),
-      conditions,
-      descending,
-    );
-    const session = await this.#session();
-    this.#refuseNulAmong(session, [column], filter, action);
-    const value = session.value(sql, where.params, action, run);
-    return value === undefined
-      ? undefined
-      : this.#decodeValue(column, value, action);
+    return distinct(this.#core, key, filter, options) as Promise<Row<M>[K][]>;
   }
 
   /**
@@ -1956,7 +1877,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return this.#extreme(key, filter, false, options) as Promise<
+    return extreme(this.#core, key, filter, false, options) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
   }
@@ -1987,54 +1908,9 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return this.#extreme(key, filter, true, options) as Promise<
+    return extreme(this.#core, key, filter, true, options) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
-  }
-
-  async #aggregate(
-    aggregate: "sum" | "avg",
-    key: unknown,
-    filter: unknown,
-    options: RunOptions | undefined,
-  ): Promise<unknown> {
-    const table = this.#definition.table;
-    const action = `Cannot read the ${
-      aggregate === "sum" ? "sum" : "average"
-    } of ${table}.${String(key)}`;
-    const column = this.#columnOf(key, action);
-    if (!["integer", "real", "bigint"].includes(column.kind)) {
-      throw new TypeError(
-        `${action}: it applies to integer(), real() and bigint() columns, not ${column.kind}()`,
-      );
-    }
-    const where = this.#where(filter);
-    const run = this.#run(options, aggregate);
-    const session = await this.#session();
-    // A STRICT numeric column holds numbers, and a STRICT INTEGER column
-    // integers: the check of each cell is skipped where SQLite guarantees.
-    const i = this.#keys.indexOf(column.bound.key);
-    const sure = this.#hints[i] === ColumnHint.NUMBER_STRICT &&
-      (column.kind === "real" ||
-        session.strictIntegers.get(this.#definition)?.[i] === true);
-    const sql = aggregateSql(
-      table,
-      aggregate,
-      quote(column.bound.name),
-      where.sql,
-      sure ? "none" : column.kind === "real" ? "number" : "integral",
-    );
-    const [value, bad] = session.row(
-      sql,
-      where.params,
-      action,
-      (statement) => [statement.column(0), statement.column(1)] as const,
-      run,
-    )!;
-    // A cell a row read would refuse is refused here too, not summed.
-    if (bad !== null) this.#decodeValue(column, bad, action);
-    if (aggregate === "avg") return value === null ? undefined : Number(value);
-    return this.#decodeValue(column, value, action);
   }
 
   /**
@@ -2066,7 +1942,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]>> {
-    return this.#aggregate("sum", key, filter, options) as Promise<
+    return aggregateOf(this.#core, "sum", key, filter, options) as Promise<
       NonNullable<Row<M>[K]>
     >;
   }
@@ -2098,7 +1974,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<number | undefined> {
-    return this.#aggregate("avg", key, filter, options) as Promise<
+    return aggregateOf(this.#core, "avg", key, filter, options) as Promise<
       number | undefined
     >;
   }
@@ -2954,17 +2830,6 @@ export class Store<
   }
 }
 
-/**
- * The most rows a search may fetch at its first step: a query with a
- * `limit` up to this is read whole at once (`few` in `_cursor.ts`).
- */
-const FEW_ROWS = 1000;
-
-/** Whether a search's `limit` (already checked) makes it a few rows. */
-function fewRows(limit: unknown): boolean {
-  return typeof limit === "number" && limit <= FEW_ROWS;
-}
-
 function describeFilter(filter: unknown): string {
   if (filter === undefined) return "(no filter)";
   try {
@@ -3055,8 +2920,6 @@ const PAGE_OPTIONS: readonly string[] = [
   "after",
   ...RUN_OPTION_NAMES,
 ];
-/** The option names `countBy()` takes. */
-const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
 
 /** Checks `nearest()`'s options and fills in the defaults. */
 function checkNearestOptions(
