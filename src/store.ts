@@ -23,7 +23,6 @@ import {
   type KeysetTerm,
   keysetWhereSql,
   lookupSql,
-  matchSql,
   maxRowidSql,
   nulAmongSql,
   nulCensusSql,
@@ -48,6 +47,7 @@ import {
   type StoreCore,
 } from "./_store_core.ts";
 import { aggregateOf, countBy, distinct, extreme } from "./_store_facets.ts";
+import { match } from "./_store_text.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
@@ -82,15 +82,7 @@ import {
   MAX_LIST,
   or,
 } from "./filter.ts";
-import {
-  cachedSql,
-  type Matched,
-  matchInfo,
-  type MatchOptions,
-  type MatchPlan,
-  planMatch,
-  rawQueryError,
-} from "./match.ts";
+import type { Matched, MatchOptions } from "./match.ts";
 import {
   type AnyModel,
   type Insert,
@@ -1602,98 +1594,7 @@ export class Store<
     text: string,
     options?: MatchOptions<Filter<M> & X, keyof Row<M> & string>,
   ): AsyncGenerator<Matched<Instance<M>>, void, undefined> {
-    const { table, search, columns, keys } = this.#definition;
-    let sql: (session: Session) => string;
-    // The NUL flag decision of the cursor's session (see #read).
-    let flagged = false;
-    let params: SQLValue[];
-    let plan: MatchPlan;
-    let run: Run | undefined;
-    try {
-      if (search === undefined) {
-        throw new TypeError(
-          `Cannot search the text of ${table}: the model declares no search index; add { search: { columns: [...] } } to its options`,
-        );
-      }
-      plan = planMatch(table, search, text, options);
-      run = Run.of(options, "match()", table);
-      const where = this.#where(plan.filter);
-      const shape = plan.shape;
-      const names = keys.map((key) => columns[key]!.bound.name);
-      // Rows carry the NUL flag where the store's reads do (#flags).
-      sql = (session) => {
-        flagged = this.#flags(session);
-        return cachedSql(
-          this.#definition,
-          shape,
-          `${flagged ? "nul:" : ""}${where.sql}`,
-          () =>
-            matchSql(
-              table,
-              names,
-              search,
-              where.sql,
-              shape,
-              flagged ? this.#plan.textColumns : undefined,
-            ),
-        );
-      };
-      params = [
-        ...plan.before,
-        plan.query ?? "",
-        ...where.params,
-        ...plan.page,
-      ];
-    } catch (error) {
-      return new Cursor<Matched<Instance<M>>>(undefined, error);
-    }
-    if (plan.query === undefined) return (async function* () {})();
-    const n = keys.length;
-    const highlighted = plan.shape.highlight ? search.keys : undefined;
-    const snippet = plan.shape.snippet;
-    const cursor = new Cursor<Matched<Instance<M>>>({
-      session: () => this.#session(),
-      sql,
-      params,
-      action: `Cannot search the text of ${table}`,
-      run,
-      few: fewRows(options?.limit),
-      read: (statement) => {
-        const row = this.#read(statement, flagged) as Record<
-          PropertyKey,
-          unknown
-        >;
-        let i = flagged ? n + 1 : n;
-        const info: {
-          rank: number;
-          highlights?: Record<string, string | null>;
-          snippet?: string;
-        } = { rank: statement.column(i++, ColumnHint.NUMBER) as number };
-        if (highlighted !== undefined) {
-          const highlights: Record<string, string | null> = {};
-          for (const key of highlighted) {
-            highlights[key] = statement.column(i++, ColumnHint.TEXT) as
-              | string
-              | null;
-          }
-          info.highlights = highlights;
-        }
-        if (snippet) {
-          info.snippet = String(statement.column(i, ColumnHint.TEXT) ?? "");
-        }
-        row[matchInfo] = info;
-        return row as Matched<Instance<M>>;
-      },
-    });
-    if (!plan.raw) return cursor;
-    const query = plan.query;
-    return (async function* () {
-      try {
-        yield* cursor;
-      } catch (error) {
-        throw rawQueryError(error, table, query);
-      }
-    })();
+    return match(this.#core, text, options as MatchOptions<unknown>);
   }
 
   // -------------------------------------------------------------------------
