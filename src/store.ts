@@ -16,14 +16,11 @@ import {
   deleteSql,
   existsSql,
   explainSql,
-  geoCandidatesSql,
-  geoConditionSql,
   insertSql,
   keysetSql,
   type KeysetTerm,
   keysetWhereSql,
   lookupSql,
-  maxRowidSql,
   nulAmongSql,
   nulCensusSql,
   nulFlagSql,
@@ -34,7 +31,6 @@ import {
   ROWID,
   ROWID_ORDER,
   ROWID_ORDER_SQL,
-  rowsByRowidSql,
   selectSql,
   whereSql,
 } from "./_sql.ts";
@@ -48,6 +44,7 @@ import {
 } from "./_store_core.ts";
 import { aggregateOf, countBy, distinct, extreme } from "./_store_facets.ts";
 import { match } from "./_store_text.ts";
+import { nearest, within } from "./_store_geo.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
@@ -60,15 +57,7 @@ import {
   RUN_OPTION_NAMES,
   type RunOptions,
 } from "./run.ts";
-import { checkGeoIndex, checkModelTable } from "./_schema.ts";
-import {
-  boxParams,
-  circleBoxes,
-  EARTH_RADIUS_KM,
-  greatCircleKm,
-  HALF_CIRCUMFERENCE_KM,
-  splitBox,
-} from "./_geo.ts";
+import { checkModelTable } from "./_schema.ts";
 import {
   DataSetError,
   ModelNotFoundError,
@@ -2045,20 +2034,6 @@ export class Store<
     return sql;
   }
 
-  /** The model's geo option, or a `TypeError` naming the method. */
-  #geo(method: string): { lat: string; lon: string } {
-    const { table, geo, columns } = this.#definition;
-    if (geo === undefined) {
-      throw new TypeError(
-        `Cannot run ${method}() on ${table}: the model declares no geo option ({ geo: { lat, lon } })`,
-      );
-    }
-    return {
-      lat: columns[geo.lat]!.bound.name,
-      lon: columns[geo.lon]!.bound.name,
-    };
-  }
-
   /**
    * The order of a page, derived once per order: its terms (the primary
    * key, else the rowid, last), the `ORDER BY`, and the select list (the
@@ -2507,47 +2482,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): AsyncGenerator<Instance<M>, void, undefined> {
-    const table = this.#definition.table;
-    const action = `Cannot search ${table} within a box`;
-    let query: {
-      sql: (columnList: string, session: Session) => string;
-      params: SQLValue[];
-    };
-    let run: Run | undefined;
-    try {
-      const { lat, lon } = this.#geo("within");
-      const { south, west, north, east } = checkBox(box, table);
-      const boxes = splitBox({ south, north, west, east });
-      query = this.#select(filter, options, {
-        sql: geoConditionSql(
-          table,
-          lat,
-          lon,
-          boxes.length,
-          west > east ? "crossing" : "plain",
-        ),
-        params: [...boxes.flatMap(boxParams), south, north, west, east],
-      });
-      run = Run.of(options, "within()", table);
-    } catch (error) {
-      return new Cursor<Instance<M>>(undefined, error);
-    }
-    const select = query.sql;
-    return new Cursor({
-      session: () => this.#geoSession(),
-      sql: (session) =>
-        select(
-          this.#flags(session)
-            ? this.#plan.flaggedColumnList!
-            : this.#plan.columnList,
-          session,
-        ),
-      params: query.params,
-      action,
-      read: this.#reader,
-      run,
-      few: fewRows(options?.limit),
-    });
+    return within(this.#core, box, filter, options);
   }
 
   /**
@@ -2573,16 +2508,6 @@ export class Store<
         : decoded;
     }
     return row as Instance<M>;
-  }
-
-  /** The checked session, its file also checked for the geo index. */
-  #geoSession(): Session | Promise<Session> {
-    const check = (session: Session): Session => {
-      checkGeoIndex(session, this.#definition);
-      return session;
-    };
-    const session = this.#session();
-    return session instanceof Promise ? session.then(check) : check(session);
   }
 
   /**
@@ -2629,105 +2554,11 @@ export class Store<
    * await db.close();
    * ```
    */
-  async nearest(
+  nearest(
     point: GeoPoint,
     options?: NearestOptions<M, X>,
   ): Promise<Nearby<M>[]> {
-    const { table, keys } = this.#definition;
-    const { lat: latColumn, lon: lonColumn } = this.#geo("nearest");
-    const { lat, lon } = checkPoint(point, table);
-    const { limit, maxKm, filter } = checkNearestOptions(options, table);
-    const where = this.#where(filter);
-    const run = Run.of(options, "nearest()", table);
-    const action =
-      `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
-    const session = await this.#geoSession();
-    if (limit === 0) return [];
-    let km = initialRadiusKm(session, this.#definition, limit, action);
-    // The read hints the schema check chose for this file (STRICT ones
-    // where SQLite guarantees a number).
-    const latHint = this.#hints[keys.indexOf(this.#definition.geo!.lat)]!;
-    const lonHint = this.#hints[keys.indexOf(this.#definition.geo!.lon)]!;
-    let found: { rowid: number; distanceKm: number }[];
-    for (;;) {
-      const radius = Math.min(km, maxKm, HALF_CIRCUMFERENCE_KM);
-      const boxes = circleBoxes(lat, lon, radius);
-      const sql = geoCandidatesSql(
-        table,
-        latColumn,
-        lonColumn,
-        andWhereSql(
-          where.sql,
-          geoConditionSql(table, latColumn, lonColumn, boxes.length, undefined),
-        ),
-      );
-      const rowids: number[] = [];
-      const distances: number[] = [];
-      session.all(
-        sql,
-        [
-          ...where.params,
-          ...boxes.flatMap(boxParams),
-        ],
-        action,
-        (statement) => {
-          const rowLat = statement.column(1, latHint);
-          const rowLon = statement.column(2, lonHint);
-          if (rowLat === null || rowLon === null) return;
-          // A rowid is always an integer.
-          rowids.push(
-            Number(statement.column(0, ColumnHint.NUMBER_STRICT)),
-          );
-          distances.push(
-            greatCircleKm(lat, lon, Number(rowLat), Number(rowLon)),
-          );
-        },
-        run,
-      );
-      // Every row within the radius is in the boxes; rows in the boxes'
-      // corners may be farther.
-      found = [];
-      for (let i = 0; i < rowids.length; i++) {
-        if (distances[i]! <= radius) {
-          found.push({ rowid: rowids[i]!, distanceKm: distances[i]! });
-        }
-      }
-      // Enough rows within the radius: the limit-th distance is at most the
-      // radius, so every nearer row is among them.
-      if (
-        found.length >= limit || radius >= maxKm ||
-        radius >= HALF_CIRCUMFERENCE_KM
-      ) break;
-      km = nextRadiusKm(distances, radius, limit);
-    }
-    found.sort((a, b) => a.distanceKm - b.distanceKm || a.rowid - b.rowid);
-    found.length = Math.min(found.length, limit);
-    if (found.length === 0) return [];
-    // Reads carry the NUL flag column after the model's columns where the
-    // engine needs it (see #read); the rowid comes last.
-    const flagged = this.#flags(session);
-    const n = keys.length + (flagged ? 1 : 0);
-    const rows = new Map<number, Instance<M>>();
-    session.all(
-      rowsByRowidSql(
-        table,
-        flagged ? this.#plan.flaggedColumnList! : this.#plan.columnList,
-        found.length,
-      ),
-      found.map((item) => item.rowid),
-      action,
-      (statement) => {
-        rows.set(
-          Number(statement.column(n, ColumnHint.NUMBER)),
-          this.#read(statement),
-        );
-      },
-      run,
-    );
-    return found.map(({ rowid, distanceKm }) => ({
-      row: rows.get(rowid)!,
-      distanceKm,
-    }));
+    return nearest(this.#core, point, options) as Promise<Nearby<M>[]>;
   }
 }
 
@@ -2761,59 +2592,6 @@ function describeStored(value: SQLValue): string {
   return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
 }
 
-/** Checks a `within()` box: four numbers in range. */
-function checkBox(box: unknown, table: string): GeoBox {
-  if (box === null || typeof box !== "object" || Array.isArray(box)) {
-    throw new TypeError(
-      `Invalid box for ${table}: expected { south, west, north, east } in degrees`,
-    );
-  }
-  const { south, west, north, east } = box as Record<string, unknown>;
-  checkDegrees(south, "south", 90, `box for ${table}`);
-  checkDegrees(north, "north", 90, `box for ${table}`);
-  checkDegrees(west, "west", 180, `box for ${table}`);
-  checkDegrees(east, "east", 180, `box for ${table}`);
-  if ((south as number) > (north as number)) {
-    throw new RangeError(
-      `Invalid box for ${table}: south ${south} is above north ${north}`,
-    );
-  }
-  return box as GeoBox;
-}
-
-/** Checks a `nearest()` point: a latitude and a longitude in range. */
-function checkPoint(point: unknown, table: string): GeoPoint {
-  if (point === null || typeof point !== "object" || Array.isArray(point)) {
-    throw new TypeError(
-      `Invalid point for ${table}: expected { lat, lon } in degrees`,
-    );
-  }
-  const { lat, lon } = point as Record<string, unknown>;
-  checkDegrees(lat, "lat", 90, `point for ${table}`);
-  checkDegrees(lon, "lon", 180, `point for ${table}`);
-  return { lat: lat as number, lon: lon as number };
-}
-
-function checkDegrees(
-  value: unknown,
-  name: string,
-  bound: number,
-  what: string,
-): void {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Invalid ${what}: ${name} must be a number of degrees, got ${
-        value === null ? "null" : typeof value
-      }`,
-    );
-  }
-  if (!(value >= -bound && value <= bound)) {
-    throw new RangeError(
-      `Invalid ${what}: ${name} must be between -${bound} and ${bound}, got ${value}`,
-    );
-  }
-}
-
 /** The option names `page()` takes (made once: pages are a hot path). */
 const PAGE_OPTIONS: readonly string[] = [
   "limit",
@@ -2821,113 +2599,3 @@ const PAGE_OPTIONS: readonly string[] = [
   "after",
   ...RUN_OPTION_NAMES,
 ];
-
-/** Checks `nearest()`'s options and fills in the defaults. */
-function checkNearestOptions(
-  options: unknown,
-  table: string,
-): { limit: number; maxKm: number; filter: unknown } {
-  if (options === undefined) {
-    return { limit: 10, maxKm: Infinity, filter: undefined };
-  }
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Invalid nearest options for ${table}: expected an object`,
-    );
-  }
-  for (const name of Object.keys(options)) {
-    if (
-      !["limit", "maxKm", "filter"].includes(name) &&
-      !RUN_OPTION_NAMES.includes(name)
-    ) {
-      throw new TypeError(
-        `Invalid nearest option ${
-          JSON.stringify(name)
-        } for ${table}: expected limit, maxKm, filter, ${
-          RUN_OPTION_NAMES.join(", ")
-        }`,
-      );
-    }
-  }
-  const given = options as {
-    limit?: unknown;
-    maxKm?: unknown;
-    filter?: unknown;
-  };
-  const limit = given.limit === undefined
-    ? 10
-    : checkCount(given.limit, "limit", table);
-  if (limit > MAX_LIST) {
-    throw new RangeError(
-      `Invalid limit for ${table}: nearest() returns at most ${MAX_LIST} rows, got ${limit}`,
-    );
-  }
-  let maxKm = Infinity;
-  if (given.maxKm !== undefined) {
-    if (typeof given.maxKm !== "number") {
-      throw new TypeError(
-        `Invalid maxKm for ${table}: expected a number, got ${typeof given
-          .maxKm}`,
-      );
-    }
-    if (!(given.maxKm >= 0)) {
-      throw new RangeError(
-        `Invalid maxKm for ${table}: expected a distance of 0 or more, got ${given.maxKm}`,
-      );
-    }
-    maxKm = given.maxKm;
-  }
-  return { limit, maxKm, filter: given.filter };
-}
-
-/**
- * Rows per model in the geo index, an estimate (the largest rowid) read
- * once per session: the first search circle is sized for `limit` rows of
- * evenly spread points, and grows when fewer fall in it.
- */
-const geoRows = new WeakMap<Session, WeakMap<ModelDefinition, number>>();
-
-function initialRadiusKm(
-  session: Session,
-  definition: ModelDefinition,
-  limit: number,
-  action: string,
-): number {
-  let sizes = geoRows.get(session);
-  if (sizes === undefined) {
-    sizes = new WeakMap();
-    geoRows.set(session, sizes);
-  }
-  let rows = sizes.get(definition);
-  if (rows === undefined) {
-    rows = Number(
-      session.value(maxRowidSql(definition.table), [], action) ?? 0,
-    );
-    sizes.set(definition, rows);
-  }
-  // A cap of angle θ holds the fraction (1 - cos θ) / 2 ≈ θ² / 4 of the
-  // sphere: θ = 2 √(limit / rows) holds `limit` evenly spread rows.
-  const angle = rows <= limit ? Math.PI : 2 * Math.sqrt(limit / rows);
-  return Math.max(1, angle * EARTH_RADIUS_KM);
-}
-
-/**
- * The next search radius after a round that found fewer than `limit` rows
- * within `radius`. When the boxes held at least `limit` rows (some in their
- * corners, farther than the radius), the `limit`-th smallest of their
- * distances: a circle of that radius holds those rows, so the next round is
- * the last, and no larger than needed. Otherwise 1.5 times the radius:
- * rounds that find few rows cost little, and a smaller step overshoots less
- * into a dense cluster (doubling read 1.7 times the candidate rows on the
- * benchmark's places), while a larger one rereads less of the box when a
- * filter rejects most rows.
- */
-function nextRadiusKm(
-  distances: number[],
-  radius: number,
-  limit: number,
-): number {
-  if (distances.length < limit) return radius * 1.5;
-  distances.sort((a, b) => a - b);
-  return distances[limit - 1]!;
-}
