@@ -11,11 +11,9 @@ import type { Session } from "./_session.ts";
 import {
   andWhereSql,
   columnListSql,
-  compileTemplate,
   countSql,
   deleteSql,
   existsSql,
-  explainSql,
   insertSql,
   keysetSql,
   type KeysetTerm,
@@ -35,7 +33,7 @@ import {
   whereSql,
 } from "./_sql.ts";
 import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
-import { SQLFragment } from "./fragment.ts";
+import type { SQLFragment } from "./fragment.ts";
 import {
   type Decoder,
   fewRows,
@@ -45,11 +43,12 @@ import {
 import { aggregateOf, countBy, distinct, extreme } from "./_store_facets.ts";
 import { match } from "./_store_text.ts";
 import { nearest, within } from "./_store_geo.ts";
+import { columns, explain, rawSql, select } from "./_store_select.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
-import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
+import { SESSION } from "./dataset.ts";
 import { recordedNulText } from "./metadata.ts";
-import { checkCount, foldIdentifier, isIterable } from "./_rules.ts";
+import { checkCount, isIterable } from "./_rules.ts";
 import {
   checkRunOptions,
   isTemplate,
@@ -62,7 +61,6 @@ import {
   DataSetError,
   ModelNotFoundError,
   MultipleModelsFoundError,
-  QueryError,
 } from "./errors.ts";
 import {
   columnCondition,
@@ -2124,89 +2122,11 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): AsyncGenerator<Pick<Row<M>, K>, void, undefined> {
-    const table = this.#definition.table;
-    const action = `Cannot select from ${table}`;
-    let query: {
-      sql: (columnList: string, session: Session) => string;
-      params: SQLValue[];
-    };
-    let selected: Column<unknown>[];
-    let run: Run | undefined;
-    try {
-      if (!Array.isArray(keys) || keys.length === 0) {
-        throw new TypeError(
-          `${action}: expected a non-empty array of property names`,
-        );
-      }
-      if (new Set(keys).size !== keys.length) {
-        throw new TypeError(`${action}: a property is named twice`);
-      }
-      selected = keys.map((key) => this.#columnOf(key, action));
-      query = this.#select(filter, options);
-      run = Run.of(options, "select()", table);
-    } catch (error) {
-      return new Cursor<Pick<Row<M>, K>>(undefined, error);
-    }
-    const hints = selected.map((column) => kindOf(column).hint);
-    const list = columnListSql(selected.map((column) => column.bound.name));
-    // Where reads carry the NUL flag (#flags), each row carries it over the
-    // selected text columns: a check before the stream would miss a NUL
-    // written while it runs.
-    const text = selected.flatMap((column, i) => {
-      const type = kindOf(column).sqlType;
-      return type === "TEXT" || type === "ANY" ? [i] : [];
-    });
-    let flagged = false;
-    return new Cursor({
-      session: () => this.#session(),
-      sql: (session) => {
-        flagged = text.length > 0 && this.#flags(session);
-        return query.sql(
-          flagged
-            ? `${list}, ${
-              nulFlagSql(text.map((i) => quote(selected[i]!.bound.name)))
-            }`
-            : list,
-          session,
-        );
-      },
-      params: query.params,
-      action,
-      run,
-      few: fewRows(options?.limit),
-      read: (statement) => {
-        if (flagged) {
-          const flag = statement.column(selected.length);
-          if (flag !== null) {
-            throw new DataSetError(
-              `${action}: ${table}.${
-                selected[text[flag as number]!]!.bound.key
-              } holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
-              { dataset: this.model.dataset.name },
-            );
-          }
-        }
-        const row: Record<string, unknown> = {};
-        for (let i = 0; i < selected.length; i++) {
-          const column = selected[i]!;
-          const value = statement.column(i, hints[i]);
-          if (value === null && !column.nullable) {
-            throw new DataSetError(
-              `${action}: ${column.bound.key} is NULL, and the model says NOT NULL`,
-              { dataset: this.model.dataset.name },
-            );
-          }
-          // defineProperty: a property named __proto__ stays a property.
-          Object.defineProperty(row, keys[i]!, {
-            value: this.#decodeValue(column, value, action),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        }
-        return row as Pick<Row<M>, K>;
-      },
-    });
+    return select(this.#core, keys, filter, options) as AsyncGenerator<
+      Pick<Row<M>, K>,
+      void,
+      undefined
+    >;
   }
 
   /**
@@ -2240,14 +2160,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): Promise<string[]> {
-    const query = this.#select(filter, options);
-    const session = await this.#session();
-    return session.all(
-      explainSql(query.sql(this.#plan.columnList, session)),
-      query.params,
-      `Cannot explain a search of ${this.#definition.table}`,
-      (statement) => String(statement.column(3)),
-    );
+    return await explain(this.#core, filter, options);
   }
 
   /**
@@ -2267,19 +2180,7 @@ export class Store<
    * ```
    */
   columns(alias?: string): SQLFragment {
-    const { columns, keys } = this.#definition;
-    if (alias !== undefined && (typeof alias !== "string" || alias === "")) {
-      throw new TypeError(
-        `Invalid alias for ${this.#definition.table}: expected a non-empty string`,
-      );
-    }
-    const prefix = alias === undefined ? "" : `${quote(alias)}.`;
-    return new SQLFragment(
-      keys.map((key) => `${prefix}${quote(columns[key]!.bound.name)}`).join(
-        ", ",
-      ),
-      [],
-    );
+    return columns(this.#core, alias);
   }
 
   /**
@@ -2365,77 +2266,10 @@ export class Store<
         } catch (error) {
           return new Cursor<Instance<M>>(undefined, error);
         }
-        return this.#sql(strings, values, run);
+        return rawSql(this.#core, strings, values, run);
       };
     }
-    return this.#sql(strings, values, undefined);
-  }
-
-  #sql(
-    strings: TemplateStringsArray,
-    values: SQLParameter[],
-    run: Run | undefined,
-  ): AsyncGenerator<Instance<M>, void, undefined> {
-    const { table, columns, keys } = this.#definition;
-    const action = `Cannot run sql for ${table}`;
-    let compiled: { text: string; params: SQLValue[] };
-    try {
-      compiled = compileTemplate(strings, values);
-    } catch (error) {
-      return new Cursor<Instance<M>>(undefined, error);
-    }
-    const expected = keys.map((key) => columns[key]!.bound.name);
-    let checked = false;
-    // On an engine that reads text only up to a NUL, the query's names and
-    // a flag column after them (as dataset.sql does), else undefined.
-    let flagged: readonly string[] | undefined;
-    let rows = 0;
-    return new Cursor({
-      session: () => this.#session(),
-      sql: (session) => {
-        if (session.engine.readsTextWhole) return compiled.text;
-        const plan = nulChecked(session, compiled.text, action);
-        flagged = plan?.names;
-        return plan?.sql ?? compiled.text;
-      },
-      params: compiled.params,
-      action,
-      origin: "caller",
-      run,
-      read: (statement) => {
-        rows++;
-        if (flagged !== undefined) {
-          checkNulFlag(
-            statement,
-            flagged,
-            rows,
-            action,
-            this.model.dataset.name,
-            compiled.text,
-          );
-        }
-        if (!checked) {
-          const names = flagged ?? statement.columnNames;
-          if (
-            names.length !== expected.length ||
-            names.some((name, i) =>
-              foldIdentifier(name) !== foldIdentifier(expected[i]!)
-            )
-          ) {
-            throw new QueryError(
-              `${action}: the query selects ${
-                names.join(", ")
-              }; expected the model's columns ${
-                expected.join(", ")
-              } (write them with store.columns())`,
-              { dataset: this.model.dataset.name, sql: compiled.text },
-            );
-          }
-          checked = true;
-        }
-        return this.#readLoose(statement);
-      },
-    });
+    return rawSql(this.#core, strings, values, undefined);
   }
 
   /**
