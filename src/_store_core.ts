@@ -1,7 +1,7 @@
 /**
  * The one internal interface between a `Store` and the modules that hold
- * its query methods by concern (`_store_facets.ts`, `_store_text.ts`,
- * `_store_geo.ts`, `_store_select.ts`, the page plan in `_page.ts`).
+ * its query methods by concern (`_store_facets.ts`, `_store_pages.ts`,
+ * `_store_text.ts`, `_store_geo.ts`, `_store_select.ts`).
  *
  * `Store` keeps its state in `#private` fields, so that a subclass or a
  * caller cannot reach it; those modules still need part of it (the
@@ -17,6 +17,7 @@
 import type { ColumnHint, SQLValue, Statement } from "./_engine.ts";
 import type { Same } from "./_kinds.ts";
 import type { Session } from "./_session.ts";
+import type { PagePlan } from "./_store_pages.ts";
 import type { Column } from "./columns.ts";
 import type { Condition } from "./filter.ts";
 import type { AnyModel, ModelDefinition } from "./model.ts";
@@ -80,6 +81,8 @@ export interface StoreCore<I = unknown> {
   readonly definition: ModelDefinition;
   /** The model's plan. */
   readonly plan: Plan;
+  /** The store's page plans, by order (see `_store_pages.ts`). */
+  readonly pagePlans: Map<string, PagePlan>;
   /** The read hints the current file's schema check chose, per column. */
   hints(): readonly ColumnHint[];
   /** The dataset's session, its file checked for the model's table. */
@@ -136,4 +139,21 @@ const FEW_ROWS = 1000;
 /** Whether a search's `limit` (already checked) makes it a few rows. */
 export function fewRows(limit: unknown): boolean {
   return typeof limit === "number" && limit <= FEW_ROWS;
+}
+
+/**
+ * The key under which the SQL of order keys is kept: their JSON when every
+ * one is text (so no two lists share a key), a single key as it is, else
+ * none (nothing is kept, and the keys are checked again, to throw their
+ * `TypeError`).
+ */
+export function orderCacheKey(entries: readonly unknown[]): string | undefined {
+  // One key (the common case) is its own text, unless it starts as a
+  // list's JSON does: no list and no other key then share it.
+  if (entries.length === 1) {
+    const only = entries[0];
+    if (typeof only === "string" && !only.startsWith("[")) return only;
+  }
+  for (const entry of entries) if (typeof entry !== "string") return undefined;
+  return JSON.stringify(entries);
 }

@@ -15,16 +15,12 @@ import {
   deleteSql,
   existsSql,
   insertSql,
-  keysetSql,
-  type KeysetTerm,
-  keysetWhereSql,
   lookupSql,
   nulAmongSql,
   nulCensusSql,
   nulFlagSql,
   orderBySql,
   type OrderTerm,
-  pageSql,
   quote,
   ROWID,
   ROWID_ORDER,
@@ -32,11 +28,11 @@ import {
   selectSql,
   whereSql,
 } from "./_sql.ts";
-import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
 import type { SQLFragment } from "./fragment.ts";
 import {
   type Decoder,
   fewRows,
+  orderCacheKey,
   type Plan,
   type StoreCore,
 } from "./_store_core.ts";
@@ -44,6 +40,7 @@ import { aggregateOf, countBy, distinct, extreme } from "./_store_facets.ts";
 import { match } from "./_store_text.ts";
 import { nearest, within } from "./_store_geo.ts";
 import { columns, explain, rawSql, select } from "./_store_select.ts";
+import { page } from "./_store_pages.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
@@ -269,38 +266,6 @@ const plans = new WeakMap<ModelDefinition, Plan>();
  * table holds text with a NUL (see `Store.#holdsNulText`).
  */
 const nulCensus = new Map<string, boolean>();
-/** The order of a keyset page (see `Store.page()`). */
-interface PagePlan {
-  readonly keyset: readonly KeysetTerm[];
-  readonly order: string;
-  readonly columnList: string;
-  /** The order keys alone, as selected after the model's columns. */
-  readonly keyColumns: string;
-  /** The checksum of the table and the order, for the token's shape. */
-  readonly shape: string;
-  /** The SELECT of each condition paged under this order. */
-  readonly sql: Map<string, string>;
-  /** The same with the NUL flag column. */
-  readonly flaggedSql: Map<string, string>;
-}
-
-/**
- * The key under which the SQL of order keys is kept: their JSON when every
- * one is text (so no two lists share a key), a single key as it is, else
- * none (nothing is kept, and the keys are checked again, to throw their
- * `TypeError`).
- */
-function orderCacheKey(entries: readonly unknown[]): string | undefined {
-  // One key (the common case) is its own text, unless it starts as a
-  // list's JSON does: no list and no other key then share it.
-  if (entries.length === 1) {
-    const only = entries[0];
-    if (typeof only === "string" && !only.startsWith("[")) return only;
-  }
-  for (const entry of entries) if (typeof entry !== "string") return undefined;
-  return JSON.stringify(entries);
-}
-
 function planFor(definition: ModelDefinition): Plan {
   let plan = plans.get(definition);
   if (plan !== undefined) return plan;
@@ -438,7 +403,6 @@ export class Store<
   readonly #retrieveAction: string;
   /** Stores a row's cells on an instance (see {@linkcode rowBuilder}). */
   readonly #build: (row: Record<string, unknown>, statement: Statement) => void;
-  readonly #pagePlans = new Map<string, PagePlan>();
   /** The `ORDER BY` of each order searched, by its keys. */
   readonly #orders = new Map<string, string>();
   /** The internals handed to the concern modules; see {@linkcode Store.#core}. */
@@ -474,14 +438,17 @@ export class Store<
 
   /**
    * The store's internals for the modules that hold its methods by concern
-   * (`_store_core.ts`): made on first use, once per store, so the methods
-   * that delegate pay a field read per call and no allocation.
+   * (`_store_core.ts`): made on first use, once per store, so a method
+   * that delegates pays a field read per call and allocates nothing. The
+   * hot read paths (`search()`, `retrieve()`, the row builder) do not use
+   * it.
    */
   get #core(): StoreCore<Instance<M>> {
     return this.#coreObject ??= {
       model: this.model,
       definition: this.#definition,
       plan: this.#plan,
+      pagePlans: new Map(),
       hints: () => this.#hints,
       session: () => this.#session(),
       where: (filter) => this.#where(filter),
@@ -1586,7 +1553,10 @@ export class Store<
 
   // -------------------------------------------------------------------------
   // Queries (issue 12 §3–§5): or, facets, aggregates, keyset pages,
-  // projection, explain, model instances from raw SQL.
+  // projection, explain, model instances from raw SQL. Their bodies live
+  // in the concern modules (`_store_facets.ts`, `_store_pages.ts`,
+  // `_store_select.ts`, `_store_text.ts`, `_store_geo.ts`), reached
+  // through `#core`; the helpers they share stay here.
   // -------------------------------------------------------------------------
 
   /** The condition of an `[or]` list: any of the filters. */
@@ -1913,184 +1883,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: PageOptions<M>,
   ): Promise<Page<Instance<M>>> {
-    // Not async, as retrieve(): on an open dataset the page is read at
-    // once, without the promise turns of an async function and its await.
-    try {
-      const { table } = this.#definition;
-      this.#options(
-        options,
-        PAGE_OPTIONS,
-        "page",
-      );
-      const run = Run.of(options, "page()", table);
-      const limit = options?.limit === undefined
-        ? 100
-        : checkCount(options.limit, "limit", table);
-      if (limit === 0) {
-        throw new RangeError(
-          `Invalid limit for ${table}: a page holds at least one row`,
-        );
-      }
-      const where = this.#where(filter);
-      // The session first: its data decides the default order.
-      const session = this.#session();
-      if (session instanceof Promise) {
-        return session.then((opened) =>
-          this.#page(opened, where, limit, run, options)
-        );
-      }
-      return Promise.resolve(this.#page(session, where, limit, run, options));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** The page of {@linkcode Store.page} on an open session. */
-  #page(
-    session: Session,
-    where: Condition,
-    limit: number,
-    run: Run | undefined,
-    options: PageOptions<M> | undefined,
-  ): Page<Instance<M>> {
-    const { table, keys } = this.#definition;
-    const plan = this.#pagePlan(options?.orderBy, session);
-    const { keyset, columnList, keyColumns, shape: ordered } = plan;
-    // The query's shape: the model and order (hashed once per order), the
-    // filter's SQL and its values.
-    const shape = `${ordered}\0${where.sql}\0${describeValues(where.params)}`;
-    // The first page is one query; a later one runs the keyset's
-    // conditions in order until the page (and one more row) is full.
-    const conditions = options?.after === undefined
-      ? [{ sql: where.sql, params: where.params }]
-      : keysetSql(
-        keyset,
-        decodeToken(
-          options.after,
-          shape,
-          keyset.length,
-          `Invalid page token for ${table}`,
-        ),
-      ).map((arm) => ({
-        // The position first, so SQLite seeks on it (see keysetWhereSql).
-        sql: keysetWhereSql(where.sql, arm.sql),
-        params: [...arm.params, ...where.params],
-      }));
-    // Rows carry the NUL flag after the model's columns where reads do.
-    const flagged = this.#flags(session);
-    const n = keys.length + (flagged ? 1 : 0);
-    const selectList = flagged
-      ? `${this.#plan.flaggedColumnList}, ${keyColumns}`
-      : columnList;
-    const rows: Instance<M>[] = [];
-    let last: SQLValue[] | undefined;
-    let more = false;
-    const read = (statement: Statement): void => {
-      if (rows.length === limit) {
-        more = true;
-        return;
-      }
-      rows.push(this.#read(statement));
-      if (rows.length === limit) {
-        last = keyset.map((_, j) => statement.column(n + j, ColumnHint.ANY));
-      }
-    };
-    const action = `Cannot page ${table}`;
-    for (const condition of conditions) {
-      session.all(
-        this.#pageSql(plan, flagged, selectList, condition.sql),
-        [...condition.params, limit + 1 - rows.length],
-        action,
-        read,
-        run,
-      );
-      if (more) break;
-    }
-    return {
-      rows,
-      next: more && last !== undefined ? encodeToken(last, shape) : undefined,
-    };
-  }
-
-  /**
-   * A page's SELECT under a condition, kept per order and condition: the
-   * same text each time, so the statement cache finds it without hashing
-   * a new text.
-   */
-  #pageSql(
-    plan: PagePlan,
-    flagged: boolean,
-    selectList: string,
-    where: string,
-  ): string {
-    const kept = flagged ? plan.flaggedSql : plan.sql;
-    let sql = kept.get(where);
-    if (sql === undefined) {
-      sql = pageSql(this.#definition.table, selectList, where, plan.order);
-      if (kept.size < 64) kept.set(where, sql);
-    }
-    return sql;
-  }
-
-  /**
-   * The order of a page, derived once per order: its terms (the primary
-   * key, else the rowid, last), the `ORDER BY`, and the select list (the
-   * model's columns, then the order keys as stored).
-   */
-  #pagePlan(orderBy: OrderBy<M> | undefined, session: Session): PagePlan {
-    const { table, primaryKey, keys, columns } = this.#definition;
-    const entries = this.orderKeys(orderBy);
-    if (!Array.isArray(entries)) {
-      throw new TypeError(
-        `Invalid orderBy for ${table}: expected a property name or an array of them`,
-      );
-    }
-    // The default order in rowid order where the data makes it so (see
-    // #rowidDefault); its key is no list's JSON, which starts `["` or is
-    // `[]`, and no single key's, which never starts with `[`.
-    const byRowid = orderBy === undefined && entries.length === 0 &&
-      this.#rowidDefault(session);
-    const cacheKey = byRowid ? "[rowid]" : orderCacheKey(entries);
-    const cached = cacheKey === undefined
-      ? undefined
-      : this.#pagePlans.get(cacheKey);
-    if (cached !== undefined) return cached;
-    const seen = new Set<string>();
-    const terms: OrderTerm[] = [];
-    const keyset: KeysetTerm[] = [];
-    const add = (key: string | undefined, descending: boolean): void => {
-      const column = key === undefined ? ROWID : columns[key]!.bound.name;
-      terms.push({ column, descending });
-      keyset.push({
-        sql: key === undefined ? ROWID : quote(column),
-        descending,
-        nullable: key === undefined ? false : columns[key]!.nullable,
-      });
-    };
-    for (const entry of entries) {
-      const { key, descending } = parseOrderKey(entry, keys, table);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      add(key, descending);
-    }
-    if (byRowid || primaryKey.length === 0) add(undefined, false);
-    else for (const key of primaryKey) if (!seen.has(key)) add(key, false);
-    const order = orderBySql(terms);
-    const plan: PagePlan = {
-      keyset,
-      order,
-      shape: checksum(`${table}\0${order}`),
-      columnList: `${this.#plan.columnList}, ${
-        keyset.map((term) => term.sql).join(", ")
-      }`,
-      keyColumns: keyset.map((term) => term.sql).join(", "),
-      sql: new Map(),
-      flaggedSql: new Map(),
-    };
-    if (cacheKey !== undefined && this.#pagePlans.size < 64) {
-      this.#pagePlans.set(cacheKey, plan);
-    }
-    return plan;
+    return page(this.#core, filter, options);
   }
 
   /**
@@ -2425,11 +2218,3 @@ function describeStored(value: SQLValue): string {
   }
   return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
 }
-
-/** The option names `page()` takes (made once: pages are a hot path). */
-const PAGE_OPTIONS: readonly string[] = [
-  "limit",
-  "orderBy",
-  "after",
-  ...RUN_OPTION_NAMES,
-];
