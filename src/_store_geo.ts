@@ -25,9 +25,9 @@ import {
   HALF_CIRCUMFERENCE_KM,
   splitBox,
 } from "./_geo.ts";
-import { fewRows, type StoreCore } from "./_store_core.ts";
+import type { StoreCore } from "./_store_core.ts";
 import { MAX_LIST } from "./filter.ts";
-import { checkCount } from "./_rules.ts";
+import { checkCount, fewRows } from "./_rules.ts";
 import type { AnyModel, ModelDefinition } from "./model.ts";
 import { Run, RUN_OPTION_NAMES } from "./run.ts";
 import type {

@@ -20,8 +20,8 @@ import {
   ROWID,
 } from "./_sql.ts";
 import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
-import { orderCacheKey, type StoreCore } from "./_store_core.ts";
-import { checkCount } from "./_rules.ts";
+import type { StoreCore } from "./_store_core.ts";
+import { checkCount, orderCacheKey } from "./_rules.ts";
 import type { Condition } from "./filter.ts";
 import { type AnyModel, parseOrderKey } from "./model.ts";
 import { Run, RUN_OPTION_NAMES } from "./run.ts";

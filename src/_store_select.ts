@@ -17,8 +17,8 @@ import {
   nulFlagSql,
   quote,
 } from "./_sql.ts";
-import { fewRows, type StoreCore } from "./_store_core.ts";
-import { foldIdentifier } from "./_rules.ts";
+import type { StoreCore } from "./_store_core.ts";
+import { fewRows, foldIdentifier } from "./_rules.ts";
 import type { Column } from "./columns.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { checkNulFlag, nulChecked } from "./dataset.ts";

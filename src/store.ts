@@ -29,13 +29,7 @@ import {
   whereSql,
 } from "./_sql.ts";
 import type { SQLFragment } from "./fragment.ts";
-import {
-  type Decoder,
-  fewRows,
-  orderCacheKey,
-  type Plan,
-  type StoreCore,
-} from "./_store_core.ts";
+import type { Decoder, Plan, StoreCore } from "./_store_core.ts";
 import { aggregateOf, countBy, distinct, extreme } from "./_store_facets.ts";
 import { match } from "./_store_text.ts";
 import { nearest, within } from "./_store_geo.ts";
@@ -45,7 +39,7 @@ import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
 import { recordedNulText } from "./metadata.ts";
-import { checkCount, isIterable } from "./_rules.ts";
+import { checkCount, fewRows, isIterable, orderCacheKey } from "./_rules.ts";
 import {
   checkRunOptions,
   isTemplate,
