@@ -121,3 +121,31 @@ export function checkCount(
   }
   return value;
 }
+
+/**
+ * The most rows a search may fetch at its first step: a query with a
+ * `limit` up to this is read whole at once (`few` in `_cursor.ts`).
+ */
+const FEW_ROWS = 1000;
+
+/** Whether a search's `limit` (already checked) makes it a few rows. */
+export function fewRows(limit: unknown): boolean {
+  return typeof limit === "number" && limit <= FEW_ROWS;
+}
+
+/**
+ * The key under which the SQL of order keys is kept: their JSON when every
+ * one is text (so no two lists share a key), a single key as it is, else
+ * none (nothing is kept, and the keys are checked again, to throw their
+ * `TypeError`).
+ */
+export function orderCacheKey(entries: readonly unknown[]): string | undefined {
+  // One key (the common case) is its own text, unless it starts as a
+  // list's JSON does: no list and no other key then share it.
+  if (entries.length === 1) {
+    const only = entries[0];
+    if (typeof only === "string" && !only.startsWith("[")) return only;
+  }
+  for (const entry of entries) if (typeof entry !== "string") return undefined;
+  return JSON.stringify(entries);
+}

@@ -9,47 +9,37 @@ import { Cursor } from "./_cursor.ts";
 import { rowBuilder } from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
 import {
-  aggregateSql,
   andWhereSql,
   columnListSql,
-  compileTemplate,
-  countBySql,
   countSql,
   deleteSql,
-  distinctSql,
   existsSql,
-  explainSql,
-  extremeSql,
-  geoCandidatesSql,
-  geoConditionSql,
   insertSql,
-  keysetSql,
-  type KeysetTerm,
-  keysetWhereSql,
   lookupSql,
-  matchSql,
-  maxRowidSql,
   nulAmongSql,
   nulCensusSql,
   nulFlagSql,
   orderBySql,
   type OrderTerm,
-  pageSql,
   quote,
   ROWID,
   ROWID_ORDER,
   ROWID_ORDER_SQL,
-  rowsByRowidSql,
   selectSql,
   whereSql,
 } from "./_sql.ts";
-import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
-import { SQLFragment } from "./fragment.ts";
+import type { SQLFragment } from "./fragment.ts";
+import type { Decoder, Plan, StoreCore } from "./_store_core.ts";
+import { aggregateOf, countBy, distinct, extreme } from "./_store_facets.ts";
+import { match } from "./_store_text.ts";
+import { nearest, within } from "./_store_geo.ts";
+import { columns, explain, rawSql, select } from "./_store_select.ts";
+import { page } from "./_store_pages.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
-import { checkNulFlag, nulChecked, SESSION } from "./dataset.ts";
+import { SESSION } from "./dataset.ts";
 import { recordedNulText } from "./metadata.ts";
-import { checkCount, foldIdentifier, isIterable } from "./_rules.ts";
+import { checkCount, fewRows, isIterable, orderCacheKey } from "./_rules.ts";
 import {
   checkRunOptions,
   isTemplate,
@@ -57,20 +47,11 @@ import {
   RUN_OPTION_NAMES,
   type RunOptions,
 } from "./run.ts";
-import { checkGeoIndex, checkModelTable } from "./_schema.ts";
-import {
-  boxParams,
-  circleBoxes,
-  EARTH_RADIUS_KM,
-  greatCircleKm,
-  HALF_CIRCUMFERENCE_KM,
-  splitBox,
-} from "./_geo.ts";
+import { checkModelTable } from "./_schema.ts";
 import {
   DataSetError,
   ModelNotFoundError,
   MultipleModelsFoundError,
-  QueryError,
 } from "./errors.ts";
 import {
   columnCondition,
@@ -79,15 +60,7 @@ import {
   MAX_LIST,
   or,
 } from "./filter.ts";
-import {
-  cachedSql,
-  type Matched,
-  matchInfo,
-  type MatchOptions,
-  type MatchPlan,
-  planMatch,
-  rawQueryError,
-} from "./match.ts";
+import type { Matched, MatchOptions } from "./match.ts";
 import {
   type AnyModel,
   type Insert,
@@ -280,40 +253,6 @@ export interface Nearby<M extends AnyModel> {
 /** The rows a store yields: instances of its model class. */
 export type Instance<M extends AnyModel> = InstanceType<M>;
 
-type Decoder = (value: SQLValue) => unknown;
-
-/**
- * What every store of one model shares, derived once per model definition
- * (not per `new Store()`): how to read each column, and the SQL of the
- * queries that depend on the model alone.
- */
-interface Plan {
-  readonly decoders: readonly Decoder[];
-  readonly hints: readonly ColumnHint[];
-  /** Per column: which stored values its kind reads as they are. */
-  readonly same: readonly Same[];
-  /** Per column: whether the model declares it nullable. */
-  readonly nullable: readonly boolean[];
-  /** The quoted SQL columns of every property, in declaration order. */
-  readonly columnList: string;
-  /** The primary key lookup; `undefined` without a primary key. */
-  readonly lookupSql: string | undefined;
-  /**
-   * The columns whose kind stores text (TEXT or ANY), by index: on an
-   * engine that reads text only up to a NUL, reads add one result column
-   * naming the first of them that holds one ({@linkcode nulFlagSql}).
-   */
-  readonly textColumns: readonly number[];
-  /** {@linkcode Plan.columnList} and that flag; `undefined` without text. */
-  readonly flaggedColumnList: string | undefined;
-  /** {@linkcode Plan.lookupSql} with that flag. */
-  readonly flaggedLookupSql: string | undefined;
-  /** Whether the table holds such text at all; `undefined` without text. */
-  readonly censusSql: string | undefined;
-  /** Inserts by the set of properties given, with or without RETURNING. */
-  readonly insertSql: Map<string, string>;
-}
-
 const plans = new WeakMap<ModelDefinition, Plan>();
 
 /**
@@ -321,38 +260,6 @@ const plans = new WeakMap<ModelDefinition, Plan>();
  * table holds text with a NUL (see `Store.#holdsNulText`).
  */
 const nulCensus = new Map<string, boolean>();
-/** The order of a keyset page (see `Store.page()`). */
-interface PagePlan {
-  readonly keyset: readonly KeysetTerm[];
-  readonly order: string;
-  readonly columnList: string;
-  /** The order keys alone, as selected after the model's columns. */
-  readonly keyColumns: string;
-  /** The checksum of the table and the order, for the token's shape. */
-  readonly shape: string;
-  /** The SELECT of each condition paged under this order. */
-  readonly sql: Map<string, string>;
-  /** The same with the NUL flag column. */
-  readonly flaggedSql: Map<string, string>;
-}
-
-/**
- * The key under which the SQL of order keys is kept: their JSON when every
- * one is text (so no two lists share a key), a single key as it is, else
- * none (nothing is kept, and the keys are checked again, to throw their
- * `TypeError`).
- */
-function orderCacheKey(entries: readonly unknown[]): string | undefined {
-  // One key (the common case) is its own text, unless it starts as a
-  // list's JSON does: no list and no other key then share it.
-  if (entries.length === 1) {
-    const only = entries[0];
-    if (typeof only === "string" && !only.startsWith("[")) return only;
-  }
-  for (const entry of entries) if (typeof entry !== "string") return undefined;
-  return JSON.stringify(entries);
-}
-
 function planFor(definition: ModelDefinition): Plan {
   let plan = plans.get(definition);
   if (plan !== undefined) return plan;
@@ -490,9 +397,10 @@ export class Store<
   readonly #retrieveAction: string;
   /** Stores a row's cells on an instance (see {@linkcode rowBuilder}). */
   readonly #build: (row: Record<string, unknown>, statement: Statement) => void;
-  readonly #pagePlans = new Map<string, PagePlan>();
   /** The `ORDER BY` of each order searched, by its keys. */
   readonly #orders = new Map<string, string>();
+  /** The internals handed to the concern modules; see {@linkcode Store.#core}. */
+  #coreObject: StoreCore<Instance<M>> | undefined;
 
   /**
    * Creates a store.
@@ -520,6 +428,41 @@ export class Store<
       this.#keys,
       (statement, i) => this.#cell(statement, i),
     );
+  }
+
+  /**
+   * The store's internals for the modules that hold its methods by concern
+   * (`_store_core.ts`): made on first use, once per store, so a method
+   * that delegates pays a field read per call and allocates nothing. The
+   * hot read paths (`search()`, `retrieve()`, the row builder) do not use
+   * it.
+   */
+  get #core(): StoreCore<Instance<M>> {
+    return this.#coreObject ??= {
+      model: this.model,
+      definition: this.#definition,
+      plan: this.#plan,
+      pagePlans: new Map(),
+      hints: () => this.#hints,
+      session: () => this.#session(),
+      where: (filter) => this.#where(filter),
+      select: (filter, options, extra) =>
+        this.#select(filter, options as SearchOptions<M> | undefined, extra),
+      orderKeys: (orderBy) => this.orderKeys(orderBy as OrderBy<M> | undefined),
+      rowidDefault: (session) => this.#rowidDefault(session),
+      flags: (session) => this.#flags(session),
+      read: this.#reader,
+      readFlagged: (statement, flagged) => this.#read(statement, flagged),
+      readLoose: (statement) => this.#readLoose(statement),
+      refuseNulAmong: (session, columns, filter, action) =>
+        this.#refuseNulAmong(session, columns, filter, action),
+      columnOf: (key, action) => this.#columnOf(key, action),
+      options: (options, allowed, method) =>
+        this.#options(options, allowed, method),
+      run: (options, method) => this.#run(options, method),
+      decodeValue: (column, value, action) =>
+        this.#decodeValue(column, value, action),
+    };
   }
 
   /**
@@ -1599,103 +1542,15 @@ export class Store<
     text: string,
     options?: MatchOptions<Filter<M> & X, keyof Row<M> & string>,
   ): AsyncGenerator<Matched<Instance<M>>, void, undefined> {
-    const { table, search, columns, keys } = this.#definition;
-    let sql: (session: Session) => string;
-    // The NUL flag decision of the cursor's session (see #read).
-    let flagged = false;
-    let params: SQLValue[];
-    let plan: MatchPlan;
-    let run: Run | undefined;
-    try {
-      if (search === undefined) {
-        throw new TypeError(
-          `Cannot search the text of ${table}: the model declares no search index; add { search: { columns: [...] } } to its options`,
-        );
-      }
-      plan = planMatch(table, search, text, options);
-      run = Run.of(options, "match()", table);
-      const where = this.#where(plan.filter);
-      const shape = plan.shape;
-      const names = keys.map((key) => columns[key]!.bound.name);
-      // Rows carry the NUL flag where the store's reads do (#flags).
-      sql = (session) => {
-        flagged = this.#flags(session);
-        return cachedSql(
-          this.#definition,
-          shape,
-          `${flagged ? "nul:" : ""}${where.sql}`,
-          () =>
-            matchSql(
-              table,
-              names,
-              search,
-              where.sql,
-              shape,
-              flagged ? this.#plan.textColumns : undefined,
-            ),
-        );
-      };
-      params = [
-        ...plan.before,
-        plan.query ?? "",
-        ...where.params,
-        ...plan.page,
-      ];
-    } catch (error) {
-      return new Cursor<Matched<Instance<M>>>(undefined, error);
-    }
-    if (plan.query === undefined) return (async function* () {})();
-    const n = keys.length;
-    const highlighted = plan.shape.highlight ? search.keys : undefined;
-    const snippet = plan.shape.snippet;
-    const cursor = new Cursor<Matched<Instance<M>>>({
-      session: () => this.#session(),
-      sql,
-      params,
-      action: `Cannot search the text of ${table}`,
-      run,
-      few: fewRows(options?.limit),
-      read: (statement) => {
-        const row = this.#read(statement, flagged) as Record<
-          PropertyKey,
-          unknown
-        >;
-        let i = flagged ? n + 1 : n;
-        const info: {
-          rank: number;
-          highlights?: Record<string, string | null>;
-          snippet?: string;
-        } = { rank: statement.column(i++, ColumnHint.NUMBER) as number };
-        if (highlighted !== undefined) {
-          const highlights: Record<string, string | null> = {};
-          for (const key of highlighted) {
-            highlights[key] = statement.column(i++, ColumnHint.TEXT) as
-              | string
-              | null;
-          }
-          info.highlights = highlights;
-        }
-        if (snippet) {
-          info.snippet = String(statement.column(i, ColumnHint.TEXT) ?? "");
-        }
-        row[matchInfo] = info;
-        return row as Matched<Instance<M>>;
-      },
-    });
-    if (!plan.raw) return cursor;
-    const query = plan.query;
-    return (async function* () {
-      try {
-        yield* cursor;
-      } catch (error) {
-        throw rawQueryError(error, table, query);
-      }
-    })();
+    return match(this.#core, text, options as MatchOptions<unknown>);
   }
 
   // -------------------------------------------------------------------------
   // Queries (issue 12 §3–§5): or, facets, aggregates, keyset pages,
-  // projection, explain, model instances from raw SQL.
+  // projection, explain, model instances from raw SQL. Their bodies live
+  // in the concern modules (`_store_facets.ts`, `_store_pages.ts`,
+  // `_store_select.ts`, `_store_text.ts`, `_store_geo.ts`), reached
+  // through `#core`; the helpers they share stay here.
   // -------------------------------------------------------------------------
 
   /** The condition of an `[or]` list: any of the filters. */
@@ -1806,41 +1661,14 @@ export class Store<
    * await db.close();
    * ```
    */
-  async countBy<K extends keyof Row<M> & string>(
+  countBy<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
     options?: CountByOptions,
   ): Promise<ValueCount<Row<M>[K]>[]> {
-    const table = this.#definition.table;
-    const action = `Cannot count ${table} by ${String(key)}`;
-    const column = this.#columnOf(key, action);
-    this.#options(options, COUNT_BY_OPTIONS, "countBy");
-    const run = Run.of(options, "countBy()", table);
-    const limit = options?.limit === undefined
-      ? -1
-      : checkCount(options.limit, "limit", table);
-    const where = this.#where(filter);
-    const raw = quote(column.bound.name);
-    const sql = countBySql(
-      table,
-      raw,
-      where.sql,
-      kindOf(column).compared?.(raw),
-    );
-    const session = await this.#session();
-    this.#refuseNulAmong(session, [column], filter, action);
-    return session.all(
-      sql,
-      [...where.params, limit],
-      action,
-      (statement) => ({
-        value: this.#decodeValue(column, statement.column(0), action) as Row<
-          M
-        >[K],
-        count: Number(statement.column(1)),
-      }),
-      run,
-    );
+    return countBy(this.#core, key, filter, options) as Promise<
+      ValueCount<Row<M>[K]>[]
+    >;
   }
 
   /**
@@ -1866,67 +1694,12 @@ export class Store<
    * await db.close();
    * ```
    */
-  async distinct<K extends keyof Row<M> & string>(
+  distinct<K extends keyof Row<M> & string>(
     key: K,
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<Row<M>[K][]> {
-    const table = this.#definition.table;
-    const action = `Cannot read the distinct ${String(key)} of ${table}`;
-    const column = this.#columnOf(key, action);
-    const where = this.#where(filter);
-    const run = this.#run(options, "distinct");
-    const raw = quote(column.bound.name);
-    const sql = distinctSql(
-      table,
-      raw,
-      where.sql,
-      kindOf(column).compared?.(raw),
-    );
-    const session = await this.#session();
-    this.#refuseNulAmong(session, [column], filter, action);
-    return session.all(
-      sql,
-      where.params,
-      action,
-      (statement) =>
-        this.#decodeValue(column, statement.column(0), action) as Row<M>[K],
-      run,
-    );
-  }
-
-  async #extreme(
-    key: unknown,
-    filter: unknown,
-    descending: boolean,
-    options: RunOptions | undefined,
-  ): Promise<unknown> {
-    const table = this.#definition.table;
-    const action = `Cannot read the ${descending ? "max" : "min"}imum ${
-      String(key)
-    } of ${table}`;
-    const column = this.#columnOf(key, action);
-    const raw = quote(column.bound.name);
-    const where = this.#where(filter);
-    const run = this.#run(options, descending ? "max" : "min");
-    const notNull = `${raw} IS NOT NULL`;
-    const conditions = where.sql === ""
-      ? ` WHERE ${notNull}`
-      : `${where.sql} AND (${notNull})`;
-    const compared = kindOf(column).compared;
-    const sql = extremeSql(
-      table,
-      raw,
-      compared === undefined ? raw : compared(raw),
-      conditions,
-      descending,
-    );
-    const session = await this.#session();
-    this.#refuseNulAmong(session, [column], filter, action);
-    const value = session.value(sql, where.params, action, run);
-    return value === undefined
-      ? undefined
-      : this.#decodeValue(column, value, action);
+    return distinct(this.#core, key, filter, options) as Promise<Row<M>[K][]>;
   }
 
   /**
@@ -1956,7 +1729,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return this.#extreme(key, filter, false, options) as Promise<
+    return extreme(this.#core, key, filter, false, options) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
   }
@@ -1987,54 +1760,9 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return this.#extreme(key, filter, true, options) as Promise<
+    return extreme(this.#core, key, filter, true, options) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
-  }
-
-  async #aggregate(
-    aggregate: "sum" | "avg",
-    key: unknown,
-    filter: unknown,
-    options: RunOptions | undefined,
-  ): Promise<unknown> {
-    const table = this.#definition.table;
-    const action = `Cannot read the ${
-      aggregate === "sum" ? "sum" : "average"
-    } of ${table}.${String(key)}`;
-    const column = this.#columnOf(key, action);
-    if (!["integer", "real", "bigint"].includes(column.kind)) {
-      throw new TypeError(
-        `${action}: it applies to integer(), real() and bigint() columns, not ${column.kind}()`,
-      );
-    }
-    const where = this.#where(filter);
-    const run = this.#run(options, aggregate);
-    const session = await this.#session();
-    // A STRICT numeric column holds numbers, and a STRICT INTEGER column
-    // integers: the check of each cell is skipped where SQLite guarantees.
-    const i = this.#keys.indexOf(column.bound.key);
-    const sure = this.#hints[i] === ColumnHint.NUMBER_STRICT &&
-      (column.kind === "real" ||
-        session.strictIntegers.get(this.#definition)?.[i] === true);
-    const sql = aggregateSql(
-      table,
-      aggregate,
-      quote(column.bound.name),
-      where.sql,
-      sure ? "none" : column.kind === "real" ? "number" : "integral",
-    );
-    const [value, bad] = session.row(
-      sql,
-      where.params,
-      action,
-      (statement) => [statement.column(0), statement.column(1)] as const,
-      run,
-    )!;
-    // A cell a row read would refuse is refused here too, not summed.
-    if (bad !== null) this.#decodeValue(column, bad, action);
-    if (aggregate === "avg") return value === null ? undefined : Number(value);
-    return this.#decodeValue(column, value, action);
   }
 
   /**
@@ -2066,7 +1794,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]>> {
-    return this.#aggregate("sum", key, filter, options) as Promise<
+    return aggregateOf(this.#core, "sum", key, filter, options) as Promise<
       NonNullable<Row<M>[K]>
     >;
   }
@@ -2098,7 +1826,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<number | undefined> {
-    return this.#aggregate("avg", key, filter, options) as Promise<
+    return aggregateOf(this.#core, "avg", key, filter, options) as Promise<
       number | undefined
     >;
   }
@@ -2149,198 +1877,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: PageOptions<M>,
   ): Promise<Page<Instance<M>>> {
-    // Not async, as retrieve(): on an open dataset the page is read at
-    // once, without the promise turns of an async function and its await.
-    try {
-      const { table } = this.#definition;
-      this.#options(
-        options,
-        PAGE_OPTIONS,
-        "page",
-      );
-      const run = Run.of(options, "page()", table);
-      const limit = options?.limit === undefined
-        ? 100
-        : checkCount(options.limit, "limit", table);
-      if (limit === 0) {
-        throw new RangeError(
-          `Invalid limit for ${table}: a page holds at least one row`,
-        );
-      }
-      const where = this.#where(filter);
-      // The session first: its data decides the default order.
-      const session = this.#session();
-      if (session instanceof Promise) {
-        return session.then((opened) =>
-          this.#page(opened, where, limit, run, options)
-        );
-      }
-      return Promise.resolve(this.#page(session, where, limit, run, options));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** The page of {@linkcode Store.page} on an open session. */
-  #page(
-    session: Session,
-    where: Condition,
-    limit: number,
-    run: Run | undefined,
-    options: PageOptions<M> | undefined,
-  ): Page<Instance<M>> {
-    const { table, keys } = this.#definition;
-    const plan = this.#pagePlan(options?.orderBy, session);
-    const { keyset, columnList, keyColumns, shape: ordered } = plan;
-    // The query's shape: the model and order (hashed once per order), the
-    // filter's SQL and its values.
-    const shape = `${ordered}\0${where.sql}\0${describeValues(where.params)}`;
-    // The first page is one query; a later one runs the keyset's
-    // conditions in order until the page (and one more row) is full.
-    const conditions = options?.after === undefined
-      ? [{ sql: where.sql, params: where.params }]
-      : keysetSql(
-        keyset,
-        decodeToken(
-          options.after,
-          shape,
-          keyset.length,
-          `Invalid page token for ${table}`,
-        ),
-      ).map((arm) => ({
-        // The position first, so SQLite seeks on it (see keysetWhereSql).
-        sql: keysetWhereSql(where.sql, arm.sql),
-        params: [...arm.params, ...where.params],
-      }));
-    // Rows carry the NUL flag after the model's columns where reads do.
-    const flagged = this.#flags(session);
-    const n = keys.length + (flagged ? 1 : 0);
-    const selectList = flagged
-      ? `${this.#plan.flaggedColumnList}, ${keyColumns}`
-      : columnList;
-    const rows: Instance<M>[] = [];
-    let last: SQLValue[] | undefined;
-    let more = false;
-    const read = (statement: Statement): void => {
-      if (rows.length === limit) {
-        more = true;
-        return;
-      }
-      rows.push(this.#read(statement));
-      if (rows.length === limit) {
-        last = keyset.map((_, j) => statement.column(n + j, ColumnHint.ANY));
-      }
-    };
-    const action = `Cannot page ${table}`;
-    for (const condition of conditions) {
-      session.all(
-        this.#pageSql(plan, flagged, selectList, condition.sql),
-        [...condition.params, limit + 1 - rows.length],
-        action,
-        read,
-        run,
-      );
-      if (more) break;
-    }
-    return {
-      rows,
-      next: more && last !== undefined ? encodeToken(last, shape) : undefined,
-    };
-  }
-
-  /**
-   * A page's SELECT under a condition, kept per order and condition: the
-   * same text each time, so the statement cache finds it without hashing
-   * a new text.
-   */
-  #pageSql(
-    plan: PagePlan,
-    flagged: boolean,
-    selectList: string,
-    where: string,
-  ): string {
-    const kept = flagged ? plan.flaggedSql : plan.sql;
-    let sql = kept.get(where);
-    if (sql === undefined) {
-      sql = pageSql(this.#definition.table, selectList, where, plan.order);
-      if (kept.size < 64) kept.set(where, sql);
-    }
-    return sql;
-  }
-
-  /** The model's geo option, or a `TypeError` naming the method. */
-  #geo(method: string): { lat: string; lon: string } {
-    const { table, geo, columns } = this.#definition;
-    if (geo === undefined) {
-      throw new TypeError(
-        `Cannot run ${method}() on ${table}: the model declares no geo option ({ geo: { lat, lon } })`,
-      );
-    }
-    return {
-      lat: columns[geo.lat]!.bound.name,
-      lon: columns[geo.lon]!.bound.name,
-    };
-  }
-
-  /**
-   * The order of a page, derived once per order: its terms (the primary
-   * key, else the rowid, last), the `ORDER BY`, and the select list (the
-   * model's columns, then the order keys as stored).
-   */
-  #pagePlan(orderBy: OrderBy<M> | undefined, session: Session): PagePlan {
-    const { table, primaryKey, keys, columns } = this.#definition;
-    const entries = this.orderKeys(orderBy);
-    if (!Array.isArray(entries)) {
-      throw new TypeError(
-        `Invalid orderBy for ${table}: expected a property name or an array of them`,
-      );
-    }
-    // The default order in rowid order where the data makes it so (see
-    // #rowidDefault); its key is no list's JSON, which starts `["` or is
-    // `[]`, and no single key's, which never starts with `[`.
-    const byRowid = orderBy === undefined && entries.length === 0 &&
-      this.#rowidDefault(session);
-    const cacheKey = byRowid ? "[rowid]" : orderCacheKey(entries);
-    const cached = cacheKey === undefined
-      ? undefined
-      : this.#pagePlans.get(cacheKey);
-    if (cached !== undefined) return cached;
-    const seen = new Set<string>();
-    const terms: OrderTerm[] = [];
-    const keyset: KeysetTerm[] = [];
-    const add = (key: string | undefined, descending: boolean): void => {
-      const column = key === undefined ? ROWID : columns[key]!.bound.name;
-      terms.push({ column, descending });
-      keyset.push({
-        sql: key === undefined ? ROWID : quote(column),
-        descending,
-        nullable: key === undefined ? false : columns[key]!.nullable,
-      });
-    };
-    for (const entry of entries) {
-      const { key, descending } = parseOrderKey(entry, keys, table);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      add(key, descending);
-    }
-    if (byRowid || primaryKey.length === 0) add(undefined, false);
-    else for (const key of primaryKey) if (!seen.has(key)) add(key, false);
-    const order = orderBySql(terms);
-    const plan: PagePlan = {
-      keyset,
-      order,
-      shape: checksum(`${table}\0${order}`),
-      columnList: `${this.#plan.columnList}, ${
-        keyset.map((term) => term.sql).join(", ")
-      }`,
-      keyColumns: keyset.map((term) => term.sql).join(", "),
-      sql: new Map(),
-      flaggedSql: new Map(),
-    };
-    if (cacheKey !== undefined && this.#pagePlans.size < 64) {
-      this.#pagePlans.set(cacheKey, plan);
-    }
-    return plan;
+    return page(this.#core, filter, options);
   }
 
   /**
@@ -2372,89 +1909,11 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): AsyncGenerator<Pick<Row<M>, K>, void, undefined> {
-    const table = this.#definition.table;
-    const action = `Cannot select from ${table}`;
-    let query: {
-      sql: (columnList: string, session: Session) => string;
-      params: SQLValue[];
-    };
-    let selected: Column<unknown>[];
-    let run: Run | undefined;
-    try {
-      if (!Array.isArray(keys) || keys.length === 0) {
-        throw new TypeError(
-          `${action}: expected a non-empty array of property names`,
-        );
-      }
-      if (new Set(keys).size !== keys.length) {
-        throw new TypeError(`${action}: a property is named twice`);
-      }
-      selected = keys.map((key) => this.#columnOf(key, action));
-      query = this.#select(filter, options);
-      run = Run.of(options, "select()", table);
-    } catch (error) {
-      return new Cursor<Pick<Row<M>, K>>(undefined, error);
-    }
-    const hints = selected.map((column) => kindOf(column).hint);
-    const list = columnListSql(selected.map((column) => column.bound.name));
-    // Where reads carry the NUL flag (#flags), each row carries it over the
-    // selected text columns: a check before the stream would miss a NUL
-    // written while it runs.
-    const text = selected.flatMap((column, i) => {
-      const type = kindOf(column).sqlType;
-      return type === "TEXT" || type === "ANY" ? [i] : [];
-    });
-    let flagged = false;
-    return new Cursor({
-      session: () => this.#session(),
-      sql: (session) => {
-        flagged = text.length > 0 && this.#flags(session);
-        return query.sql(
-          flagged
-            ? `${list}, ${
-              nulFlagSql(text.map((i) => quote(selected[i]!.bound.name)))
-            }`
-            : list,
-          session,
-        );
-      },
-      params: query.params,
-      action,
-      run,
-      few: fewRows(options?.limit),
-      read: (statement) => {
-        if (flagged) {
-          const flag = statement.column(selected.length);
-          if (flag !== null) {
-            throw new DataSetError(
-              `${action}: ${table}.${
-                selected[text[flag as number]!]!.bound.key
-              } holds text with a NUL character, which node:sqlite cannot read past (it would return the text cut at the NUL); open the dataset with the ffi engine to read it whole`,
-              { dataset: this.model.dataset.name },
-            );
-          }
-        }
-        const row: Record<string, unknown> = {};
-        for (let i = 0; i < selected.length; i++) {
-          const column = selected[i]!;
-          const value = statement.column(i, hints[i]);
-          if (value === null && !column.nullable) {
-            throw new DataSetError(
-              `${action}: ${column.bound.key} is NULL, and the model says NOT NULL`,
-              { dataset: this.model.dataset.name },
-            );
-          }
-          // defineProperty: a property named __proto__ stays a property.
-          Object.defineProperty(row, keys[i]!, {
-            value: this.#decodeValue(column, value, action),
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        }
-        return row as Pick<Row<M>, K>;
-      },
-    });
+    return select(this.#core, keys, filter, options) as AsyncGenerator<
+      Pick<Row<M>, K>,
+      void,
+      undefined
+    >;
   }
 
   /**
@@ -2488,14 +1947,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): Promise<string[]> {
-    const query = this.#select(filter, options);
-    const session = await this.#session();
-    return session.all(
-      explainSql(query.sql(this.#plan.columnList, session)),
-      query.params,
-      `Cannot explain a search of ${this.#definition.table}`,
-      (statement) => String(statement.column(3)),
-    );
+    return await explain(this.#core, filter, options);
   }
 
   /**
@@ -2515,19 +1967,7 @@ export class Store<
    * ```
    */
   columns(alias?: string): SQLFragment {
-    const { columns, keys } = this.#definition;
-    if (alias !== undefined && (typeof alias !== "string" || alias === "")) {
-      throw new TypeError(
-        `Invalid alias for ${this.#definition.table}: expected a non-empty string`,
-      );
-    }
-    const prefix = alias === undefined ? "" : `${quote(alias)}.`;
-    return new SQLFragment(
-      keys.map((key) => `${prefix}${quote(columns[key]!.bound.name)}`).join(
-        ", ",
-      ),
-      [],
-    );
+    return columns(this.#core, alias);
   }
 
   /**
@@ -2613,77 +2053,10 @@ export class Store<
         } catch (error) {
           return new Cursor<Instance<M>>(undefined, error);
         }
-        return this.#sql(strings, values, run);
+        return rawSql(this.#core, strings, values, run);
       };
     }
-    return this.#sql(strings, values, undefined);
-  }
-
-  #sql(
-    strings: TemplateStringsArray,
-    values: SQLParameter[],
-    run: Run | undefined,
-  ): AsyncGenerator<Instance<M>, void, undefined> {
-    const { table, columns, keys } = this.#definition;
-    const action = `Cannot run sql for ${table}`;
-    let compiled: { text: string; params: SQLValue[] };
-    try {
-      compiled = compileTemplate(strings, values);
-    } catch (error) {
-      return new Cursor<Instance<M>>(undefined, error);
-    }
-    const expected = keys.map((key) => columns[key]!.bound.name);
-    let checked = false;
-    // On an engine that reads text only up to a NUL, the query's names and
-    // a flag column after them (as dataset.sql does), else undefined.
-    let flagged: readonly string[] | undefined;
-    let rows = 0;
-    return new Cursor({
-      session: () => this.#session(),
-      sql: (session) => {
-        if (session.engine.readsTextWhole) return compiled.text;
-        const plan = nulChecked(session, compiled.text, action);
-        flagged = plan?.names;
-        return plan?.sql ?? compiled.text;
-      },
-      params: compiled.params,
-      action,
-      origin: "caller",
-      run,
-      read: (statement) => {
-        rows++;
-        if (flagged !== undefined) {
-          checkNulFlag(
-            statement,
-            flagged,
-            rows,
-            action,
-            this.model.dataset.name,
-            compiled.text,
-          );
-        }
-        if (!checked) {
-          const names = flagged ?? statement.columnNames;
-          if (
-            names.length !== expected.length ||
-            names.some((name, i) =>
-              foldIdentifier(name) !== foldIdentifier(expected[i]!)
-            )
-          ) {
-            throw new QueryError(
-              `${action}: the query selects ${
-                names.join(", ")
-              }; expected the model's columns ${
-                expected.join(", ")
-              } (write them with store.columns())`,
-              { dataset: this.model.dataset.name, sql: compiled.text },
-            );
-          }
-          checked = true;
-        }
-        return this.#readLoose(statement);
-      },
-    });
+    return rawSql(this.#core, strings, values, undefined);
   }
 
   /**
@@ -2730,47 +2103,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): AsyncGenerator<Instance<M>, void, undefined> {
-    const table = this.#definition.table;
-    const action = `Cannot search ${table} within a box`;
-    let query: {
-      sql: (columnList: string, session: Session) => string;
-      params: SQLValue[];
-    };
-    let run: Run | undefined;
-    try {
-      const { lat, lon } = this.#geo("within");
-      const { south, west, north, east } = checkBox(box, table);
-      const boxes = splitBox({ south, north, west, east });
-      query = this.#select(filter, options, {
-        sql: geoConditionSql(
-          table,
-          lat,
-          lon,
-          boxes.length,
-          west > east ? "crossing" : "plain",
-        ),
-        params: [...boxes.flatMap(boxParams), south, north, west, east],
-      });
-      run = Run.of(options, "within()", table);
-    } catch (error) {
-      return new Cursor<Instance<M>>(undefined, error);
-    }
-    const select = query.sql;
-    return new Cursor({
-      session: () => this.#geoSession(),
-      sql: (session) =>
-        select(
-          this.#flags(session)
-            ? this.#plan.flaggedColumnList!
-            : this.#plan.columnList,
-          session,
-        ),
-      params: query.params,
-      action,
-      read: this.#reader,
-      run,
-      few: fewRows(options?.limit),
-    });
+    return within(this.#core, box, filter, options);
   }
 
   /**
@@ -2796,16 +2129,6 @@ export class Store<
         : decoded;
     }
     return row as Instance<M>;
-  }
-
-  /** The checked session, its file also checked for the geo index. */
-  #geoSession(): Session | Promise<Session> {
-    const check = (session: Session): Session => {
-      checkGeoIndex(session, this.#definition);
-      return session;
-    };
-    const session = this.#session();
-    return session instanceof Promise ? session.then(check) : check(session);
   }
 
   /**
@@ -2852,117 +2175,12 @@ export class Store<
    * await db.close();
    * ```
    */
-  async nearest(
+  nearest(
     point: GeoPoint,
     options?: NearestOptions<M, X>,
   ): Promise<Nearby<M>[]> {
-    const { table, keys } = this.#definition;
-    const { lat: latColumn, lon: lonColumn } = this.#geo("nearest");
-    const { lat, lon } = checkPoint(point, table);
-    const { limit, maxKm, filter } = checkNearestOptions(options, table);
-    const where = this.#where(filter);
-    const run = Run.of(options, "nearest()", table);
-    const action =
-      `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
-    const session = await this.#geoSession();
-    if (limit === 0) return [];
-    let km = initialRadiusKm(session, this.#definition, limit, action);
-    // The read hints the schema check chose for this file (STRICT ones
-    // where SQLite guarantees a number).
-    const latHint = this.#hints[keys.indexOf(this.#definition.geo!.lat)]!;
-    const lonHint = this.#hints[keys.indexOf(this.#definition.geo!.lon)]!;
-    let found: { rowid: number; distanceKm: number }[];
-    for (;;) {
-      const radius = Math.min(km, maxKm, HALF_CIRCUMFERENCE_KM);
-      const boxes = circleBoxes(lat, lon, radius);
-      const sql = geoCandidatesSql(
-        table,
-        latColumn,
-        lonColumn,
-        andWhereSql(
-          where.sql,
-          geoConditionSql(table, latColumn, lonColumn, boxes.length, undefined),
-        ),
-      );
-      const rowids: number[] = [];
-      const distances: number[] = [];
-      session.all(
-        sql,
-        [
-          ...where.params,
-          ...boxes.flatMap(boxParams),
-        ],
-        action,
-        (statement) => {
-          const rowLat = statement.column(1, latHint);
-          const rowLon = statement.column(2, lonHint);
-          if (rowLat === null || rowLon === null) return;
-          // A rowid is always an integer.
-          rowids.push(
-            Number(statement.column(0, ColumnHint.NUMBER_STRICT)),
-          );
-          distances.push(
-            greatCircleKm(lat, lon, Number(rowLat), Number(rowLon)),
-          );
-        },
-        run,
-      );
-      // Every row within the radius is in the boxes; rows in the boxes'
-      // corners may be farther.
-      found = [];
-      for (let i = 0; i < rowids.length; i++) {
-        if (distances[i]! <= radius) {
-          found.push({ rowid: rowids[i]!, distanceKm: distances[i]! });
-        }
-      }
-      // Enough rows within the radius: the limit-th distance is at most the
-      // radius, so every nearer row is among them.
-      if (
-        found.length >= limit || radius >= maxKm ||
-        radius >= HALF_CIRCUMFERENCE_KM
-      ) break;
-      km = nextRadiusKm(distances, radius, limit);
-    }
-    found.sort((a, b) => a.distanceKm - b.distanceKm || a.rowid - b.rowid);
-    found.length = Math.min(found.length, limit);
-    if (found.length === 0) return [];
-    // Reads carry the NUL flag column after the model's columns where the
-    // engine needs it (see #read); the rowid comes last.
-    const flagged = this.#flags(session);
-    const n = keys.length + (flagged ? 1 : 0);
-    const rows = new Map<number, Instance<M>>();
-    session.all(
-      rowsByRowidSql(
-        table,
-        flagged ? this.#plan.flaggedColumnList! : this.#plan.columnList,
-        found.length,
-      ),
-      found.map((item) => item.rowid),
-      action,
-      (statement) => {
-        rows.set(
-          Number(statement.column(n, ColumnHint.NUMBER)),
-          this.#read(statement),
-        );
-      },
-      run,
-    );
-    return found.map(({ rowid, distanceKm }) => ({
-      row: rows.get(rowid)!,
-      distanceKm,
-    }));
+    return nearest(this.#core, point, options) as Promise<Nearby<M>[]>;
   }
-}
-
-/**
- * The most rows a search may fetch at its first step: a query with a
- * `limit` up to this is read whole at once (`few` in `_cursor.ts`).
- */
-const FEW_ROWS = 1000;
-
-/** Whether a search's `limit` (already checked) makes it a few rows. */
-function fewRows(limit: unknown): boolean {
-  return typeof limit === "number" && limit <= FEW_ROWS;
 }
 
 function describeFilter(filter: unknown): string {
@@ -2993,177 +2211,4 @@ function describeStored(value: SQLValue): string {
     return `text ${JSON.stringify(shown)}`;
   }
   return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
-}
-
-/** Checks a `within()` box: four numbers in range. */
-function checkBox(box: unknown, table: string): GeoBox {
-  if (box === null || typeof box !== "object" || Array.isArray(box)) {
-    throw new TypeError(
-      `Invalid box for ${table}: expected { south, west, north, east } in degrees`,
-    );
-  }
-  const { south, west, north, east } = box as Record<string, unknown>;
-  checkDegrees(south, "south", 90, `box for ${table}`);
-  checkDegrees(north, "north", 90, `box for ${table}`);
-  checkDegrees(west, "west", 180, `box for ${table}`);
-  checkDegrees(east, "east", 180, `box for ${table}`);
-  if ((south as number) > (north as number)) {
-    throw new RangeError(
-      `Invalid box for ${table}: south ${south} is above north ${north}`,
-    );
-  }
-  return box as GeoBox;
-}
-
-/** Checks a `nearest()` point: a latitude and a longitude in range. */
-function checkPoint(point: unknown, table: string): GeoPoint {
-  if (point === null || typeof point !== "object" || Array.isArray(point)) {
-    throw new TypeError(
-      `Invalid point for ${table}: expected { lat, lon } in degrees`,
-    );
-  }
-  const { lat, lon } = point as Record<string, unknown>;
-  checkDegrees(lat, "lat", 90, `point for ${table}`);
-  checkDegrees(lon, "lon", 180, `point for ${table}`);
-  return { lat: lat as number, lon: lon as number };
-}
-
-function checkDegrees(
-  value: unknown,
-  name: string,
-  bound: number,
-  what: string,
-): void {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Invalid ${what}: ${name} must be a number of degrees, got ${
-        value === null ? "null" : typeof value
-      }`,
-    );
-  }
-  if (!(value >= -bound && value <= bound)) {
-    throw new RangeError(
-      `Invalid ${what}: ${name} must be between -${bound} and ${bound}, got ${value}`,
-    );
-  }
-}
-
-/** The option names `page()` takes (made once: pages are a hot path). */
-const PAGE_OPTIONS: readonly string[] = [
-  "limit",
-  "orderBy",
-  "after",
-  ...RUN_OPTION_NAMES,
-];
-/** The option names `countBy()` takes. */
-const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
-
-/** Checks `nearest()`'s options and fills in the defaults. */
-function checkNearestOptions(
-  options: unknown,
-  table: string,
-): { limit: number; maxKm: number; filter: unknown } {
-  if (options === undefined) {
-    return { limit: 10, maxKm: Infinity, filter: undefined };
-  }
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(
-      `Invalid nearest options for ${table}: expected an object`,
-    );
-  }
-  for (const name of Object.keys(options)) {
-    if (
-      !["limit", "maxKm", "filter"].includes(name) &&
-      !RUN_OPTION_NAMES.includes(name)
-    ) {
-      throw new TypeError(
-        `Invalid nearest option ${
-          JSON.stringify(name)
-        } for ${table}: expected limit, maxKm, filter, ${
-          RUN_OPTION_NAMES.join(", ")
-        }`,
-      );
-    }
-  }
-  const given = options as {
-    limit?: unknown;
-    maxKm?: unknown;
-    filter?: unknown;
-  };
-  const limit = given.limit === undefined
-    ? 10
-    : checkCount(given.limit, "limit", table);
-  if (limit > MAX_LIST) {
-    throw new RangeError(
-      `Invalid limit for ${table}: nearest() returns at most ${MAX_LIST} rows, got ${limit}`,
-    );
-  }
-  let maxKm = Infinity;
-  if (given.maxKm !== undefined) {
-    if (typeof given.maxKm !== "number") {
-      throw new TypeError(
-        `Invalid maxKm for ${table}: expected a number, got ${typeof given
-          .maxKm}`,
-      );
-    }
-    if (!(given.maxKm >= 0)) {
-      throw new RangeError(
-        `Invalid maxKm for ${table}: expected a distance of 0 or more, got ${given.maxKm}`,
-      );
-    }
-    maxKm = given.maxKm;
-  }
-  return { limit, maxKm, filter: given.filter };
-}
-
-/**
- * Rows per model in the geo index, an estimate (the largest rowid) read
- * once per session: the first search circle is sized for `limit` rows of
- * evenly spread points, and grows when fewer fall in it.
- */
-const geoRows = new WeakMap<Session, WeakMap<ModelDefinition, number>>();
-
-function initialRadiusKm(
-  session: Session,
-  definition: ModelDefinition,
-  limit: number,
-  action: string,
-): number {
-  let sizes = geoRows.get(session);
-  if (sizes === undefined) {
-    sizes = new WeakMap();
-    geoRows.set(session, sizes);
-  }
-  let rows = sizes.get(definition);
-  if (rows === undefined) {
-    rows = Number(
-      session.value(maxRowidSql(definition.table), [], action) ?? 0,
-    );
-    sizes.set(definition, rows);
-  }
-  // A cap of angle θ holds the fraction (1 - cos θ) / 2 ≈ θ² / 4 of the
-  // sphere: θ = 2 √(limit / rows) holds `limit` evenly spread rows.
-  const angle = rows <= limit ? Math.PI : 2 * Math.sqrt(limit / rows);
-  return Math.max(1, angle * EARTH_RADIUS_KM);
-}
-
-/**
- * The next search radius after a round that found fewer than `limit` rows
- * within `radius`. When the boxes held at least `limit` rows (some in their
- * corners, farther than the radius), the `limit`-th smallest of their
- * distances: a circle of that radius holds those rows, so the next round is
- * the last, and no larger than needed. Otherwise 1.5 times the radius:
- * rounds that find few rows cost little, and a smaller step overshoots less
- * into a dense cluster (doubling read 1.7 times the candidate rows on the
- * benchmark's places), while a larger one rereads less of the box when a
- * filter rejects most rows.
- */
-function nextRadiusKm(
-  distances: number[],
-  radius: number,
-  limit: number,
-): number {
-  if (distances.length < limit) return radius * 1.5;
-  distances.sort((a, b) => a - b);
-  return distances[limit - 1]!;
 }

@@ -1,0 +1,174 @@
+/**
+ * The facets and aggregates of a store: `countBy()`, `distinct()`,
+ * `min()`, `max()`, `sum()`, `avg()`. `Store` keeps the public methods and
+ * their documentation, and delegates here through its
+ * {@linkcode StoreCore}.
+ *
+ * @module
+ */
+import { ColumnHint } from "./_engine.ts";
+import { kindOf } from "./_kinds.ts";
+import {
+  aggregateSql,
+  countBySql,
+  distinctSql,
+  extremeSql,
+  quote,
+} from "./_sql.ts";
+import type { StoreCore } from "./_store_core.ts";
+import { checkCount } from "./_rules.ts";
+import { Run, RUN_OPTION_NAMES, type RunOptions } from "./run.ts";
+import type { CountByOptions, ValueCount } from "./store.ts";
+
+/** The option names `countBy()` takes. */
+const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
+
+/** The body of `Store.countBy()`. */
+export async function countBy(
+  core: StoreCore,
+  key: unknown,
+  filter: unknown,
+  options: CountByOptions | undefined,
+): Promise<ValueCount<unknown>[]> {
+  const table = core.definition.table;
+  const action = `Cannot count ${table} by ${String(key)}`;
+  const column = core.columnOf(key, action);
+  core.options(options, COUNT_BY_OPTIONS, "countBy");
+  const run = Run.of(options, "countBy()", table);
+  const limit = options?.limit === undefined
+    ? -1
+    : checkCount(options.limit, "limit", table);
+  const where = core.where(filter);
+  const raw = quote(column.bound.name);
+  const sql = countBySql(
+    table,
+    raw,
+    where.sql,
+    kindOf(column).compared?.(raw),
+  );
+  const session = await core.session();
+  core.refuseNulAmong(session, [column], filter, action);
+  return session.all(
+    sql,
+    [...where.params, limit],
+    action,
+    (statement) => ({
+      value: core.decodeValue(column, statement.column(0), action),
+      count: Number(statement.column(1)),
+    }),
+    run,
+  );
+}
+
+/** The body of `Store.distinct()`. */
+export async function distinct(
+  core: StoreCore,
+  key: unknown,
+  filter: unknown,
+  options: RunOptions | undefined,
+): Promise<unknown[]> {
+  const table = core.definition.table;
+  const action = `Cannot read the distinct ${String(key)} of ${table}`;
+  const column = core.columnOf(key, action);
+  const where = core.where(filter);
+  const run = core.run(options, "distinct");
+  const raw = quote(column.bound.name);
+  const sql = distinctSql(
+    table,
+    raw,
+    where.sql,
+    kindOf(column).compared?.(raw),
+  );
+  const session = await core.session();
+  core.refuseNulAmong(session, [column], filter, action);
+  return session.all(
+    sql,
+    where.params,
+    action,
+    (statement) => core.decodeValue(column, statement.column(0), action),
+    run,
+  );
+}
+
+/** The body of `Store.min()` and `Store.max()`. */
+export async function extreme(
+  core: StoreCore,
+  key: unknown,
+  filter: unknown,
+  descending: boolean,
+  options: RunOptions | undefined,
+): Promise<unknown> {
+  const table = core.definition.table;
+  const action = `Cannot read the ${descending ? "max" : "min"}imum ${
+    String(key)
+  } of ${table}`;
+  const column = core.columnOf(key, action);
+  const raw = quote(column.bound.name);
+  const where = core.where(filter);
+  const run = core.run(options, descending ? "max" : "min");
+  const notNull = `${raw} IS NOT NULL`;
+  const conditions = where.sql === ""
+    ? ` WHERE ${notNull}`
+    : `${where.sql} AND (${notNull})`;
+  const compared = kindOf(column).compared;
+  const sql = extremeSql(
+    table,
+    raw,
+    compared === undefined ? raw : compared(raw),
+    conditions,
+    descending,
+  );
+  const session = await core.session();
+  core.refuseNulAmong(session, [column], filter, action);
+  const value = session.value(sql, where.params, action, run);
+  return value === undefined
+    ? undefined
+    : core.decodeValue(column, value, action);
+}
+
+/** The body of `Store.sum()` and `Store.avg()`. */
+export async function aggregateOf(
+  core: StoreCore,
+  aggregate: "sum" | "avg",
+  key: unknown,
+  filter: unknown,
+  options: RunOptions | undefined,
+): Promise<unknown> {
+  const table = core.definition.table;
+  const action = `Cannot read the ${
+    aggregate === "sum" ? "sum" : "average"
+  } of ${table}.${String(key)}`;
+  const column = core.columnOf(key, action);
+  if (!["integer", "real", "bigint"].includes(column.kind)) {
+    throw new TypeError(
+      `${action}: it applies to integer(), real() and bigint() columns, not ${column.kind}()`,
+    );
+  }
+  const where = core.where(filter);
+  const run = core.run(options, aggregate);
+  const session = await core.session();
+  // A STRICT numeric column holds numbers, and a STRICT INTEGER column
+  // integers: the check of each cell is skipped where SQLite guarantees.
+  const i = core.definition.keys.indexOf(column.bound.key);
+  const sure = core.hints()[i] === ColumnHint.NUMBER_STRICT &&
+    (column.kind === "real" ||
+      session.strictIntegers.get(core.definition)?.[i] === true);
+  const sql = aggregateSql(
+    table,
+    aggregate,
+    quote(column.bound.name),
+    where.sql,
+    sure ? "none" : column.kind === "real" ? "number" : "integral",
+  );
+  const [value, bad] = session.row(
+    sql,
+    where.params,
+    action,
+    (statement) => [statement.column(0), statement.column(1)] as const,
+    run,
+  )!;
+  // A cell a row read would refuse is refused here too, not summed.
+  if (bad !== null) core.decodeValue(column, bad, action);
+  if (aggregate === "avg") return value === null ? undefined : Number(value);
+  return core.decodeValue(column, value, action);
+}

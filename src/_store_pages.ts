@@ -1,0 +1,243 @@
+/**
+ * The keyset pages of a store: the body of `Store.page()`, the plan of
+ * each order (its keyset, `ORDER BY` and select list) and the SQL kept per
+ * condition (the tokens are in `_page.ts`). `Store` keeps the public
+ * method and its documentation, and delegates here through its
+ * {@linkcode StoreCore}.
+ *
+ * @module
+ */
+import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
+import type { Session } from "./_session.ts";
+import {
+  keysetSql,
+  type KeysetTerm,
+  keysetWhereSql,
+  orderBySql,
+  type OrderTerm,
+  pageSql,
+  quote,
+  ROWID,
+} from "./_sql.ts";
+import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
+import type { StoreCore } from "./_store_core.ts";
+import { checkCount, orderCacheKey } from "./_rules.ts";
+import type { Condition } from "./filter.ts";
+import { type AnyModel, parseOrderKey } from "./model.ts";
+import { Run, RUN_OPTION_NAMES } from "./run.ts";
+import type { Page, PageOptions } from "./store.ts";
+
+/** The order of a keyset page (see `Store.page()`). */
+export interface PagePlan {
+  readonly keyset: readonly KeysetTerm[];
+  readonly order: string;
+  readonly columnList: string;
+  /** The order keys alone, as selected after the model's columns. */
+  readonly keyColumns: string;
+  /** The checksum of the table and the order, for the token's shape. */
+  readonly shape: string;
+  /** The SELECT of each condition paged under this order. */
+  readonly sql: Map<string, string>;
+  /** The same with the NUL flag column. */
+  readonly flaggedSql: Map<string, string>;
+}
+
+/** The option names `page()` takes (made once: pages are a hot path). */
+const PAGE_OPTIONS: readonly string[] = [
+  "limit",
+  "orderBy",
+  "after",
+  ...RUN_OPTION_NAMES,
+];
+
+/** The body of `Store.page()`. */
+export function page<I>(
+  core: StoreCore<I>,
+  filter: unknown,
+  options: PageOptions<AnyModel> | undefined,
+): Promise<Page<I>> {
+  // Not async, as retrieve(): on an open dataset the page is read at
+  // once, without the promise turns of an async function and its await.
+  try {
+    const { table } = core.definition;
+    core.options(
+      options,
+      PAGE_OPTIONS,
+      "page",
+    );
+    const run = Run.of(options, "page()", table);
+    const limit = options?.limit === undefined
+      ? 100
+      : checkCount(options.limit, "limit", table);
+    if (limit === 0) {
+      throw new RangeError(
+        `Invalid limit for ${table}: a page holds at least one row`,
+      );
+    }
+    const where = core.where(filter);
+    // The session first: its data decides the default order.
+    const session = core.session();
+    if (session instanceof Promise) {
+      return session.then((opened) =>
+        readPage(core, opened, where, limit, run, options)
+      );
+    }
+    return Promise.resolve(readPage(core, session, where, limit, run, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The page of `Store.page()` on an open session. */
+function readPage<I>(
+  core: StoreCore<I>,
+  session: Session,
+  where: Condition,
+  limit: number,
+  run: Run | undefined,
+  options: PageOptions<AnyModel> | undefined,
+): Page<I> {
+  const { table, keys } = core.definition;
+  const plan = pagePlan(core, options?.orderBy, session);
+  const { keyset, columnList, keyColumns, shape: ordered } = plan;
+  // The query's shape: the model and order (hashed once per order), the
+  // filter's SQL and its values.
+  const shape = `${ordered}\0${where.sql}\0${describeValues(where.params)}`;
+  // The first page is one query; a later one runs the keyset's
+  // conditions in order until the page (and one more row) is full.
+  const conditions = options?.after === undefined
+    ? [{ sql: where.sql, params: where.params }]
+    : keysetSql(
+      keyset,
+      decodeToken(
+        options.after,
+        shape,
+        keyset.length,
+        `Invalid page token for ${table}`,
+      ),
+    ).map((arm) => ({
+      // The position first, so SQLite seeks on it (see keysetWhereSql).
+      sql: keysetWhereSql(where.sql, arm.sql),
+      params: [...arm.params, ...where.params],
+    }));
+  // Rows carry the NUL flag after the model's columns where reads do.
+  const flagged = core.flags(session);
+  const n = keys.length + (flagged ? 1 : 0);
+  const selectList = flagged
+    ? `${core.plan.flaggedColumnList}, ${keyColumns}`
+    : columnList;
+  const rows: I[] = [];
+  let last: SQLValue[] | undefined;
+  let more = false;
+  const read = (statement: Statement): void => {
+    if (rows.length === limit) {
+      more = true;
+      return;
+    }
+    rows.push(core.read(statement));
+    if (rows.length === limit) {
+      last = keyset.map((_, j) => statement.column(n + j, ColumnHint.ANY));
+    }
+  };
+  const action = `Cannot page ${table}`;
+  for (const condition of conditions) {
+    session.all(
+      pageSqlOf(core, plan, flagged, selectList, condition.sql),
+      [...condition.params, limit + 1 - rows.length],
+      action,
+      read,
+      run,
+    );
+    if (more) break;
+  }
+  return {
+    rows,
+    next: more && last !== undefined ? encodeToken(last, shape) : undefined,
+  };
+}
+
+/**
+ * A page's SELECT under a condition, kept per order and condition: the
+ * same text each time, so the statement cache finds it without hashing
+ * a new text.
+ */
+function pageSqlOf(
+  core: StoreCore,
+  plan: PagePlan,
+  flagged: boolean,
+  selectList: string,
+  where: string,
+): string {
+  const kept = flagged ? plan.flaggedSql : plan.sql;
+  let sql = kept.get(where);
+  if (sql === undefined) {
+    sql = pageSql(core.definition.table, selectList, where, plan.order);
+    if (kept.size < 64) kept.set(where, sql);
+  }
+  return sql;
+}
+
+/**
+ * The order of a page, derived once per order: its terms (the primary
+ * key, else the rowid, last), the `ORDER BY`, and the select list (the
+ * model's columns, then the order keys as stored).
+ */
+function pagePlan(
+  core: StoreCore,
+  orderBy: unknown,
+  session: Session,
+): PagePlan {
+  const { table, primaryKey, keys, columns } = core.definition;
+  const entries = core.orderKeys(orderBy);
+  if (!Array.isArray(entries)) {
+    throw new TypeError(
+      `Invalid orderBy for ${table}: expected a property name or an array of them`,
+    );
+  }
+  // The default order in rowid order where the data makes it so (see
+  // #rowidDefault); its key is no list's JSON, which starts `["` or is
+  // `[]`, and no single key's, which never starts with `[`.
+  const byRowid = orderBy === undefined && entries.length === 0 &&
+    core.rowidDefault(session);
+  const cacheKey = byRowid ? "[rowid]" : orderCacheKey(entries);
+  const cached = cacheKey === undefined
+    ? undefined
+    : core.pagePlans.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const seen = new Set<string>();
+  const terms: OrderTerm[] = [];
+  const keyset: KeysetTerm[] = [];
+  const add = (key: string | undefined, descending: boolean): void => {
+    const column = key === undefined ? ROWID : columns[key]!.bound.name;
+    terms.push({ column, descending });
+    keyset.push({
+      sql: key === undefined ? ROWID : quote(column),
+      descending,
+      nullable: key === undefined ? false : columns[key]!.nullable,
+    });
+  };
+  for (const entry of entries) {
+    const { key, descending } = parseOrderKey(entry, keys, table);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    add(key, descending);
+  }
+  if (byRowid || primaryKey.length === 0) add(undefined, false);
+  else for (const key of primaryKey) if (!seen.has(key)) add(key, false);
+  const order = orderBySql(terms);
+  const plan: PagePlan = {
+    keyset,
+    order,
+    shape: checksum(`${table}\0${order}`),
+    columnList: `${core.plan.columnList}, ${
+      keyset.map((term) => term.sql).join(", ")
+    }`,
+    keyColumns: keyset.map((term) => term.sql).join(", "),
+    sql: new Map(),
+    flaggedSql: new Map(),
+  };
+  if (cacheKey !== undefined && core.pagePlans.size < 64) {
+    core.pagePlans.set(cacheKey, plan);
+  }
+  return plan;
+}
