@@ -657,12 +657,15 @@ interface PageResult {
 }
 
 function checkBudget(time: QueryBudget, settings: Settings): void {
-  if (time.expired()) {
-    throw new HttpProblem(
-      503,
-      `The request took longer than its time budget of ${settings.timeoutMs} ms`,
-    );
-  }
+  if (time.expired()) throw new HttpProblem(503, overBudget(settings));
+}
+
+/**
+ * The message of a request over its time budget: the same whether the
+ * handler saw it between queries or the library stopped a query.
+ */
+function overBudget(settings: Settings): string {
+  return `The request took longer than its time budget of ${settings.timeoutMs} ms`;
 }
 
 async function readPage(
@@ -934,7 +937,7 @@ function respond(
 }
 
 /** The status and message an error is answered with. */
-function problemOf(error: unknown): {
+function problemOf(error: unknown, settings: Settings): {
   status: number;
   message: string;
   parameter?: string;
@@ -958,7 +961,7 @@ function problemOf(error: unknown): {
   if (error instanceof SQLiteError && error.statusCode === 503) {
     return {
       status: 503,
-      message: "The request took longer than its time budget",
+      message: overBudget(settings),
       internal: false,
     };
   }
@@ -971,7 +974,7 @@ function failure(
   settings: Settings,
   format: Format,
 ): Response {
-  const problem = problemOf(error);
+  const problem = problemOf(error, settings);
   if (problem.internal) settings.onError(error, request);
   const headers = corsHeaders(settings, false);
   headers.set("cache-control", "no-store");
