@@ -110,17 +110,24 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
         this.#finish();
         return Promise.resolve(DONE);
       }
-      const value = this.#read!(statement);
-      if ((++this.#count & 63) === 0 && performance.now() >= this.#deadline) {
-        return macrotask().then(() => {
-          this.#deadline = performance.now() + this.#sliceMs;
-          return { value, done: false };
-        });
-      }
-      return Promise.resolve({ value, done: false });
+      return this.#deliver(this.#read!(statement));
     } catch (error) {
       return Promise.reject(this.#fail(error));
     }
+  }
+
+  /**
+   * Hands out a row, after a macrotask when the time slice has run out
+   * (checked every 64 rows), so a long read lets the event loop run.
+   */
+  #deliver(value: T): Promise<IteratorResult<T, void>> {
+    if ((++this.#count & 63) === 0 && performance.now() >= this.#deadline) {
+      return macrotask().then(() => {
+        this.#deadline = performance.now() + this.#sliceMs;
+        return { value, done: false };
+      });
+    }
+    return Promise.resolve({ value, done: false });
   }
 
   /**
@@ -153,14 +160,7 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
         this.#finish();
         return Promise.resolve(DONE);
       }
-      const value = this.#read!(statement);
-      if ((++this.#count & 63) === 0 && performance.now() >= this.#deadline) {
-        return macrotask().then(() => {
-          this.#deadline = performance.now() + this.#sliceMs;
-          return { value, done: false };
-        });
-      }
-      return Promise.resolve({ value, done: false });
+      return this.#deliver(this.#read!(statement));
     } catch (error) {
       return Promise.reject(this.#fail(error));
     }

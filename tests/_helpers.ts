@@ -532,3 +532,21 @@ export async function runDeno(
   if (options.ok) assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
   return run;
 }
+
+/** The SQL texts node:sqlite prepares while `body` runs. */
+export async function preparedDuring(
+  body: () => Promise<unknown>,
+): Promise<string[]> {
+  const prepare = DatabaseSync.prototype.prepare;
+  const seen: string[] = [];
+  DatabaseSync.prototype.prepare = function (this: DatabaseSync, sql) {
+    seen.push(sql);
+    return prepare.call(this, sql);
+  };
+  try {
+    await body();
+  } finally {
+    DatabaseSync.prototype.prepare = prepare;
+  }
+  return seen;
+}

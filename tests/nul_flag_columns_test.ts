@@ -5,11 +5,15 @@
 // metadata could mislead that skip: compounds, views over compounds and
 // tables that are not STRICT.
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { DataSetError } from "../mod.ts";
 import type { EngineName } from "../src/_engine.ts";
 import { RAW_SQL } from "../src/dataset.ts";
-import { engineTest, openFile, sqliteFile } from "./_helpers.ts";
+import {
+  engineTest,
+  openFile,
+  preparedDuring,
+  sqliteFile,
+} from "./_helpers.ts";
 
 const SCHEMA = `
 CREATE TABLE t(
@@ -108,22 +112,6 @@ engineTest(
     );
   },
 );
-
-/** The SQL texts node:sqlite prepares while `body` runs. */
-async function preparedDuring(body: () => Promise<unknown>): Promise<string[]> {
-  const prepare = DatabaseSync.prototype.prepare;
-  const seen: string[] = [];
-  DatabaseSync.prototype.prepare = function (this: DatabaseSync, sql) {
-    seen.push(sql);
-    return prepare.call(this, sql);
-  };
-  try {
-    await body();
-  } finally {
-    DatabaseSync.prototype.prepare = prepare;
-  }
-  return seen;
-}
 
 Deno.test("The node engine's NUL flag of dataset.sql looks only at result columns that can hold text", async () => {
   const db = openFile("node", await sqliteFile(SCHEMA));

@@ -4,7 +4,6 @@
 // node engine reads these with all(), which throws, instead of streaming
 // them and running the rest of the query again to find out.
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { DataSetError, integer, json, real, Store, text } from "../mod.ts";
 import { buildDataSet } from "../build.ts";
 import { SESSION } from "../src/dataset.ts";
@@ -14,24 +13,9 @@ import {
   freshDataSet,
   oneModel,
   openFile,
+  preparedDuring,
   tempDir,
 } from "./_helpers.ts";
-
-/** The SQL texts node:sqlite prepares while `body` runs. */
-async function preparedDuring(body: () => Promise<unknown>): Promise<string[]> {
-  const prepare = DatabaseSync.prototype.prepare;
-  const seen: string[] = [];
-  DatabaseSync.prototype.prepare = function (this: DatabaseSync, sql) {
-    seen.push(sql);
-    return prepare.call(this, sql);
-  };
-  try {
-    await body();
-  } finally {
-    DatabaseSync.prototype.prepare = prepare;
-  }
-  return seen;
-}
 
 /** The text of the node engine's second run of a streamed query's rest. */
 const SECOND_RUN = /^SELECT \* FROM \(\n[\s\S]*\n\) LIMIT -1 OFFSET \?$/;
