@@ -68,7 +68,8 @@ const GLOBALS = new Set(
 /** A builder of the kinds table and the options it needs, as TypeScript. */
 interface Builder {
   readonly name: string;
-  readonly options: readonly string[];
+  /** A `datetime()` column's epoch unit, when stored as a number. */
+  readonly storage?: "seconds" | "milliseconds";
 }
 
 /** Splits an SQL name into words: `area_km2`, `FirstName`, `HTTPCode`. */
@@ -187,7 +188,7 @@ export async function builderFor(
   tableSql: string,
   column: TableInfo["columns"][number],
 ): Promise<Builder> {
-  const plain = (name: string): Builder => ({ name, options: [] });
+  const plain = (name: string): Builder => ({ name });
   const declared = column.type.trim().toUpperCase();
   if (declared.includes("BOOL")) return plain("boolean");
   if (
@@ -220,10 +221,7 @@ export async function builderFor(
         `%\\s+BETWEEN\\s+-${bound}\\s+AND\\s+${bound}`,
       )
     ) {
-      return {
-        name: "datetime",
-        options: [`storage: ${JSON.stringify(storage)}`],
-      };
+      return { name: "datetime", storage };
     }
   }
   if (declared === "" || declared === "ANY") return plain("any");
@@ -235,11 +233,7 @@ export async function builderFor(
     return numbers
       ? {
         name: "datetime",
-        options: [
-          `storage: ${
-            JSON.stringify(await epochUnit(dataset, table, column.name))
-          }`,
-        ],
+        storage: await epochUnit(dataset, table, column.name),
       }
       : plain("datetime");
   }
@@ -431,7 +425,7 @@ export async function generateModels(
     }
     const lines: string[] = [];
     for (const column of table.columns) {
-      const { name: builder, options: kindOptions } = await builderFor(
+      const { name: builder, storage } = await builderFor(
         dataset,
         table.name,
         table.sql,
@@ -443,7 +437,9 @@ export async function generateModels(
       if (property !== column.name) {
         opts.push(`name: ${JSON.stringify(column.name)}`);
       }
-      opts.push(...kindOptions);
+      if (storage !== undefined) {
+        opts.push(`storage: ${JSON.stringify(storage)}`);
+      }
       if (column.primaryKey > 0) opts.push("primaryKey: true");
       else if (!column.notNull) opts.push("nullable: true");
       if (singleUnique.has(column.name)) opts.push("unique: true");

@@ -154,9 +154,7 @@ async function introspect(dataset: DataSet): Promise<AnyModel[]> {
     const columns: Record<string, AnyColumn> = {};
     for (const column of table.columns) {
       const builder = await builderFor(dataset, table.name, table.sql, column);
-      const storage = /^storage: "(seconds|milliseconds)"$/.exec(
-        builder.options[0] ?? "",
-      )?.[1];
+      const storage = builder.storage;
       columns[column.name] = BUILDERS[builder.name]!({
         ...(storage === undefined ? {} : { storage }),
         ...(column.primaryKey > 0 ? { primaryKey: true } : {}),
