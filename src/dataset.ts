@@ -13,8 +13,6 @@ import type {
   SQLValue,
   Statement,
 } from "./_engine.ts";
-import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
-import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
@@ -781,10 +779,12 @@ export class DataSet {
   ): Promise<Engine> {
     if (choice === "node") return await loadNodeEngine();
     if (choice === "auto" && !ffiGranted()) return await loadNodeEngine();
+    // Each engine's module loads only when it is chosen (cold start).
+    const ffi = await import("./_ffi.ts");
     try {
-      return loadFfiEngine(library);
+      return ffi.loadFfiEngine(library);
     } catch (error) {
-      if (choice === "auto" && chosenLibrary(library) === undefined) {
+      if (choice === "auto" && ffi.chosenLibrary(library) === undefined) {
         // No usual library loads: fall back to node:sqlite.
         return await loadNodeEngine();
       }
@@ -1491,4 +1491,9 @@ function identityOfPath(path: string): string | undefined {
 function fileIdentity(path: string): string | undefined {
   const identity = identityOfSync(path);
   return identity === undefined ? undefined : `${path}\0${identity}`;
+}
+
+/** The node engine, its module loaded on first use (cold start, issue 15). */
+async function loadNodeEngine(): Promise<Engine> {
+  return await (await import("./_node.ts")).loadNodeEngine();
 }
