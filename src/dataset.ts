@@ -47,12 +47,12 @@ import {
   checkNewVersion,
   identityOf,
   identityOfSync,
+  inodeOf,
   type Watch,
   type WatchOptions,
 } from "./_reload.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
-import { hashFile, hashSession, inodeOf, recordedHash } from "./_hash.ts";
 import { checkModelNeeds } from "./_capabilities.ts";
 import {
   checkRunOptions,
@@ -750,7 +750,7 @@ export class DataSet {
   async #checkPin(path: string, expected: string, action: string) {
     let actual: string;
     try {
-      actual = await hashFile(path, undefined);
+      actual = await (await import("./_hash.ts")).hashFile(path, undefined);
     } catch (error) {
       throw new DataSetError(
         `${action}: cannot read ${path} to check its SHA-256: ${
@@ -1087,10 +1087,12 @@ export class DataSet {
 
   async #hash(session: Session): Promise<string | undefined> {
     const action = `Cannot hash dataset "${this.name}"`;
-    const recorded = recordedHash(session, action);
+    // Hashing loads on first use (cold start, issue 15).
+    const hash = await import("./_hash.ts");
+    const recorded = hash.recordedHash(session, action);
     // A read-only file's recorded hash is its hash: no need to read it all.
     if (recorded !== undefined && session.readOnly) return recorded;
-    return await hashSession(session, recorded, action);
+    return await hash.hashSession(session, recorded, action);
   }
 
   /**
