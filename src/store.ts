@@ -1537,12 +1537,13 @@ export class Store<
     text: string,
     options?: MatchOptions<Filter<M> & X, keyof Row<M> & string>,
   ): AsyncGenerator<Matched<Instance<M>>, void, undefined> {
+    const core = this.#core;
+    const matchOptions = options as MatchOptions<unknown>;
+    if (storeText !== undefined) {
+      return storeText.match(core, text, matchOptions);
+    }
     return later(async () =>
-      (await loadText()).match(
-        this.#core,
-        text,
-        options as MatchOptions<unknown>,
-      )
+      (await loadText()).match(core, text, matchOptions)
     );
   }
 
@@ -1926,9 +1927,13 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): AsyncGenerator<Pick<Row<M>, K>, void, undefined> {
-    return later(async () =>
-      (await loadSelect()).select(this.#core, keys, filter, options)
-    ) as AsyncGenerator<Pick<Row<M>, K>, void, undefined>;
+    const core = this.#core;
+    const rows = storeSelect !== undefined
+      ? storeSelect.select(core, keys, filter, options)
+      : later(async () =>
+        (await loadSelect()).select(core, keys, filter, options)
+      );
+    return rows as AsyncGenerator<Pick<Row<M>, K>, void, undefined>;
   }
 
   /**
@@ -2080,13 +2085,24 @@ export class Store<
         } catch (error) {
           return new Cursor<Instance<M>>(undefined, error);
         }
-        return later(async () =>
-          (await loadSelect()).rawSql(this.#core, strings, values, run)
-        );
+        return this.#rawSql(strings, values, run);
       };
     }
+    return this.#rawSql(strings, values, undefined);
+  }
+
+  /** `store.sql`'s rows, through projection's module (loaded once). */
+  #rawSql(
+    strings: TemplateStringsArray,
+    values: SQLParameter[],
+    run: Run | undefined,
+  ): AsyncGenerator<Instance<M>, void, undefined> {
+    const core = this.#core;
+    if (storeSelect !== undefined) {
+      return storeSelect.rawSql(core, strings, values, run);
+    }
     return later(async () =>
-      (await loadSelect()).rawSql(this.#core, strings, values, undefined)
+      (await loadSelect()).rawSql(core, strings, values, run)
     );
   }
 
@@ -2134,8 +2150,12 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): AsyncGenerator<Instance<M>, void, undefined> {
+    const core = this.#core;
+    if (storeGeo !== undefined) {
+      return storeGeo.within(core, box, filter, options);
+    }
     return later(async () =>
-      (await loadGeo()).within(this.#core, box, filter, options)
+      (await loadGeo()).within(core, box, filter, options)
     );
   }
 
@@ -2286,11 +2306,74 @@ async function loadGeo(): Promise<typeof import("./_store_geo.ts")> {
 
 /**
  * The rows of a generator made once its module is loaded: the load runs on
- * the first `next()`, and an early `return()` (a `break`) reaches the inner
- * generator, so its statement is reset as before.
+ * the first `next()`, and `return()` (a `break`) reaches the inner
+ * generator, so its statement is reset as before. A class that hands each
+ * call to the inner generator, not an `async function*` around it, so rows
+ * cost what the inner generator's cost (a call more each); only a
+ * process's first call of a concern comes through here, later ones get the
+ * inner generator itself.
  */
-async function* later<T>(
+class Later<T> implements AsyncGenerator<T, void, undefined> {
+  #start: (() => Promise<AsyncGenerator<T, void, undefined>>) | undefined;
+  #inner: AsyncGenerator<T, void, undefined> | undefined;
+  #loading: Promise<AsyncGenerator<T, void, undefined>> | undefined;
+
+  constructor(start: () => Promise<AsyncGenerator<T, void, undefined>>) {
+    this.#start = start;
+  }
+
+  /** The inner generator, made on the first call that needs it. */
+  #load(): Promise<AsyncGenerator<T, void, undefined>> {
+    if (this.#loading === undefined) {
+      const start = this.#start!;
+      this.#start = undefined;
+      this.#loading = start().then((inner) => this.#inner = inner);
+    }
+    return this.#loading;
+  }
+
+  next(): Promise<IteratorResult<T, void>> {
+    const inner = this.#inner;
+    if (inner !== undefined) return inner.next();
+    // Ended before it started: done, nothing loaded.
+    if (this.#start === undefined && this.#loading === undefined) {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return this.#load().then((loaded) => loaded.next());
+  }
+
+  return(): Promise<IteratorResult<T, void>> {
+    if (this.#loading !== undefined) {
+      return this.#load().then((loaded) => loaded.return());
+    }
+    this.#start = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T, void>> {
+    if (this.#loading !== undefined) {
+      return this.#load().then((loaded) => loaded.throw(error));
+    }
+    this.#start = undefined;
+    return Promise.reject(error);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "AsyncGenerator";
+  }
+}
+
+/** A generator from a concern module: at once when loaded, else later. */
+function later<T>(
   start: () => Promise<AsyncGenerator<T, void, undefined>>,
 ): AsyncGenerator<T, void, undefined> {
-  yield* await start();
+  return new Later(start);
 }

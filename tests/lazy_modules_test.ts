@@ -305,3 +305,59 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "breaking out of a process's first lazily loaded generator ends its statement",
+  async (engine) => {
+    const path = await placesFile(engine);
+    const result = await firstCall(
+      engine,
+      path,
+      `
+      const names = [];
+      const ends = [];
+      const onQuery = (event) => ends.push(event.rows);
+      for await (const p of store.select(["name"], {}, { orderBy: "name", onQuery })) {
+        names.push(p.name);
+        break;
+      }
+      // The hook hears of a statement when it ends: the break ended it.
+      const ended = [...ends];
+      const all = await Array.fromAsync(store.select(["name"], {}, { orderBy: "name" }));
+      return { names, ended, all: all.map((p) => p.name) };
+      `,
+    );
+    assert.deepEqual(result, {
+      names: ["Berlin"],
+      ended: [1],
+      all: ["Berlin", "Lyon", "Paris"],
+    });
+  },
+);
+
+engineTest(
+  "a process's first lazily loaded generator ended before it started runs nothing",
+  async (engine) => {
+    const path = await placesFile(engine);
+    const result = await firstCall(
+      engine,
+      path,
+      `
+      const box = { south: 45, north: 50, west: 0, east: 5 };
+      const rows = store.within(box);
+      const returned = await rows.return();
+      const next = await rows.next();
+      const thrown = store.match("paris");
+      const caughtThrow = await caught(thrown.throw(new RangeError("stop")));
+      return { returned, next, caughtThrow, queries: events.length, tag: String(rows) };
+      `,
+    );
+    assert.deepEqual(result, {
+      returned: { done: true },
+      next: { done: true },
+      caughtThrow: "RangeError: stop",
+      queries: 0,
+      tag: "[object AsyncGenerator]",
+    });
+  },
+);
