@@ -102,6 +102,8 @@ export async function nearest<I>(
   const action = `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
   const session = await geoSession(core);
   if (limit === 0) return [];
+  // The rounds and the rows by rowid must read one version of the file.
+  const generation = session.generation;
   let km = initialRadiusKm(session, core.definition, limit, action);
   // The read hints the schema check chose for this file (STRICT ones
   // where SQLite guarantees a number).
@@ -161,6 +163,7 @@ export async function nearest<I>(
   }
   found.sort((a, b) => a.distanceKm - b.distanceKm || a.rowid - b.rowid);
   found.length = Math.min(found.length, limit);
+  if (session.generation !== generation) throw session.changed(action);
   if (found.length === 0) return [];
   // Reads carry the NUL flag column after the model's columns where the
   // engine needs it (see #read); the rowid comes last.
@@ -183,6 +186,7 @@ export async function nearest<I>(
     },
     run,
   );
+  if (session.generation !== generation) throw session.changed(action);
   return found.map(({ rowid, distanceKm }) => ({
     row: rows.get(rowid)!,
     distanceKm,

@@ -140,6 +140,8 @@ function readPage<I>(
     }
   };
   const action = `Cannot page ${table}`;
+  // A later page runs one statement per arm: all must read one version.
+  const generation = session.generation;
   for (const condition of conditions) {
     session.all(
       pageSqlOf(core, plan, flagged, selectList, condition.sql),
@@ -150,6 +152,7 @@ function readPage<I>(
     );
     if (more) break;
   }
+  if (session.generation !== generation) throw session.changed(action);
   return {
     rows,
     next: more && last !== undefined ? encodeToken(last, shape) : undefined,
