@@ -30,7 +30,11 @@ function declarePlaces(db: DataSet) {
     lat: real(),
     lon: real(),
   }, { geo: { lat: "lat", lon: "lon" } }) {}
-  return Place;
+  class Note extends db.Model("note", {
+    id: integer({ primaryKey: true }),
+    version: text(),
+  }) {}
+  return { Place, Note };
 }
 
 /** Builds a places file whose rows all carry `version`. */
@@ -42,13 +46,14 @@ async function placesFile(
 ): Promise<void> {
   const db = freshDataSet(engine, { writable: true });
   db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
-  const Place = declarePlaces(db);
+  const { Place, Note } = declarePlaces(db);
   await db.createAll();
   const rows = [];
   for (let i = 1; i <= count; i++) {
     rows.push({ id: i, version, grp: i % 3, lat: i / 10, lon: i / 10 });
   }
   await new Store(Place).createMany(rows);
+  await new Store(Note).createMany(rows.map(({ id }) => ({ id, version })));
   await db.close();
 }
 
@@ -82,7 +87,7 @@ async function changingPlaces(engine: EngineName, bRows = 30) {
     },
   });
   db.bind(new SQLiteBindFactory({ paths: { [db.name]: a } }));
-  const Place = declarePlaces(db);
+  const { Place } = declarePlaces(db);
   return {
     db,
     Place,
@@ -203,6 +208,27 @@ engineTest(
         JSON.stringify(body),
         new RegExp(`The data of ${db.name} changed while the request`),
       );
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "an HTTP listing counts every table of a dataset in one version",
+  async (engine) => {
+    const { db, swap } = await changingPlaces(engine, 5);
+    try {
+      const handler = createHandler(db);
+      const counts = async (): Promise<number[]> => {
+        const response = await handler(new Request("http://127.0.0.1/"));
+        assert.equal(response.status, 200, await response.clone().text());
+        const body = await response.json();
+        return body.datasets[0].tables.map((t: { rows: number }) => t.rows);
+      };
+      assert.deepEqual(await counts(), [30, 30]);
+      swap(); // after the first table's count, before the second's
+      assert.deepEqual(await counts(), [5, 5]);
     } finally {
       await db.close();
     }

@@ -589,7 +589,13 @@ async function listing(
   settings: Settings,
   format: Format,
   negotiated: boolean,
+  attempt = 1,
 ): Promise<Answer> {
+  // Each dataset's hash and counts: one version, or again.
+  const versions = [];
+  for (const dataset of datasets) {
+    versions.push(await versionOf(dataset.dataset));
+  }
   const hashes: (string | undefined)[] = [];
   for (const dataset of datasets) {
     hashes.push(await contentHash(dataset.dataset));
@@ -622,6 +628,20 @@ async function listing(
       });
     }
     body.push({ name: dataset.name, hash: hash ?? null, tables });
+  }
+  for (const [i, dataset] of datasets.entries()) {
+    if (await stillServes(dataset.dataset, versions[i]!)) continue;
+    if (attempt < VERSION_ATTEMPTS) {
+      return await listing(
+        request,
+        datasets,
+        settings,
+        format,
+        negotiated,
+        attempt + 1,
+      );
+    }
+    throw new HttpProblem(503, changedMessage(dataset.name));
   }
   return {
     hashes,
