@@ -1230,3 +1230,39 @@ export function canonicalDatetimeSql(table: string, column: string): string {
     quote(table)
   } WHERE ${c} IS NOT NULL AND (typeof(${c}) <> 'text' OR ${c} NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'))`;
 }
+
+// ---------------------------------------------------------------------------
+// Geo coordinate ranges (wrong): rows a search box in range cannot reach.
+// ---------------------------------------------------------------------------
+
+/**
+ * The first row of `table` whose point in the geo index lies outside
+ * latitudes -90..90 or longitudes -180..180, which no search box reaches:
+ * its `keys` (quoted here; the rowid when none), then its `lat` and `lon`.
+ * Each arm is one R*Tree range probe, which reads only the nodes whose
+ * bounds reach past the range (none in a file in range); the index's
+ * 32-bit bounds are rounded outward, so a point at the edge (-179.99999)
+ * may be stored past it, and the row's own coordinates decide.
+ */
+export function geoOutOfRangeSql(
+  table: string,
+  lat: string,
+  lon: string,
+  keys: readonly string[],
+): string {
+  const index = quote(geoIndexName(table));
+  const probe = (condition: string) =>
+    `SELECT id FROM ${index} WHERE ${condition}`;
+  return `SELECT ${keys.length === 0 ? ROWID : keys.map(quote).join(", ")}, ${
+    quote(lat)
+  }, ${quote(lon)} FROM ${quote(table)} WHERE rowid IN (${
+    [
+      probe("maxLat > 90"),
+      probe("minLat < -90"),
+      probe("maxLon > 180"),
+      probe("minLon < -180"),
+    ].join(" UNION ALL ")
+  }) AND NOT (${quote(lat)} BETWEEN -90 AND 90 AND ${
+    quote(lon)
+  } BETWEEN -180 AND 180) LIMIT 1`;
+}

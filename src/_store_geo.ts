@@ -17,6 +17,7 @@ import {
   rowsByRowidSql,
 } from "./_sql.ts";
 import { checkGeoIndex } from "./_schema.ts";
+import { checkGeoRange } from "./_geo_range.ts";
 import {
   boxParams,
   circleBoxes,
@@ -71,7 +72,7 @@ export function within<I>(
   }
   const select = query.sql;
   return new Cursor({
-    session: () => geoSession(core),
+    session: () => geoSession(core, action),
     sql: (session) =>
       select(
         core.flags(session)
@@ -100,7 +101,7 @@ export async function nearest<I>(
   const where = core.where(filter);
   const run = Run.of(options, "nearest()", table);
   const action = `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
-  const session = await geoSession(core);
+  const session = await geoSession(core, action);
   if (limit === 0) return [];
   // The rounds and the rows by rowid must read one version of the file.
   const generation = session.generation;
@@ -210,10 +211,17 @@ function geoColumns(
   };
 }
 
-/** The checked session, its file also checked for the geo index. */
-function geoSession(core: StoreCore): Session | Promise<Session> {
+/**
+ * The checked session, its file also checked for the geo index and for
+ * rows outside the coordinate ranges (see `_geo_range.ts`).
+ */
+function geoSession(
+  core: StoreCore,
+  action: string,
+): Session | Promise<Session> {
   const check = (session: Session): Session => {
     checkGeoIndex(session, core.definition);
+    checkGeoRange(session, core.definition, action);
     return session;
   };
   const session = core.session();
