@@ -234,3 +234,51 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "an HTTP page's rows, total and facets come from one file across a reload",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_consistent_" });
+    const a = `${dir}/a.sqlite`;
+    const b = `${dir}/b.sqlite`;
+    await placesFile(engine, a, "a", 30);
+    await placesFile(engine, b, "b", 5);
+    let reloading: Promise<unknown> | undefined;
+    let armed = false;
+    const db = DataSet.create(`consistent_${engine}_${crypto.randomUUID()}`, {
+      engine,
+      onQuery: () => {
+        if (!armed) return;
+        armed = false;
+        // After the page's rows, before the total: the next file serves.
+        reloading = db.reload(b);
+      },
+    });
+    db.bind(new SQLiteBindFactory({ paths: { [db.name]: a } }));
+    const { Place } = declarePlaces(db);
+    try {
+      const handler = createHandler(Place);
+      const url =
+        `http://127.0.0.1/${db.name}/place?_total=1&_facet=version&_size=50`;
+      assert.equal((await handler(new Request(url))).status, 200);
+      armed = true;
+      const response = await handler(new Request(url));
+      await reloading;
+      assert.equal(response.status, 200, await response.clone().text());
+      const answer: {
+        rows: { version: string }[];
+        total: number;
+        facets: { values: { value: string; count: number }[] }[];
+      } = await response.json();
+      // Whichever file answered, it answered alone.
+      const versions = [...new Set(answer.rows.map((row) => row.version))];
+      assert.equal(versions.length, 1);
+      assert.equal(answer.rows.length, answer.total);
+      assert.deepEqual(answer.facets[0]!.values, [
+        { value: versions[0], count: answer.total },
+      ]);
+    } finally {
+      await db.close();
+    }
+  },
+);
