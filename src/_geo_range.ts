@@ -29,10 +29,32 @@ export function checkGeoRange(
   definition: ModelDefinition,
   action: string,
 ): void {
-  const { table, geo, columns, primaryKey } = definition;
-  if (geo === undefined) return;
   const known = inRange.get(session);
   if (known?.has(definition)) return;
+  const problem = geoRangeProblem(session, definition, action);
+  if (problem !== undefined) {
+    throw new DataSetError(`${action}: ${problem}`, {
+      dataset: session.dataset,
+    });
+  }
+  if (!session.fixedSchema) return;
+  if (known === undefined) inRange.set(session, new WeakSet([definition]));
+  else known.add(definition);
+}
+
+/**
+ * The first row of the model's geo index outside the coordinate ranges,
+ * described (its key, the coordinate, what to do), or `undefined` when
+ * there is none or the model has no `geo` option. `verifyDataSet` reports
+ * it; geo queries throw it.
+ */
+export function geoRangeProblem(
+  session: Session,
+  definition: ModelDefinition,
+  action: string,
+): string | undefined {
+  const { table, geo, columns, primaryKey } = definition;
+  if (geo === undefined) return undefined;
   const keys = primaryKey.map((key) => columns[key]!.bound.name);
   const [row] = readRows(
     session,
@@ -45,29 +67,22 @@ export function checkGeoRange(
     [],
     action,
   );
-  if (row !== undefined) {
-    const n = keys.length === 0 ? 1 : keys.length;
-    const lat = row[n] as SQLValue;
-    const lon = row[n + 1] as SQLValue;
-    const names = keys.length === 0 ? ["rowid"] : primaryKey;
-    const which = names.map((name, i) => `${name} ${String(row[i])}`).join(
-      ", ",
-    );
-    const latOut = typeof lat === "number" && !(lat >= -90 && lat <= 90);
-    const lonOut = typeof lon === "number" && !(lon >= -180 && lon <= 180);
-    const what = latOut
-      ? `its latitude ${lat} is outside -90..90`
-      : lonOut
-      ? `its longitude ${lon} is outside -180..180`
-      : `its coordinates (lat ${String(lat)}, lon ${
-        String(lon)
-      }) are not numbers in -90..90 and -180..180`;
-    throw new DataSetError(
-      `${action}: the row of ${table} with ${which} cannot be found by within() or nearest(): ${what}. Store latitudes in -90..90 and longitudes in -180..180 (a longitude of 190 is -170)`,
-      { dataset: session.dataset },
-    );
-  }
-  if (!session.fixedSchema) return;
-  if (known === undefined) inRange.set(session, new WeakSet([definition]));
-  else known.add(definition);
+  if (row === undefined) return undefined;
+  const n = keys.length === 0 ? 1 : keys.length;
+  const lat = row[n] as SQLValue;
+  const lon = row[n + 1] as SQLValue;
+  const names = keys.length === 0 ? ["rowid"] : primaryKey;
+  const which = names.map((name, i) => `${name} ${String(row[i])}`).join(
+    ", ",
+  );
+  const latOut = typeof lat === "number" && !(lat >= -90 && lat <= 90);
+  const lonOut = typeof lon === "number" && !(lon >= -180 && lon <= 180);
+  const what = latOut
+    ? `its latitude ${lat} is outside -90..90`
+    : lonOut
+    ? `its longitude ${lon} is outside -180..180`
+    : `its coordinates (lat ${String(lat)}, lon ${
+      String(lon)
+    }) are not numbers in -90..90 and -180..180`;
+  return `the row of ${table} with ${which} cannot be found by within() or nearest(): ${what}. Store latitudes in -90..90 and longitudes in -180..180 (a longitude of 190 is -170)`;
 }

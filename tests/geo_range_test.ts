@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
 import { type DataSet, DataSetError, integer, real, Store } from "../mod.ts";
-import { buildDataSet } from "../build.ts";
+import { buildDataSet, verifyDataSet } from "../build.ts";
 import { engineTest, freshDataSet, openFile, tempDir } from "./_helpers.ts";
 
 function declareSpots(db: DataSet) {
@@ -146,5 +146,34 @@ engineTest(
     const left = [];
     for await (const entry of Deno.readDir(dir)) left.push(entry.name);
     assert.deepEqual(left, []);
+  },
+);
+
+engineTest(
+  "verifyDataSet reports a geo row outside the coordinate ranges",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_geo_range_" });
+    const path = `${dir}/spots.sqlite`;
+    const writer = openFile(engine, path, { writable: true });
+    const Written = declareSpots(writer);
+    await writer.createAll();
+    await new Store(Written).createMany(ROWS);
+    await writer.close();
+    const db = openFile(engine, path);
+    declareSpots(db);
+    try {
+      const report = await verifyDataSet(db);
+      assert.equal(report.ok, false);
+      const messages = report.problems.map((problem) => problem.message);
+      assert.ok(
+        messages.some((message) =>
+          /^spot: the row of spot with id 1 .*longitude 190 is outside -180\.\.180/
+            .test(message)
+        ),
+        messages.join("\n"),
+      );
+    } finally {
+      await db.close();
+    }
   },
 );
