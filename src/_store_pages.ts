@@ -22,6 +22,7 @@ import {
 import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { checkCount, orderCacheKey } from "./_rules.ts";
+import { hasOrderForms, orderForm } from "./_datetime_order.ts";
 import type { Condition } from "./filter.ts";
 import { type AnyModel, parseOrderKey } from "./model.ts";
 import { Run, RUN_OPTION_NAMES } from "./run.ts";
@@ -140,6 +141,8 @@ function readPage<I>(
     }
   };
   const action = `Cannot page ${table}`;
+  // A later page runs one statement per arm: all must read one version.
+  const generation = session.generation;
   for (const condition of conditions) {
     session.all(
       pageSqlOf(core, plan, flagged, selectList, condition.sql),
@@ -150,6 +153,7 @@ function readPage<I>(
     );
     if (more) break;
   }
+  if (session.generation !== generation) throw session.changed(action);
   return {
     rows,
     next: more && last !== undefined ? encodeToken(last, shape) : undefined,
@@ -199,7 +203,26 @@ function pagePlan(
   // `[]`, and no single key's, which never starts with `[`.
   const byRowid = orderBy === undefined && entries.length === 0 &&
     core.rowidDefault(session);
-  const cacheKey = byRowid ? "[rowid]" : orderCacheKey(entries);
+  // Datetime text in several forms pages by instant (`_datetime_order.ts`):
+  // its plan, keyset and tokens are another order's.
+  let instant = false;
+  const formOf = (key: string): ((sql: string) => string) | undefined => {
+    const form = orderForm(session, core.definition, key);
+    if (form !== undefined) instant = true;
+    return form;
+  };
+  if (!byRowid && hasOrderForms(core.definition)) {
+    for (const entry of entries) {
+      formOf(parseOrderKey(entry, keys, table).key);
+    }
+    for (const key of primaryKey) formOf(key);
+  }
+  const ordered = byRowid ? "[rowid]" : orderCacheKey(entries);
+  const cacheKey = ordered === undefined
+    ? undefined
+    : instant
+    ? `instant:${ordered}`
+    : ordered;
   const cached = cacheKey === undefined
     ? undefined
     : core.pagePlans.get(cacheKey);
@@ -209,9 +232,18 @@ function pagePlan(
   const keyset: KeysetTerm[] = [];
   const add = (key: string | undefined, descending: boolean): void => {
     const column = key === undefined ? ROWID : columns[key]!.bound.name;
-    terms.push({ column, descending });
+    const compared = key === undefined || !instant ? undefined : formOf(key);
+    terms.push({
+      column,
+      descending,
+      ...(compared === undefined ? {} : { compared }),
+    });
     keyset.push({
-      sql: key === undefined ? ROWID : quote(column),
+      sql: key === undefined
+        ? ROWID
+        : compared === undefined
+        ? quote(column)
+        : compared(quote(column)),
       descending,
       nullable: key === undefined ? false : columns[key]!.nullable,
     });

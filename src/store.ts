@@ -44,6 +44,11 @@ import {
 } from "./run.ts";
 import { checkModelTable } from "./_schema.ts";
 import {
+  comparedInOrder,
+  hasOrderForms,
+  orderForm,
+} from "./_datetime_order.ts";
+import {
   DataSetError,
   ModelNotFoundError,
   MultipleModelsFoundError,
@@ -394,6 +399,8 @@ export class Store<
   readonly #build: (row: Record<string, unknown>, statement: Statement) => void;
   /** The `ORDER BY` of each order searched, by its keys. */
   readonly #orders = new Map<string, string>();
+  /** Per order, whether a term of it sorts by a comparison form. */
+  readonly #comparedOrders = new Map<string, boolean>();
   /** The internals handed to the concern modules; see {@linkcode Store.#core}. */
   #coreObject: StoreCore<Instance<M>> | undefined;
 
@@ -564,26 +571,69 @@ export class Store<
     return order;
   }
 
-  /** The `ORDER BY` of order keys (the primary key, else the rowid, last). */
-  #writeOrderSql(entries: readonly string[]): string {
+  /**
+   * The `ORDER BY` of order keys (the primary key, else the rowid, last);
+   * on `session`, with each term in the order its data needs (see
+   * `_datetime_order.ts`).
+   */
+  #writeOrderSql(entries: readonly string[], session?: Session): string {
     const { table, primaryKey, keys, columns } = this.#definition;
     const seen = new Set<string>();
     const terms: OrderTerm[] = [];
+    const term = (key: string, descending: boolean): OrderTerm => {
+      const compared = session === undefined
+        ? undefined
+        : orderForm(session, this.#definition, key);
+      return {
+        column: columns[key]!.bound.name,
+        descending,
+        ...(compared === undefined ? {} : { compared }),
+      };
+    };
     for (const entry of entries) {
       const { key, descending } = parseOrderKey(entry, keys, table);
       if (seen.has(key)) continue;
       seen.add(key);
-      terms.push({ column: columns[key]!.bound.name, descending });
+      terms.push(term(key, descending));
     }
     if (primaryKey.length === 0) {
       terms.push({ column: ROWID, descending: false });
     }
     for (const key of primaryKey) {
-      if (!seen.has(key)) {
-        terms.push({ column: columns[key]!.bound.name, descending: false });
-      }
+      if (!seen.has(key)) terms.push(term(key, false));
     }
     return orderBySql(terms);
+  }
+
+  /**
+   * The order of `orderBy` written per session, when a term of it (an
+   * order key or the primary key) is a datetime text column, whose order
+   * depends on the forms its data holds; `undefined` for every other order
+   * (one text, from {@linkcode Store.#orderSql}). Call after `#orderSql`,
+   * which checks the option.
+   */
+  #comparedOrder(
+    orderBy: OrderBy<M> | undefined,
+  ): ((session: Session) => string) | undefined {
+    if (!hasOrderForms(this.#definition)) return undefined;
+    const entries = this.orderKeys(orderBy);
+    const cacheKey = orderCacheKey(entries);
+    let compared = cacheKey === undefined
+      ? undefined
+      : this.#comparedOrders.get(cacheKey);
+    if (compared === undefined) {
+      const { table, primaryKey, keys } = this.#definition;
+      compared = [
+        ...entries.map((entry) => parseOrderKey(entry, keys, table).key),
+        ...primaryKey,
+      ].some((key) => comparedInOrder(this.#definition, key));
+      if (cacheKey !== undefined && this.#comparedOrders.size < 64) {
+        this.#comparedOrders.set(cacheKey, compared);
+      }
+    }
+    return compared
+      ? (session) => this.#writeOrderSql(entries, session)
+      : undefined;
   }
 
   /**
@@ -655,6 +705,7 @@ export class Store<
     }
     const where = this.#where(filter);
     const order = this.#orderSql(options?.orderBy);
+    const ordered = this.#comparedOrder(options?.orderBy);
     const byDefault = this.#defaultOrder(options?.orderBy);
     const params = [...where.params, ...extra?.params ?? []];
     const limit = options?.limit;
@@ -675,7 +726,11 @@ export class Store<
           table,
           columnList,
           conditions,
-          byDefault && this.#rowidDefault(session) ? ROWID_ORDER : order,
+          byDefault && this.#rowidDefault(session)
+            ? ROWID_ORDER
+            : ordered === undefined
+            ? order
+            : ordered(session),
           paged,
         ),
       params,
