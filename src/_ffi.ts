@@ -44,10 +44,12 @@ const SYMBOLS = {
     result: "i32",
     optional: true,
   },
+  // Pointers where a buffer would do: Deno compiles a buffer parameter's
+  // call stub at about 0.1 ms more than a pointer's, on the cold path.
   sqlite3_open_v2: {
     parameters: [
-      "buffer", // const char *filename (UTF-8, NUL-terminated)
-      "buffer", // sqlite3 **ppDb (written back)
+      "pointer", // const char *filename (UTF-8, NUL-terminated)
+      "pointer", // sqlite3 **ppDb (written back: outAddress)
       "i32", // int flags
       "pointer", // const char *zVfs (NULL: the default VFS)
     ],
@@ -83,8 +85,8 @@ const SYMBOLS = {
       "pointer", // sqlite3 *db
       "pointer", // const char *zSql
       "i32", // int nByte
-      "buffer", // sqlite3_stmt **ppStmt (written back)
-      "buffer", // const char **pzTail (written back)
+      "pointer", // sqlite3_stmt **ppStmt (written back: outAddress)
+      "pointer", // const char **pzTail (written back: tailAddress)
     ],
     result: "i32",
   },
@@ -135,7 +137,7 @@ const SYMBOLS = {
     parameters: [
       "pointer", // sqlite3_stmt *pStmt
       "i32", // int i
-      "buffer", // const char *zData (UTF-8)
+      "pointer", // const char *zData (UTF-8: scratchAddress, mostly)
       "i32", // int nData (bytes)
       "isize", // void (*xDel)(void*): -1 is SQLITE_TRANSIENT (copy)
     ],
@@ -217,8 +219,8 @@ const SYMBOLS = {
     parameters: [
       "pointer", // sqlite3 *db
       "i32", // int op
-      "buffer", // int *pCur (written back)
-      "buffer", // int *pHiwtr (written back)
+      "pointer", // int *pCur (written back: statusAddress)
+      "pointer", // int *pHiwtr (written back: statusHighAddress)
       "i32", // int resetFlg
     ],
     result: "i32",
@@ -238,10 +240,10 @@ const SYMBOLS = {
   sqlite3_exec: {
     parameters: [
       "pointer", // sqlite3 *db
-      "buffer", // const char *sql
+      "pointer", // const char *sql
       "pointer", // int (*callback)(void*, int, char**, char**): NULL
       "pointer", // void *arg: NULL
-      "buffer", // char **errmsg (written back; freed with sqlite3_free)
+      "pointer", // char **errmsg (written back: outAddress; sqlite3_free)
     ],
     result: "i32",
   },
@@ -307,21 +309,44 @@ const SQLITE_NULL = 5;
 /** The destructor argument that makes SQLite copy bound text and blobs. */
 const SQLITE_TRANSIENT = -1n;
 
-// Reused by every call; none of this allocates per row.
+// Reused by every call; none of this allocates per row. The buffers SQLite
+// writes to or reads from by pointer are made from an `ArrayBuffer`, whose
+// memory lives outside V8's heap and never moves; their addresses are taken
+// when a library loads (that needs `--allow-ffi`), in `takeAddresses()`.
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 /** Receives a pointer written by SQLite (`sqlite3 **`, `char **`, ...). */
-const pointerOut = new BigUint64Array(1);
+const pointerOut = new BigUint64Array(new ArrayBuffer(8));
+let outAddress: Deno.PointerValue = null;
+/** Receives the end of the first statement's SQL (`pzTail`). */
+const tailOut = new BigUint64Array(new ArrayBuffer(8));
+let tailAddress: Deno.PointerValue = null;
 /** Receive the current and highest values of a connection statistic. */
-const statusOut = new Int32Array(1);
-const statusHigh = new Int32Array(1);
+const statusOut = new Int32Array(new ArrayBuffer(4));
+let statusAddress: Deno.PointerValue = null;
+const statusHigh = new Int32Array(new ArrayBuffer(4));
+let statusHighAddress: Deno.PointerValue = null;
 /** `SQLITE_DBSTATUS_CACHE_MISS`: pages read from the file, not the cache. */
 const DBSTATUS_CACHE_MISS = 8;
 /** A non-null buffer for zero-length blobs (a null one would bind NULL). */
-const emptyBytes = new Uint8Array(1);
+const emptyBytes = new Uint8Array(new ArrayBuffer(1));
+let emptyAddress: Deno.PointerValue = null;
 /** Text parameters are encoded here unless they are large. */
-let scratch = new Uint8Array(4096);
+let scratch = new Uint8Array(new ArrayBuffer(4096));
+let scratchAddress: Deno.PointerValue = null;
 const SCRATCH_LIMIT = 1 << 20;
+
+/** Takes the addresses of the buffers above, once. */
+function takeAddresses(): void {
+  if (outAddress !== null) return;
+  outAddress = Deno.UnsafePointer.of(pointerOut);
+  tailAddress = Deno.UnsafePointer.of(tailOut);
+  statusAddress = Deno.UnsafePointer.of(statusOut);
+  statusHighAddress = Deno.UnsafePointer.of(statusHigh);
+  emptyAddress = Deno.UnsafePointer.of(emptyBytes);
+  scratchAddress = Deno.UnsafePointer.of(scratch);
+  shortTextAddress = Deno.UnsafePointer.of(shortText);
+}
 const MAIN = encoder.encode("main\0");
 /** Drops the page cache of a connection whose file changed while idle. */
 const SHRINK_MEMORY = encoder.encode("PRAGMA shrink_memory\0");
@@ -434,13 +459,14 @@ export function loadFfiEngine(library?: string): Engine {
 }
 
 /**
- * The symbols bound the first time one of them is called rather than when
- * the library loads: Deno compiles a call stub per symbol, about 0.08 ms
- * each, and opening a file and reading rows by key (a cold start) calls
- * none of these. They are errors, closing, the rarer binds and reads, and
- * images. All are required (an optional symbol is tested for `null`, so it
- * is bound at load), and every SQLite build has them; should a library lack
- * one, the call that needs it throws an `Error` naming it.
+ * The symbols bound one by one, each the first time it is called, rather
+ * than when the library loads: Deno compiles a call stub per symbol, about
+ * 0.05 ms each, and opening a file and reading rows by key (a cold start)
+ * calls none of these. They are errors, closing, the rarer binds and
+ * reads, images, and the two optional functions behind a watched file and a
+ * time budget. Every SQLite build has the required ones; should a library
+ * lack one, the call that needs it throws an `Error` naming it. An optional
+ * one is tested for `null` through {@linkcode boundSymbol}, which binds it.
  */
 const LATER: ReadonlySet<string> = new Set(
   [
@@ -459,20 +485,32 @@ const LATER: ReadonlySet<string> = new Set(
     "sqlite3_deserialize",
     "sqlite3_malloc64",
     "sqlite3_free",
+    "sqlite3_db_status",
+    "sqlite3_progress_handler",
   ] satisfies (keyof typeof SYMBOLS)[],
 );
 
-/** The libraries whose {@linkcode LATER} symbols have been bound. */
-const boundLater = new Set<string>();
+/** The {@linkcode LATER} symbols bound so far, by library. */
+const boundLater = new Map<string, Set<string>>();
 
 /**
- * Whether the engine loaded from `library` has bound its later symbols
- * (for tests: a cold start binds none).
+ * Whether the engine loaded from `library` has bound any of its later
+ * symbols (for tests: a cold start binds none).
  * @param library The engine's `library`.
  * @returns `true` once any of them was called.
  */
 export function laterSymbolsBound(library: string): boolean {
-  return boundLater.has(library);
+  return (boundLater.get(library)?.size ?? 0) > 0;
+}
+
+/**
+ * The later symbols the engine loaded from `library` has bound so far, in
+ * the order they were bound (for tests: each binds alone).
+ * @param library The engine's `library`.
+ * @returns Their names.
+ */
+export function symbolsBoundLater(library: string): string[] {
+  return [...boundLater.get(library) ?? []];
 }
 
 /** The symbols of `names`, each made optional, as `Deno.dlopen` takes them. */
@@ -484,6 +522,25 @@ function optionalSymbols(
     if (names(name)) chosen[name] = { ...definition, optional: true };
   }
   return chosen;
+}
+
+/**
+ * Binds a later symbol that is still unbound (and answers what it is
+ * bound to), by the stub standing in for it.
+ */
+const binders = new WeakMap<object, () => unknown>();
+
+/**
+ * The symbol `name` of `sym`, bound first when it is a later one not bound
+ * yet: the way to test an optional later symbol for `null`.
+ */
+function boundSymbol<K extends keyof Symbols>(
+  sym: Symbols,
+  name: K,
+): Symbols[K] {
+  const value = sym[name];
+  const bind = value === null ? undefined : binders.get(value);
+  return (bind === undefined ? value : bind()) as Symbols[K];
 }
 
 /** Loads one candidate: the engine, or why it could not be loaded. */
@@ -512,41 +569,39 @@ function open(candidate: string): FfiEngine | string {
       missing.join(", ")
     }`;
   }
-  // Until bound, each later symbol is a function that binds them all
-  // (one more `Deno.dlopen` of the same library) and calls the real one.
+  // Until bound, each later symbol is a stub that binds it alone (one more
+  // `Deno.dlopen` of the same library, about 0.06 ms) and calls it.
+  const bound = new Set<string>();
+  boundLater.set(candidate, bound);
   const later: Record<string, unknown> = {};
-  let bound = false;
-  const bindLater = () => {
-    if (bound) return;
-    bound = true;
-    boundLater.add(candidate);
-    const rest = Deno.dlopen(candidate, optionalSymbols((n) => LATER.has(n)))
-      .symbols as Record<string, unknown>;
-    for (const name of LATER) {
-      (sym as unknown as Record<string, unknown>)[name] = rest[name] ??
-        (() => {
+  for (const name of LATER) {
+    const bind = () => {
+      const table = sym as unknown as Record<string, unknown>;
+      if (bound.has(name)) return table[name];
+      bound.add(name);
+      const found = Deno.dlopen(candidate, optionalSymbols((n) => n === name))
+        .symbols[name];
+      table[name] = found ??
+        ("optional" in SYMBOLS[name as keyof typeof SYMBOLS] ? null : () => {
           throw new Error(
             `Cannot call ${name}: the SQLite library ${candidate} does not export it`,
           );
         });
-    }
-  };
-  for (const name of LATER) {
-    later[name] = (...args: unknown[]) => {
-      bindLater();
-      return ((sym as unknown as Record<string, unknown>)[name] as (
-        ...args: unknown[]
-      ) => unknown)(...args);
+      return table[name];
     };
+    const stub = (...args: unknown[]) =>
+      (bind() as (...args: unknown[]) => unknown)(...args);
+    binders.set(stub, bind);
+    later[name] = stub;
   }
   // A copy, in one literal with every symbol: Deno's symbols object holds
   // over 20 functions, and V8 keeps such an object as a dictionary, which
   // makes every call on a hot path look its function up by name. An object
   // literal keeps fast properties (binding the later ones only replaces
-  // values).
+  // values, and the hot ones are bound at load, so never replaced).
   const sym = { ...lib.symbols, ...later } as unknown as Symbols;
   configure(sym);
-  shortTextAddress ??= Deno.UnsafePointer.of(shortText);
+  takeAddresses();
   return new FfiEngine(candidate, sym);
 }
 
@@ -876,9 +931,10 @@ class FfiEngine implements Engine {
       if (filename !== ":memory:") {
         // Set even when 0: a library built with SQLITE_DEFAULT_MMAP_SIZE
         // would map files otherwise.
+        const sql = cStringBytes(`PRAGMA mmap_size=${mmapSize}`);
         const rc = this.#sym.sqlite3_exec(
           db,
-          cStringBytes(`PRAGMA mmap_size=${mmapSize}`),
+          Deno.UnsafePointer.of(sql),
           null,
           null,
           null,
@@ -943,9 +999,10 @@ class FfiEngine implements Engine {
   #openHandle(filename: string, flags: number): Deno.PointerObject {
     const sym = this.#sym;
     pointerOut[0] = 0n;
+    const name = cStringBytes(filename);
     const rc = sym.sqlite3_open_v2(
-      cStringBytes(filename),
-      pointerOut,
+      Deno.UnsafePointer.of(name),
+      outAddress,
       flags,
       null,
     );
@@ -982,7 +1039,10 @@ class FfiConnection implements Connection {
     this.#sym = sym;
     this.#db = db;
     this.#watch = watch;
-    this.#countsReads = countsReads && sym.sqlite3_db_status !== null;
+    // Only a watched file's steps read the statistic, so only its
+    // connection binds the function.
+    this.#countsReads = countsReads && watch !== undefined &&
+      boundSymbol(sym, "sqlite3_db_status") !== null;
   }
 
   #live(): Deno.PointerObject {
@@ -1012,13 +1072,13 @@ class FfiConnection implements Connection {
       throw new Error("Cannot prepare: no address for the SQL");
     }
     pointerOut[0] = 0n;
-    const tailOut = new BigUint64Array(1);
+    tailOut[0] = 0n;
     const rc = sym.sqlite3_prepare_v2(
       db,
       base,
       bytes.length,
-      pointerOut,
-      tailOut,
+      outAddress,
+      tailAddress,
     );
     const handle = Deno.UnsafePointer.create(pointerOut[0]);
     if (rc !== 0) {
@@ -1044,7 +1104,7 @@ class FfiConnection implements Connection {
         db,
         Deno.UnsafePointer.offset(base, used),
         bytes.length - used,
-        pointerOut,
+        outAddress,
         null,
       );
       const next = Deno.UnsafePointer.create(pointerOut[0]);
@@ -1074,7 +1134,14 @@ class FfiConnection implements Connection {
     const db = this.#live();
     const sym = this.#sym;
     pointerOut[0] = 0n;
-    const rc = sym.sqlite3_exec(db, cStringBytes(sql), null, null, pointerOut);
+    const text = cStringBytes(sql);
+    const rc = sym.sqlite3_exec(
+      db,
+      Deno.UnsafePointer.of(text),
+      null,
+      null,
+      outAddress,
+    );
     if (rc === 0) return;
     const messagePointer = Deno.UnsafePointer.create(pointerOut[0]);
     const extended = sym.sqlite3_extended_errcode(db);
@@ -1107,7 +1174,7 @@ class FfiConnection implements Connection {
    * removes the handler, so unbounded steps pay nothing.
    */
   setStepDeadline(deadline: number): void {
-    const install = this.#sym.sqlite3_progress_handler;
+    const install = boundSymbol(this.#sym, "sqlite3_progress_handler");
     if (install === null) return;
     const db = this.#live();
     if (deadline === Infinity) {
@@ -1224,24 +1291,31 @@ export class FfiStatement implements Statement {
             : sym.sqlite3_bind_double(handle, at, value);
           break;
         case "string": {
-          let bytes: Uint8Array;
+          // SQLite copies the text (SQLITE_TRANSIENT) before returning, so
+          // the scratch buffer is free again after the call.
+          let address: Deno.PointerValue;
           let length: number;
           if (value.length * 3 <= scratch.length) {
-            bytes = scratch;
+            address = scratchAddress;
             length = encoder.encodeInto(value, scratch).written;
           } else if (value.length * 3 <= SCRATCH_LIMIT) {
-            scratch = new Uint8Array(SCRATCH_LIMIT);
-            bytes = scratch;
+            scratch = new Uint8Array(new ArrayBuffer(SCRATCH_LIMIT));
+            scratchAddress = Deno.UnsafePointer.of(scratch);
+            address = scratchAddress;
             length = encoder.encodeInto(value, scratch).written;
           } else {
-            bytes = encoder.encode(value);
+            // Nothing runs between taking the address and the call, so
+            // nothing can collect the bytes before SQLite copied them.
+            const bytes = encoder.encode(value);
             length = bytes.length;
-            if (length === 0) bytes = emptyBytes;
+            address = length === 0
+              ? emptyAddress
+              : Deno.UnsafePointer.of(bytes);
           }
           rc = sym.sqlite3_bind_text(
             handle,
             at,
-            bytes,
+            address,
             length,
             SQLITE_TRANSIENT,
           );
@@ -1319,7 +1393,13 @@ export class FfiStatement implements Statement {
     const watch = this.#watch!;
     if (!this.#watching) {
       if (watch.begin()) {
-        sym.sqlite3_exec(this.#db, SHRINK_MEMORY, null, null, null);
+        sym.sqlite3_exec(
+          this.#db,
+          Deno.UnsafePointer.of(SHRINK_MEMORY),
+          null,
+          null,
+          null,
+        );
       }
       this.#watching = true;
     }
@@ -1339,8 +1419,8 @@ export class FfiStatement implements Statement {
         sym.sqlite3_db_status!(
           this.#db,
           DBSTATUS_CACHE_MISS,
-          statusOut,
-          statusHigh,
+          statusAddress,
+          statusHighAddress,
           0,
         );
         watch.checkAfter(statusOut[0]!);
