@@ -238,6 +238,8 @@ export function fileNeeds(session: Session, action: string): FeatureNeed[] {
  * FTS5 for a `search` option, R*Tree for a `geo` option, and the module of
  * any model table the file holds as a virtual table. Probes the engine
  * only when something is needed.
+ * @returns Whether it read the file's schema (so the schema could be
+ * read: the open needs no other statement to check that).
  * @throws {DataSetError} Naming each model, the missing feature and the
  * engine.
  */
@@ -245,10 +247,11 @@ export function checkModelNeeds(
   session: Session,
   models: readonly AnyModel[],
   action: string,
-): void {
-  if (models.length === 0) return;
+): boolean {
+  if (models.length === 0) return false;
   const needs = modelNeeds(models);
-  if (session.path !== ":memory:") {
+  const readsSchema = session.path !== ":memory:";
+  if (readsSchema) {
     const tables = new Set(models.map((m) => foldIdentifier(m.tableName)));
     for (const need of fileNeeds(session, action)) {
       const name = /^table "(.*)"$/s.exec(need.by)?.[1];
@@ -260,10 +263,10 @@ export function checkModelNeeds(
       }
     }
   }
-  if (needs.length === 0) return;
+  if (needs.length === 0) return readsSchema;
   const provided = capabilitiesOf(session.engine);
   const missing = needs.filter((need) => !provided[need.feature]);
-  if (missing.length === 0) return;
+  if (missing.length === 0) return readsSchema;
   const engine = session.engine;
   throw new DataSetError(
     `${action}: ${

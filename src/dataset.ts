@@ -729,8 +729,12 @@ export class DataSet {
     }
     try {
       if (writable) session.exec(FOREIGN_KEYS_ON, action);
-      session.value(SCHEMA_PROBE, [], action);
-      checkModelNeeds(session, this.#models, action);
+      // Reading the file's schema for the models' needs is the probe too,
+      // with the same errors (both statements load the schema): one
+      // statement where the open ran two (cold start, issue 15).
+      if (!checkModelNeeds(session, this.#models, action)) {
+        session.value(SCHEMA_PROBE, [], action);
+      }
     } catch (error) {
       session.close();
       throw setupFailure(
