@@ -14,7 +14,11 @@
 import type { Engine } from "./_engine.ts";
 import type { Session } from "./_session.ts";
 import { foldIdentifier } from "./_rules.ts";
-import { CAPABILITY_PROBES, SCHEMA_OBJECTS_SQL } from "./_sql.ts";
+import {
+  CAPABILITY_PROBES,
+  SCHEMA_OBJECTS_SQL,
+  VIRTUAL_TABLES_SQL,
+} from "./_sql.ts";
 import { DataSetError } from "./errors.ts";
 import type { AnyModel } from "./model.ts";
 
@@ -198,13 +202,7 @@ export function fileNeeds(session: Session, action: string): FeatureNeed[] {
   );
   for (const { type, name, sql } of rows) {
     const what = `${type} "${name}"`;
-    const module = /^\s*CREATE\s+VIRTUAL\s+TABLE\s.*?\bUSING\s+(\w+)/is.exec(
-      sql,
-    )?.[1]?.toLowerCase();
-    if (module === "fts5") needs.push({ feature: "fts5", by: what });
-    if (module === "rtree" || module === "rtree_i32") {
-      needs.push({ feature: "rtree", by: what });
-    }
+    const module = moduleOf(sql, what, needs);
     // Code only: strings, quoted names and comments cannot call anything.
     const code = sql
       .replace(/'(?:[^']|'')*'/g, "''")
@@ -233,6 +231,47 @@ export function fileNeeds(session: Session, action: string): FeatureNeed[] {
   return needs;
 }
 
+/** `CREATE VIRTUAL TABLE ... USING <module>`: the module's name. */
+const VIRTUAL_MODULE = /^\s*CREATE\s+VIRTUAL\s+TABLE\s.*?\bUSING\s+(\w+)/is;
+
+/**
+ * The module of a virtual table's SQL (lower case), `undefined` for any
+ * other SQL; pushes onto `needs` the feature an FTS5 or R*Tree module needs,
+ * as needed `by` what.
+ */
+function moduleOf(
+  sql: string,
+  by: string,
+  needs: FeatureNeed[],
+): string | undefined {
+  const module = VIRTUAL_MODULE.exec(sql)?.[1]?.toLowerCase();
+  if (module === "fts5") needs.push({ feature: "fts5", by });
+  if (module === "rtree" || module === "rtree_i32") {
+    needs.push({ feature: "rtree", by });
+  }
+  return module;
+}
+
+/**
+ * What the file's virtual tables need (FTS5, R*Tree), as
+ * {@linkcode fileNeeds} reports them, from a read of its virtual tables
+ * alone: what opening a file checks its model tables against.
+ */
+function virtualTableNeeds(session: Session, action: string): FeatureNeed[] {
+  const needs: FeatureNeed[] = [];
+  const rows = session.all(
+    VIRTUAL_TABLES_SQL,
+    [],
+    action,
+    (statement) => ({
+      name: String(statement.column(0)),
+      sql: String(statement.column(1) ?? ""),
+    }),
+  );
+  for (const { name, sql } of rows) moduleOf(sql, `table "${name}"`, needs);
+  return needs;
+}
+
 /**
  * Refuses to open a dataset on an engine missing what its models need:
  * FTS5 for a `search` option, R*Tree for a `geo` option, and the module of
@@ -253,7 +292,7 @@ export function checkModelNeeds(
   const readsSchema = session.path !== ":memory:";
   if (readsSchema) {
     const tables = new Set(models.map((m) => foldIdentifier(m.tableName)));
-    for (const need of fileNeeds(session, action)) {
+    for (const need of virtualTableNeeds(session, action)) {
       const name = /^table "(.*)"$/s.exec(need.by)?.[1];
       if (
         (need.feature === "fts5" || need.feature === "rtree") &&

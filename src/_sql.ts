@@ -1266,3 +1266,18 @@ export function geoOutOfRangeSql(
     quote(lon)
   } BETWEEN -180 AND 180) LIMIT 1`;
 }
+
+// ---------------------------------------------------------------------------
+// Cold start, continued (issue 15): the one read of the schema at open.
+// ---------------------------------------------------------------------------
+
+/**
+ * The tables of the file whose SQL may declare a virtual table (name and
+ * SQL; the caller reads the module from the SQL): what opening a file with
+ * models reads to find a model table whose module an engine may lack, and
+ * its check that the schema reads. Narrower than
+ * {@linkcode SCHEMA_OBJECTS_SQL}, so ordinary tables, indexes and views
+ * cost no scan of their SQL on a cold start.
+ */
+export const VIRTUAL_TABLES_SQL: string =
+  "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%VIRTUAL%' ORDER BY rowid";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { DataSetError, integer, Store, text } from "../mod.ts";
-import { SCHEMA_OBJECTS_SQL, SCHEMA_PROBE } from "../src/_sql.ts";
+import { SCHEMA_PROBE, VIRTUAL_TABLES_SQL } from "../src/_sql.ts";
 import { engineTest, openFile, peopleFile, tempDir } from "./_helpers.ts";
 
 engineTest(
@@ -22,7 +22,7 @@ engineTest(
       first: text(),
     }) {}
     assert.equal((await new Store(Person).retrieve(1)).first, "George");
-    assert.equal(events.filter((sql) => sql === SCHEMA_OBJECTS_SQL).length, 1);
+    assert.equal(events.filter((sql) => sql === VIRTUAL_TABLES_SQL).length, 1);
     assert.deepEqual(events.filter((sql) => sql === SCHEMA_PROBE), []);
     await db.close();
   },
