@@ -269,7 +269,13 @@ function checkWal(path: string, engine: Engine, immutable: boolean): void {
  * `size` bytes; `where` names it in errors.
  */
 function checkHeader(header: Uint8Array, size: number, where: string): void {
-  const magic = new TextDecoder("latin1").decode(header.subarray(0, 16));
+  // The first 16 bytes, each as the character of its code: a latin1
+  // TextDecoder says the same, but making one costs about 0.15 ms of a cold
+  // start.
+  let magic = "";
+  for (let i = 0; i < Math.min(16, header.length); i++) {
+    magic += String.fromCharCode(header[i]!);
+  }
   if (!HEADER.startsWith(magic)) {
     const misplaced = misplacedContent(header);
     if (misplaced !== undefined) throw new Error(`${where} is ${misplaced}`);
