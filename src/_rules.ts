@@ -83,7 +83,10 @@ export function localPath(
   action: string,
   hint = " (only paths and file: URLs are read)",
 ): string {
-  if (value instanceof URL || /^[a-z][a-z0-9+.-]+:\/\//i.test(value)) {
+  // Both cases spelled out rather than /i, the same set of characters in
+  // this (non-Unicode) form: a first case-insensitive class costs about
+  // 0.15 ms of a cold start.
+  if (value instanceof URL || /^[A-Za-z][A-Za-z0-9+.-]+:\/\//.test(value)) {
     const url = value instanceof URL ? value : new URL(value);
     if (url.protocol !== "file:") {
       throw new TypeError(
