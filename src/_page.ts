@@ -55,6 +55,12 @@ function untag(item: unknown): SQLValue {
 /** The shape of a list of SQL values, for a checksum. */
 export function describeValues(values: readonly SQLValue[]): string {
   if (values.length === 0) return "[]"; // a query without a filter
+  // One number (a filter on a key) as JSON.stringify would write its
+  // tagged value: a number's text needs no escaping.
+  const only = values[0];
+  if (values.length === 1 && typeof only === "number") {
+    return `[["n","${only}"]]`;
+  }
   return JSON.stringify(values.map(tag));
 }
 

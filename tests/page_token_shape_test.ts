@@ -9,6 +9,7 @@ import {
   base36,
   checksum,
   decodeToken,
+  describeValues,
   encodeToken,
   tokenShape,
 } from "../src/_page.ts";
@@ -74,6 +75,30 @@ Deno.test("checksum() and a shape hashed once give the first cyrb53 checksum", (
       );
     }
   }
+});
+
+Deno.test("describeValues() writes one number as JSON of its tagged value, anything else as before", () => {
+  const tagged = (values: unknown[]) =>
+    JSON.stringify(
+      values.map((value) =>
+        value === null
+          ? null
+          : typeof value === "bigint"
+          ? ["i", String(value)]
+          : typeof value === "number"
+          ? ["n", String(value)]
+          : ["s", value]
+      ),
+    );
+  for (
+    const value of [0, -0, 7, -7.5, 2 ** 53 - 1, 1e21, 5e-324, Infinity, NaN]
+  ) {
+    assert.equal(describeValues([value]), tagged([value]), String(value));
+  }
+  for (const values of [[5n], ["5"], [null], [1, 2], ['a"b']]) {
+    assert.equal(describeValues(values), tagged(values));
+  }
+  assert.equal(describeValues([]), "[]");
 });
 
 /** A token around `json` under `shape`, with its right checksum. */
