@@ -156,14 +156,14 @@ export {
   type SQLiteErrorOptions,
 } from "./src/errors.ts";
 export type { EngineName, SQLValue } from "./src/_engine.ts";
-export {
-  type HighlightOptions,
-  type Matched,
-  type MatchInfo,
-  matchInfo,
-  type MatchOptions,
-  type SnippetOptions,
+export type {
+  HighlightOptions,
+  Matched,
+  MatchInfo,
+  MatchOptions,
+  SnippetOptions,
 } from "./src/match.ts";
+export { matchInfo } from "./src/_fts.ts";
 export type {
   SearchDefinition,
   SearchIndexOptions,

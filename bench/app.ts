@@ -427,6 +427,28 @@ async function northwindPhase(
     for (const row of peer.orders.all()) sum.add(row.OrderID, row.ShipName);
     return `${sum}`;
   }]];
+  if (engine === "node") {
+    // node:sqlite streams only through iterate(): the baseline for a
+    // streaming read on that engine, timed beside all().
+    groups[1]!.runners = [...groups[1]!.runners, [
+      `${peer.name} ${iterate}`,
+      () => {
+        const sum = new Sum();
+        for (const row of peer.details.iter!()) detailSum(sum, row);
+        return `${sum}`;
+      },
+    ]];
+    groups[2]!.runners = [...groups[2]!.runners, [
+      `${peer.name} ${iterate}`,
+      () => {
+        const sum = new Sum();
+        for (const row of peer.orders.iter!()) {
+          sum.add(row.OrderID, row.ShipName);
+        }
+        return `${sum}`;
+      },
+    ]];
+  }
   return await interleave(groups, {
     rounds: runs,
     warmUp: true,
@@ -646,6 +668,26 @@ export async function appBench(options: AppBenchOptions): Promise<string[]> {
         against(ours, base, target)
       } |`,
     );
+  // A comparison the issue sets no target for, shown for reference.
+  const info = (
+    label: string,
+    ours: Stats | undefined,
+    baseName: string,
+    base: Stats | undefined,
+  ) =>
+    lines.push(
+      `| ${label} | ${
+        fmt(ours)
+      } | ${baseName} (all rows in one array, not streamed; for reference) | ${
+        fmt(base)
+      } | ${
+        ours === undefined || base === undefined
+          ? "n/a (skipped)"
+          : `${(ours.min / base.min).toFixed(2)}× / ${
+            (ours.median / base.median).toFixed(2)
+          }× (no target)`
+      } |`,
+    );
   const peer = dbSqlite === undefined ? undefined : "@db/sqlite";
   lines.push(
     `## Issue 15: an application's workloads`,
@@ -802,19 +844,34 @@ export async function appBench(options: AppBenchOptions): Promise<string[]> {
     g(nodeNw, "Order Details search()", "node:sqlite iterate()"),
     1.2,
   );
+  // Issue 15 sets its raw-SQL target against @db/sqlite (the rows above);
+  // its node-engine targets name iterate() for streamed reads, so a
+  // streamed dataset.sql is held to iterate(), and all() is shown beside it.
   row(
+    "node engine: Order Details, `dataset.sql`",
+    g(nodeNw, "Order Details sql", "ours node dataset.sql"),
+    "node:sqlite iterate()",
+    g(nodeNw, "Order Details sql", "node:sqlite iterate()"),
+    1.2,
+  );
+  info(
     "node engine: Order Details, `dataset.sql`",
     g(nodeNw, "Order Details sql", "ours node dataset.sql"),
     "node:sqlite all()",
     g(nodeNw, "Order Details sql", "node:sqlite all()"),
-    1.2,
   );
   row(
     "node engine: Orders, `dataset.sql`",
     g(nodeNw, "Orders sql", "ours node dataset.sql"),
+    "node:sqlite iterate()",
+    g(nodeNw, "Orders sql", "node:sqlite iterate()"),
+    1.2,
+  );
+  info(
+    "node engine: Orders, `dataset.sql`",
+    g(nodeNw, "Orders sql", "ours node dataset.sql"),
     "node:sqlite all()",
     g(nodeNw, "Orders sql", "node:sqlite all()"),
-    1.2,
   );
   const ordered = g(
     ffiNw,

@@ -134,6 +134,7 @@ export class FileWatch {
   #stamp: string;
   #running = 0;
   #misses = -1;
+  #generation = 0;
 
   /** Opens `path` for reading and takes its stamp. */
   constructor(path: string) {
@@ -152,9 +153,19 @@ export class FileWatch {
     const stamp = stampOf(this.#file.statSync());
     const changed = stamp !== this.#stamp;
     if (changed && this.#running > 0) throw this.#changed();
+    if (changed) this.#generation++;
     this.#stamp = stamp;
     this.#running++;
     return changed;
+  }
+
+  /**
+   * How many changes {@linkcode FileWatch.begin} accepted: the version of
+   * the file statements read now. A call that runs several statements
+   * compares it before and after, so it never answers from two versions.
+   */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Called after each step. @throws {EngineError} When the file changed. */
@@ -238,6 +249,12 @@ export interface Connection {
   changes(): number;
   /** The number of statements prepared and not yet finalized. */
   readonly liveStatements: number;
+  /**
+   * The version of the file the connection's statements read: 0, plus one
+   * for each change in place its {@linkcode FileWatch} accepted (always 0
+   * for a file that cannot change).
+   */
+  readonly generation: number;
   /** Finalizes every statement and closes; idempotent. */
   close(): void;
   /**

@@ -1097,6 +1097,10 @@ class FfiConnection implements Connection {
     return this.#statements.size;
   }
 
+  get generation(): number {
+    return this.#watch?.generation ?? 0;
+  }
+
   /**
    * Bounds the steps run from now on: past `deadline` the progress
    * handler interrupts the running step (`SQLITE_INTERRUPT`); `Infinity`

@@ -303,3 +303,33 @@ export function fts5ShadowTables(name: string): string[] {
     `${name}_${suffix}`
   );
 }
+
+// Cold start (issue 15): declared here, re-exported by `match.ts`.
+/**
+ * The key under which `Store.match()` attaches a {@linkcode MatchInfo} to
+ * each row it yields: `row[matchInfo].rank`. A symbol, so it never
+ * collides with a property of the model and `JSON.stringify(row)` leaves
+ * it out.
+ *
+ * @example
+ * ```ts
+ * import { DataSet, integer, matchInfo, Store, text } from "@microcosm/sqlite";
+ * import assert from "node:assert/strict";
+ *
+ * const db = DataSet.create("doc_match_info");
+ * class City extends db.Model("city", {
+ *   id: integer({ primaryKey: true }),
+ *   name: text(),
+ * }, { search: { columns: ["name"] } }) {}
+ * await db.createAll();
+ * await new Store(City).createMany([{ name: "Saint-Étienne" }, { name: "Paris" }]);
+ * const [row] = await Array.fromAsync(
+ *   new Store(City).match("etienne", { highlight: { before: "<b>", after: "</b>" } }),
+ * );
+ * assert.equal(row?.name, "Saint-Étienne");
+ * assert.equal(row?.[matchInfo].highlights?.name, "Saint-<b>Étienne</b>");
+ * assert.ok(row?.[matchInfo].rank < 0);
+ * await db.close();
+ * ```
+ */
+export const matchInfo: unique symbol = Symbol("matchInfo");

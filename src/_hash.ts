@@ -20,6 +20,7 @@ import { findTable } from "./_schema.ts";
 import { recordedHashSql } from "./_sql.ts";
 import type { Session } from "./_session.ts";
 import { DataSetError } from "./errors.ts";
+import { inodeOf } from "./_reload.ts";
 
 /** Hex SHA-256: 64 lowercase hex digits. */
 export const SHA256_HEX: RegExp = /^[0-9a-f]{64}$/;
@@ -121,14 +122,6 @@ export async function hashFile(
     );
   }
   return await hashChunks(chunksOf(file), recorded, found);
-}
-
-/**
- * Which file this is on disk, whatever its content: its device and inode
- * (a version's identity, which also changes with a write, is `_reload.ts`'s).
- */
-export function inodeOf(info: Deno.FileInfo): string {
-  return `${info.dev}:${info.ino}`;
 }
 
 /**

@@ -125,6 +125,22 @@ export interface Kind {
   filterShape(value: object): "operators" | "value" | undefined;
   /** Wraps a column or placeholder for filter comparisons. */
   readonly compared?: (sql: string) => string;
+  /**
+   * Whether the column holds the kind's `null`, where a stored value other
+   * than SQL NULL reads as `null` too (the JSON text `null`); absent,
+   * `IS NULL`. Filters on `null` use it.
+   */
+  readonly nullSql?: (sql: string) => string;
+  /**
+   * What `countBy()` and `distinct()` group the column by, where a stored
+   * value other than SQL NULL reads as `null` (one group for `null`).
+   */
+  readonly grouped?: (sql: string) => string;
+  /**
+   * What a `null` written to a NOT NULL column of the kind stores (the
+   * JSON text `null`); absent, SQL NULL, which the constraint refuses.
+   */
+  readonly nullStored?: SQLValue;
   /** The `CHECK` constraint `CREATE TABLE` adds, if any. */
   check?(column: string): string;
   /** The builder call `codegen` emits, without options. */
@@ -493,7 +509,17 @@ const jsonKind: Kind = {
   // SQLite before 3.45 gives json_valid(NULL) = 0, hence the IS NULL.
   check: (c) => `${c} IS NULL OR json_valid(${c})`,
   builder: "json",
+  // JavaScript has one null: SQL NULL and the JSON value null (its text,
+  // with any JSON whitespace around it) are one value, read as null.
+  nullSql: (c) => `(${c} IS NULL OR ${jsonNullText(c)})`,
+  grouped: (c) => `CASE WHEN ${jsonNullText(c)} THEN NULL ELSE ${c} END`,
+  nullStored: "null",
 };
+
+/** Whether a column's text is the JSON value null (never throws). */
+function jsonNullText(c: string): string {
+  return `trim(${c}, char(32, 9, 10, 13)) = 'null'`;
+}
 
 const bigintKind: Kind = {
   sqlType: "INTEGER",

@@ -210,6 +210,10 @@ class NodeConnection implements Connection {
     return this.#statements.size;
   }
 
+  get generation(): number {
+    return this.#watch?.generation ?? 0;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

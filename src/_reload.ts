@@ -145,3 +145,13 @@ export function checkInterval(value: unknown, dataset: string): number {
   }
   return value;
 }
+
+/**
+ * Which file this is on disk, whatever its content: its device and inode
+ * (a version's identity, which also changes with a write, is
+ * {@linkcode identityOf}'s). Here, not in `_hash.ts`, because opening a file
+ * needs it and hashing loads on first use (cold start, issue 15).
+ */
+export function inodeOf(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}`;
+}

@@ -752,6 +752,27 @@ export class Session {
     }
   }
 
+  /**
+   * The version of the file this session's statements read: it moves when
+   * a file opened `immutable: false` was rewritten in place and a
+   * statement then started on the new bytes (see `FileWatch`).
+   */
+  get generation(): number {
+    return this.#connection.generation;
+  }
+
+  /**
+   * The error of a call that runs several statements when the file
+   * changed in place between them ({@linkcode Session.generation} moved):
+   * one call never answers from two versions of a file.
+   */
+  changed(action: string): DataSetError {
+    return new DataSetError(
+      `${action}: the file changed between the statements of one call (a file that may change must be replaced by rename, not rewritten in place); the next call reads the new version: ${this.path}`,
+      { dataset: this.dataset },
+    );
+  }
+
   /** Closes the connection; running iterators fail on their next step. */
   close(): void {
     if (this.#closed) return;

@@ -34,6 +34,12 @@ export interface OrderTerm {
   readonly column: string;
   /** Whether the order is descending. */
   readonly descending: boolean;
+  /**
+   * The kind's comparison form of the quoted column, when the order
+   * follows it rather than the stored values (`julianday()` for datetime
+   * text in several forms; see {@linkcode canonicalDatetimeSql}).
+   */
+  readonly compared?: (sql: string) => string;
 }
 
 /** The quoted, comma-separated list of a model's SQL column names. */
@@ -54,8 +60,14 @@ export const ROWID = "rowid";
 /** ` ORDER BY a, b DESC`; the term `rowid` names the table's rowid. */
 export function orderBySql(terms: readonly OrderTerm[]): string {
   return ` ORDER BY ${
-    terms.map(({ column, descending }) =>
-      `${column === ROWID ? ROWID : quote(column)}${descending ? " DESC" : ""}`
+    terms.map(({ column, descending, compared }) =>
+      `${
+        column === ROWID
+          ? ROWID
+          : compared === undefined
+          ? quote(column)
+          : compared(quote(column))
+      }${descending ? " DESC" : ""}`
     ).join(", ")
   }`;
 }
@@ -1199,4 +1211,58 @@ export function nulCheckedAmongSql(
     return ` WHEN instr(${column}, char(0)) > 0 AND typeof(${column}) = 'text' THEN ${i}`;
   }).join("");
   return `SELECT *, CASE${flag} END FROM (\n${sql.replace(/;\s*$/, "")}\n)`;
+}
+
+// ---------------------------------------------------------------------------
+// Datetime order (wrong): text written in several forms orders by instant.
+// ---------------------------------------------------------------------------
+
+/**
+ * `1` when every value of `column` (unquoted) in `table` is NULL or text
+ * in the one form `Date.toISOString()` writes for the years 0000-9999
+ * (`2024-01-02T03:04:05.678Z`): such texts sort as the instants they
+ * name, so an order on the column needs no `julianday()` (and an index on
+ * it serves the order). `0` when some value is in another form.
+ */
+export function canonicalDatetimeSql(table: string, column: string): string {
+  const c = quote(column);
+  return `SELECT NOT EXISTS (SELECT 1 FROM ${
+    quote(table)
+  } WHERE ${c} IS NOT NULL AND (typeof(${c}) <> 'text' OR ${c} NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'))`;
+}
+
+// ---------------------------------------------------------------------------
+// Geo coordinate ranges (wrong): rows a search box in range cannot reach.
+// ---------------------------------------------------------------------------
+
+/**
+ * The first row of `table` whose point in the geo index lies outside
+ * latitudes -90..90 or longitudes -180..180, which no search box reaches:
+ * its `keys` (quoted here; the rowid when none), then its `lat` and `lon`.
+ * Each arm is one R*Tree range probe, which reads only the nodes whose
+ * bounds reach past the range (none in a file in range); the index's
+ * 32-bit bounds are rounded outward, so a point at the edge (-179.99999)
+ * may be stored past it, and the row's own coordinates decide.
+ */
+export function geoOutOfRangeSql(
+  table: string,
+  lat: string,
+  lon: string,
+  keys: readonly string[],
+): string {
+  const index = quote(geoIndexName(table));
+  const probe = (condition: string) =>
+    `SELECT id FROM ${index} WHERE ${condition}`;
+  return `SELECT ${keys.length === 0 ? ROWID : keys.map(quote).join(", ")}, ${
+    quote(lat)
+  }, ${quote(lon)} FROM ${quote(table)} WHERE rowid IN (${
+    [
+      probe("maxLat > 90"),
+      probe("minLat < -90"),
+      probe("maxLon > 180"),
+      probe("minLon < -180"),
+    ].join(" UNION ALL ")
+  }) AND NOT (${quote(lat)} BETWEEN -90 AND 90 AND ${
+    quote(lon)
+  } BETWEEN -180 AND 180) LIMIT 1`;
 }

@@ -19,6 +19,7 @@ import type { StoreCore } from "./_store_core.ts";
 import { checkCount } from "./_rules.ts";
 import { Run, RUN_OPTION_NAMES, type RunOptions } from "./run.ts";
 import type { CountByOptions, ValueCount } from "./store.ts";
+import type { AnyColumn } from "./columns.ts";
 
 /** The option names `countBy()` takes. */
 const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
@@ -44,7 +45,7 @@ export async function countBy(
     table,
     raw,
     where.sql,
-    kindOf(column).compared?.(raw),
+    groupedOf(column, raw),
   );
   const session = await core.session();
   core.refuseNulAmong(session, [column], filter, action);
@@ -77,7 +78,7 @@ export async function distinct(
     table,
     raw,
     where.sql,
-    kindOf(column).compared?.(raw),
+    groupedOf(column, raw),
   );
   const session = await core.session();
   core.refuseNulAmong(session, [column], filter, action);
@@ -171,4 +172,14 @@ export async function aggregateOf(
   if (bad !== null) core.decodeValue(column, bad, action);
   if (aggregate === "avg") return value === null ? undefined : Number(value);
   return core.decodeValue(column, value, action);
+}
+
+/**
+ * What `countBy()` and `distinct()` group a column by: the values its
+ * kind reads as one (`grouped`: SQL NULL and JSON null; `compared`: one
+ * instant in several texts), or `undefined` for the stored values.
+ */
+function groupedOf(column: AnyColumn, raw: string): string | undefined {
+  const kind = kindOf(column);
+  return (kind.grouped ?? kind.compared)?.(raw);
 }

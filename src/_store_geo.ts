@@ -17,6 +17,7 @@ import {
   rowsByRowidSql,
 } from "./_sql.ts";
 import { checkGeoIndex } from "./_schema.ts";
+import { checkGeoRange } from "./_geo_range.ts";
 import {
   boxParams,
   circleBoxes,
@@ -71,7 +72,7 @@ export function within<I>(
   }
   const select = query.sql;
   return new Cursor({
-    session: () => geoSession(core),
+    session: () => geoSession(core, action),
     sql: (session) =>
       select(
         core.flags(session)
@@ -100,8 +101,10 @@ export async function nearest<I>(
   const where = core.where(filter);
   const run = Run.of(options, "nearest()", table);
   const action = `Cannot find the rows of ${table} nearest to (${lat}, ${lon})`;
-  const session = await geoSession(core);
+  const session = await geoSession(core, action);
   if (limit === 0) return [];
+  // The rounds and the rows by rowid must read one version of the file.
+  const generation = session.generation;
   let km = initialRadiusKm(session, core.definition, limit, action);
   // The read hints the schema check chose for this file (STRICT ones
   // where SQLite guarantees a number).
@@ -161,6 +164,7 @@ export async function nearest<I>(
   }
   found.sort((a, b) => a.distanceKm - b.distanceKm || a.rowid - b.rowid);
   found.length = Math.min(found.length, limit);
+  if (session.generation !== generation) throw session.changed(action);
   if (found.length === 0) return [];
   // Reads carry the NUL flag column after the model's columns where the
   // engine needs it (see #read); the rowid comes last.
@@ -183,6 +187,7 @@ export async function nearest<I>(
     },
     run,
   );
+  if (session.generation !== generation) throw session.changed(action);
   return found.map(({ rowid, distanceKm }) => ({
     row: rows.get(rowid)!,
     distanceKm,
@@ -206,10 +211,17 @@ function geoColumns(
   };
 }
 
-/** The checked session, its file also checked for the geo index. */
-function geoSession(core: StoreCore): Session | Promise<Session> {
+/**
+ * The checked session, its file also checked for the geo index and for
+ * rows outside the coordinate ranges (see `_geo_range.ts`).
+ */
+function geoSession(
+  core: StoreCore,
+  action: string,
+): Session | Promise<Session> {
   const check = (session: Session): Session => {
     checkGeoIndex(session, core.definition);
+    checkGeoRange(session, core.definition, action);
     return session;
   };
   const session = core.session();

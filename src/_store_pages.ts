@@ -28,6 +28,7 @@ import {
 } from "./_page.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { checkCount, orderCacheKey } from "./_rules.ts";
+import { hasOrderForms, orderForm } from "./_datetime_order.ts";
 import type { Condition } from "./filter.ts";
 import { type AnyModel, parseOrderKey } from "./model.ts";
 import { Run, RUN_OPTION_NAMES } from "./run.ts";
@@ -39,15 +40,16 @@ export interface PagePlan {
   readonly order: string;
   /**
    * The select list: the model's columns, then the order keys that are
-   * not among them (the rowid).
+   * not among them as stored (the rowid, a datetime compared as an
+   * instant).
    */
   readonly columnList: string;
   /** The same with the NUL flag column after the model's columns. */
   readonly flaggedColumnList: string | undefined;
   /**
-   * Where each order key is read as stored: a model column's position,
-   * else `-1 - k` for the k-th key selected after the model's columns
-   * (and the NUL flag column, where reads carry it).
+   * Where each order key is read: a model column's position (its cell as
+   * stored), else `-1 - k` for the k-th key selected after the model's
+   * columns (and the NUL flag column, where reads carry it).
    */
   readonly keyAt: readonly number[];
   /** The checksum of the table and the order, for the token's shape. */
@@ -163,6 +165,8 @@ function readPage<I>(
     }
   };
   const action = `Cannot page ${table}`;
+  // A later page runs one statement per arm: all must read one version.
+  const generation = session.generation;
   for (const condition of conditions) {
     session.all(
       pageSqlOf(core, plan, flagged, selectList, condition.sql),
@@ -173,6 +177,7 @@ function readPage<I>(
     );
     if (more) break;
   }
+  if (session.generation !== generation) throw session.changed(action);
   return {
     rows,
     next: more && last !== undefined ? encodeToken(last, shape) : undefined,
@@ -222,7 +227,26 @@ function pagePlan(
   // `[]`, and no single key's, which never starts with `[`.
   const byRowid = orderBy === undefined && entries.length === 0 &&
     core.rowidDefault(session);
-  const cacheKey = byRowid ? "[rowid]" : orderCacheKey(entries);
+  // Datetime text in several forms pages by instant (`_datetime_order.ts`):
+  // its plan, keyset and tokens are another order's.
+  let instant = false;
+  const formOf = (key: string): ((sql: string) => string) | undefined => {
+    const form = orderForm(session, core.definition, key);
+    if (form !== undefined) instant = true;
+    return form;
+  };
+  if (!byRowid && hasOrderForms(core.definition)) {
+    for (const entry of entries) {
+      formOf(parseOrderKey(entry, keys, table).key);
+    }
+    for (const key of primaryKey) formOf(key);
+  }
+  const ordered = byRowid ? "[rowid]" : orderCacheKey(entries);
+  const cacheKey = ordered === undefined
+    ? undefined
+    : instant
+    ? `instant:${ordered}`
+    : ordered;
   const cached = cacheKey === undefined
     ? undefined
     : core.pagePlans.get(cacheKey);
@@ -234,15 +258,26 @@ function pagePlan(
   const extra: string[] = [];
   const add = (key: string | undefined, descending: boolean): void => {
     const column = key === undefined ? ROWID : columns[key]!.bound.name;
-    const sql = key === undefined ? ROWID : quote(column);
-    terms.push({ column, descending });
+    const compared = key === undefined || !instant ? undefined : formOf(key);
+    const sql = key === undefined
+      ? ROWID
+      : compared === undefined
+      ? quote(column)
+      : compared(quote(column));
+    terms.push({
+      column,
+      descending,
+      ...(compared === undefined ? {} : { compared }),
+    });
     keyset.push({
       sql,
       descending,
       nullable: key === undefined ? false : columns[key]!.nullable,
     });
-    // A model column is read where the row has it: selected once.
-    if (key === undefined) {
+    // A model column compared as stored is read where the row has it
+    // (selected once); the rowid and a column compared in another form
+    // (a datetime's instant) are selected after the model's columns.
+    if (key === undefined || compared !== undefined) {
       extra.push(sql);
       keyAt.push(-extra.length);
     } else keyAt.push(keys.indexOf(key));

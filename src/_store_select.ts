@@ -23,7 +23,6 @@ import type { Column } from "./columns.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { checkNulFlag, nulChecked } from "./dataset.ts";
 import { DataSetError, QueryError } from "./errors.ts";
-import { SQLFragment } from "./fragment.ts";
 import type { AnyModel } from "./model.ts";
 import { Run } from "./run.ts";
 import type { SearchOptions } from "./store.ts";
@@ -133,23 +132,6 @@ export async function explain(
     query.params,
     `Cannot explain a search of ${core.definition.table}`,
     (statement) => String(statement.column(3)),
-  );
-}
-
-/** The body of `Store.columns()`. */
-export function columns(core: StoreCore, alias?: string): SQLFragment {
-  const { columns, keys } = core.definition;
-  if (alias !== undefined && (typeof alias !== "string" || alias === "")) {
-    throw new TypeError(
-      `Invalid alias for ${core.definition.table}: expected a non-empty string`,
-    );
-  }
-  const prefix = alias === undefined ? "" : `${quote(alias)}.`;
-  return new SQLFragment(
-    keys.map((key) => `${prefix}${quote(columns[key]!.bound.name)}`).join(
-      ", ",
-    ),
-    [],
   );
 }
 

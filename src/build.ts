@@ -5,6 +5,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { checkGeoRange } from "./_geo_range.ts";
 import type { Session } from "./_session.ts";
 import { hashFile, placeholderHash, writeRecordedHash } from "./_hash.ts";
 import { LIBRARY, VERSION } from "./_version.ts";
@@ -548,6 +549,10 @@ async function buildInto(
     }
     // Geo indexes after the rows too: filled in one pass, then kept in sync.
     final.exec(transactionSql(models.flatMap(modelGeoIndexSql)), action);
+    // No row that within() and nearest() could never find.
+    for (const model of models) {
+      checkGeoRange(final, model.definition, action);
+    }
     const broken = foreignKeyViolations(final, action);
     if (broken !== undefined) {
       throw new ModelIntegrityError(`${action}: ${broken}`, {

@@ -293,7 +293,10 @@ export function encodeValue(
   value: unknown,
   where: string,
 ): SQLValue {
-  if (value === null) return null;
+  // A NOT NULL column stores its kind's null where it has one (JSON null).
+  if (value === null) {
+    return column.nullable ? null : kindOf(column).nullStored ?? null;
+  }
   const label = () => {
     try {
       const bound = column.bound;

@@ -13,8 +13,6 @@ import type {
   SQLValue,
   Statement,
 } from "./_engine.ts";
-import { chosenLibrary, loadFfiEngine } from "./_ffi.ts";
-import { loadNodeEngine } from "./_node.ts";
 import { Cursor } from "./_cursor.ts";
 import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
@@ -49,12 +47,12 @@ import {
   checkNewVersion,
   identityOf,
   identityOfSync,
+  inodeOf,
   type Watch,
   type WatchOptions,
 } from "./_reload.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
-import { hashFile, hashSession, inodeOf, recordedHash } from "./_hash.ts";
 import { checkModelNeeds } from "./_capabilities.ts";
 import {
   checkRunOptions,
@@ -752,7 +750,7 @@ export class DataSet {
   async #checkPin(path: string, expected: string, action: string) {
     let actual: string;
     try {
-      actual = await hashFile(path, undefined);
+      actual = await (await import("./_hash.ts")).hashFile(path, undefined);
     } catch (error) {
       throw new DataSetError(
         `${action}: cannot read ${path} to check its SHA-256: ${
@@ -781,10 +779,12 @@ export class DataSet {
   ): Promise<Engine> {
     if (choice === "node") return await loadNodeEngine();
     if (choice === "auto" && !ffiGranted()) return await loadNodeEngine();
+    // Each engine's module loads only when it is chosen (cold start).
+    const ffi = await import("./_ffi.ts");
     try {
-      return loadFfiEngine(library);
+      return ffi.loadFfiEngine(library);
     } catch (error) {
-      if (choice === "auto" && chosenLibrary(library) === undefined) {
+      if (choice === "auto" && ffi.chosenLibrary(library) === undefined) {
         // No usual library loads: fall back to node:sqlite.
         return await loadNodeEngine();
       }
@@ -1087,10 +1087,12 @@ export class DataSet {
 
   async #hash(session: Session): Promise<string | undefined> {
     const action = `Cannot hash dataset "${this.name}"`;
-    const recorded = recordedHash(session, action);
+    // Hashing loads on first use (cold start, issue 15).
+    const hash = await import("./_hash.ts");
+    const recorded = hash.recordedHash(session, action);
     // A read-only file's recorded hash is its hash: no need to read it all.
     if (recorded !== undefined && session.readOnly) return recorded;
-    return await hashSession(session, recorded, action);
+    return await hash.hashSession(session, recorded, action);
   }
 
   /**
@@ -1491,4 +1493,9 @@ function identityOfPath(path: string): string | undefined {
 function fileIdentity(path: string): string | undefined {
   const identity = identityOfSync(path);
   return identity === undefined ? undefined : `${path}\0${identity}`;
+}
+
+/** The node engine, its module loaded on first use (cold start, issue 15). */
+async function loadNodeEngine(): Promise<Engine> {
+  return await (await import("./_node.ts")).loadNodeEngine();
 }

@@ -63,6 +63,12 @@ interface Layout {
   csv: ((value: unknown) => string)[];
   /** Each column's non-null value as JSON text. */
   json: ((value: unknown) => string)[];
+  /**
+   * Each column's `null` as CSV text: empty, but for a NOT NULL column
+   * whose kind stores a null of its own (`null` for JSON null), which an
+   * empty field would load as a missing value.
+   */
+  nulls: string[];
 }
 
 /** Flushes output in chunks of about this many characters. */
@@ -85,22 +91,30 @@ function layout(
   let sqlNames: string[];
   let csv: ((value: unknown) => string)[];
   let json: ((value: unknown) => string)[];
+  let nulls: string[];
   if (model !== undefined) {
     keys = [...model.definition.keys];
     const columns = keys.map((key) => model.definition.columns[key]!);
     sqlNames = columns.map((column) => column.bound.name);
     csv = columns.map((column) => kindOf(column).csvText);
     json = columns.map((column) => kindOf(column).jsonText);
+    nulls = columns.map((column) => {
+      const stored = kindOf(column).nullStored;
+      return column.nullable || stored === undefined ? "" : String(stored);
+    });
   } else {
     keys = first === undefined ? [] : Object.keys(first);
     sqlNames = keys;
     csv = keys.map(() => anyCsv);
     json = keys.map(() => anyJson);
+    nulls = keys.map(() => "");
   }
   if (headers === undefined || headers === "properties") {
-    return { keys, headers: keys, csv, json };
+    return { keys, headers: keys, csv, json, nulls };
   }
-  if (headers === "columns") return { keys, headers: sqlNames, csv, json };
+  if (headers === "columns") {
+    return { keys, headers: sqlNames, csv, json, nulls };
+  }
   if (!Array.isArray(headers) || headers.length !== keys.length) {
     throw new TypeError(
       `${action}: headers must be "properties", "columns" or ${keys.length} names (${
@@ -108,7 +122,7 @@ function layout(
       })`,
     );
   }
-  return { keys, headers: headers.map(String), csv, json };
+  return { keys, headers: headers.map(String), csv, json, nulls };
 }
 
 async function* rowsOf(
@@ -204,9 +218,9 @@ export function dumpCsv(
   const delimiter = checkDelimiter(options.delimiter ?? ",", action);
   const newline = options.lineEnding ?? "\r\n";
   const needsQuotes = new RegExp(`["\r\n]|${escapeRegExp(delimiter)}`);
-  /** A field: `null` is empty, an empty text quoted (`""`). */
-  const field = (value: unknown, text = anyCsv): string => {
-    if (value === null || value === undefined) return "";
+  /** A field: `null` is empty (or `empty`), an empty text quoted (`""`). */
+  const field = (value: unknown, text = anyCsv, empty = ""): string => {
+    if (value === null || value === undefined) return empty;
     const shown = text(value);
     if (shown === "") return '""';
     return needsQuotes.test(shown) ? `"${shown.replaceAll('"', '""')}"` : shown;
@@ -225,8 +239,9 @@ export function dumpCsv(
     for await (const row of rowsOf(source, action, options)) {
       if (shape === undefined) yield start(row, modelOf(row));
       const record = row as Record<string, unknown>;
-      const { keys, csv } = shape!;
-      yield keys.map((key, i) => field(record[key], csv[i])).join(delimiter) +
+      const { keys, csv, nulls } = shape!;
+      yield keys.map((key, i) => field(record[key], csv[i], nulls[i]))
+        .join(delimiter) +
         newline;
     }
   }

@@ -155,13 +155,19 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
   const compared = kindOf(column).compared;
   const id = compared === undefined ? raw : compared(raw);
   const slot = compared === undefined ? "?" : compared("?");
+  // `null` is SQL NULL, or what else the kind reads as null (JSON null).
+  const nullSql = kindOf(column).nullSql;
+  const isNull = nullSql === undefined ? `${raw} IS NULL` : nullSql(raw);
+  const notNull = nullSql === undefined
+    ? `${raw} IS NOT NULL`
+    : `NOT ${nullSql(raw)}`;
   const where = `filter value`;
   if (value === undefined) {
     throw new TypeError(
       `Invalid filter for ${table}.${key}: the value is undefined (use null for IS NULL)`,
     );
   }
-  if (value === null) return { sql: `${raw} IS NULL`, params: [] };
+  if (value === null) return { sql: isNull, params: [] };
   if (!isOperatorObject(value, column)) {
     return {
       sql: `${id} = ${slot}`,
@@ -195,7 +201,7 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
       case "eq":
       case "ne":
         if (operand === null) {
-          parts.push(`${raw} IS ${operator === "eq" ? "" : "NOT "}NULL`);
+          parts.push(operator === "eq" ? isNull : notNull);
         } else {
           // IS NOT: a null row is "not equal" to a value, as in JavaScript.
           parts.push(`${id} ${operator === "eq" ? "=" : "IS NOT"} ${slot}`);
@@ -235,13 +241,13 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
           ? "0"
           : `${id} IN (${list.map(() => slot).join(", ")})`;
         if (operator === "in") {
-          parts.push(hasNull ? `(${inList} OR ${raw} IS NULL)` : inList);
+          parts.push(hasNull ? `(${inList} OR ${isNull})` : inList);
         } else {
           parts.push(
             list.length === 0
-              ? (hasNull ? `${raw} IS NOT NULL` : "1")
+              ? (hasNull ? notNull : "1")
               : `(${id} NOT IN (${list.map(() => slot).join(", ")})${
-                hasNull ? ` AND ${raw} IS NOT NULL` : ` OR ${raw} IS NULL`
+                hasNull ? ` AND ${notNull}` : ` OR ${isNull}`
               })`,
           );
         }

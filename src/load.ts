@@ -112,6 +112,12 @@ class Target {
   readonly sql: (rows: number) => string;
   /** What an empty or missing value becomes, per column. */
   readonly empty: readonly (SQLValue | typeof REQUIRED)[];
+  /**
+   * What a JSON source's `null` stores, per NOT NULL column whose kind
+   * has a null of its own (JSON null, as a written `null` stores); else
+   * `undefined`, and a `null` is a missing value.
+   */
+  readonly nullStored: readonly (SQLValue | undefined)[];
   readonly #byName = new Map<string, number>();
 
   constructor(model: AnyModel) {
@@ -131,6 +137,9 @@ class Target {
         kindOf(column).rowid === true;
       return rowid ? null : REQUIRED;
     });
+    this.nullStored = this.columns.map((column) =>
+      column.nullable ? undefined : kindOf(column).nullStored
+    );
     // Exact property names first, then SQL names, then either in any case.
     const names: [string, number][] = [];
     keys.forEach((key, i) => names.push([key, i]));
@@ -639,6 +648,10 @@ class RecordInserter {
       }
       this.#stamp[c] = stamp;
       const value = (record as Record<string, unknown>)[name];
+      if (value === null && target.nullStored[c] !== undefined) {
+        this.#params[c] = target.nullStored[c]!;
+        continue;
+      }
       if (value === null || value === undefined) {
         this.#stamp[c] = 0;
         continue;

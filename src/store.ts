@@ -28,13 +28,8 @@ import {
   selectSql,
   whereSql,
 } from "./_sql.ts";
-import type { SQLFragment } from "./fragment.ts";
+import { SQLFragment } from "./fragment.ts";
 import type { Decoder, Plan, StoreCore } from "./_store_core.ts";
-import { aggregateOf, countBy, distinct, extreme } from "./_store_facets.ts";
-import { match } from "./_store_text.ts";
-import { nearest, within } from "./_store_geo.ts";
-import { columns, explain, rawSql, select } from "./_store_select.ts";
-import { page } from "./_store_pages.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
 import { SESSION } from "./dataset.ts";
@@ -48,6 +43,11 @@ import {
   type RunOptions,
 } from "./run.ts";
 import { checkModelTable } from "./_schema.ts";
+import {
+  comparedInOrder,
+  hasOrderForms,
+  orderForm,
+} from "./_datetime_order.ts";
 import {
   DataSetError,
   ModelNotFoundError,
@@ -399,6 +399,8 @@ export class Store<
   readonly #build: (row: Record<string, unknown>, statement: Statement) => void;
   /** The `ORDER BY` of each order searched, by its keys. */
   readonly #orders = new Map<string, string>();
+  /** Per order, whether a term of it sorts by a comparison form. */
+  readonly #comparedOrders = new Map<string, boolean>();
   /** The internals handed to the concern modules; see {@linkcode Store.#core}. */
   #coreObject: StoreCore<Instance<M>> | undefined;
 
@@ -569,26 +571,69 @@ export class Store<
     return order;
   }
 
-  /** The `ORDER BY` of order keys (the primary key, else the rowid, last). */
-  #writeOrderSql(entries: readonly string[]): string {
+  /**
+   * The `ORDER BY` of order keys (the primary key, else the rowid, last);
+   * on `session`, with each term in the order its data needs (see
+   * `_datetime_order.ts`).
+   */
+  #writeOrderSql(entries: readonly string[], session?: Session): string {
     const { table, primaryKey, keys, columns } = this.#definition;
     const seen = new Set<string>();
     const terms: OrderTerm[] = [];
+    const term = (key: string, descending: boolean): OrderTerm => {
+      const compared = session === undefined
+        ? undefined
+        : orderForm(session, this.#definition, key);
+      return {
+        column: columns[key]!.bound.name,
+        descending,
+        ...(compared === undefined ? {} : { compared }),
+      };
+    };
     for (const entry of entries) {
       const { key, descending } = parseOrderKey(entry, keys, table);
       if (seen.has(key)) continue;
       seen.add(key);
-      terms.push({ column: columns[key]!.bound.name, descending });
+      terms.push(term(key, descending));
     }
     if (primaryKey.length === 0) {
       terms.push({ column: ROWID, descending: false });
     }
     for (const key of primaryKey) {
-      if (!seen.has(key)) {
-        terms.push({ column: columns[key]!.bound.name, descending: false });
-      }
+      if (!seen.has(key)) terms.push(term(key, false));
     }
     return orderBySql(terms);
+  }
+
+  /**
+   * The order of `orderBy` written per session, when a term of it (an
+   * order key or the primary key) is a datetime text column, whose order
+   * depends on the forms its data holds; `undefined` for every other order
+   * (one text, from {@linkcode Store.#orderSql}). Call after `#orderSql`,
+   * which checks the option.
+   */
+  #comparedOrder(
+    orderBy: OrderBy<M> | undefined,
+  ): ((session: Session) => string) | undefined {
+    if (!hasOrderForms(this.#definition)) return undefined;
+    const entries = this.orderKeys(orderBy);
+    const cacheKey = orderCacheKey(entries);
+    let compared = cacheKey === undefined
+      ? undefined
+      : this.#comparedOrders.get(cacheKey);
+    if (compared === undefined) {
+      const { table, primaryKey, keys } = this.#definition;
+      compared = [
+        ...entries.map((entry) => parseOrderKey(entry, keys, table).key),
+        ...primaryKey,
+      ].some((key) => comparedInOrder(this.#definition, key));
+      if (cacheKey !== undefined && this.#comparedOrders.size < 64) {
+        this.#comparedOrders.set(cacheKey, compared);
+      }
+    }
+    return compared
+      ? (session) => this.#writeOrderSql(entries, session)
+      : undefined;
   }
 
   /**
@@ -660,6 +705,7 @@ export class Store<
     }
     const where = this.#where(filter);
     const order = this.#orderSql(options?.orderBy);
+    const ordered = this.#comparedOrder(options?.orderBy);
     const byDefault = this.#defaultOrder(options?.orderBy);
     const params = [...where.params, ...extra?.params ?? []];
     const limit = options?.limit;
@@ -680,7 +726,11 @@ export class Store<
           table,
           columnList,
           conditions,
-          byDefault && this.#rowidDefault(session) ? ROWID_ORDER : order,
+          byDefault && this.#rowidDefault(session)
+            ? ROWID_ORDER
+            : ordered === undefined
+            ? order
+            : ordered(session),
           paged,
         ),
       params,
@@ -1542,7 +1592,14 @@ export class Store<
     text: string,
     options?: MatchOptions<Filter<M> & X, keyof Row<M> & string>,
   ): AsyncGenerator<Matched<Instance<M>>, void, undefined> {
-    return match(this.#core, text, options as MatchOptions<unknown>);
+    const core = this.#core;
+    const matchOptions = options as MatchOptions<unknown>;
+    if (storeText !== undefined) {
+      return storeText.match(core, text, matchOptions);
+    }
+    return later(async () =>
+      (await loadText()).match(core, text, matchOptions)
+    );
   }
 
   // -------------------------------------------------------------------------
@@ -1666,9 +1723,9 @@ export class Store<
     filter?: Filter<M> & X,
     options?: CountByOptions,
   ): Promise<ValueCount<Row<M>[K]>[]> {
-    return countBy(this.#core, key, filter, options) as Promise<
-      ValueCount<Row<M>[K]>[]
-    >;
+    return loadFacets().then((facets) =>
+      facets.countBy(this.#core, key, filter, options)
+    ) as Promise<ValueCount<Row<M>[K]>[]>;
   }
 
   /**
@@ -1699,7 +1756,9 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<Row<M>[K][]> {
-    return distinct(this.#core, key, filter, options) as Promise<Row<M>[K][]>;
+    return loadFacets().then((facets) =>
+      facets.distinct(this.#core, key, filter, options)
+    ) as Promise<Row<M>[K][]>;
   }
 
   /**
@@ -1729,7 +1788,9 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return extreme(this.#core, key, filter, false, options) as Promise<
+    return loadFacets().then((facets) =>
+      facets.extreme(this.#core, key, filter, false, options)
+    ) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
   }
@@ -1760,7 +1821,9 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]> | undefined> {
-    return extreme(this.#core, key, filter, true, options) as Promise<
+    return loadFacets().then((facets) =>
+      facets.extreme(this.#core, key, filter, true, options)
+    ) as Promise<
       NonNullable<Row<M>[K]> | undefined
     >;
   }
@@ -1794,7 +1857,9 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<NonNullable<Row<M>[K]>> {
-    return aggregateOf(this.#core, "sum", key, filter, options) as Promise<
+    return loadFacets().then((facets) =>
+      facets.aggregateOf(this.#core, "sum", key, filter, options)
+    ) as Promise<
       NonNullable<Row<M>[K]>
     >;
   }
@@ -1826,7 +1891,9 @@ export class Store<
     filter?: Filter<M> & X,
     options?: RunOptions,
   ): Promise<number | undefined> {
-    return aggregateOf(this.#core, "avg", key, filter, options) as Promise<
+    return loadFacets().then((facets) =>
+      facets.aggregateOf(this.#core, "avg", key, filter, options)
+    ) as Promise<
       number | undefined
     >;
   }
@@ -1877,7 +1944,13 @@ export class Store<
     filter?: Filter<M> & X,
     options?: PageOptions<M>,
   ): Promise<Page<Instance<M>>> {
-    return page(this.#core, filter, options);
+    // After the first page the module is loaded: no await, as before.
+    if (storePages !== undefined) {
+      return storePages.page(this.#core, filter, options);
+    }
+    return loadPages().then((loaded) =>
+      loaded.page(this.#core, filter, options)
+    );
   }
 
   /**
@@ -1909,11 +1982,13 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): AsyncGenerator<Pick<Row<M>, K>, void, undefined> {
-    return select(this.#core, keys, filter, options) as AsyncGenerator<
-      Pick<Row<M>, K>,
-      void,
-      undefined
-    >;
+    const core = this.#core;
+    const rows = storeSelect !== undefined
+      ? storeSelect.select(core, keys, filter, options)
+      : later(async () =>
+        (await loadSelect()).select(core, keys, filter, options)
+      );
+    return rows as AsyncGenerator<Pick<Row<M>, K>, void, undefined>;
   }
 
   /**
@@ -1947,7 +2022,7 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): Promise<string[]> {
-    return await explain(this.#core, filter, options);
+    return await (await loadSelect()).explain(this.#core, filter, options);
   }
 
   /**
@@ -1967,7 +2042,19 @@ export class Store<
    * ```
    */
   columns(alias?: string): SQLFragment {
-    return columns(this.#core, alias);
+    const { columns, keys, table } = this.#definition;
+    if (alias !== undefined && (typeof alias !== "string" || alias === "")) {
+      throw new TypeError(
+        `Invalid alias for ${table}: expected a non-empty string`,
+      );
+    }
+    const prefix = alias === undefined ? "" : `${quote(alias)}.`;
+    return new SQLFragment(
+      keys.map((key) => `${prefix}${quote(columns[key]!.bound.name)}`).join(
+        ", ",
+      ),
+      [],
+    );
   }
 
   /**
@@ -2053,10 +2140,25 @@ export class Store<
         } catch (error) {
           return new Cursor<Instance<M>>(undefined, error);
         }
-        return rawSql(this.#core, strings, values, run);
+        return this.#rawSql(strings, values, run);
       };
     }
-    return rawSql(this.#core, strings, values, undefined);
+    return this.#rawSql(strings, values, undefined);
+  }
+
+  /** `store.sql`'s rows, through projection's module (loaded once). */
+  #rawSql(
+    strings: TemplateStringsArray,
+    values: SQLParameter[],
+    run: Run | undefined,
+  ): AsyncGenerator<Instance<M>, void, undefined> {
+    const core = this.#core;
+    if (storeSelect !== undefined) {
+      return storeSelect.rawSql(core, strings, values, run);
+    }
+    return later(async () =>
+      (await loadSelect()).rawSql(core, strings, values, run)
+    );
   }
 
   /**
@@ -2103,7 +2205,13 @@ export class Store<
     filter?: Filter<M> & X,
     options?: SearchOptions<M>,
   ): AsyncGenerator<Instance<M>, void, undefined> {
-    return within(this.#core, box, filter, options);
+    const core = this.#core;
+    if (storeGeo !== undefined) {
+      return storeGeo.within(core, box, filter, options);
+    }
+    return later(async () =>
+      (await loadGeo()).within(core, box, filter, options)
+    );
   }
 
   /**
@@ -2179,7 +2287,9 @@ export class Store<
     point: GeoPoint,
     options?: NearestOptions<M, X>,
   ): Promise<Nearby<M>[]> {
-    return nearest(this.#core, point, options) as Promise<Nearby<M>[]>;
+    return loadGeo().then((geo) =>
+      geo.nearest(this.#core, point, options)
+    ) as Promise<Nearby<M>[]>;
   }
 }
 
@@ -2211,4 +2321,114 @@ function describeStored(value: SQLValue): string {
     return `text ${JSON.stringify(shown)}`;
   }
   return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
+}
+
+// ---------------------------------------------------------------------------
+// Cold start (issue 15): the concern modules load on first use.
+// Importing the runtime and a first `retrieve()` or `search()` never run
+// facets, pages, text search, geo or projection, so their modules (and
+// the modules only they use) are not part of `mod.ts`'s static graph. Each
+// loads once, on the first call that needs it, through a literal
+// `import()` cached in a module variable; `page()` answers without an
+// await once its module is in.
+// ---------------------------------------------------------------------------
+
+let storeFacets: typeof import("./_store_facets.ts") | undefined;
+let storePages: typeof import("./_store_pages.ts") | undefined;
+let storeSelect: typeof import("./_store_select.ts") | undefined;
+let storeText: typeof import("./_store_text.ts") | undefined;
+let storeGeo: typeof import("./_store_geo.ts") | undefined;
+
+async function loadFacets(): Promise<typeof import("./_store_facets.ts")> {
+  return storeFacets ??= await import("./_store_facets.ts");
+}
+
+async function loadPages(): Promise<typeof import("./_store_pages.ts")> {
+  return storePages ??= await import("./_store_pages.ts");
+}
+
+async function loadSelect(): Promise<typeof import("./_store_select.ts")> {
+  return storeSelect ??= await import("./_store_select.ts");
+}
+
+async function loadText(): Promise<typeof import("./_store_text.ts")> {
+  return storeText ??= await import("./_store_text.ts");
+}
+
+async function loadGeo(): Promise<typeof import("./_store_geo.ts")> {
+  return storeGeo ??= await import("./_store_geo.ts");
+}
+
+/**
+ * The rows of a generator made once its module is loaded: the load runs on
+ * the first `next()`, and `return()` (a `break`) reaches the inner
+ * generator, so its statement is reset as before. A class that hands each
+ * call to the inner generator, not an `async function*` around it, so rows
+ * cost what the inner generator's cost (a call more each); only a
+ * process's first call of a concern comes through here, later ones get the
+ * inner generator itself.
+ */
+class Later<T> implements AsyncGenerator<T, void, undefined> {
+  #start: (() => Promise<AsyncGenerator<T, void, undefined>>) | undefined;
+  #inner: AsyncGenerator<T, void, undefined> | undefined;
+  #loading: Promise<AsyncGenerator<T, void, undefined>> | undefined;
+
+  constructor(start: () => Promise<AsyncGenerator<T, void, undefined>>) {
+    this.#start = start;
+  }
+
+  /** The inner generator, made on the first call that needs it. */
+  #load(): Promise<AsyncGenerator<T, void, undefined>> {
+    if (this.#loading === undefined) {
+      const start = this.#start!;
+      this.#start = undefined;
+      this.#loading = start().then((inner) => this.#inner = inner);
+    }
+    return this.#loading;
+  }
+
+  next(): Promise<IteratorResult<T, void>> {
+    const inner = this.#inner;
+    if (inner !== undefined) return inner.next();
+    // Ended before it started: done, nothing loaded.
+    if (this.#start === undefined && this.#loading === undefined) {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return this.#load().then((loaded) => loaded.next());
+  }
+
+  return(): Promise<IteratorResult<T, void>> {
+    if (this.#loading !== undefined) {
+      return this.#load().then((loaded) => loaded.return());
+    }
+    this.#start = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T, void>> {
+    if (this.#loading !== undefined) {
+      return this.#load().then((loaded) => loaded.throw(error));
+    }
+    this.#start = undefined;
+    return Promise.reject(error);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "AsyncGenerator";
+  }
+}
+
+/** A generator from a concern module: at once when loaded, else later. */
+function later<T>(
+  start: () => Promise<AsyncGenerator<T, void, undefined>>,
+): AsyncGenerator<T, void, undefined> {
+  return new Later(start);
 }

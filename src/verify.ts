@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { geoRangeProblem } from "./_geo_range.ts";
 import { affinity, kindOf } from "./_kinds.ts";
 import { type AnyColumn, quote } from "./columns.ts";
 import { type DataSet, SESSION } from "./dataset.ts";
@@ -352,6 +353,8 @@ function verifyGeoIndex(
       `${table}: the geo index "${index}" holds ${indexed} entries for ${points} rows with coordinates`,
     );
   }
+  const outside = geoRangeProblem(session, model.definition, action);
+  if (outside !== undefined) problem(table, undefined, `${table}: ${outside}`);
 }
 
 /**

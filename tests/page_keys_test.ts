@@ -187,3 +187,57 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "page() by datetime text in several forms reads its instant, not the stored text, for the token",
+  async (engine) => {
+    // The same instants written three ways: the stored text does not sort
+    // as the instants, so the order (and the token's key) is the instant.
+    const forms = (i: number) => {
+      const minute = String(i).padStart(2, "0");
+      return [
+        `2024-01-01T10:${minute}:00.000Z`,
+        `2024-01-01 12:${minute}:00+02:00`,
+        `2024-01-01T05:${minute}:00-05:00`,
+      ][i % 3]!;
+    };
+    const values = Array.from(
+      { length: 12 },
+      (_, i) => `(${i + 1}, '${forms(11 - i)}')`,
+    ).join(", ");
+    const db = openFile(
+      engine,
+      await sqliteFile(`
+        CREATE TABLE e (id INTEGER PRIMARY KEY, at TEXT NOT NULL) STRICT;
+        INSERT INTO e VALUES ${values};
+      `),
+    );
+    class E extends db.Model("e", {
+      id: integer({ primaryKey: true }),
+      at: datetime(),
+    }) {}
+    const store = new StoreClass(E);
+    try {
+      for (const orderBy of ["at", "-at"]) {
+        const all = await Array.fromAsync(
+          store.search({}, { orderBy } as never),
+        );
+        const times = all.map((row) => row.at.getTime());
+        assert.deepEqual(
+          times,
+          [...times].sort((a, b) => orderBy === "at" ? a - b : b - a),
+        );
+        for (const limit of [1, 5]) {
+          const paged = await walk(store, {}, { orderBy, limit });
+          assert.deepEqual(
+            paged.map((row) => row.id),
+            all.map((row) => row.id),
+            `${orderBy}, limit ${limit}`,
+          );
+        }
+      }
+    } finally {
+      await db.close();
+    }
+  },
+);

@@ -6,6 +6,7 @@
  * @module
  */
 import { type DataSet, SESSION } from "../dataset.ts";
+import type { Session } from "../_session.ts";
 import type { QueryHook, RunOptions } from "../run.ts";
 
 /** What one request allows its queries. */
@@ -60,4 +61,35 @@ export async function contentHash(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The version of a dataset's data that a request reads: the session
+ * (another one after a reload) and its file's generation (moved by a
+ * change in place of a file opened `immutable: false`).
+ */
+export interface DataVersion {
+  readonly session: Session;
+  readonly generation: number;
+}
+
+/** The version a dataset's next query reads (opening it if closed). */
+export async function versionOf(dataset: DataSet): Promise<DataVersion> {
+  const session = await dataset[SESSION]();
+  return { session, generation: session.generation };
+}
+
+/**
+ * Whether the dataset still serves `before`: an answer combined from
+ * several queries (a page, its total, its facets; a listing's counts)
+ * read one version only if it did from before the first to after the
+ * last.
+ */
+export async function stillServes(
+  dataset: DataSet,
+  before: DataVersion,
+): Promise<boolean> {
+  const now = await versionOf(dataset);
+  return now.session === before.session &&
+    now.generation === before.generation;
 }

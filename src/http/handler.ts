@@ -11,7 +11,13 @@ import { kindOf } from "../_kinds.ts";
 import type { QueryHook, RunOptions } from "../run.ts";
 import type { AnyModel } from "../model.ts";
 import type { Store } from "../store.ts";
-import { budget, contentHash, type QueryBudget } from "./_adapter.ts";
+import {
+  budget,
+  contentHash,
+  type QueryBudget,
+  stillServes,
+  versionOf,
+} from "./_adapter.ts";
 import {
   CSP,
   errorPage,
@@ -320,12 +326,19 @@ function notFound(message: string): HttpProblem {
   return new HttpProblem(404, message);
 }
 
+/**
+ * How many times an answer combined from several queries is read again
+ * when the dataset's file changed (or was reloaded) while it was read.
+ */
+const VERSION_ATTEMPTS = 3;
+
 async function route(
   request: Request,
   url: URL,
   settings: Settings,
   datasets: Map<string, ServedDataSet>,
   format: Format,
+  attempt = 1,
 ): Promise<Answer> {
   const segments = segmentsOf(url, settings.basePath);
   if (segments === undefined || segments.length > 3) {
@@ -374,6 +387,8 @@ async function route(
     defaultSize: settings.pageSize,
     maxSize: settings.maxPageSize,
   });
+  // The hash, the rows, the total and the facets: one version, or again.
+  const version = await versionOf(dataset.dataset);
   const hash = await contentHash(dataset.dataset);
   let immutable = false;
   if (query.hash !== undefined) {
@@ -416,12 +431,25 @@ async function route(
         : exportRows(table, query, format, exportRun(request, settings)),
     };
   }
-  const page = await readPage(
-    table,
-    query,
-    budget(request, settings.timeoutMs, settings.onQuery),
-    settings,
-  );
+  let page: PageResult | undefined;
+  let failed: unknown;
+  try {
+    page = await readPage(
+      table,
+      query,
+      budget(request, settings.timeoutMs, settings.onQuery),
+      settings,
+    );
+  } catch (error) {
+    failed = error;
+  }
+  if (!await stillServes(dataset.dataset, version)) {
+    if (attempt < VERSION_ATTEMPTS) {
+      return await route(request, url, settings, datasets, format, attempt + 1);
+    }
+    throw new HttpProblem(503, changedMessage(dataset.name));
+  }
+  if (page === undefined) throw failed;
   const view = {
     dataset: dataset.name,
     table: table.name,
@@ -561,7 +589,13 @@ async function listing(
   settings: Settings,
   format: Format,
   negotiated: boolean,
+  attempt = 1,
 ): Promise<Answer> {
+  // Each dataset's hash and counts: one version, or again.
+  const versions = [];
+  for (const dataset of datasets) {
+    versions.push(await versionOf(dataset.dataset));
+  }
   const hashes: (string | undefined)[] = [];
   for (const dataset of datasets) {
     hashes.push(await contentHash(dataset.dataset));
@@ -594,6 +628,20 @@ async function listing(
       });
     }
     body.push({ name: dataset.name, hash: hash ?? null, tables });
+  }
+  for (const [i, dataset] of datasets.entries()) {
+    if (await stillServes(dataset.dataset, versions[i]!)) continue;
+    if (attempt < VERSION_ATTEMPTS) {
+      return await listing(
+        request,
+        datasets,
+        settings,
+        format,
+        negotiated,
+        attempt + 1,
+      );
+    }
+    throw new HttpProblem(503, changedMessage(dataset.name));
   }
   return {
     hashes,
@@ -658,6 +706,14 @@ interface PageResult {
 
 function checkBudget(time: QueryBudget, settings: Settings): void {
   if (time.expired()) throw new HttpProblem(503, overBudget(settings));
+}
+
+/**
+ * The message of a request whose dataset's file kept changing (or being
+ * reloaded) while its queries ran, so no answer read one version.
+ */
+function changedMessage(name: string): string {
+  return `The data of ${name} changed while the request was answered (${VERSION_ATTEMPTS} times); try again`;
 }
 
 /**
