@@ -143,6 +143,8 @@ export function fewRows(limit: unknown): boolean {
  * `TypeError`).
  */
 export function orderCacheKey(entries: readonly unknown[]): string | undefined {
+  // No keys (the default order): a constant, whose hash is kept.
+  if (entries.length === 0) return "[]";
   // One key (the common case) is its own text, unless it starts as a
   // list's JSON does: no list and no other key then share it.
   if (entries.length === 1) {

@@ -19,7 +19,13 @@ import {
   quote,
   ROWID,
 } from "./_sql.ts";
-import { checksum, decodeToken, describeValues, encodeToken } from "./_page.ts";
+import {
+  checksum,
+  decodeToken,
+  describeValues,
+  encodeToken,
+  tokenShape,
+} from "./_page.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { checkCount, orderCacheKey } from "./_rules.ts";
 import { hasOrderForms, orderForm } from "./_datetime_order.ts";
@@ -32,9 +38,20 @@ import type { Page, PageOptions } from "./store.ts";
 export interface PagePlan {
   readonly keyset: readonly KeysetTerm[];
   readonly order: string;
+  /**
+   * The select list: the model's columns, then the order keys that are
+   * not among them as stored (the rowid, a datetime compared as an
+   * instant).
+   */
   readonly columnList: string;
-  /** The order keys alone, as selected after the model's columns. */
-  readonly keyColumns: string;
+  /** The same with the NUL flag column after the model's columns. */
+  readonly flaggedColumnList: string | undefined;
+  /**
+   * Where each order key is read: a model column's position (its cell as
+   * stored), else `-1 - k` for the k-th key selected after the model's
+   * columns (and the NUL flag column, where reads carry it).
+   */
+  readonly keyAt: readonly number[];
   /** The checksum of the table and the order, for the token's shape. */
   readonly shape: string;
   /** The SELECT of each condition paged under this order. */
@@ -100,10 +117,13 @@ function readPage<I>(
 ): Page<I> {
   const { table, keys } = core.definition;
   const plan = pagePlan(core, options?.orderBy, session);
-  const { keyset, columnList, keyColumns, shape: ordered } = plan;
+  const { keyset, keyAt } = plan;
   // The query's shape: the model and order (hashed once per order), the
-  // filter's SQL and its values.
-  const shape = `${ordered}\0${where.sql}\0${describeValues(where.params)}`;
+  // filter's SQL and its values; hashed once for the token read and the
+  // token written.
+  const shape = tokenShape(
+    `${plan.shape}\0${where.sql}\0${describeValues(where.params)}`,
+  );
   // The first page is one query; a later one runs the keyset's
   // conditions in order until the page (and one more row) is full.
   const conditions = options?.after === undefined
@@ -123,10 +143,10 @@ function readPage<I>(
     }));
   // Rows carry the NUL flag after the model's columns where reads do.
   const flagged = core.flags(session);
-  const n = keys.length + (flagged ? 1 : 0);
-  const selectList = flagged
-    ? `${core.plan.flaggedColumnList}, ${keyColumns}`
-    : columnList;
+  // Order keys not among the model's columns come after them (and the
+  // flag): the one at -1 - k is the k-th, at `extra - at`.
+  const extra = keys.length + (flagged ? 1 : 0) - 1;
+  const selectList = flagged ? plan.flaggedColumnList! : plan.columnList;
   const rows: I[] = [];
   let last: SQLValue[] | undefined;
   let more = false;
@@ -137,7 +157,11 @@ function readPage<I>(
     }
     rows.push(core.read(statement));
     if (rows.length === limit) {
-      last = keyset.map((_, j) => statement.column(n + j, ColumnHint.ANY));
+      // As stored: a model column's cell is read again by its storage
+      // class, whatever its kind decoded it to.
+      last = keyAt.map((at) =>
+        statement.column(at < 0 ? extra - at : at, ColumnHint.ANY)
+      );
     }
   };
   const action = `Cannot page ${table}`;
@@ -230,23 +254,33 @@ function pagePlan(
   const seen = new Set<string>();
   const terms: OrderTerm[] = [];
   const keyset: KeysetTerm[] = [];
+  const keyAt: number[] = [];
+  const extra: string[] = [];
   const add = (key: string | undefined, descending: boolean): void => {
     const column = key === undefined ? ROWID : columns[key]!.bound.name;
     const compared = key === undefined || !instant ? undefined : formOf(key);
+    const sql = key === undefined
+      ? ROWID
+      : compared === undefined
+      ? quote(column)
+      : compared(quote(column));
     terms.push({
       column,
       descending,
       ...(compared === undefined ? {} : { compared }),
     });
     keyset.push({
-      sql: key === undefined
-        ? ROWID
-        : compared === undefined
-        ? quote(column)
-        : compared(quote(column)),
+      sql,
       descending,
       nullable: key === undefined ? false : columns[key]!.nullable,
     });
+    // A model column compared as stored is read where the row has it
+    // (selected once); the rowid and a column compared in another form
+    // (a datetime's instant) are selected after the model's columns.
+    if (key === undefined || compared !== undefined) {
+      extra.push(sql);
+      keyAt.push(-extra.length);
+    } else keyAt.push(keys.indexOf(key));
   };
   for (const entry of entries) {
     const { key, descending } = parseOrderKey(entry, keys, table);
@@ -257,14 +291,17 @@ function pagePlan(
   if (byRowid || primaryKey.length === 0) add(undefined, false);
   else for (const key of primaryKey) if (!seen.has(key)) add(key, false);
   const order = orderBySql(terms);
+  const after = extra.length === 0 ? "" : `, ${extra.join(", ")}`;
+  const flaggedList = core.plan.flaggedColumnList;
   const plan: PagePlan = {
     keyset,
     order,
     shape: checksum(`${table}\0${order}`),
-    columnList: `${core.plan.columnList}, ${
-      keyset.map((term) => term.sql).join(", ")
-    }`,
-    keyColumns: keyset.map((term) => term.sql).join(", "),
+    columnList: `${core.plan.columnList}${after}`,
+    flaggedColumnList: flaggedList === undefined
+      ? undefined
+      : `${flaggedList}${after}`,
+    keyAt,
     sql: new Map(),
     flaggedSql: new Map(),
   };
