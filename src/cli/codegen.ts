@@ -8,7 +8,7 @@
  */
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
-import { affinity, BUILDERS, DATE_LIMIT_MS } from "../_kinds.ts";
+import { affinity, builderNames, DATE_LIMIT_MS } from "../_kinds.ts";
 import { largestMagnitudeSql } from "../_sql.ts";
 import { tokenizerOf } from "../_fts.ts";
 import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
@@ -339,7 +339,7 @@ export async function generateModels(
       !table.virtual && table.name !== METADATA_TABLE &&
       !shadows.has(table.name) && !ftsShadows.has(foldIdentifier(table.name))
     );
-  const taken = new Set([...GLOBALS, ...RESERVED, ...BUILDERS]);
+  const taken = new Set([...GLOBALS, ...RESERVED, ...builderNames()]);
   const classNames = new Map<string, string>();
   for (const table of tables) {
     classNames.set(table.name, unique(pascalCase(table.name), taken));
