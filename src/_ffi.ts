@@ -494,16 +494,6 @@ const LATER: ReadonlySet<string> = new Set(
 const boundLater = new Map<string, Set<string>>();
 
 /**
- * Whether the engine loaded from `library` has bound any of its later
- * symbols (for tests: a cold start binds none).
- * @param library The engine's `library`.
- * @returns `true` once any of them was called.
- */
-export function laterSymbolsBound(library: string): boolean {
-  return (boundLater.get(library)?.size ?? 0) > 0;
-}
-
-/**
  * The later symbols the engine loaded from `library` has bound so far, in
  * the order they were bound (for tests: each binds alone).
  * @param library The engine's `library`.

@@ -14,7 +14,6 @@ import {
   openFile,
   peopleFile,
   runDeno,
-  runScriptJson,
   tempDir,
 } from "./_helpers.ts";
 
@@ -160,45 +159,3 @@ engineTest(
     }
   },
 );
-
-// FFI only: the node engine binds no symbols (node:sqlite is built in).
-Deno.test("the FFI engine binds its rarely used symbols on first use, not at a cold start", async () => {
-  const path = await peopleFile("ffi");
-  const ffi = new URL("../src/_ffi.ts", import.meta.url).href;
-  const mod = new URL("../mod.ts", import.meta.url).href;
-  const result = await runScriptJson(
-    ["--allow-read", "--allow-ffi", "--allow-env"],
-    `
-    import { laterSymbolsBound } from ${JSON.stringify(ffi)};
-    import { DataSet, integer, QueryError, SQLiteBindFactory, Store, text } from ${
-      JSON.stringify(mod)
-    };
-    const db = DataSet.create("later", { engine: "ffi" });
-    db.bind(new SQLiteBindFactory({ paths: { later: ${
-      JSON.stringify(path)
-    } } }));
-    class Person extends db.Model("person", {
-      id: integer({ primaryKey: true }),
-      first: text(),
-    }) {}
-    const first = (await new Store(Person).retrieve(1)).first;
-    const { loadFfiEngine } = await import(${JSON.stringify(ffi)});
-    const library = loadFfiEngine().library;
-    const coldStart = laterSymbolsBound(library);
-    // An error message needs sqlite3_errmsg, one of the later symbols.
-    let message = "";
-    try {
-      for await (const _ of db.sql\`SELECT nope FROM person\`);
-    } catch (error) {
-      message = error instanceof QueryError ? error.message : String(error);
-    }
-    const afterError = laterSymbolsBound(library);
-    await db.close();
-    console.log(JSON.stringify({ first, coldStart, message, afterError }));
-    `,
-  );
-  assert.equal(result.first, "George");
-  assert.equal(result.coldStart, false);
-  assert.match(result.message, /no such column: nope/);
-  assert.equal(result.afterError, true);
-});
