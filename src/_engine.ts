@@ -283,6 +283,8 @@ export interface Statement {
   readonly sql: string;
   /** The result column names, in order. */
   readonly columnNames: readonly string[];
+  /** The number of result columns (without reading their names). */
+  readonly columnCount: number;
   /**
    * Optional: where each result column's values come from, by position,
    * as SQLite's column metadata reports it (`sqlite3_column_table_name`

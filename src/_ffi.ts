@@ -487,6 +487,13 @@ const LATER: ReadonlySet<string> = new Set(
     "sqlite3_free",
     "sqlite3_db_status",
     "sqlite3_progress_handler",
+    // Not called by a cold start either: result column names are read on
+    // first use, a statement's parameter count is checked by binding past
+    // it, and extended result codes are asked for by an open flag (SQLite
+    // 3.37 and later).
+    "sqlite3_column_name",
+    "sqlite3_bind_parameter_count",
+    "sqlite3_extended_result_codes",
   ] satisfies (keyof typeof SYMBOLS)[],
 );
 
@@ -888,10 +895,18 @@ class FfiEngine implements Engine {
   readonly library: string;
   readonly #sym: Symbols;
 
+  /**
+   * Whether `SQLITE_OPEN_EXRESCODE` turns extended result codes on
+   * (SQLite 3.37 and later): else each connection calls
+   * `sqlite3_extended_result_codes`.
+   */
+  readonly #openFlagExtends: boolean;
+
   constructor(library: string, sym: Symbols) {
     this.library = library;
     this.#sym = sym;
     this.version = cString(sym.sqlite3_libversion());
+    this.#openFlagExtends = versionAtLeast(this.version, 3, 37);
   }
 
   open(request: OpenRequest): Connection {
@@ -1002,7 +1017,7 @@ class FfiEngine implements Engine {
       if (db !== null) sym.sqlite3_close_v2(db);
       throw error;
     }
-    sym.sqlite3_extended_result_codes(db, 1);
+    if (!this.#openFlagExtends) sym.sqlite3_extended_result_codes(db, 1);
     return db;
   }
 }
@@ -1186,17 +1201,42 @@ class FfiConnection implements Connection {
   }
 }
 
+/**
+ * Whether a `major.minor.patch` version string is at least `major.minor`.
+ * @param version SQLite's version, e.g. `"3.40.1"`.
+ * @param major The major version wanted.
+ * @param minor The minor version wanted.
+ * @returns `true` when `version` is that or later.
+ */
+export function versionAtLeast(
+  version: string,
+  major: number,
+  minor: number,
+): boolean {
+  const [have, haveMinor] = version.split(".").map(Number);
+  if (have === undefined || haveMinor === undefined) return false;
+  return have > major || (have === major && haveMinor >= minor);
+}
+
+/** `SQLITE_RANGE`: a parameter index beyond the statement's. */
+const SQLITE_RANGE = 25;
+
 /** A statement prepared through FFI. */
 export class FfiStatement implements Statement {
   /** The SQL text. */
   readonly sql: string;
-  /** The result column names, in order. */
-  readonly columnNames: readonly string[];
+  /** The number of result columns. */
+  readonly columnCount: number;
+  #columnNames: readonly string[] | undefined;
   readonly #sym: Symbols;
   readonly #db: Deno.PointerObject;
   #handle: Deno.PointerObject | null;
   readonly #owner: Set<FfiStatement>;
-  readonly #parameters: number;
+  /**
+   * The number of parameters, once known: `-1` until the first bind, which
+   * checks that it is the number given by binding around it.
+   */
+  #parameters = -1;
   /** Whether the statement stepped since its last reset. */
   #stepped = false;
   /** The file watch of a connection whose file may change, if any. */
@@ -1223,13 +1263,40 @@ export class FfiStatement implements Statement {
     this.#owner = owner;
     this.#watch = watch;
     this.#countsReads = countsReads;
-    const count = sym.sqlite3_column_count(handle);
+    this.columnCount = sym.sqlite3_column_count(handle);
+  }
+
+  /**
+   * The result column names, in order, read on first use (a cold start
+   * reads rows by position and never asks).
+   */
+  get columnNames(): readonly string[] {
+    if (this.#columnNames !== undefined) return this.#columnNames;
+    const handle = this.#live();
     const names: string[] = [];
-    for (let i = 0; i < count; i++) {
-      names.push(cString(sym.sqlite3_column_name(handle, i)));
+    for (let i = 0; i < this.columnCount; i++) {
+      names.push(cString(this.#sym.sqlite3_column_name(handle, i)));
     }
-    this.columnNames = names;
-    this.#parameters = sym.sqlite3_bind_parameter_count(handle);
+    return this.#columnNames = names;
+  }
+
+  /**
+   * The number of parameters when it is `given`, checked once per
+   * statement with the binding function already loaded: binding index
+   * `given` succeeds and binding `given + 1` answers `SQLITE_RANGE` only
+   * when the statement takes exactly `given` (every parameter is bound
+   * again right after). Otherwise the count, from
+   * `sqlite3_bind_parameter_count`, for the error.
+   */
+  #countParameters(handle: Deno.PointerObject, given: number): number {
+    const sym = this.#sym;
+    if (
+      (given === 0 || sym.sqlite3_bind_int(handle, given, 0) === 0) &&
+      sym.sqlite3_bind_int(handle, given + 1, 0) === SQLITE_RANGE
+    ) {
+      return given;
+    }
+    return sym.sqlite3_bind_parameter_count(handle);
   }
 
   /** `true` once finalized (by `finalize()` or by closing the connection). */
@@ -1260,7 +1327,11 @@ export class FfiStatement implements Statement {
       if (this.#watching) this.#unwatch();
     }
     // Every parameter is bound below, so no old binding survives.
-    const count = this.#parameters;
+    let count = this.#parameters;
+    if (count === -1) {
+      count = this.#countParameters(handle, params.length);
+      this.#parameters = count;
+    }
     if (params.length !== count) {
       throw new RangeError(
         `Cannot bind: the statement takes ${count} parameters, got ${params.length}`,

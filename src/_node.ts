@@ -303,6 +303,11 @@ class NodeStatement implements Statement {
     this.#streams = this.columnNames.length > 0 && READ_QUERY.test(sql);
   }
 
+  /** The number of result columns. */
+  get columnCount(): number {
+    return this.columnNames.length;
+  }
+
   get finalized(): boolean {
     return this.#stmt === undefined;
   }

@@ -101,7 +101,7 @@ export function readRows(
   action: string,
 ): SQLValue[][] {
   return session.all(sql, params, action, (statement) => {
-    const width = statement.columnNames.length;
+    const width = statement.columnCount;
     const row: SQLValue[] = new Array(width);
     for (let i = 0; i < width; i++) row[i] = statement.column(i);
     return row;

@@ -1,13 +1,14 @@
 /**
- * Dumping rows to CSV or JSON Lines, streamed.
+ * Dumping rows to CSV or JSON Lines, streamed. The lines are made by
+ * `_dump.ts`, loaded when a dump's stream is first read, so importing the
+ * library does not load it.
  *
  * @module
  */
-import { anyCsv, anyJson, kindOf } from "./_kinds.ts";
 import type { AnyModel } from "./model.ts";
-import { Store } from "./store.ts";
-import { checkDelimiter, escapeRegExp, isIterable } from "./_rules.ts";
-import { Run, type RunOptions } from "./run.ts";
+import type { Store } from "./store.ts";
+import { checkDelimiter } from "./_rules.ts";
+import type { RunOptions } from "./run.ts";
 
 /**
  * Options of {@linkcode dumpCsv} and {@linkcode dumpJsonLines}. Their
@@ -56,106 +57,18 @@ export type DumpSource =
   | Iterable<object>
   | AsyncIterable<object>;
 
-interface Layout {
-  keys: string[];
-  headers: string[];
-  /** Each column's non-null value as CSV text: its kind's, else by type. */
-  csv: ((value: unknown) => string)[];
-  /** Each column's non-null value as JSON text. */
-  json: ((value: unknown) => string)[];
-  /**
-   * Each column's `null` as CSV text: empty, but for a NOT NULL column
-   * whose kind stores a null of its own (`null` for JSON null), which an
-   * empty field would load as a missing value.
-   */
-  nulls: string[];
-}
-
 /** Flushes output in chunks of about this many characters. */
 const FLUSH_AT = 1 << 16;
 
-function modelOf(row: object): AnyModel | undefined {
-  const constructor = (row as { constructor?: unknown }).constructor;
-  return typeof constructor === "function" && "definition" in constructor
-    ? constructor as unknown as AnyModel
-    : undefined;
-}
+/** The dumpers' body, loaded on first use. */
+let body: typeof import("./_dump.ts") | undefined;
 
-function layout(
-  model: AnyModel | undefined,
-  first: object | undefined,
-  headers: DumpOptions["headers"],
-  action: string,
-): Layout {
-  let keys: string[];
-  let sqlNames: string[];
-  let csv: ((value: unknown) => string)[];
-  let json: ((value: unknown) => string)[];
-  let nulls: string[];
-  if (model !== undefined) {
-    keys = [...model.definition.keys];
-    const columns = keys.map((key) => model.definition.columns[key]!);
-    sqlNames = columns.map((column) => column.bound.name);
-    csv = columns.map((column) => kindOf(column).csvText);
-    json = columns.map((column) => kindOf(column).jsonText);
-    nulls = columns.map((column) => {
-      const stored = kindOf(column).nullStored;
-      return column.nullable || stored === undefined ? "" : String(stored);
-    });
-  } else {
-    keys = first === undefined ? [] : Object.keys(first);
-    sqlNames = keys;
-    csv = keys.map(() => anyCsv);
-    json = keys.map(() => anyJson);
-    nulls = keys.map(() => "");
-  }
-  if (headers === undefined || headers === "properties") {
-    return { keys, headers: keys, csv, json, nulls };
-  }
-  if (headers === "columns") {
-    return { keys, headers: sqlNames, csv, json, nulls };
-  }
-  if (!Array.isArray(headers) || headers.length !== keys.length) {
-    throw new TypeError(
-      `${action}: headers must be "properties", "columns" or ${keys.length} names (${
-        keys.join(", ")
-      })`,
-    );
-  }
-  return { keys, headers: headers.map(String), csv, json, nulls };
-}
-
-async function* rowsOf(
-  source: DumpSource,
-  action: string,
-  options: DumpOptions,
-): AsyncGenerator<object, void, undefined> {
-  const run = Run.of(options, action, "");
-  if (source instanceof Store) {
-    yield* source.search(
-      undefined,
-      run === undefined ? undefined : {
-        signal: options.signal,
-        timeoutMs: options.timeoutMs,
-        onQuery: options.onQuery,
-      },
-    );
-    return;
-  }
-  if (!isIterable(source)) {
-    throw new TypeError(
-      `${action}: expected a Store, or an iterable or async iterable of rows`,
-    );
-  }
-  const signal = run?.signal;
-  if (signal === undefined) {
-    yield* source;
-    return;
-  }
-  for await (const row of source) {
-    signal.throwIfAborted();
-    yield row;
-  }
+/** The lines `make` makes once the body is loaded. */
+async function* lazyLines(
+  make: (loaded: typeof import("./_dump.ts")) => AsyncGenerator<string>,
+): AsyncGenerator<string, void, undefined> {
+  body ??= await import("./_dump.ts");
+  yield* make(body);
 }
 
 function stream(
@@ -216,36 +129,9 @@ export function dumpCsv(
 ): ReadableStream<Uint8Array> {
   const action = "Cannot dump to CSV";
   const delimiter = checkDelimiter(options.delimiter ?? ",", action);
-  const newline = options.lineEnding ?? "\r\n";
-  const needsQuotes = new RegExp(`["\r\n]|${escapeRegExp(delimiter)}`);
-  /** A field: `null` is empty (or `empty`), an empty text quoted (`""`). */
-  const field = (value: unknown, text = anyCsv, empty = ""): string => {
-    if (value === null || value === undefined) return empty;
-    const shown = text(value);
-    if (shown === "") return '""';
-    return needsQuotes.test(shown) ? `"${shown.replaceAll('"', '""')}"` : shown;
-  };
-  const model = options.model;
-  async function* lines(): AsyncGenerator<string, void, undefined> {
-    let shape: Layout | undefined;
-    const start = (first: object | undefined, from: AnyModel | undefined) => {
-      shape = layout(from, first, options.headers, action);
-      return options.header === false
-        ? ""
-        : shape.headers.map((name) => field(name)).join(delimiter) + newline;
-    };
-    if (model !== undefined) yield start(undefined, model);
-    else if (source instanceof Store) yield start(undefined, source.model);
-    for await (const row of rowsOf(source, action, options)) {
-      if (shape === undefined) yield start(row, modelOf(row));
-      const record = row as Record<string, unknown>;
-      const { keys, csv, nulls } = shape!;
-      yield keys.map((key, i) => field(record[key], csv[i], nulls[i]))
-        .join(delimiter) +
-        newline;
-    }
-  }
-  return stream(lines());
+  return stream(
+    lazyLines((loaded) => loaded.csvLines(source, options, delimiter, action)),
+  );
 }
 
 /**
@@ -278,29 +164,7 @@ export function dumpJsonLines(
   options: DumpOptions = {},
 ): ReadableStream<Uint8Array> {
   const action = "Cannot dump to JSON Lines";
-  const model = options.model;
-  async function* lines(): AsyncGenerator<string, void, undefined> {
-    let shape: Layout | undefined;
-    let names: string[] = [];
-    const start = (first: object | undefined, from: AnyModel | undefined) => {
-      shape = layout(from, first, options.headers, action);
-      names = shape.headers.map((name) => JSON.stringify(name) + ":");
-    };
-    if (model !== undefined) start(undefined, model);
-    else if (source instanceof Store) start(undefined, source.model);
-    for await (const row of rowsOf(source, action, options)) {
-      if (shape === undefined) start(row, modelOf(row));
-      const record = row as Record<string, unknown>;
-      let line = "{";
-      const { keys, json } = shape!;
-      for (let i = 0; i < keys.length; i++) {
-        if (i > 0) line += ",";
-        const value = record[keys[i]!];
-        line += names[i] +
-          (value === null || value === undefined ? "null" : json[i]!(value));
-      }
-      yield line + "}\n";
-    }
-  }
-  return stream(lines());
+  return stream(
+    lazyLines((loaded) => loaded.jsonLines(source, options, action)),
+  );
 }
