@@ -510,6 +510,15 @@ export function symbolsBoundLater(library: string): string[] {
   return [...boundLater.get(library) ?? []];
 }
 
+/**
+ * The symbols every engine binds when its library loads (for tests: a cold
+ * start calls only these).
+ * @returns Their names, in declaration order.
+ */
+export function symbolsBoundAtLoad(): string[] {
+  return Object.keys(SYMBOLS).filter((name) => !LATER.has(name));
+}
+
 /** The symbols of `names`, each made optional, as `Deno.dlopen` takes them. */
 function optionalSymbols(
   names: (name: string) => boolean,

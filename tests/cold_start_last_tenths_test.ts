@@ -1,0 +1,308 @@
+/**
+ * Cold start (issue 15), the last tenths of a millisecond: the dumpers'
+ * body loads on a dump's first read, and the FFI engine binds neither
+ * `sqlite3_column_name`, `sqlite3_bind_parameter_count` nor
+ * `sqlite3_extended_result_codes` when its library loads. Each behaviour
+ * they served is checked here on both engines.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import type { Engine, EngineName } from "../src/_engine.ts";
+import { EngineError } from "../src/_engine.ts";
+import {
+  loadFfiEngine,
+  symbolsBoundAtLoad,
+  versionAtLeast,
+} from "../src/_ffi.ts";
+import { loadNodeEngine } from "../src/_node.ts";
+import { DataSet } from "../mod.ts";
+import { engineTest, peopleFile, runDeno, runScriptJson } from "./_helpers.ts";
+
+const MOD = new URL("../mod.ts", import.meta.url).href;
+
+const MEMORY = {
+  path: ":memory:",
+  readOnly: false,
+  immutable: false,
+  create: true,
+} as const;
+
+async function engineOf(name: EngineName): Promise<Engine> {
+  return name === "ffi" ? loadFfiEngine() : await loadNodeEngine();
+}
+
+/** The specifiers `root` imports statically, all the way down. */
+async function staticGraph(root: string): Promise<Set<string>> {
+  const run = await runDeno(["info", "--json", root], { ok: true });
+  const info = JSON.parse(run.stdout) as {
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const walk = (specifier: string) => {
+    if (seen.has(specifier)) return;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code !== undefined && dep.isDynamic !== true) {
+        walk(dep.code.specifier);
+      }
+    }
+  };
+  walk(info.modules.find((m) => m.specifier.endsWith("/mod.ts"))!.specifier);
+  return seen;
+}
+
+Deno.test("importing mod.ts does not load the dumpers' body", async () => {
+  const graph = await staticGraph(fileURLToPath(MOD));
+  assert.ok(
+    [...graph].some((s) => s.endsWith("/src/dump.ts")),
+    "the public dumpers are in the graph",
+  );
+  assert.deepEqual([...graph].filter((s) => s.endsWith("/src/_dump.ts")), []);
+});
+
+engineTest(
+  "a process's first dumps, from a store and from rows, load the body and write what they did",
+  async (engine) => {
+    const path = await peopleFile(engine);
+    const result = await runScriptJson(
+      ["--allow-read", "--allow-ffi", "--allow-env"],
+      `
+      import { DataSet, dumpCsv, dumpJsonLines, integer, SQLiteBindFactory, Store, text } from ${
+        JSON.stringify(MOD)
+      };
+      const db = DataSet.create("dumps", { engine: ${JSON.stringify(engine)} });
+      db.bind(new SQLiteBindFactory({ paths: { dumps: ${
+        JSON.stringify(path)
+      } } }));
+      class Person extends db.Model("person", {
+        id: integer({ primaryKey: true }),
+        first: text(),
+      }) {}
+      const store = new Store(Person);
+      const csv = await new Response(
+        dumpCsv(store.search({ id: { lte: 2 } }), { delimiter: ";" }),
+      ).text();
+      const jsonl = await new Response(
+        dumpJsonLines([{ a: 1, b: "x" }], { headers: ["A", "B"] }),
+      ).text();
+      const all = await new Response(dumpJsonLines(store)).text();
+      await db.close();
+      console.log(JSON.stringify({ csv, jsonl, lines: all.split("\\n").length }));
+      `,
+    );
+    assert.deepEqual(result, {
+      csv: "id;first\r\n1;George\r\n2;John\r\n",
+      jsonl: '{"A":1,"B":"x"}\n',
+      // Five people and the empty rest after the last line's end.
+      lines: 6,
+    });
+  },
+);
+
+Deno.test("the dumpers refuse bad options as before: a delimiter at once, headers and sources when read", async () => {
+  const { dumpCsv, dumpJsonLines } = await import("../mod.ts");
+  assert.throws(() => dumpCsv([], { delimiter: '"' }), TypeError);
+  await assert.rejects(
+    new Response(dumpCsv([{ a: 1 }], { headers: ["x", "y"] })).text(),
+    {
+      name: "TypeError",
+      message:
+        'Cannot dump to CSV: headers must be "properties", "columns" or 1 names (a)',
+    },
+  );
+  await assert.rejects(
+    new Response(dumpJsonLines(42 as unknown as object[])).text(),
+    {
+      name: "TypeError",
+      message:
+        "Cannot dump to JSON Lines: expected a Store, or an iterable or async iterable of rows",
+    },
+  );
+});
+
+Deno.test("the FFI engine binds neither column names, the parameter count nor extended result codes at load", () => {
+  const atLoad = symbolsBoundAtLoad();
+  assert.ok(atLoad.includes("sqlite3_step"), atLoad.join(", "));
+  for (
+    const later of [
+      "sqlite3_column_name",
+      "sqlite3_bind_parameter_count",
+      "sqlite3_extended_result_codes",
+    ]
+  ) {
+    assert.ok(!atLoad.includes(later), later);
+  }
+  assert.equal(atLoad.length, 15, atLoad.join(", "));
+});
+
+Deno.test("a cold retrieve() on FFI binds no later symbol, and reading column names binds only sqlite3_column_name", async () => {
+  const path = await peopleFile("ffi");
+  const ffi = new URL("../src/_ffi.ts", import.meta.url).href;
+  const result = await runScriptJson(
+    ["--allow-read", "--allow-ffi", "--allow-env"],
+    `
+    import { loadFfiEngine, symbolsBoundLater } from ${JSON.stringify(ffi)};
+    import { DataSet, integer, SQLiteBindFactory, Store, text } from ${
+      JSON.stringify(MOD)
+    };
+    const db = DataSet.create("names", { engine: "ffi" });
+    db.bind(new SQLiteBindFactory({ paths: { names: ${
+      JSON.stringify(path)
+    } } }));
+    class Person extends db.Model("person", {
+      id: integer({ primaryKey: true }),
+      first: text(),
+    }) {}
+    const first = (await new Store(Person).retrieve(2)).first;
+    const library = loadFfiEngine().library;
+    const cold = symbolsBoundLater(library);
+    const rows = [];
+    for await (const row of db.sql\`SELECT id AS "the id", first FROM person WHERE id = \${3}\`) {
+      rows.push(row);
+    }
+    const named = symbolsBoundLater(library);
+    await db.close();
+    console.log(JSON.stringify({ first, cold, rows, named }));
+    `,
+  );
+  assert.equal(result.first, "John");
+  assert.deepEqual(result.cold, []);
+  assert.deepEqual(result.rows, [{ "the id": 3, first: "Thomas" }]);
+  assert.ok(result.named.includes("sqlite3_column_name"), result.named);
+  assert.ok(!result.named.includes("sqlite3_bind_parameter_count"));
+  assert.ok(!result.named.includes("sqlite3_extended_result_codes"));
+});
+
+engineTest(
+  "a statement names its columns and counts them, before and after it runs",
+  async (engine) => {
+    const db = (await engineOf(engine)).open(MEMORY);
+    try {
+      const statement = db.prepare('select 1 as a, 2 as "b c", 3 as ü');
+      assert.equal(statement.columnCount, 3);
+      statement.bind([]);
+      assert.equal(statement.step(), true);
+      assert.deepEqual(statement.columnNames, ["a", "b c", "ü"]);
+      assert.equal(db.prepare("create table t (x)").columnCount, 0);
+    } finally {
+      db.close();
+    }
+  },
+);
+
+Deno.test(
+  "FFI bind checks the parameter count on every call: too few, too many, none",
+  async (t) => {
+    const db = loadFfiEngine().open(MEMORY);
+    try {
+      const cases: [string, number, number][] = [
+        ["select ?, ?", 2, 1],
+        ["select ?, ?", 2, 3],
+        ["select ?, ?", 2, 0],
+        ["select 1", 0, 1],
+        ["select ?3", 3, 2],
+        ["select :a, :b, :a", 2, 1],
+      ];
+      for (const [sql, takes, given] of cases) {
+        await t.step(`${sql} with ${given}`, () => {
+          const statement = db.prepare(sql);
+          const values = Array.from({ length: given }, (_, i) => i);
+          // Twice: the first bind learns the count, the second uses it.
+          for (let round = 0; round < 2; round++) {
+            assert.throws(() => statement.bind(values), {
+              name: "RangeError",
+              message:
+                `Cannot bind: the statement takes ${takes} parameters, got ${given}`,
+            });
+          }
+          const right = Array.from({ length: takes }, (_, i) => i + 10);
+          statement.bind(right);
+          assert.equal(statement.step(), true);
+          statement.finalize();
+        });
+      }
+      // The right count binds every value, also after a wrong one.
+      const statement = db.prepare("select ?, ?, ?");
+      assert.throws(() => statement.bind([1, 2]), RangeError);
+      statement.bind([7, "x", null]);
+      assert.equal(statement.step(), true);
+      assert.deepEqual([0, 1, 2].map((i) => statement.column(i)), [
+        7,
+        "x",
+        null,
+      ]);
+      const none = db.prepare("select 5");
+      none.bind([]);
+      assert.equal(none.step(), true);
+      assert.equal(none.column(0), 5);
+    } finally {
+      db.close();
+    }
+  },
+);
+
+engineTest(
+  "raw SQL with a parameter the template does not fill fails as it did",
+  async (engine) => {
+    const db = DataSet.create(`tenths_count_${engine}`, { engine });
+    try {
+      for (let round = 0; round < 2; round++) {
+        await assert.rejects(
+          Array.fromAsync(db.sql`SELECT ? AS x`),
+          engine === "ffi"
+            ? {
+              name: "RangeError",
+              message: "Cannot bind: the statement takes 1 parameters, got 0",
+            }
+            : { name: "QueryError", message: /datatype mismatch/ },
+        );
+      }
+      assert.deepEqual(await Array.fromAsync(db.sql`SELECT ${4} AS x`), [
+        { x: 4 },
+      ]);
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "a constraint error on a file opened by path carries its extended code",
+  async (engine) => {
+    const dir = await Deno.makeTempDir({ prefix: "microcosm_exres_" });
+    const db = (await engineOf(engine)).open({
+      path: `${dir}/x.sqlite`,
+      readOnly: false,
+      immutable: false,
+      create: true,
+    });
+    try {
+      db.exec("create table t (k integer primary key, u text unique)");
+      db.exec("insert into t (u) values ('a')");
+      const statement = db.prepare("insert into t (u) values (?)");
+      statement.bind(["a"]);
+      assert.throws(() => statement.step(), (error: unknown) => {
+        assert.ok(error instanceof EngineError);
+        assert.equal(error.extendedCode, 2067); // SQLITE_CONSTRAINT_UNIQUE
+        return true;
+      });
+    } finally {
+      db.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test("versionAtLeast() compares SQLite versions by major and minor", () => {
+  assert.equal(versionAtLeast("3.40.1", 3, 37), true);
+  assert.equal(versionAtLeast("3.37.0", 3, 37), true);
+  assert.equal(versionAtLeast("3.36.9", 3, 37), false);
+  assert.equal(versionAtLeast("4.0.0", 3, 37), true);
+  assert.equal(versionAtLeast("2.99.0", 3, 37), false);
+  assert.equal(versionAtLeast("", 3, 37), false);
+  assert.equal(versionAtLeast("3", 3, 37), false);
+});
