@@ -125,11 +125,18 @@ export async function identityOf(path: string): Promise<string | undefined> {
 /** The same, synchronously, taken when a version opens. */
 export function identityOfSync(path: string): string | undefined {
   try {
-    const info = Deno.statSync(path);
-    return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+    return identityOfInfo(Deno.statSync(path));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The same, of a file's information already read (a stat the open made
+ * for its own checks, so it stats once).
+ */
+export function identityOfInfo(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
 }
 
 /**

@@ -46,6 +46,7 @@ import {
   checkInterval,
   checkNewVersion,
   identityOf,
+  identityOfInfo,
   identityOfSync,
   inodeOf,
   type Watch,
@@ -200,9 +201,10 @@ function checkPathLength(path: string): void {
 
 /**
  * Checks that a file exists, is readable and looks like a whole database.
- * @returns Whether the database is in WAL journal mode.
+ * @returns Whether the database is in WAL journal mode, and the file's
+ * information (the open's identity of the file, from this one stat).
  */
-function checkFile(path: string): boolean {
+function checkFile(path: string): { wal: boolean; stat: Deno.FileInfo } {
   const stat = Deno.statSync(path);
   if (stat.isDirectory) throw new Error(`is a directory: ${path}`);
   if (stat.size === 0) throw new Error(`file is empty: ${path}`);
@@ -221,7 +223,7 @@ function checkFile(path: string): boolean {
     file.close();
   }
   checkHeader(header.subarray(0, read), stat.size, path);
-  return header[18] === 2 || header[19] === 2;
+  return { wal: header[18] === 2 || header[19] === 2, stat };
 }
 
 /**
@@ -653,6 +655,8 @@ export class DataSet {
     const immutable = !writable && this.#options.immutable !== false;
     let source: Uint8Array | undefined;
     let wal = false;
+    /** The file's identity, from the stat of its checks (read-only files). */
+    let checked: string | undefined;
     if (image !== undefined) {
       if (this.#options.writable === true) {
         throw new DataSetError(
@@ -668,7 +672,11 @@ export class DataSet {
     } else if (!memory) {
       try {
         checkPathLength(path);
-        if (!writable) wal = checkFile(path);
+        if (!writable) {
+          const file = checkFile(path);
+          wal = file.wal;
+          checked = identityOfInfo(file.stat);
+        }
       } catch (error) {
         throw new DataSetError(
           `${action}: ${
@@ -696,11 +704,13 @@ export class DataSet {
     }
     // Only engines that read text cut at a NUL use the identity (for the
     // Store's NUL census): the others pay nothing for it.
+    // The checks' stat serves as the identity before opening: one stat of
+    // the path where three were made (cold start, issue 15).
     const before = source === undefined && immutable && !engine.readsTextWhole
-      ? fileIdentity(path)
+      ? checked === undefined ? fileIdentity(path) : `${path}\0${checked}`
       : undefined;
     const identity = source === undefined && !memory
-      ? identityOfSync(path)
+      ? checked ?? identityOfSync(path)
       : undefined;
     let connection: Connection;
     try {
@@ -725,11 +735,18 @@ export class DataSet {
     );
     session.fixedSchema = !writable && (immutable || source !== undefined);
     session.onQuery = this.#options.onQuery;
+    // One stat after opening answers both the inode and the identity.
+    const opened = image === undefined && !memory ? statOf(path) : undefined;
     if (image !== undefined) session.image = image;
-    else if (!memory) session.fileIdentity = identityOfPath(path);
+    else if (!memory) {
+      session.fileIdentity = opened === undefined ? undefined : inodeOf(opened);
+    }
     if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
-    } else if (before !== undefined && before === fileIdentity(path)) {
+    } else if (
+      before !== undefined && opened !== undefined &&
+      before === `${path}\0${identityOfInfo(opened)}`
+    ) {
       // The same file before and after opening: no rename in between.
       session.stableData = before;
     }
@@ -1492,9 +1509,10 @@ let images = 0;
  * size and modification time; `undefined` when it cannot be read.
  */
 /** `dev:ino` of the file at `path`, or `undefined` when it cannot stat. */
-function identityOfPath(path: string): string | undefined {
+/** The file's information, or `undefined` when it cannot be read. */
+function statOf(path: string): Deno.FileInfo | undefined {
   try {
-    return inodeOf(Deno.statSync(path));
+    return Deno.statSync(path);
   } catch {
     return undefined;
   }

@@ -306,3 +306,36 @@ Deno.test("versionAtLeast() compares SQLite versions by major and minor", () => 
   assert.equal(versionAtLeast("", 3, 37), false);
   assert.equal(versionAtLeast("3", 3, 37), false);
 });
+
+engineTest(
+  "opening a read-only file stats its path twice: once for the checks, once after opening",
+  async (engine) => {
+    const path = await peopleFile(engine);
+    const result = await runScriptJson(
+      ["--allow-read", "--allow-ffi", "--allow-env"],
+      `
+      const stats = [];
+      const statSync = Deno.statSync;
+      Deno.statSync = (where) => {
+        stats.push(String(where));
+        return statSync(where);
+      };
+      const { DataSet, integer, SQLiteBindFactory, Store, text } = await import(${
+        JSON.stringify(MOD)
+      });
+      const db = DataSet.create("stats", { engine: ${JSON.stringify(engine)} });
+      db.bind(new SQLiteBindFactory({ paths: { stats: ${
+        JSON.stringify(path)
+      } } }));
+      class Person extends db.Model("person", {
+        id: integer({ primaryKey: true }),
+        first: text(),
+      }) {}
+      const first = (await new Store(Person).retrieve(1)).first;
+      await db.close();
+      console.log(JSON.stringify({ first, stats }));
+      `,
+    );
+    assert.deepEqual(result, { first: "George", stats: [path, path] });
+  },
+);
