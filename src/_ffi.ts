@@ -59,13 +59,6 @@ const SYMBOLS = {
     parameters: ["pointer"], // sqlite3 *db
     result: "i32",
   },
-  sqlite3_extended_result_codes: {
-    parameters: [
-      "pointer", // sqlite3 *db
-      "i32", // int onoff
-    ],
-    result: "i32",
-  },
   sqlite3_errmsg: {
     parameters: ["pointer"], // sqlite3 *db
     result: "pointer",
@@ -489,11 +482,10 @@ const LATER: ReadonlySet<string> = new Set(
     "sqlite3_progress_handler",
     // Not called by a cold start either: result column names are read on
     // first use, a statement's parameter count is checked by binding past
-    // it, and extended result codes are asked for by an open flag (SQLite
-    // 3.37 and later).
+    // it, and the version is read when asked.
     "sqlite3_column_name",
     "sqlite3_bind_parameter_count",
-    "sqlite3_extended_result_codes",
+    "sqlite3_libversion",
   ] satisfies (keyof typeof SYMBOLS)[],
 );
 
@@ -898,24 +890,22 @@ class FfiEngine implements Engine {
   readonly readsTextWhole = true;
   /** Always `true`: files open with `immutable=1`. */
   readonly opensImmutable = true;
-  /** The SQLite version of the loaded library, e.g. `"3.40.1"`. */
-  readonly version: string;
   /** The library name or path the engine was loaded from. */
   readonly library: string;
   readonly #sym: Symbols;
-
-  /**
-   * Whether `SQLITE_OPEN_EXRESCODE` turns extended result codes on
-   * (SQLite 3.37 and later): else each connection calls
-   * `sqlite3_extended_result_codes`.
-   */
-  readonly #openFlagExtends: boolean;
+  #version: string | undefined;
 
   constructor(library: string, sym: Symbols) {
     this.library = library;
     this.#sym = sym;
-    this.version = cString(sym.sqlite3_libversion());
-    this.#openFlagExtends = versionAtLeast(this.version, 3, 37);
+  }
+
+  /**
+   * The SQLite version of the loaded library, e.g. `"3.40.1"`, read on
+   * first use (only reports and errors name it).
+   */
+  get version(): string {
+    return this.#version ??= cString(this.#sym.sqlite3_libversion());
   }
 
   open(request: OpenRequest): Connection {
@@ -1026,7 +1016,9 @@ class FfiEngine implements Engine {
       if (db !== null) sym.sqlite3_close_v2(db);
       throw error;
     }
-    if (!this.#openFlagExtends) sym.sqlite3_extended_result_codes(db, 1);
+    // No sqlite3_extended_result_codes: errors take their extended code
+    // from sqlite3_extended_errcode, which never masks it, and only
+    // SQLITE_ROW and SQLITE_DONE are compared as returned.
     return db;
   }
 }
@@ -1208,23 +1200,6 @@ class FfiConnection implements Connection {
     this.#sym.sqlite3_close_v2(db);
     this.#watch?.close();
   }
-}
-
-/**
- * Whether a `major.minor.patch` version string is at least `major.minor`.
- * @param version SQLite's version, e.g. `"3.40.1"`.
- * @param major The major version wanted.
- * @param minor The minor version wanted.
- * @returns `true` when `version` is that or later.
- */
-export function versionAtLeast(
-  version: string,
-  major: number,
-  minor: number,
-): boolean {
-  const [have, haveMinor] = version.split(".").map(Number);
-  if (have === undefined || haveMinor === undefined) return false;
-  return have > major || (have === major && haveMinor >= minor);
 }
 
 /** `SQLITE_RANGE`: a parameter index beyond the statement's. */

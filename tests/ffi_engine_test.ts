@@ -530,7 +530,7 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   fn() {
     assert.throws(() => loadFfiEngine("libc.so.6"), {
-      message: /tried libc\.so\.6 \(missing symbols sqlite3_libversion, /,
+      message: /tried libc\.so\.6 \(missing symbols sqlite3_open_v2, /,
     });
   },
 });
