@@ -486,6 +486,8 @@ const LATER: ReadonlySet<string> = new Set(
     "sqlite3_column_name",
     "sqlite3_bind_parameter_count",
     "sqlite3_libversion",
+    // The open sets the memory map's size with prepare and step.
+    "sqlite3_exec",
   ] satisfies (keyof typeof SYMBOLS)[],
 );
 
@@ -931,19 +933,12 @@ class FfiEngine implements Engine {
     // SQLite reads nothing before the first statement, which checks the
     // file against this first look.
     let watch: FileWatch | undefined;
+    let mmapPragma: Deno.PointerObject | null = null;
     try {
       if (filename !== ":memory:") {
         // Set even when 0: a library built with SQLITE_DEFAULT_MMAP_SIZE
         // would map files otherwise.
-        const sql = cStringBytes(`PRAGMA mmap_size=${mmapSize}`);
-        const rc = this.#sym.sqlite3_exec(
-          db,
-          Deno.UnsafePointer.of(sql),
-          null,
-          null,
-          null,
-        );
-        if (rc !== 0) throw engineError(this.#sym, db, rc);
+        mmapPragma = this.#setMmapSize(db, mmapSize);
         if (request.readOnly && !request.immutable) {
           watch = new FileWatch(request.path);
         }
@@ -952,7 +947,42 @@ class FfiEngine implements Engine {
       this.#sym.sqlite3_close_v2(db);
       throw error;
     }
-    return new FfiConnection(this.#sym, db, watch, mmapSize === 0);
+    return new FfiConnection(this.#sym, db, watch, mmapSize === 0, mmapPragma);
+  }
+
+  /**
+   * Runs `PRAGMA mmap_size` with the functions a first query calls anyway
+   * (prepare, step, reset) rather than `sqlite3_exec`, which a cold start
+   * then never binds; the statement stays with the connection, finalized
+   * when it closes, so `sqlite3_finalize` is not bound either.
+   * @returns The statement, reset.
+   * @throws {EngineError} When SQLite refuses it.
+   */
+  #setMmapSize(db: Deno.PointerObject, mmapSize: number): Deno.PointerObject {
+    const sym = this.#sym;
+    const sql = encoder.encode(`PRAGMA mmap_size=${mmapSize}`);
+    pointerOut[0] = 0n;
+    const rc = sym.sqlite3_prepare_v2(
+      db,
+      Deno.UnsafePointer.of(sql),
+      sql.length,
+      outAddress,
+      null,
+    );
+    const handle = Deno.UnsafePointer.create(pointerOut[0]);
+    if (rc !== 0 || handle === null) {
+      if (handle !== null) sym.sqlite3_finalize(handle);
+      throw engineError(sym, db, rc === 0 ? ResultCode.ERROR : rc);
+    }
+    let step = sym.sqlite3_step(handle);
+    while (step === 100) step = sym.sqlite3_step(handle);
+    sym.sqlite3_reset(handle);
+    if (step !== 101) {
+      const error = engineError(sym, db, step);
+      sym.sqlite3_finalize(handle);
+      throw error;
+    }
+    return handle;
   }
 
   /**
@@ -1030,20 +1060,25 @@ class FfiConnection implements Connection {
   readonly #statements = new Set<FfiStatement>();
   readonly #watch: FileWatch | undefined;
   readonly #countsReads: boolean;
+  /** The `PRAGMA mmap_size` run at open, finalized at close. */
+  readonly #mmapPragma: Deno.PointerObject | null;
 
   /**
    * @param watch The file watch, when the file may change.
    * @param countsReads Whether SQLite's cache misses count every page read
    * from the file: not when pages are memory-mapped.
+   * @param mmapPragma The statement that set the memory map's size, if any.
    */
   constructor(
     sym: Symbols,
     db: Deno.PointerObject,
     watch: FileWatch | undefined,
     countsReads: boolean,
+    mmapPragma: Deno.PointerObject | null = null,
   ) {
     this.#sym = sym;
     this.#db = db;
+    this.#mmapPragma = mmapPragma;
     this.#watch = watch;
     // Only a watched file's steps read the statistic, so only its
     // connection binds the function.
@@ -1196,6 +1231,7 @@ class FfiConnection implements Connection {
     const db = this.#db;
     if (db === null) return;
     for (const statement of [...this.#statements]) statement.finalize();
+    if (this.#mmapPragma !== null) this.#sym.sqlite3_finalize(this.#mmapPragma);
     this.#db = null;
     this.#sym.sqlite3_close_v2(db);
     this.#watch?.close();
