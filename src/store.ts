@@ -6,7 +6,7 @@
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
 import { INVALID, kindOf, Same } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
-import { rowBuilder } from "./_row_builder.ts";
+import { loopRowBuilder, rowBuilder } from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
 import {
   andWhereSql,
@@ -256,6 +256,13 @@ export type Instance<M extends AnyModel> = InstanceType<M>;
 const plans = new WeakMap<ModelDefinition, Plan>();
 
 /**
+ * The rows a store builds with a loop before it generates its row builder
+ * (cold start: a first `retrieve()` generates no code). Few enough that a
+ * scan runs on the generated builder.
+ */
+const LOOP_ROWS = 8;
+
+/**
  * Per stable data (`Session.stableData`) and census query: whether the
  * table holds text with a NUL (see `Store.#holdsNulText`).
  */
@@ -395,8 +402,16 @@ export class Store<
   readonly #reader = (statement: Statement): Instance<M> =>
     this.#read(statement);
   readonly #retrieveAction: string;
-  /** Stores a row's cells on an instance (see {@linkcode rowBuilder}). */
-  readonly #build: (row: Record<string, unknown>, statement: Statement) => void;
+  /**
+   * Stores a row's cells on an instance: a loop for the store's first
+   * {@linkcode LOOP_ROWS} rows, then the generated builder (see
+   * {@linkcode rowBuilder}).
+   */
+  #build: (row: Record<string, unknown>, statement: Statement) => void;
+  /** Rows still to build with the loop; 0 once the builder is generated. */
+  #loopRows = LOOP_ROWS;
+  readonly #cellReader = (statement: Statement, i: number): unknown =>
+    this.#cell(statement, i);
   /** The `ORDER BY` of each order searched, by its keys. */
   readonly #orders = new Map<string, string>();
   /** Per order, whether a term of it sorts by a comparison form. */
@@ -426,10 +441,7 @@ export class Store<
     this.#same = this.#plan.same;
     this.#nullable = this.#plan.nullable;
     this.#retrieveAction = `Cannot retrieve ${this.#definition.table}`;
-    this.#build = rowBuilder(
-      this.#keys,
-      (statement, i) => this.#cell(statement, i),
-    );
+    this.#build = loopRowBuilder(this.#keys, this.#cellReader);
   }
 
   /**
@@ -937,6 +949,9 @@ export class Store<
     // Checked before any cell: a cut text could decode (JSON, a date).
     if (flagged && statement.column(n) !== null) {
       this.#refuseNul(statement);
+    }
+    if (this.#loopRows !== 0 && --this.#loopRows === 0) {
+      this.#build = rowBuilder(keys, this.#cellReader);
     }
     this.#build(row, statement);
     return row as Instance<M>;

@@ -12,7 +12,7 @@ import type { Engine, EngineName } from "../src/_engine.ts";
 import { EngineError } from "../src/_engine.ts";
 import { loadFfiEngine, symbolsBoundAtLoad } from "../src/_ffi.ts";
 import { loadNodeEngine } from "../src/_node.ts";
-import { DataSet } from "../mod.ts";
+import { DataSet, integer, Store, text } from "../mod.ts";
 import { engineTest, peopleFile, runDeno, runScriptJson } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -348,6 +348,102 @@ engineTest(
       assert.equal(loaded.version, statement.column(0));
     } finally {
       db.close();
+    }
+  },
+);
+
+engineTest(
+  "a store's first rows are built without generating code, and later ones by its generated builder",
+  async (engine) => {
+    const path = await peopleFile(engine);
+    const result = await runScriptJson(
+      ["--allow-read", "--allow-ffi", "--allow-env"],
+      `
+      let generated = 0;
+      const Original = globalThis.Function;
+      globalThis.Function = new Proxy(Original, {
+        construct(target, args) {
+          generated++;
+          return Reflect.construct(target, args);
+        },
+      });
+      const { DataSet, integer, SQLiteBindFactory, Store, text } = await import(${
+        JSON.stringify(MOD)
+      });
+      const db = DataSet.create("builders", { engine: ${
+        JSON.stringify(engine)
+      } });
+      db.bind(new SQLiteBindFactory({ paths: { builders: ${
+        JSON.stringify(path)
+      } } }));
+      class Person extends db.Model("person", {
+        id: integer({ primaryKey: true }),
+        first: text(),
+      }) {}
+      const store = new Store(Person);
+      const first = { ...(await store.retrieve(1)) };
+      const atRetrieve = generated;
+      const names = [];
+      for (let round = 0; round < 3; round++) {
+        for await (const person of store.search()) names.push(person.first);
+      }
+      await db.close();
+      console.log(JSON.stringify({ first, atRetrieve, generated, names }));
+      `,
+    );
+    const five = ["George", "John", "Thomas", "Martha", "Nobody"];
+    assert.deepEqual(result, {
+      first: { id: 1, first: "George" },
+      atRetrieve: 0,
+      generated: 1,
+      names: [...five, ...five, ...five],
+    });
+  },
+);
+
+engineTest(
+  "rows built by the loop and by the generated builder are the same, hostile names included",
+  async (engine) => {
+    const db = DataSet.create(`tenths_builders_${engine}`, { engine });
+    class Odd extends db.Model("odd", {
+      id: integer({ primaryKey: true }),
+      ["__proto__"]: text(),
+      constructor: text(),
+      'a"b\\\n': text({ name: "ab" }),
+      ["x y"]: integer({ nullable: true }),
+    }) {}
+    try {
+      await db.createAll();
+      const store = new Store(Odd);
+      const rows = Array.from({ length: 20 }, (_, i) => ({
+        ["__proto__"]: `p${i}`,
+        constructor: `c${i}`,
+        'a"b\\\n': `q${i}`,
+        ["x y"]: i % 3 === 0 ? null : i,
+      }));
+      await store.createMany(rows);
+      const read = await Array.fromAsync(store.search());
+      assert.equal(read.length, 20);
+      for (const [i, row] of read.entries()) {
+        assert.deepEqual(Object.keys(row), [
+          "id",
+          "__proto__",
+          "constructor",
+          'a"b\\\n',
+          "x y",
+        ]);
+        assert.equal(Object.getPrototypeOf(row), Odd.prototype);
+        const record = row as unknown as Record<string, unknown>;
+        assert.equal(
+          Object.getOwnPropertyDescriptor(row, "__proto__")?.value,
+          `p${i}`,
+        );
+        assert.equal(record.constructor, `c${i}`);
+        assert.equal(record['a"b\\\n'], `q${i}`);
+        assert.equal(record["x y"], i % 3 === 0 ? null : i);
+      }
+    } finally {
+      await db.close();
     }
   },
 );
