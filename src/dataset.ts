@@ -191,7 +191,11 @@ function describeOpenFailure(error: unknown, path: string): string {
 
 /** Checks that SQLite can take a path: it opens none longer. */
 function checkPathLength(path: string): void {
-  const bytes = new TextEncoder().encode(absolutePath(path)).length;
+  const absolute = absolutePath(path);
+  // A UTF-16 code unit takes at most 3 bytes of UTF-8: a path this short
+  // fits without encoding it (no TextEncoder on a cold start).
+  if (absolute.length * 3 <= MAX_PATH_BYTES) return;
+  const bytes = new TextEncoder().encode(absolute).length;
   if (bytes > MAX_PATH_BYTES) {
     throw new RangeError(
       `the path is ${bytes} bytes long as an absolute path, longer than the ${MAX_PATH_BYTES} bytes SQLite opens: ${path}`,

@@ -12,7 +12,7 @@ import type { Engine, EngineName } from "../src/_engine.ts";
 import { EngineError } from "../src/_engine.ts";
 import { loadFfiEngine, symbolsBoundAtLoad } from "../src/_ffi.ts";
 import { loadNodeEngine } from "../src/_node.ts";
-import { DataSet, integer, Store, text } from "../mod.ts";
+import { DataSet, integer, SQLiteBindFactory, Store, text } from "../mod.ts";
 import { engineTest, peopleFile, runDeno, runScriptJson } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -442,6 +442,62 @@ engineTest(
         assert.equal(record['a"b\\\n'], `q${i}`);
         assert.equal(record["x y"], i % 3 === 0 ? null : i);
       }
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+Deno.test("a cold retrieve() on node:sqlite makes no TextEncoder (a short path is not encoded to check its length)", async () => {
+  const path = await peopleFile("node");
+  const result = await runScriptJson(
+    ["--allow-read", "--allow-env"],
+    `
+    let made = 0;
+    const Original = globalThis.TextEncoder;
+    globalThis.TextEncoder = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    const { DataSet, integer, SQLiteBindFactory, Store, text } = await import(${
+      JSON.stringify(MOD)
+    });
+    const db = DataSet.create("encoders", { engine: "node" });
+    db.bind(new SQLiteBindFactory({ paths: { encoders: ${
+      JSON.stringify(path)
+    } } }));
+    class Person extends db.Model("person", {
+      id: integer({ primaryKey: true }),
+      first: text(),
+    }) {}
+    const first = (await new Store(Person).retrieve(1)).first;
+    await db.close();
+    console.log(JSON.stringify({ first, made }));
+    `,
+  );
+  assert.deepEqual(result, { first: "George", made: 0 });
+});
+
+engineTest(
+  "a path of few characters but more than 504 bytes is still refused by its byte length",
+  async (engine) => {
+    // 171 characters, 507 bytes: "€" is 3 bytes of UTF-8.
+    const folder = "€".repeat(80);
+    const path = `/${folder}/${folder}/${"€".repeat(8)}`;
+    assert.equal(path.length, 171);
+    const db = DataSet.create(`tenths_long_${engine}`, { engine });
+    db.bind(new SQLiteBindFactory({ paths: { [db.name]: path } }));
+    try {
+      await assert.rejects(
+        Array.fromAsync(db.sql`SELECT 1 AS one`),
+        {
+          name: "DataSetError",
+          message:
+            /the path is 507 bytes long as an absolute path, longer than the 504 bytes SQLite opens/,
+        },
+      );
     } finally {
       await db.close();
     }
