@@ -612,10 +612,14 @@ export async function appBench(options: AppBenchOptions): Promise<string[]> {
   const nodeT = await phase("node-t");
   const nodeNw = await phase("node-nw");
 
-  // Multi-model: fresh processes, alternating, 3 scans each.
+  // Multi-model: fresh processes, alternating, 3 scans each. A scan's time
+  // varies more between processes than within one (the same code on both
+  // sides gave ratios of 1.02-1.08 over 6 pairs), so this phase runs twice
+  // as many processes as there are rounds, and at least 10 a side.
   const one: number[] = [];
   const ten: number[] = [];
-  for (let r = 0; r < runs; r++) {
+  const multiProcesses = Math.max(runs * 2, 10);
+  for (let r = 0; r < multiProcesses; r++) {
     for (const models of r % 2 === 0 ? [1, 10] : [10, 1]) {
       const times = await child(
         ["--phase=multi", `--models=${models}`],
@@ -731,7 +735,7 @@ export async function appBench(options: AppBenchOptions): Promise<string[]> {
   const oneStats = stats(one);
   const tenStats = stats(ten);
   lines.push(
-    `| 1M scan after 10 models were queried (ffi; ${ten.length} scans in ${runs} fresh processes, alternating with one-model ones) | ${
+    `| 1M scan after 10 models were queried (ffi; ${ten.length} scans in ${multiProcesses} fresh processes, alternating with one-model ones) | ${
       fmt(tenStats)
     } | same scan, one model | ${fmt(oneStats)} | ${
       against(tenStats, oneStats, 1.1)
