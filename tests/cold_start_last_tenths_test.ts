@@ -7,13 +7,12 @@
  * they served is checked here on both engines.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import type { Engine, EngineName } from "../src/_engine.ts";
 import { EngineError } from "../src/_engine.ts";
 import { loadFfiEngine, symbolsBoundAtLoad } from "../src/_ffi.ts";
 import { loadNodeEngine } from "../src/_node.ts";
 import { DataSet, integer, SQLiteBindFactory, Store, text } from "../mod.ts";
-import { engineTest, peopleFile, runDeno, runScriptJson } from "./_helpers.ts";
+import { engineTest, peopleFile, runScriptJson } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
@@ -28,38 +27,8 @@ async function engineOf(name: EngineName): Promise<Engine> {
   return name === "ffi" ? loadFfiEngine() : await loadNodeEngine();
 }
 
-/** The specifiers `root` imports statically, all the way down. */
-async function staticGraph(root: string): Promise<Set<string>> {
-  const run = await runDeno(["info", "--json", root], { ok: true });
-  const info = JSON.parse(run.stdout) as {
-    modules: {
-      specifier: string;
-      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
-    }[];
-  };
-  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
-  const seen = new Set<string>();
-  const walk = (specifier: string) => {
-    if (seen.has(specifier)) return;
-    seen.add(specifier);
-    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
-      if (dep.code !== undefined && dep.isDynamic !== true) {
-        walk(dep.code.specifier);
-      }
-    }
-  };
-  walk(info.modules.find((m) => m.specifier.endsWith("/mod.ts"))!.specifier);
-  return seen;
-}
-
-Deno.test("importing mod.ts does not load the dumpers' body", async () => {
-  const graph = await staticGraph(fileURLToPath(MOD));
-  assert.ok(
-    [...graph].some((s) => s.endsWith("/src/dump.ts")),
-    "the public dumpers are in the graph",
-  );
-  assert.deepEqual([...graph].filter((s) => s.endsWith("/src/_dump.ts")), []);
-});
+// mod.ts's static graph, without `src/_dump.ts`, is pinned in
+// cold_start_test.ts.
 
 engineTest(
   "a process's first dumps, from a store and from rows, load the body and write what they did",
