@@ -706,13 +706,8 @@ export class DataSet {
         throw fail(error);
       }
     }
-    // Only engines that read text cut at a NUL use the identity (for the
-    // Store's NUL census): the others pay nothing for it.
-    // The checks' stat serves as the identity before opening: one stat of
-    // the path where three were made (cold start, issue 15).
-    const before = source === undefined && immutable && !engine.readsTextWhole
-      ? checked === undefined ? fileIdentity(path) : `${path}\0${checked}`
-      : undefined;
+    // A read-only file's identity before opening is its checks' stat: one
+    // stat of the path where three were made (cold start, issue 15).
     const identity = source === undefined && !memory
       ? checked ?? identityOfSync(path)
       : undefined;
@@ -748,11 +743,13 @@ export class DataSet {
     if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
     } else if (
-      before !== undefined && opened !== undefined &&
-      before === `${path}\0${identityOfInfo(opened)}`
+      // Only engines that read text cut at a NUL use the identity (for the
+      // Store's NUL census): an immutable file, the same file from its
+      // checks to after opening (no rename in between).
+      checked !== undefined && immutable && !engine.readsTextWhole &&
+      opened !== undefined && identityOfInfo(opened) === checked
     ) {
-      // The same file before and after opening: no rename in between.
-      session.stableData = before;
+      session.stableData = `${path}\0${checked}`;
     }
     try {
       if (writable) session.exec(FOREIGN_KEYS_ON, action);
@@ -1508,11 +1505,6 @@ function distinct(names: readonly string[]): boolean {
 /** Counts images of bytes opened, for their `Session.stableData`. */
 let images = 0;
 
-/**
- * A file's identity for `Session.stableData`: its path, device, inode,
- * size and modification time; `undefined` when it cannot be read.
- */
-/** `dev:ino` of the file at `path`, or `undefined` when it cannot stat. */
 /** The file's information, or `undefined` when it cannot be read. */
 function statOf(path: string): Deno.FileInfo | undefined {
   try {
@@ -1520,11 +1512,6 @@ function statOf(path: string): Deno.FileInfo | undefined {
   } catch {
     return undefined;
   }
-}
-
-function fileIdentity(path: string): string | undefined {
-  const identity = identityOfSync(path);
-  return identity === undefined ? undefined : `${path}\0${identity}`;
 }
 
 /** The node engine, its module loaded on first use (cold start, issue 15). */
