@@ -7,6 +7,7 @@
  * @module
  */
 import { anyCsv, anyJson, kindOf } from "./_kinds.ts";
+import { storedNull } from "./columns.ts";
 import type { AnyModel } from "./model.ts";
 import { Store } from "./store.ts";
 import { escapeRegExp, isIterable } from "./_rules.ts";
@@ -53,8 +54,8 @@ function layout(
     csv = columns.map((column) => kindOf(column).csvText);
     json = columns.map((column) => kindOf(column).jsonText);
     nulls = columns.map((column) => {
-      const stored = kindOf(column).nullStored;
-      return column.nullable || stored === undefined ? "" : String(stored);
+      const stored = storedNull(column);
+      return stored === undefined ? "" : String(stored);
     });
   } else {
     keys = first === undefined ? [] : Object.keys(first);

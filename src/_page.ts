@@ -52,11 +52,15 @@ function untag(item: unknown): SQLValue {
   throw new SyntaxError("unknown tag");
 }
 
-/** The shape of a list of SQL values, for a checksum. */
+/**
+ * A list of SQL values as the JSON text of their tagged values: the shape
+ * of a filter's values, for a checksum, and a token's position.
+ */
 export function describeValues(values: readonly SQLValue[]): string {
   if (values.length === 0) return "[]"; // a query without a filter
-  // One number (a filter on a key) as JSON.stringify would write its
-  // tagged value: a number's text needs no escaping.
+  // One number (a filter on a key; an integer key, a rowid: most pages)
+  // as JSON.stringify would write its tagged value: a number's text needs
+  // no escaping.
   const only = values[0];
   if (values.length === 1 && typeof only === "number") {
     return `[["n","${only}"]]`;
@@ -218,14 +222,7 @@ export function encodeToken(
   values: readonly SQLValue[],
   shape: string | TokenShape,
 ): string {
-  // One number (an integer key, a rowid: most pages) is written as
-  // JSON.stringify would write its tagged value: a number's text needs no
-  // escaping.
-  const only = values[0];
-  const json = values.length === 1 && typeof only === "number"
-    ? `[["n","${only}"]]`
-    : JSON.stringify(values.map(tag));
-  const payload = textToBase64url(json);
+  const payload = textToBase64url(describeValues(values));
   return `${payload}.${finish(prepared(shape), payload)}`;
 }
 

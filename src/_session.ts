@@ -154,6 +154,9 @@ const dropped = new FinalizationRegistry<Lease>((lease) => {
  */
 export const MAX_LEASED = 4096;
 
+/** Reads the first column of the current row ({@linkcode Session.value}). */
+const firstColumn = (statement: Statement): SQLValue => statement.column(0);
+
 /** How long a stream runs before it hands control to the event loop. */
 const SLICE_MS = 5;
 
@@ -558,22 +561,7 @@ export class Session {
     action: string,
     run?: Run,
   ): SQLValue | undefined {
-    if (run !== undefined || this.onQuery !== undefined) {
-      return this.#guarded(
-        sql,
-        params,
-        action,
-        run,
-        (statement) => statement.stepOne() ? statement.column(0) : undefined,
-        (value) => value === undefined ? 0 : 1,
-      );
-    }
-    return this.#use(
-      sql,
-      params,
-      action,
-      (statement) => statement.stepOne() ? statement.column(0) : undefined,
-    );
+    return this.row(sql, params, action, firstColumn, run);
   }
 
   /**

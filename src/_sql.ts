@@ -57,17 +57,20 @@ export function whereSql(conditions: readonly string[]): string {
 /** The order term that breaks ties on a table without a primary key. */
 export const ROWID = "rowid";
 
+/**
+ * What an order term sorts by: the rowid, the quoted column, or the
+ * column's comparison form.
+ */
+export function orderTermSql({ column, compared }: OrderTerm): string {
+  if (column === ROWID) return ROWID;
+  return compared === undefined ? quote(column) : compared(quote(column));
+}
+
 /** ` ORDER BY a, b DESC`; the term `rowid` names the table's rowid. */
 export function orderBySql(terms: readonly OrderTerm[]): string {
   return ` ORDER BY ${
-    terms.map(({ column, descending, compared }) =>
-      `${
-        column === ROWID
-          ? ROWID
-          : compared === undefined
-          ? quote(column)
-          : compared(quote(column))
-      }${descending ? " DESC" : ""}`
+    terms.map((term) =>
+      `${orderTermSql(term)}${term.descending ? " DESC" : ""}`
     ).join(", ")
   }`;
 }

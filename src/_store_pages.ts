@@ -15,8 +15,8 @@ import {
   keysetWhereSql,
   orderBySql,
   type OrderTerm,
+  orderTermSql,
   pageSql,
-  quote,
   ROWID,
 } from "./_sql.ts";
 import {
@@ -259,16 +259,13 @@ function pagePlan(
   const add = (key: string | undefined, descending: boolean): void => {
     const column = key === undefined ? ROWID : columns[key]!.bound.name;
     const compared = key === undefined || !instant ? undefined : formOf(key);
-    const sql = key === undefined
-      ? ROWID
-      : compared === undefined
-      ? quote(column)
-      : compared(quote(column));
-    terms.push({
+    const term: OrderTerm = {
       column,
       descending,
       ...(compared === undefined ? {} : { compared }),
-    });
+    };
+    terms.push(term);
+    const sql = orderTermSql(term);
     keyset.push({
       sql,
       descending,

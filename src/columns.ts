@@ -281,6 +281,17 @@ function describe(value: unknown): string {
 }
 
 /**
+ * What a `null` written to the column stores when that is not SQL NULL: a
+ * NOT NULL column's kind's own null (the JSON text `null`), else
+ * `undefined`.
+ * @param column The column.
+ * @returns The value to bind, or `undefined` for SQL NULL.
+ */
+export function storedNull(column: AnyColumn): SQLValue | undefined {
+  return column.nullable ? undefined : kindOf(column).nullStored;
+}
+
+/**
  * Converts a JavaScript value into what SQLite stores for the column, or
  * throws `TypeError`/`RangeError` naming the column.
  * @param column The column.
@@ -293,10 +304,7 @@ export function encodeValue(
   value: unknown,
   where: string,
 ): SQLValue {
-  // A NOT NULL column stores its kind's null where it has one (JSON null).
-  if (value === null) {
-    return column.nullable ? null : kindOf(column).nullStored ?? null;
-  }
+  if (value === null) return storedNull(column) ?? null;
   const label = () => {
     try {
       const bound = column.bound;

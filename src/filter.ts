@@ -152,11 +152,10 @@ export function columnCondition(column: AnyColumn, value: unknown): Condition {
   const raw = quote(name);
   // Comparisons go through the kind's wrapper (julianday() for datetime
   // text), on the column and on each placeholder alike.
-  const compared = kindOf(column).compared;
+  const { compared, nullSql } = kindOf(column);
   const id = compared === undefined ? raw : compared(raw);
   const slot = compared === undefined ? "?" : compared("?");
   // `null` is SQL NULL, or what else the kind reads as null (JSON null).
-  const nullSql = kindOf(column).nullSql;
   const isNull = nullSql === undefined ? `${raw} IS NULL` : nullSql(raw);
   const notNull = nullSql === undefined
     ? `${raw} IS NOT NULL`

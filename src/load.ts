@@ -20,7 +20,7 @@ import {
 import { type Savepoint, type Session, toPublicError } from "./_session.ts";
 import { insertRowsSql } from "./_sql.ts";
 import { BadValue, isIntegerText, kindOf } from "./_kinds.ts";
-import { type AnyColumn, encodeValue } from "./columns.ts";
+import { type AnyColumn, encodeValue, storedNull } from "./columns.ts";
 import { DataFileError } from "./errors.ts";
 import type { AnyModel } from "./model.ts";
 import { checkDelimiter, foldIdentifier, isIterable } from "./_rules.ts";
@@ -137,9 +137,7 @@ class Target {
         kindOf(column).rowid === true;
       return rowid ? null : REQUIRED;
     });
-    this.nullStored = this.columns.map((column) =>
-      column.nullable ? undefined : kindOf(column).nullStored
-    );
+    this.nullStored = this.columns.map(storedNull);
     // Exact property names first, then SQL names, then either in any case.
     const names: [string, number][] = [];
     keys.forEach((key, i) => names.push([key, i]));

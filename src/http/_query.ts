@@ -100,6 +100,18 @@ export interface QueryLimits {
   readonly maxSize: number;
 }
 
+/** A `_size` value: a whole number from 1 to `max`. */
+export function readSize(text: string, max: number): number {
+  const size = Number(text);
+  if (!/^\d+$/.test(text) || size < 1 || size > max) {
+    throw badRequest(
+      "_size",
+      `expected a whole number from 1 to ${max}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return size;
+}
+
 function flag(name: string, text: string): boolean {
   const word = text.toLowerCase();
   if (TRUE.has(word)) return true;
@@ -251,19 +263,10 @@ export function readTableQuery(
     filter[key] = entries.length === 1 && entries[0] === "eq" ? ops.eq : ops;
   }
 
-  let size = limits.defaultSize;
   const sizeText = given.get("_size");
-  if (sizeText !== undefined) {
-    size = Number(sizeText);
-    if (!/^\d+$/.test(sizeText) || size < 1 || size > limits.maxSize) {
-      throw badRequest(
-        "_size",
-        `expected a whole number from 1 to ${limits.maxSize}, got ${
-          JSON.stringify(sizeText)
-        }`,
-      );
-    }
-  }
+  const size = sizeText === undefined
+    ? limits.defaultSize
+    : readSize(sizeText, limits.maxSize);
   const sortText = given.get("_sort");
   let sort: string[] | undefined;
   if (sortText !== undefined) {

@@ -34,6 +34,7 @@ import {
   badRequest,
   type Format,
   HttpProblem,
+  readSize,
   readTableQuery,
   type TableQuery,
 } from "./_query.ts";
@@ -500,15 +501,7 @@ async function runSql(
         "unknown parameter; SQL takes _sql, _size and _format",
       );
     }
-    size = Number(value);
-    if (!/^\d+$/.test(value) || size < 1 || size > settings.maxPageSize) {
-      throw badRequest(
-        "_size",
-        `expected a whole number from 1 to ${settings.maxPageSize}, got ${
-          JSON.stringify(value)
-        }`,
-      );
-    }
+    size = readSize(value, settings.maxPageSize);
   }
   if (!dataset.dataset.readOnly) {
     throw new HttpProblem(
