@@ -169,7 +169,7 @@ export type {
   SearchIndexOptions,
   SearchTokenizer,
 } from "./src/_fts.ts";
-// Queries (issue 12 §3–§5): facets, aggregates, pages, or, raw SQL.
+// Queries (issue 12 §3-§5): facets, aggregates, pages, or, raw SQL.
 export {
   type CountByOptions,
   type NumericKeys,

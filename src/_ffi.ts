@@ -1528,7 +1528,7 @@ export class FfiStatement implements Statement {
 
   /**
    * Reads column `index` of the current row by its storage class. Integers
-   * come as `number` within ±(2^53−1), else as `bigint`; text is decoded as
+   * come as `number` within ±(2^53 - 1), else as `bigint`; text is decoded as
    * UTF-8 in full, embedded NULs included; blobs are copied. A `hint` takes
    * a path with fewer calls for the class it names; the value is the same
    * whatever the hint (a TEXT cell under the NUMBER hint is its text, an
@@ -1599,7 +1599,7 @@ export class FfiStatement implements Statement {
     return readText(sym, pointer, sym.sqlite3_column_bytes(handle, index));
   }
 
-  /** An INTEGER or REAL cell: one call unless it is beyond ±(2^53−1). */
+  /** An INTEGER or REAL cell: one call unless it is beyond ±(2^53 - 1). */
   #number(handle: Deno.PointerObject, index: number, type: number): SQLValue {
     const value = this.#sym.sqlite3_column_double(handle, index);
     if (value <= MAX_SAFE && value >= -MAX_SAFE) return value;
@@ -1607,7 +1607,7 @@ export class FfiStatement implements Statement {
   }
 
   /**
-   * A number beyond ±(2^53−1): read exactly as 64 bits for an INTEGER
+   * A number beyond ±(2^53 - 1): read exactly as 64 bits for an INTEGER
    * (whose double rounds to at least 2^53 in magnitude), as it is for REAL.
    */
   #large(

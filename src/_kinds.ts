@@ -1,8 +1,8 @@
 /**
  * The kinds table: everything a column kind means, in one entry per kind.
  *
- * Each entry holds the SQL type, the read hint, the encoding (JavaScript →
- * SQL) and decoding (SQL → JavaScript), the loaders' text and JSON
+ * Each entry holds the SQL type, the read hint, the encoding (JavaScript to
+ * SQL) and decoding (SQL to JavaScript), the loaders' text and JSON
  * conversions, the check `verifyDataSet` runs on stored values, the text a
  * dump writes, how a filter tells a value from an operators object, the
  * `CHECK` of `CREATE TABLE` and the builder `codegen` emits. No other module
@@ -19,11 +19,11 @@
 import { ColumnHint, type SQLValue } from "./_engine.ts";
 import type { AnyColumn, ColumnKind, DatetimeStorage } from "./columns.ts";
 
-/** The largest integer a `number` holds exactly: 2^53 − 1. */
+/** The largest integer a `number` holds exactly: 2^53 - 1. */
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-/** The smallest 64-bit signed integer: −2^63. */
+/** The smallest 64-bit signed integer: -2^63. */
 export const INT64_MIN: bigint = -(2n ** 63n);
-/** The largest 64-bit signed integer: 2^63 − 1. */
+/** The largest 64-bit signed integer: 2^63 - 1. */
 export const INT64_MAX: bigint = 2n ** 63n - 1n;
 
 /** SQLite's type affinities (section 3.1 of its documentation). */
@@ -79,9 +79,9 @@ export interface Kind {
   readonly sqlType: string;
   /** The read hint given to the engine. */
   readonly hint: ColumnHint;
-  /** JavaScript → SQL, for a non-null value. */
+  /** JavaScript to SQL, for a non-null value. */
   encode(value: unknown, fail: EncodeFailure): SQLValue;
-  /** SQL → JavaScript, for a non-null stored value, or {@linkcode INVALID}. */
+  /** SQL to JavaScript, for a non-null stored value, or {@linkcode INVALID}. */
   decode(value: SQLValue): unknown;
   /**
    * The stored values {@linkcode Kind.decode} returns as they are, which a
@@ -90,14 +90,14 @@ export interface Kind {
   readonly same: Same;
   /** Why {@linkcode Kind.decode} refused a value: a `RangeError` or not. */
   readonly outOfRange?: (value: SQLValue) => string | undefined;
-  /** A loader's text field → SQL; throws {@linkcode BadValue}. */
+  /** A loader's text field to SQL; throws {@linkcode BadValue}. */
   fromText(text: string): SQLValue;
-  /** A loader's JSON value (never null) → SQL; throws {@linkcode BadValue}. */
+  /** A loader's JSON value (never null) to SQL; throws {@linkcode BadValue}. */
   fromJson(value: unknown): SQLValue;
   /** What the loaders expect, for messages: "an integer". */
   readonly expected: string;
   /**
-   * A query-string value (an HTTP filter such as `?born__gte=1900`) → the
+   * A query-string value (an HTTP filter such as `?born__gte=1900`) to the
    * JavaScript value a filter takes; throws {@linkcode BadValue}.
    */
   fromQuery(text: string): unknown;
@@ -205,7 +205,7 @@ export function anyJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-/** Whether a stored value is an integer beyond ±(2^53 − 1). */
+/** Whether a stored value is an integer beyond ±(2^53 - 1). */
 function beyond53(value: SQLValue): boolean {
   return typeof value === "bigint" ||
     (typeof value === "number" && Number.isInteger(value) &&
@@ -254,7 +254,7 @@ export function realText(value: number): string {
 
 /**
  * A query-string value read as a loader's text field, then decoded: the
- * value a filter takes (`"true"` → `true`, ISO text → a `Date`).
+ * value a filter takes (`"true"` becomes `true`, ISO text a `Date`).
  */
 function queryValue(kind: Kind, text: string): unknown {
   const value = kind.decode(kind.fromText(text));

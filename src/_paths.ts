@@ -18,7 +18,7 @@ const windows = Deno.build.os === "windows"
 /**
  * Whether `path` is absolute.
  * @param path A local path.
- * @returns `true` for `/…` (or a Windows absolute path).
+ * @returns `true` for `/...` (or a Windows absolute path).
  */
 export function isAbsolutePath(path: string): boolean {
   if (windows !== undefined) return windows.path.isAbsolute(path);

@@ -691,7 +691,7 @@ export function dropSearchSql(search: SearchDefinition): string {
 }
 
 // ---------------------------------------------------------------------------
-// Queries (issue 12 §3–§5): text operators, facets, aggregates, keyset
+// Queries (issue 12 §3-§5): text operators, facets, aggregates, keyset
 // pages, explain. Columns arrive quoted by the caller (`quote`, or `rowid`);
 // every value is a parameter.
 // ---------------------------------------------------------------------------

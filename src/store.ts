@@ -1618,7 +1618,7 @@ export class Store<
   }
 
   // -------------------------------------------------------------------------
-  // Queries (issue 12 §3–§5): or, facets, aggregates, keyset pages,
+  // Queries (issue 12 §3-§5): or, facets, aggregates, keyset pages,
   // projection, explain, model instances from raw SQL. Their bodies live
   // in the concern modules (`_store_facets.ts`, `_store_pages.ts`,
   // `_store_select.ts`, `_store_text.ts`, `_store_geo.ts`), reached
@@ -2332,7 +2332,7 @@ function describeStored(value: SQLValue): string {
   if (value === null) return "NULL";
   if (value instanceof Uint8Array) return `a blob of ${value.length} bytes`;
   if (typeof value === "string") {
-    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+    const shown = value.length > 60 ? `${value.slice(0, 60)}\u2026` : value;
     return `text ${JSON.stringify(shown)}`;
   }
   return `${typeof value === "bigint" ? "integer" : "number"} ${value}`;
