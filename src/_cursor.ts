@@ -8,6 +8,7 @@
 import type { SQLValue, Statement } from "./_engine.ts";
 import type { Lease, Session, SqlOrigin } from "./_session.ts";
 import type { Run } from "./run.ts";
+import { parameterMismatch } from "./_parameters.ts";
 
 const DONE: IteratorReturnResult<void> = Object.freeze({
   value: undefined,
@@ -245,6 +246,14 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
     try {
+      if (source.origin === "caller") {
+        // The caller's SQL: the same count check on both engines.
+        const mismatch = parameterMismatch(
+          this.#statement,
+          source.params.length,
+        );
+        if (mismatch !== undefined) throw mismatch;
+      }
       this.#statement.bind(source.params);
       if (source.few) this.#statement.prefetch?.();
     } catch (error) {
