@@ -61,6 +61,14 @@ export interface CursorSource<T> {
    * @default {false}
    */
   readonly few?: boolean;
+  /**
+   * Called once the statement took its first step, so it reads the version
+   * of the file it will read to the end: a call that ran statements of its
+   * own before (`within()`'s range check) throws here when they read
+   * another version (see `Session.generation`).
+   * @default {undefined}
+   */
+  readonly begun?: ((session: Session) => void) | undefined;
 }
 
 /**
@@ -260,7 +268,17 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       throw this.#fail(error);
     }
     this.#deadline = performance.now() + this.#sliceMs;
-    return this.next();
+    const begun = source.begun;
+    if (begun === undefined) return this.next();
+    return this.next().then((result) => {
+      try {
+        begun(session);
+      } catch (error) {
+        this.#finish(error);
+        throw error;
+      }
+      return result;
+    });
   }
 
   #fail(error: unknown): unknown {
