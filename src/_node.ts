@@ -21,6 +21,9 @@ import {
 } from "./_engine.ts";
 import { MAX_SAFE as MAX_SAFE_NUMBER } from "./_kinds.ts";
 
+/** -2^63 as a number: what node:sqlite hands out for it in a read with numbers. */
+const INT64_MIN_NUMBER = -(2 ** 63);
+
 type NodeSqlite = typeof import("node:sqlite");
 
 let engine: Engine | undefined;
@@ -521,7 +524,38 @@ class NodeStatement implements Statement {
     if (typeof value === "bigint") {
       return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
     }
+    // A whole read with numbers hands out the integer -2^63 as a number
+    // (node:sqlite's range check misses it; the ffi engine gives a bigint):
+    // that read is made again with bigints.
+    if (value === INT64_MIN_NUMBER && !this.#bigInts) {
+      return this.#rereadBigInts(index);
+    }
     return (value ?? null) as SQLValue;
+  }
+
+  /**
+   * Reads the current run again with bigints (the same statement over the
+   * same, watched, data gives the same rows), and whole reads of this
+   * statement take bigints from now on; answers column `index` again.
+   */
+  #rereadBigInts(index: number): SQLValue {
+    const stmt = this.#check();
+    this.#large = true;
+    this.#readBigInts(stmt, true);
+    const params = this.#params as never[];
+    try {
+      if (this.#buffer === NO_ROWS) {
+        this.#row = stmt.get(...params) as unknown[] | undefined;
+      } else {
+        const buffer = stmt.all(...params) as unknown as unknown[][];
+        this.#buffer = buffer;
+        this.#row = buffer[this.#index - 1];
+      }
+      this.#watch?.check();
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    return this.column(index);
   }
 
   reset(): void {

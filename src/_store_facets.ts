@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { ColumnHint } from "./_engine.ts";
+import { ColumnHint, EngineError, type SQLValue } from "./_engine.ts";
+import { SQLiteError } from "./errors.ts";
 import { kindOf } from "./_kinds.ts";
 import {
   aggregateSql,
@@ -154,24 +155,45 @@ export async function aggregateOf(
   const sure = core.hints()[i] === ColumnHint.NUMBER_STRICT &&
     (column.kind === "real" ||
       session.strictIntegers.get(core.definition)?.[i] === true);
-  const sql = aggregateSql(
-    table,
-    aggregate,
-    quote(column.bound.name),
-    where.sql,
-    sure ? "none" : column.kind === "real" ? "number" : "integral",
-  );
-  const [value, bad] = session.row(
-    sql,
-    where.params,
-    action,
-    (statement) => [statement.column(0), statement.column(1)] as const,
-    run,
-  )!;
+  const check = sure ? "none" : column.kind === "real" ? "number" : "integral";
+  const sqlOf = (of: "sum" | "avg") =>
+    aggregateSql(table, of, quote(column.bound.name), where.sql, check);
+  const read = (of: "sum" | "avg") =>
+    session.row(
+      sqlOf(of),
+      where.params,
+      action,
+      (statement) => [statement.column(0), statement.column(1)] as const,
+      run,
+    )!;
+  let answer: readonly [SQLValue, SQLValue];
+  try {
+    answer = read(aggregate);
+  } catch (error) {
+    if (aggregate === "sum" && check !== "none" && overflowed(error)) {
+      // SQLite 3.40 fails a sum with "integer overflow" as soon as its
+      // integers overflow, even when a later cell is no integer; 3.43 and
+      // later sum on. The cell a row read would refuse is named first on
+      // both engines: avg() reads the same cells and never overflows.
+      const generation = session.generation;
+      const [, bad] = read("avg");
+      if (bad !== null && session.generation === generation) {
+        core.decodeValue(column, bad, action);
+      }
+    }
+    throw error;
+  }
+  const [value, bad] = answer;
   // A cell a row read would refuse is refused here too, not summed.
   if (bad !== null) core.decodeValue(column, bad, action);
   if (aggregate === "avg") return value === null ? undefined : Number(value);
   return core.decodeValue(column, value, action);
+}
+
+/** Whether SQLite stopped a `sum()` because its integers overflowed. */
+function overflowed(error: unknown): boolean {
+  return error instanceof SQLiteError && error.cause instanceof EngineError &&
+    error.cause.message === "integer overflow";
 }
 
 /**
