@@ -1,0 +1,150 @@
+/**
+ * Reads of edge values the two engines used to answer differently, found
+ * by the differential test (`agree_engines_test.ts`) and pinned here one
+ * by one: the integer -2^63, which node:sqlite handed out as a number in
+ * reads made whole, and a `sum()` whose integers overflow before a cell
+ * that is no integer, which SQLite 3.40 fails where 3.53 sums on.
+ */
+import assert from "node:assert/strict";
+import {
+  any,
+  bigint,
+  DataSetError,
+  integer,
+  SQLiteError,
+  Store,
+} from "../mod.ts";
+import { engineTest, openFile, sqliteFile } from "./_helpers.ts";
+
+const INT64_MIN = -(2n ** 63n);
+
+/** A loose file: `v (id, b INTEGER, a ANY)` with `rows` as SQL literals. */
+async function looseFile(rows: string[]): Promise<string> {
+  return await sqliteFile(
+    `CREATE TABLE v (id INTEGER PRIMARY KEY, b INTEGER, a ANY);
+     INSERT INTO v VALUES ${rows.join(", ")};`,
+  );
+}
+
+engineTest(
+  "-2^63 reads as a bigint in pages, gets and raw rows",
+  async (engine) => {
+    const path = await looseFile([
+      "(1, -9223372036854775808, -9223372036854775808)",
+      "(2, 5, 'x')",
+    ]);
+    const db = openFile(engine, path);
+    class V extends db.Model("v", {
+      id: integer({ primaryKey: true }),
+      b: bigint(),
+      a: any(),
+    }) {}
+    const store = new Store(V);
+    try {
+      // A small page is read whole (one all() on node:sqlite).
+      const page = await store.page({}, { orderBy: "b", limit: 2 });
+      assert.deepEqual(page.rows.map((row) => [row.b, row.a]), [
+        [INT64_MIN, INT64_MIN],
+        [5n, "x"],
+      ]);
+      // A point lookup is one get().
+      const row = await store.retrieve(1);
+      assert.equal(row?.a, INT64_MIN);
+      assert.equal(await store.min("b"), INT64_MIN);
+      assert.equal(await store.min("a"), INT64_MIN);
+      // Raw rows with a small limit are read whole too.
+      assert.deepEqual(
+        await Array.fromAsync(db.sql`SELECT a FROM v ORDER BY id LIMIT ${1}`),
+        [{ a: INT64_MIN }],
+      );
+      // The statement, read again with bigints, keeps answering right.
+      assert.equal((await store.retrieve(2))?.b, 5n);
+      assert.equal((await store.retrieve(1))?.b, INT64_MIN);
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "-2^63 in an integer() column is refused with its exact value",
+  async (engine) => {
+    const path = await looseFile(["(1, -9223372036854775808, 0)"]);
+    const db = openFile(engine, path);
+    class V extends db.Model("v", {
+      id: integer({ primaryKey: true }),
+      b: integer(),
+    }) {}
+    const store = new Store(V);
+    try {
+      await assert.rejects(store.min("b"), {
+        name: "RangeError",
+        message:
+          "Cannot read the minimum b of v: -9223372036854775808 is beyond 2^53; declare the column with bigint()",
+      });
+      await assert.rejects(store.page({}, { limit: 5 }), {
+        name: "RangeError",
+        message:
+          "Cannot read v.b in the row id = 1: -9223372036854775808 is beyond 2^53; declare the column with bigint()",
+      });
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "sum() names a cell that is no integer even after its integers overflow",
+  async (engine) => {
+    const path = await looseFile([
+      "(1, 9223372036854775807, 0)",
+      "(2, 1, 0)",
+      "(3, 1.5, 0)",
+    ]);
+    const db = openFile(engine, path);
+    class V extends db.Model("v", {
+      id: integer({ primaryKey: true }),
+      b: bigint(),
+    }) {}
+    try {
+      await assert.rejects(new Store(V).sum("b"), (error: Error) => {
+        assert.ok(error instanceof DataSetError, String(error));
+        assert.equal(
+          error.message,
+          "Cannot read the sum of v.b: the file holds number 1.5, not integers",
+        );
+        return true;
+      });
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "sum() of integers that overflow 64 bits fails the same on both engines",
+  async (engine) => {
+    const path = await looseFile([
+      "(1, 9223372036854775807, 0)",
+      "(2, 1, 0)",
+    ]);
+    const db = openFile(engine, path);
+    class V extends db.Model("v", {
+      id: integer({ primaryKey: true }),
+      b: bigint(),
+    }) {}
+    try {
+      await assert.rejects(new Store(V).sum("b"), (error: Error) => {
+        assert.ok(error instanceof SQLiteError, String(error));
+        assert.equal(error.constructor, SQLiteError);
+        assert.equal(
+          error.message,
+          "Cannot read the sum of v.b: integer overflow",
+        );
+        return true;
+      });
+    } finally {
+      await db.close();
+    }
+  },
+);
