@@ -1284,3 +1284,32 @@ export function geoOutOfRangeSql(
  */
 export const VIRTUAL_TABLES_SQL: string =
   "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%VIRTUAL%' ORDER BY rowid";
+
+// ---------------------------------------------------------------------------
+// The engines agree: an average both SQLite versions compute alike.
+// ---------------------------------------------------------------------------
+
+/**
+ * The exact sum of an integer column in two parts that cannot overflow
+ * below 2^31 rows, `sum(x >> 32)` and `sum(x & 0xFFFFFFFF)` (SQLite
+ * shifts right keeping the sign: x is their high * 2^32 + low), how many
+ * values they summed, then one of its cells that is no integer (as
+ * {@linkcode aggregateSql} with `"integral"`; always NULL for `"none"`):
+ * an average of integers divided in JavaScript. SQLite 3.40's `avg()`
+ * adds integers as doubles, 3.43 and later exactly until they overflow,
+ * so `avg()` of 2^63 - 1 and -2^63 was 0 on the one and -0.5 on the
+ * other.
+ */
+export function integerAverageSql(
+  table: string,
+  column: string,
+  where: string,
+  check: "integral" | "none",
+): string {
+  const bad = check === "none"
+    ? "NULL"
+    : `min(CASE WHEN typeof(${column}) NOT IN ('integer', 'null') AND NOT (typeof(${column}) = 'real' AND ${column} = CAST(${column} AS INTEGER)) THEN ${column} END)`;
+  return `SELECT sum(${column} >> 32), sum(${column} & 4294967295), count(${column}), ${bad} FROM ${
+    quote(table)
+  }${where}`;
+}

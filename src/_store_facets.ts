@@ -8,19 +8,21 @@
  */
 import { ColumnHint, EngineError, type SQLValue } from "./_engine.ts";
 import { SQLiteError } from "./errors.ts";
+import type { Session } from "./_session.ts";
 import { kindOf } from "./_kinds.ts";
 import {
   aggregateSql,
   countBySql,
   distinctSql,
   extremeSql,
+  integerAverageSql,
   quote,
 } from "./_sql.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { checkCount } from "./_rules.ts";
 import { Run, RUN_OPTION_NAMES, type RunOptions } from "./run.ts";
 import type { CountByOptions, ValueCount } from "./store.ts";
-import type { AnyColumn } from "./columns.ts";
+import type { AnyColumn, Column } from "./columns.ts";
 
 /** The option names `countBy()` takes. */
 const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
@@ -166,6 +168,18 @@ export async function aggregateOf(
       (statement) => [statement.column(0), statement.column(1)] as const,
       run,
     )!;
+  if (aggregate === "avg" && column.kind !== "real") {
+    const average = integerAverage(
+      session,
+      core,
+      column,
+      where,
+      run,
+      action,
+      check,
+    );
+    if (average !== OVERFLOWED) return average;
+  }
   let answer: readonly [SQLValue, SQLValue];
   try {
     answer = read(aggregate);
@@ -188,6 +202,52 @@ export async function aggregateOf(
   if (bad !== null) core.decodeValue(column, bad, action);
   if (aggregate === "avg") return value === null ? undefined : Number(value);
   return core.decodeValue(column, value, action);
+}
+
+/** What {@linkcode integerAverage} answers when the sum overflowed. */
+const OVERFLOWED = Symbol("overflowed");
+
+/**
+ * The average of an integer column: its exact sum (summed in two parts,
+ * see `integerAverageSql`) divided by the count, the same on every SQLite
+ * version, where 3.40's `avg()` adds the integers as doubles;
+ * `OVERFLOWED` past 2^31 rows, where a part may overflow and `avg()`
+ * answers.
+ */
+function integerAverage(
+  session: Session,
+  core: StoreCore,
+  column: Column<unknown>,
+  where: { sql: string; params: readonly SQLValue[] },
+  run: Run | undefined,
+  action: string,
+  check: "integral" | "none" | "number",
+): number | undefined | typeof OVERFLOWED {
+  let row;
+  try {
+    row = session.row(
+      integerAverageSql(
+        core.definition.table,
+        quote(column.bound.name),
+        where.sql,
+        check === "none" ? "none" : "integral",
+      ),
+      where.params,
+      action,
+      (s) => [s.column(0), s.column(1), s.column(2), s.column(3)] as const,
+      run,
+    )!;
+  } catch (error) {
+    if (overflowed(error)) return OVERFLOWED;
+    throw error;
+  }
+  const [high, low, count, bad] = row;
+  // A cell a row read would refuse is refused here too, not averaged.
+  if (bad !== null) core.decodeValue(column, bad, action);
+  if (high === null || low === null) return undefined;
+  const sum = BigInt(high as number | bigint) * 4294967296n +
+    BigInt(low as number | bigint);
+  return Number(sum) / Number(count);
 }
 
 /** Whether SQLite stopped a `sum()` because its integers overflowed. */

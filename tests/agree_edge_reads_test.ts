@@ -148,3 +148,34 @@ engineTest(
     }
   },
 );
+
+engineTest(
+  "avg() of integers is their exact sum divided, on both engines",
+  async (engine) => {
+    const path = await looseFile([
+      "(1, 9223372036854775807, 0)",
+      "(2, -9223372036854775808, 0)",
+      "(3, 9007199254740991, 0)",
+      "(4, 9007199254740991, 0)",
+      "(5, 3, 0)",
+    ]);
+    const db = openFile(engine, path);
+    class V extends db.Model("v", {
+      id: integer({ primaryKey: true }),
+      b: bigint(),
+    }) {}
+    const store = new Store(V);
+    try {
+      // SQLite 3.40's avg() added these as doubles: 0, and 0 again where
+      // the sum is 18014398509481981 (2^54 - 3), whose double is 2^54 - 4.
+      assert.equal(await store.avg("b", { id: { in: [1, 2] } }), -0.5);
+      assert.equal(
+        await store.avg("b", { id: { in: [1, 2, 3, 4, 5] } }),
+        Number(2n ** 63n - 1n - 2n ** 63n + 2n * 9007199254740991n + 3n) / 5,
+      );
+      assert.equal(await store.avg("b", { id: 99 }), undefined);
+    } finally {
+      await db.close();
+    }
+  },
+);
