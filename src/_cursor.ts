@@ -8,7 +8,8 @@
 import type { SQLValue, Statement } from "./_engine.ts";
 import type { Lease, Session, SqlOrigin } from "./_session.ts";
 import type { Run } from "./run.ts";
-import { parameterMismatch } from "./_parameters.ts";
+import { EngineError, ResultCode } from "./_engine.ts";
+import { parameterCount } from "./_rules.ts";
 
 const DONE: IteratorReturnResult<void> = Object.freeze({
   value: undefined,
@@ -25,6 +26,37 @@ function macrotask(): Promise<void> {
   // The global, read on first use: importing `node:timers` would load
   // Deno's Node layer at import time (see `_paths.ts`).
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Per prepared statement of the caller's SQL, its parameter count. */
+const counts = new WeakMap<object, number>();
+
+/**
+ * The engine error of the caller's SQL whose parameters are not the values
+ * given: an unfilled `?` (or `:name`, `@name`, `$name`) typed into the
+ * text, which the session maps to a `QueryError` on both engines.
+ * @param statement The prepared statement (its count is kept with it).
+ * @param given How many values the template interpolated.
+ * @returns `undefined` when the counts agree.
+ */
+export function parameterMismatch(
+  statement: { readonly sql: string },
+  given: number,
+): EngineError | undefined {
+  let count = counts.get(statement);
+  if (count === undefined) {
+    count = parameterCount(statement.sql);
+    counts.set(statement, count);
+  }
+  if (count === given) return undefined;
+  return new EngineError(
+    `the SQL has ${count} parameter${
+      count === 1 ? "" : "s"
+    } and ${given} value${
+      given === 1 ? " was" : "s were"
+    } interpolated: write each value as \${value} in the template; a ?, ?NNN, :name, @name or $name in the text is never filled`,
+    ResultCode.RANGE,
+  );
 }
 
 /** Where a cursor gets its rows. */

@@ -16,10 +16,15 @@ import {
   EngineError,
   FileWatch,
   type OpenRequest,
+  ResultCode,
   type SQLValue,
   type Statement,
 } from "./_engine.ts";
 import { MAX_SAFE as MAX_SAFE_NUMBER } from "./_kinds.ts";
+import { holdsNoStatement, statementText } from "./_rules.ts";
+
+/** The error of SQL that holds no statement, as the ffi engine words it. */
+const NO_STATEMENT = "Cannot prepare: the SQL holds no statement";
 
 /** -2^63 as a number: what node:sqlite hands out for it in a read with numbers. */
 const INT64_MIN_NUMBER = -(2 ** 63);
@@ -173,6 +178,11 @@ class NodeConnection implements Connection {
     if (this.#closed) throw new Error("Cannot use connection: it was closed");
   }
 
+  /**
+   * Compiles one statement. As on the ffi engine, SQL holding no statement
+   * or a second one is refused: node:sqlite compiles the first and ignores
+   * the rest, and answers "not an error" for none.
+   */
   prepare(sql: string): Statement {
     this.#check();
     let stmt: StatementSync;
@@ -188,6 +198,20 @@ class NodeConnection implements Connection {
       this.#statements,
       this.#watch,
     );
+    // Only a statement without result columns may be none at all (whose
+    // `sourceSQL` must not be read: it crashes the process).
+    if (statement.columnNames.length === 0 && holdsNoStatement(sql)) {
+      throw new EngineError(NO_STATEMENT, ResultCode.ERROR);
+    }
+    // The text SQLite compiled, up to the end of the first statement: what
+    // follows may be comments, not another statement.
+    const used = stmt.sourceSQL.length;
+    if (used < sql.length && !holdsNoStatement(sql.slice(used))) {
+      throw new EngineError(
+        "Cannot prepare: the SQL holds more than one statement",
+        ResultCode.ERROR,
+      );
+    }
     this.#statements.add(statement);
     return statement;
   }
@@ -490,9 +514,7 @@ class NodeStatement implements Statement {
   #rest(): unknown[][] {
     if (this.#tail === undefined) {
       this.#tail = this.#db.prepare(
-        `SELECT * FROM (\n${
-          this.sql.replace(/;\s*$/, "")
-        }\n) LIMIT -1 OFFSET ?`,
+        `SELECT * FROM (\n${statementText(this.sql)}\n) LIMIT -1 OFFSET ?`,
       );
       arrays(this.#tail);
       this.#tail.setReadBigInts(true);

@@ -14,6 +14,7 @@ import { encodeValue, sqlLiteral } from "./columns.ts";
 import type { AnyModel } from "./model.ts";
 import { type SearchDefinition, tokenizeOption } from "./_fts.ts";
 import { SQLFragment } from "./fragment.ts";
+import { statementText } from "./_rules.ts";
 
 /** Quotes an identifier (table, column, index or savepoint name). */
 export function quote(name: string): string {
@@ -376,13 +377,13 @@ export function nulCheckedSql(
   columns: readonly string[],
 ): string {
   return `SELECT *, ${nulFlagSql(columns.map(quote))} FROM (\n${
-    sql.replace(/;\s*$/, "")
+    statementText(sql)
   }\n)`;
 }
 
 /** The caller's query as a subquery: `SELECT * FROM (query)`. */
 export function subquerySql(sql: string): string {
-  return `SELECT * FROM (\n${sql.replace(/;\s*$/, "")}\n)`;
+  return `SELECT * FROM (\n${statementText(sql)}\n)`;
 }
 
 // ---------------------------------------------------------------------------
@@ -1213,7 +1214,7 @@ export function nulCheckedAmongSql(
     const column = quote(columns[i]!);
     return ` WHEN instr(${column}, char(0)) > 0 AND typeof(${column}) = 'text' THEN ${i}`;
   }).join("");
-  return `SELECT *, CASE${flag} END FROM (\n${sql.replace(/;\s*$/, "")}\n)`;
+  return `SELECT *, CASE${flag} END FROM (\n${statementText(sql)}\n)`;
 }
 
 // ---------------------------------------------------------------------------

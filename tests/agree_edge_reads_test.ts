@@ -2,8 +2,11 @@
  * Reads of edge values the two engines used to answer differently, found
  * by the differential test (`agree_engines_test.ts`) and pinned here one
  * by one: the integer -2^63, which node:sqlite handed out as a number in
- * reads made whole, and a `sum()` whose integers overflow before a cell
- * that is no integer, which SQLite 3.40 fails where 3.53 sums on.
+ * reads made whole; a `sum()` whose integers overflow before a cell that
+ * is no integer, which SQLite 3.40 fails where 3.53 sums on; `avg()` of
+ * integers, which 3.40 adds as doubles; and raw SQL holding two
+ * statements or none, which node:sqlite ran in part or failed as "not an
+ * error".
  */
 import assert from "node:assert/strict";
 import {
@@ -11,10 +14,11 @@ import {
   bigint,
   DataSetError,
   integer,
+  QueryError,
   SQLiteError,
   Store,
 } from "../mod.ts";
-import { engineTest, openFile, sqliteFile } from "./_helpers.ts";
+import { engineTest, freshDataSet, openFile, sqliteFile } from "./_helpers.ts";
 
 const INT64_MIN = -(2n ** 63n);
 
@@ -174,6 +178,64 @@ engineTest(
         Number(2n ** 63n - 1n - 2n ** 63n + 2n * 9007199254740991n + 3n) / 5,
       );
       assert.equal(await store.avg("b", { id: 99 }), undefined);
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "raw SQL holding a second statement is one QueryError, never half run",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    try {
+      for (
+        const rows of [
+          db.sql`SELECT 1 AS a; SELECT 2 AS a`,
+          db.sql`SELECT ${1} AS a; garbage`,
+        ]
+      ) {
+        await assert.rejects(Array.fromAsync(rows), (error: Error) => {
+          assert.ok(error instanceof QueryError, String(error));
+          assert.equal(
+            error.message,
+            `Cannot run sql on dataset "${db.name}": Cannot prepare: the SQL holds more than one statement (in the SQL given to dataset.sql)`,
+          );
+          return true;
+        });
+      }
+      // A trailing semicolon and comments are no second statement (on
+      // node:sqlite, the query wrapped as a subquery stays one).
+      assert.deepEqual(
+        await Array.fromAsync(db.sql`SELECT 1 AS a, 'x;' AS b; -- done
+          /* really */ ;`),
+        [{ a: 1, b: "x;" }],
+      );
+      assert.deepEqual(
+        await Array.fromAsync(db.sql`SELECT 'x' AS b; -- done`),
+        [{ b: "x" }],
+      );
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "raw SQL holding no statement is one QueryError",
+  async (engine) => {
+    const db = freshDataSet(engine);
+    try {
+      for (const rows of [db.sql` `, db.sql`-- nothing`, db.sql` ; /* */ `]) {
+        await assert.rejects(Array.fromAsync(rows), (error: Error) => {
+          assert.ok(error instanceof QueryError, String(error));
+          assert.equal(
+            error.message,
+            `Cannot run sql on dataset "${db.name}": Cannot prepare: the SQL holds no statement (in the SQL given to dataset.sql)`,
+          );
+          return true;
+        });
+      }
     } finally {
       await db.close();
     }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { integer, QueryError, type SQLRow, text } from "../mod.ts";
 import { loadFfiEngine } from "../src/_ffi.ts";
-import { parameterCount } from "../src/_parameters.ts";
+import { parameterCount } from "../src/_rules.ts";
 import { engineTest, freshDataSet, oneModel } from "./_helpers.ts";
 
 // Loaded once, before any test: the library stays open for the process.
