@@ -1291,26 +1291,30 @@ export const VIRTUAL_TABLES_SQL: string =
 // ---------------------------------------------------------------------------
 
 /**
- * The exact sum of an integer column in two parts that cannot overflow
- * below 2^31 rows, `sum(x >> 32)` and `sum(x & 0xFFFFFFFF)` (SQLite
- * shifts right keeping the sign: x is their high * 2^32 + low), how many
- * values they summed, then one of its cells that is no integer (as
- * {@linkcode aggregateSql} with `"integral"`; always NULL for `"none"`):
- * an average of integers divided in JavaScript. SQLite 3.40's `avg()`
- * adds integers as doubles, 3.43 and later exactly until they overflow,
- * so `avg()` of 2^63 - 1 and -2^63 was 0 on the one and -0.5 on the
- * other.
+ * For an average of integers divided in JavaScript: their exact sum, how
+ * many values it summed, then one of its cells that is no integer (as
+ * {@linkcode aggregateSql} with `"integral"`; always NULL for `"none"`).
+ * SQLite 3.40's `avg()` adds integers as doubles, 3.43 and later exactly
+ * until they overflow, so `avg()` of 2^63 - 1 and -2^63 was 0 on the one
+ * and -0.5 on the other. The sum is `sum(x)`, or, `split`, after that
+ * overflowed, two sums that cannot overflow below 2^31 rows: `sum(x >> 32)`
+ * and `sum(x & 0xFFFFFFFF)` (SQLite shifts right keeping the sign, so x is
+ * high * 2^32 + low), in the first two columns (the second 0 unsplit).
  */
 export function integerAverageSql(
   table: string,
   column: string,
   where: string,
   check: "integral" | "none",
+  split: boolean,
 ): string {
   const bad = check === "none"
     ? "NULL"
     : `min(CASE WHEN typeof(${column}) NOT IN ('integer', 'null') AND NOT (typeof(${column}) = 'real' AND ${column} = CAST(${column} AS INTEGER)) THEN ${column} END)`;
-  return `SELECT sum(${column} >> 32), sum(${column} & 4294967295), count(${column}), ${bad} FROM ${
+  const sums = split
+    ? `sum(${column} >> 32), sum(${column} & 4294967295)`
+    : `sum(${column}), 0`;
+  return `SELECT ${sums}, count(${column}), ${bad} FROM ${
     quote(table)
   }${where}`;
 }

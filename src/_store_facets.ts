@@ -208,10 +208,11 @@ export async function aggregateOf(
 const OVERFLOWED = Symbol("overflowed");
 
 /**
- * The average of an integer column: its exact sum (summed in two parts,
- * see `integerAverageSql`) divided by the count, the same on every SQLite
- * version, where 3.40's `avg()` adds the integers as doubles;
- * `OVERFLOWED` past 2^31 rows, where a part may overflow and `avg()`
+ * The average of an integer column: its exact sum divided by the count,
+ * the same on every SQLite version, where 3.40's `avg()` adds the
+ * integers as doubles. The sum is SQLite's `sum()`, or, when that
+ * overflows 64 bits, two sums that cannot (see `integerAverageSql`);
+ * `OVERFLOWED` when even those do (past 2^31 rows), where `avg()`
  * answers.
  */
 function integerAverage(
@@ -223,30 +224,42 @@ function integerAverage(
   action: string,
   check: "integral" | "none" | "number",
 ): number | undefined | typeof OVERFLOWED {
-  let row;
-  try {
-    row = session.row(
+  const read = (split: boolean) =>
+    session.row(
       integerAverageSql(
         core.definition.table,
         quote(column.bound.name),
         where.sql,
         check === "none" ? "none" : "integral",
+        split,
       ),
       where.params,
       action,
       (s) => [s.column(0), s.column(1), s.column(2), s.column(3)] as const,
       run,
     )!;
+  let row;
+  let split = false;
+  try {
+    row = read(false);
   } catch (error) {
-    if (overflowed(error)) return OVERFLOWED;
-    throw error;
+    if (!overflowed(error)) throw error;
+    try {
+      split = true;
+      row = read(true);
+    } catch (again) {
+      if (overflowed(again)) return OVERFLOWED;
+      throw again;
+    }
   }
   const [high, low, count, bad] = row;
   // A cell a row read would refuse is refused here too, not averaged.
   if (bad !== null) core.decodeValue(column, bad, action);
   if (high === null || low === null) return undefined;
-  const sum = BigInt(high as number | bigint) * 4294967296n +
-    BigInt(low as number | bigint);
+  const sum = split
+    ? BigInt(high as number | bigint) * 4294967296n +
+      BigInt(low as number | bigint)
+    : BigInt(high as number | bigint);
   return Number(sum) / Number(count);
 }
 

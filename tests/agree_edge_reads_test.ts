@@ -185,6 +185,38 @@ engineTest(
 );
 
 engineTest(
+  "avg() of integers whose sum overflows 64 bits on the way is exact",
+  async (engine) => {
+    const path = await looseFile([
+      "(1, 9223372036854775807, 0)",
+      "(2, 1, 0)",
+      "(3, -9223372036854775808, 0)",
+      "(4, 4611686018427387904, 0)", // 2^62
+      "(5, 4611686018427387904, 0)",
+      "(6, 4611686018427387904, 0)",
+    ]);
+    const db = openFile(engine, path);
+    class V extends db.Model("v", {
+      id: integer({ primaryKey: true }),
+      b: bigint(),
+    }) {}
+    const store = new Store(V);
+    try {
+      // 2^63 - 1 + 1 overflows: SQLite's sum() fails, on both versions.
+      assert.equal(await store.avg("b", { id: { in: [1, 2, 3] } }), 0);
+      // 3 * 2^62 overflows, and its low 32 bits are all 0.
+      assert.equal(await store.avg("b", { id: { in: [4, 5, 6] } }), 2 ** 62);
+      assert.equal(
+        await store.avg("b"),
+        Number(2n ** 63n - 1n + 1n - 2n ** 63n + 3n * 2n ** 62n) / 6,
+      );
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
   "raw SQL holding a second statement is one QueryError, never half run",
   async (engine) => {
     const db = freshDataSet(engine);
