@@ -5,10 +5,14 @@
  *
  * @module
  */
-import type { SQLValue, Statement } from "./_engine.ts";
+import {
+  EngineError,
+  ResultCode,
+  type SQLValue,
+  type Statement,
+} from "./_engine.ts";
 import type { Lease, Session, SqlOrigin } from "./_session.ts";
 import type { Run } from "./run.ts";
-import { EngineError, ResultCode } from "./_engine.ts";
 import { parameterCount } from "./_rules.ts";
 
 const DONE: IteratorReturnResult<void> = Object.freeze({
@@ -39,7 +43,7 @@ const counts = new WeakMap<object, number>();
  * @param given How many values the template interpolated.
  * @returns `undefined` when the counts agree.
  */
-export function parameterMismatch(
+function parameterMismatch(
   statement: { readonly sql: string },
   given: number,
 ): EngineError | undefined {

@@ -9,7 +9,7 @@
  * Then the same public reads run on both engines over the same file, and
  * their rows, or their errors' classes and messages, must be the same.
  *
- * Eight runs keep it to a few hundred milliseconds in the gate;
+ * Six runs keep it to a few hundred milliseconds in the gate;
  * `AGREE_RUNS=500` runs more. Where the engines legitimately differ, the
  * difference is stated here and in the README: node:sqlite reads text only up to a NUL, so a read of
  * such text is a `DataSetError` there; and `sum()`/`avg()` of `real()`
@@ -512,6 +512,6 @@ Deno.test("the engines give the same answers over the same file", async () => {
         }
       },
     ),
-    { numRuns: Number(Deno.env.get("AGREE_RUNS") ?? 8) },
+    { numRuns: Number(Deno.env.get("AGREE_RUNS") ?? 6) },
   );
 });
