@@ -25,6 +25,8 @@ import {
   boolean,
   DataSet,
   datetime,
+  dumpCsv,
+  dumpJsonLines,
   integer,
   json,
   type JsonValue,
@@ -480,6 +482,22 @@ async function readAll(
     await read(
       "nearest",
       () => item.nearest({ lat: 10, lon: 10 }, { limit: 3 }),
+    );
+    for (const [label, store] of [["item", item], ["loose", loose]] as const) {
+      await read(
+        `dumpCsv(${label})`,
+        () => new Response(dumpCsv(store)).text(),
+      );
+      await read(
+        `dumpJsonLines(${label})`,
+        () => new Response(dumpJsonLines(store)).text(),
+      );
+    }
+    await read(
+      "dumpJsonLines(sql)",
+      () =>
+        new Response(dumpJsonLines(db.sql`SELECT * FROM loose ORDER BY id`))
+          .text(),
     );
   } finally {
     await db.close();
