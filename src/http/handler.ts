@@ -14,6 +14,7 @@ import type { Store } from "../store.ts";
 import {
   budget,
   contentHash,
+  type DataVersion,
   type QueryBudget,
   stillServes,
   versionOf,
@@ -387,22 +388,24 @@ async function route(
     defaultSize: settings.pageSize,
     maxSize: settings.maxPageSize,
   });
-  // The hash, the rows, the total and the facets: one version, or again.
-  return await oneVersion(
-    [dataset],
-    () =>
-      tableAnswer(
-        request,
-        url,
-        settings,
-        dataset,
-        table,
-        query,
-        format,
-        negotiated,
-        key,
-      ),
-  );
+  const answer = () =>
+    tableAnswer(
+      request,
+      url,
+      settings,
+      dataset,
+      table,
+      query,
+      format,
+      negotiated,
+      key,
+    );
+  // A row or an export is one query; a page's hash, rows, total and
+  // facets are several: one version, or again.
+  if (key !== undefined || format === "csv" || format === "jsonl") {
+    return await answer();
+  }
+  return await oneVersion([dataset], answer);
 }
 
 /** A table's page, row or export, read from one version of its data. */
@@ -724,9 +727,11 @@ async function oneVersion<T>(
   read: () => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1;; attempt++) {
-    const versions = [];
+    const versions: DataVersion[] = [];
     for (const dataset of datasets) {
-      versions.push(await versionOf(dataset.dataset));
+      // Open datasets answer at once: no await on the way of every row.
+      const version = versionOf(dataset.dataset);
+      versions.push(version instanceof Promise ? await version : version);
     }
     let answer: { value: T } | undefined;
     let failed: unknown;
@@ -737,7 +742,8 @@ async function oneVersion<T>(
     }
     let moved: ServedDataSet | undefined;
     for (const [i, dataset] of datasets.entries()) {
-      if (await stillServes(dataset.dataset, versions[i]!)) continue;
+      const serves = stillServes(dataset.dataset, versions[i]!);
+      if (serves instanceof Promise ? await serves : serves) continue;
       moved = dataset;
       break;
     }
