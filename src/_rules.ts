@@ -154,3 +154,52 @@ export function orderCacheKey(entries: readonly unknown[]): string | undefined {
   for (const entry of entries) if (typeof entry !== "string") return undefined;
   return JSON.stringify(entries);
 }
+
+// File identity (cold start, issue 15): what opening a file and watching
+// it need before `_reload.ts` loads.
+
+/**
+ * A file's identity (see `identityOf` in `_reload.ts`), synchronously,
+ * taken when a version opens. The identity rules a start needs live here
+ * and the reload's in `_reload.ts`, loaded on first use (cold start, issue
+ * 15).
+ */
+export function identityOfSync(path: string): string | undefined {
+  try {
+    return identityOfInfo(Deno.statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The same, of a file's information already read (a stat the open made
+ * for its own checks, so it stats once).
+ */
+export function identityOfInfo(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+}
+
+/**
+ * Checks an interval option: a positive finite number of milliseconds.
+ */
+export function checkInterval(value: unknown, dataset: string): number {
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `Invalid intervalMs for watching dataset "${dataset}": expected a positive number of milliseconds, got ${
+        String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Which file this is on disk, whatever its content: its device and inode
+ * (a version's identity, which also changes with a write, is
+ * `identityOf`'s). Here, not in `_hash.ts` or `_reload.ts`, because opening
+ * a file needs it and both load on first use (cold start, issue 15).
+ */
+export function inodeOf(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}`;
+}

@@ -17,7 +17,15 @@ import { Cursor } from "./_cursor.ts";
 import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
 import { textFreeColumns } from "./_text_free.ts";
-import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
+import {
+  checkEngineChoice,
+  checkInterval,
+  DATASET_NAME,
+  foldIdentifier,
+  identityOfInfo,
+  identityOfSync,
+  inodeOf,
+} from "./_rules.ts";
 import {
   compileTemplate,
   createSearchSql,
@@ -42,16 +50,7 @@ import {
   resolveSource,
 } from "./bind.ts";
 import { misplacedContent } from "./_pin.ts";
-import {
-  checkInterval,
-  checkNewVersion,
-  identityOf,
-  identityOfInfo,
-  identityOfSync,
-  inodeOf,
-  type Watch,
-  type WatchOptions,
-} from "./_reload.ts";
+import type { Watch, WatchOptions } from "./_reload.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
 import { checkModelNeeds } from "./_capabilities.ts";
@@ -1233,6 +1232,7 @@ export class DataSet {
         dataset: this.name,
       });
     }
+    const { checkNewVersion } = await loadReload();
     if (this.#opening !== undefined) {
       try {
         await this.#opening;
@@ -1347,7 +1347,7 @@ export class DataSet {
       if (busy || session === undefined || session.closed) return;
       const opened = this.#identities.get(session);
       if (opened === undefined) return;
-      const now = await identityOf(session.path);
+      const now = await (await loadReload()).identityOf(session.path);
       if (now === undefined || now === opened || now === failed) return;
       busy = true;
       try {
@@ -1517,4 +1517,12 @@ function statOf(path: string): Deno.FileInfo | undefined {
 /** The node engine, its module loaded on first use (cold start, issue 15). */
 async function loadNodeEngine(): Promise<Engine> {
   return await (await import("./_node.ts")).loadNodeEngine();
+}
+
+/** The reload's checks, loaded on the first reload or watch tick. */
+let reloadModule: typeof import("./_reload.ts") | undefined;
+
+/** Loads `_reload.ts` once (cold start, issue 15). */
+async function loadReload(): Promise<typeof import("./_reload.ts")> {
+  return reloadModule ??= await import("./_reload.ts");
 }
