@@ -621,6 +621,18 @@ export class DataSet {
   /**
    * Opens the dataset's connection: a file (read-only unless writable),
    * `":memory:"`, or a read-only copy of a database image.
+   *
+   * Its notes stand here, not in its body (a start compiles the body's
+   * whole text, comments included; cold start, issue 15):
+   * - a read-only file's identity before opening is its checks' stat: one
+   *   stat of the path where three were made; one stat after opening
+   *   answers both the inode and the identity;
+   * - only engines that read text cut at a NUL use the identity (for the
+   *   Store's NUL census): an immutable file, the same file from its checks
+   *   to after opening (no rename in between);
+   * - reading the file's schema for the models' needs is the probe too,
+   *   with the same errors (both statements load the schema): one
+   *   statement where the open ran two.
    */
   async #connect(
     override?: ResolvedSource,
@@ -628,17 +640,11 @@ export class DataSet {
   ): Promise<Session> {
     const factory = this.#factoryOrDefault();
     let action = `Cannot open dataset "${this.name}"`;
-    const fail = (error: unknown, where = action): DataSetError =>
-      new DataSetError(`${where}: ${(error as Error).message}`, {
-        dataset: this.name,
-        cause: error,
-      });
     let path: string;
     try {
       path = override?.path ?? this.#redirect ?? factory.path(this.name);
     } catch (error) {
-      if (error instanceof DataSetError) throw error;
-      throw fail(error);
+      throw openFailure(this.name, action, error, true);
     }
     const image = override !== undefined
       ? override.bytes
@@ -658,20 +664,9 @@ export class DataSet {
     const immutable = !writable && this.#options.immutable !== false;
     let source: Uint8Array | undefined;
     let wal = false;
-    /** The file's identity, from the stat of its checks (read-only files). */
     let checked: string | undefined;
     if (image !== undefined) {
-      if (this.#options.writable === true) {
-        throw new DataSetError(
-          `${action}: a dataset served from bytes is read-only (writable applies to files)`,
-          { dataset: this.name },
-        );
-      }
-      try {
-        source = prepareImage(image);
-      } catch (error) {
-        throw fail(error);
-      }
+      source = imageSource(this.name, action, image, this.#options.writable);
     } else if (!memory) {
       try {
         checkPathLength(path);
@@ -681,16 +676,7 @@ export class DataSet {
           checked = identityOfInfo(file.stat);
         }
       } catch (error) {
-        throw new DataSetError(
-          `${action}: ${
-            error instanceof Deno.errors.NotFound ||
-              error instanceof Deno.errors.NotCapable ||
-              error instanceof Deno.errors.PermissionDenied
-              ? describeOpenFailure(error, path)
-              : (error as Error).message
-          }`,
-          { dataset: this.name, cause: error },
-        );
+        throw fileFailure(this.name, action, path, error);
       }
       if (pinned !== undefined) await this.#checkPin(path, pinned, action);
     }
@@ -698,15 +684,7 @@ export class DataSet {
       this.#options.engine ?? factory.engine,
       this.#options.library ?? factory.library,
     );
-    if (wal) {
-      try {
-        checkWal(path, engine, immutable);
-      } catch (error) {
-        throw fail(error);
-      }
-    }
-    // A read-only file's identity before opening is its checks' stat: one
-    // stat of the path where three were made (cold start, issue 15).
+    if (wal) walCheck(this.name, action, path, engine, immutable);
     const identity = source === undefined && !memory
       ? checked ?? identityOfSync(path)
       : undefined;
@@ -722,7 +700,11 @@ export class DataSet {
           mmapSize: this.#options.mmapSize ?? 0,
         });
     } catch (error) {
-      throw fail(error, source === undefined ? `${action} (${path})` : action);
+      throw openFailure(
+        this.name,
+        source === undefined ? `${action} (${path})` : action,
+        error,
+      );
     }
     const session = new Session(
       this.name,
@@ -733,7 +715,6 @@ export class DataSet {
     );
     session.fixedSchema = !writable && (immutable || source !== undefined);
     session.onQuery = this.#options.onQuery;
-    // One stat after opening answers both the inode and the identity.
     const opened = image === undefined && !memory ? statOf(path) : undefined;
     if (image !== undefined) session.image = image;
     else if (!memory) {
@@ -742,9 +723,6 @@ export class DataSet {
     if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
     } else if (
-      // Only engines that read text cut at a NUL use the identity (for the
-      // Store's NUL census): an immutable file, the same file from its
-      // checks to after opening (no rename in between).
       checked !== undefined && immutable && !engine.readsTextWhole &&
       opened !== undefined && identityOfInfo(opened) === checked
     ) {
@@ -752,9 +730,6 @@ export class DataSet {
     }
     try {
       if (writable) session.exec(FOREIGN_KEYS_ON, action);
-      // Reading the file's schema for the models' needs is the probe too,
-      // with the same errors (both statements load the schema): one
-      // statement where the open ran two (cold start, issue 15).
       if (!checkModelNeeds(session, this.#models, action)) {
         session.value(SCHEMA_PROBE, [], action);
       }
@@ -1500,6 +1475,82 @@ function columnNamesOf(
 /** Whether no two names are the same for SQLite (ASCII case folded). */
 function distinct(names: readonly string[]): boolean {
   return new Set(names.map(foldIdentifier)).size === names.length;
+}
+
+// The failures of `DataSet.#connect`, out of its body: a start compiles a
+// function's whole text when it first runs, and these run only on failure
+// (cold start, issue 15).
+
+/**
+ * The `DataSetError` of a step of an open that failed with `error`
+ * (`where` starts the message); a `DataSetError` of the binding itself is
+ * thrown as it is when `binding`.
+ */
+function openFailure(
+  dataset: string,
+  where: string,
+  error: unknown,
+  binding = false,
+): DataSetError {
+  if (binding && error instanceof DataSetError) return error;
+  return new DataSetError(`${where}: ${(error as Error).message}`, {
+    dataset,
+    cause: error,
+  });
+}
+
+/** The `DataSetError` of a file that did not pass its checks. */
+function fileFailure(
+  dataset: string,
+  action: string,
+  path: string,
+  error: unknown,
+): DataSetError {
+  return new DataSetError(
+    `${action}: ${
+      error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotCapable ||
+        error instanceof Deno.errors.PermissionDenied
+        ? describeOpenFailure(error, path)
+        : (error as Error).message
+    }`,
+    { dataset, cause: error },
+  );
+}
+
+/** A database image checked and prepared for reading (read-only). */
+function imageSource(
+  dataset: string,
+  action: string,
+  image: Uint8Array,
+  writable: boolean | undefined,
+): Uint8Array {
+  if (writable === true) {
+    throw new DataSetError(
+      `${action}: a dataset served from bytes is read-only (writable applies to files)`,
+      { dataset },
+    );
+  }
+  try {
+    return prepareImage(image);
+  } catch (error) {
+    throw openFailure(dataset, action, error);
+  }
+}
+
+/** {@linkcode checkWal}, its failure a `DataSetError`. */
+function walCheck(
+  dataset: string,
+  action: string,
+  path: string,
+  engine: Engine,
+  immutable: boolean,
+): void {
+  try {
+    checkWal(path, engine, immutable);
+  } catch (error) {
+    throw openFailure(dataset, action, error);
+  }
 }
 
 /** Counts images of bytes opened, for their `Session.stableData`. */

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
 import { engineTest, openFile, runScriptJson, tempDir } from "./_helpers.ts";
-import { integer, Store, text } from "../mod.ts";
+import { DataSet, integer, real, Store, text } from "../mod.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
@@ -129,5 +129,73 @@ engineTest(
       before: "one",
       after: "two",
     });
+  },
+);
+
+engineTest(
+  "declaring a model still names what was wrong, its rare checks out of the common path",
+  // deno-lint-ignore require-await -- engineTest takes an async body
+  async (engine) => {
+    const db = DataSet.create(`slim_declare_${engine}`, { engine });
+    const refused = (declare: () => unknown): string => {
+      try {
+        declare();
+      } catch (error) {
+        return `${(error as Error).constructor.name}: ${
+          (error as Error).message
+        }`;
+      }
+      return "no error";
+    };
+    const id = () => integer({ primaryKey: true });
+    // deno-lint-ignore no-explicit-any -- wrong shapes on purpose
+    const loose = db.Model.bind(db) as any;
+    assert.deepEqual(
+      [
+        refused(() => loose(7, { id: id() })),
+        refused(() => db.Model("a\0b", { id: id() })),
+        refused(() => db.Model("SQLite_x", { id: id() })),
+        refused(() => db.Model("t1", {})),
+        refused(() => loose("t2", { id: id(), x: 5 })),
+        refused(() => db.Model("t3", { id: id(), ID: integer() })),
+        refused(() => db.Model("t4", { a: id(), b: text({ name: "A" }) })),
+        refused(() => db.Model("t5", { rowid: integer() })),
+        refused(() =>
+          db.Model("t6", {
+            id: id(),
+            rowid: integer(),
+            lat: real(),
+            lon: real(),
+          }, {
+            geo: { lat: "lat", lon: "lon" },
+          })
+        ),
+        refused(() => loose("t7", { id: id() }, { unique: ["id"] })),
+        refused(() => db.Model("t8", { id: id() }, { unique: [[]] })),
+        refused(() => loose("t9", { id: id() }, { indexes: [["nope"]] })),
+        refused(() => loose("t11", { id: id() }, { geo: null })),
+      ],
+      [
+        "TypeError: Invalid table name 7: expected a non-empty string without NUL characters",
+        'TypeError: Invalid table name "a\\u0000b": expected a non-empty string without NUL characters',
+        'TypeError: Invalid table name "SQLite_x": names starting with "sqlite_" are reserved by SQLite',
+        "TypeError: Cannot declare model t1: it has no columns",
+        "TypeError: Cannot declare t2.x: expected a column from integer(), text(), ...",
+        'TypeError: Cannot declare model t3: two properties map to the SQL column "ID"',
+        'TypeError: Cannot declare model t4: two properties map to the SQL column "A"',
+        'TypeError: Cannot declare model t5: its column "rowid" hides the table\'s rowid, which orders and pages rows without a primary key; declare a primary key',
+        'TypeError: Cannot declare model t6: its column "rowid" hides the table\'s rowid, which keys the geo index',
+        "TypeError: Invalid unique for t7: expected arrays of property names",
+        "TypeError: Invalid unique for t8: expected arrays of property names",
+        'TypeError: Invalid indexes for t9: unknown property "nope"; expected one of id',
+        'TypeError: Invalid geo option for t11: expected { lat: "<property>", lon: "<property>" }',
+      ],
+    );
+    // Absent and null groups are no groups; absent geo is none.
+    const plain = loose("t10", { id: id() }, { unique: null, indexes: null });
+    assert.deepEqual(plain.definition.unique, []);
+    assert.deepEqual(plain.definition.indexes, []);
+    assert.ok(Object.hasOwn(plain.definition, "geo"));
+    assert.equal(plain.definition.geo, undefined);
   },
 );
