@@ -1266,8 +1266,25 @@ export class Store<
     }
   }
 
-  /** The primary key's values as parameters, checked. */
+  /**
+   * The primary key's values as parameters, checked: a number or a string
+   * for a single-column key here, every other shape (and the errors) in
+   * {@linkcode Store.#keyValues}, compiled only when one comes (cold start,
+   * issue 15).
+   */
   #keyParams(id: unknown): SQLValue[] {
+    const { primaryKey, columns } = this.#definition;
+    if (
+      primaryKey.length === 1 &&
+      (typeof id === "number" || typeof id === "string")
+    ) {
+      return [encodeValue(columns[primaryKey[0]!]!, id, "key")];
+    }
+    return this.#keyValues(id);
+  }
+
+  /** {@linkcode Store.#keyParams} of every other key and shape. */
+  #keyValues(id: unknown): SQLValue[] {
     const { table, primaryKey, columns } = this.#definition;
     if (primaryKey.length === 0) {
       throw new TypeError(`Cannot retrieve ${table}: it has no primary key`);
@@ -1275,9 +1292,6 @@ export class Store<
     let values: unknown[];
     if (primaryKey.length === 1) {
       const key = primaryKey[0]!;
-      if (typeof id === "number" || typeof id === "string") {
-        return [encodeValue(columns[key]!, id, "key")];
-      }
       const value = id !== null && typeof id === "object" &&
           !(id instanceof Uint8Array) && Object.hasOwn(id, key)
         ? (id as Record<string, unknown>)[key]

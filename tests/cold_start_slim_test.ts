@@ -199,3 +199,73 @@ engineTest(
     assert.equal(plain.definition.geo, undefined);
   },
 );
+
+engineTest(
+  "retrieve() reads every shape of key, and names what is wrong with one, past its fast path",
+  async (engine) => {
+    const db = DataSet.create(`slim_keys_${engine}`, { engine });
+    class One extends db.Model("one", {
+      id: integer({ primaryKey: true }),
+      name: text(),
+    }) {}
+    class Two extends db.Model("two", {
+      a: text({ primaryKey: true }),
+      b: integer({ primaryKey: true }),
+    }) {}
+    await db.createAll();
+    await new Store(One).create({ id: 1, name: "x" });
+    await new Store(Two).create({ a: "k", b: 2 });
+    const one = new Store(One);
+    const two = new Store(Two);
+    const answer = async (
+      // deno-lint-ignore no-explicit-any -- wrong keys on purpose
+      store: { retrieve(key: any): Promise<object> },
+      key: unknown,
+    ): Promise<string> => {
+      try {
+        return JSON.stringify({ ...await store.retrieve(key) });
+      } catch (error) {
+        return `${(error as Error).constructor.name}: ${
+          (error as Error).message
+        }`;
+      }
+    };
+    const cases: [typeof one | typeof two, unknown][] = [
+      [one, 1],
+      [one, { id: 1 }],
+      [one, "1"],
+      [one, null],
+      [one, undefined],
+      [one, { id: null }],
+      [one, 1.5],
+      [one, new Uint8Array(1)],
+      [two, { a: "k", b: 2 }],
+      [two, { a: "k" }],
+      [two, "k"],
+      [two, null],
+      [two, { a: "k", b: null }],
+      [two, new Uint8Array(1)],
+      [one, 2],
+    ];
+    const answers = [];
+    for (const [store, key] of cases) answers.push(await answer(store, key));
+    assert.deepEqual(answers, [
+      '{"id":1,"name":"x"}',
+      '{"id":1,"name":"x"}',
+      "TypeError: Invalid key for one.id: expected an integer, got string",
+      "TypeError: Invalid key for one: id is null",
+      "TypeError: Invalid key for one: id is undefined",
+      "TypeError: Invalid key for one: id is null",
+      "TypeError: Invalid key for one.id: expected an integer, got number",
+      "TypeError: Invalid key for one.id: expected an integer, got Uint8Array",
+      '{"a":"k","b":2}',
+      "TypeError: Invalid key for two: missing b; expected a, b",
+      "TypeError: Invalid key for two: the primary key is composite; expected an object with a, b",
+      "TypeError: Invalid key for two: the primary key is composite; expected an object with a, b",
+      "TypeError: Invalid key for two: b is null",
+      "TypeError: Invalid key for two: the primary key is composite; expected an object with a, b",
+      "ModelNotFoundError: Cannot retrieve one: no row has id = 2",
+    ]);
+    await db.close();
+  },
+);
