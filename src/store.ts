@@ -4,7 +4,13 @@
  * @module
  */
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
-import { INVALID, kindOf, Same } from "./_kinds.ts";
+import {
+  comparedInOrder,
+  hasOrderForms,
+  INVALID,
+  kindOf,
+  Same,
+} from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
 import { loopRowBuilder, rowBuilder } from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
@@ -43,11 +49,6 @@ import {
   type RunOptions,
 } from "./run.ts";
 import { checkModelTable } from "./_schema.ts";
-import {
-  comparedInOrder,
-  hasOrderForms,
-  orderForm,
-} from "./_datetime_order.ts";
 import {
   DataSetError,
   ModelNotFoundError,
@@ -416,6 +417,8 @@ export class Store<
   readonly #orders = new Map<string, string>();
   /** Per order, whether a term of it sorts by a comparison form. */
   readonly #comparedOrders = new Map<string, boolean>();
+  /** Whether `_datetime_order.ts` is loaded, or the model needs none. */
+  #ordersReady = false;
   /** The internals handed to the concern modules; see {@linkcode Store.#core}. */
   #coreObject: StoreCore<Instance<M>> | undefined;
 
@@ -595,7 +598,7 @@ export class Store<
     const term = (key: string, descending: boolean): OrderTerm => {
       const compared = session === undefined
         ? undefined
-        : orderForm(session, this.#definition, key);
+        : datetimeOrder!.orderForm(session, this.#definition, key);
       return {
         column: columns[key]!.bound.name,
         descending,
@@ -751,6 +754,30 @@ export class Store<
 
   #session(): Session | Promise<Session> {
     const session = this.model.dataset[SESSION]();
+    if (!this.#ordersReady) return this.#loadOrders(session);
+    if (session instanceof Promise) {
+      return session.then((opened) => this.#checked(opened));
+    }
+    return this.#checked(session);
+  }
+
+  /**
+   * {@linkcode Store.#session} until the model's orders can be written: a
+   * model with a column ordered by a comparison form (`hasOrderForms`)
+   * waits for `_datetime_order.ts` on its first query, which every order
+   * written per session ({@linkcode Store.#comparedOrder}) runs after;
+   * other models never load it (cold start, issue 15).
+   */
+  #loadOrders(
+    session: Session | Promise<Session>,
+  ): Session | Promise<Session> {
+    if (datetimeOrder === undefined && hasOrderForms(this.#definition)) {
+      return Promise.all([session, loadDatetimeOrder()]).then(([opened]) => {
+        this.#ordersReady = true;
+        return this.#checked(opened);
+      });
+    }
+    this.#ordersReady = true;
     if (session instanceof Promise) {
       return session.then((opened) => this.#checked(opened));
     }
@@ -2367,6 +2394,7 @@ let storePages: typeof import("./_store_pages.ts") | undefined;
 let storeSelect: typeof import("./_store_select.ts") | undefined;
 let storeText: typeof import("./_store_text.ts") | undefined;
 let storeGeo: typeof import("./_store_geo.ts") | undefined;
+let datetimeOrder: typeof import("./_datetime_order.ts") | undefined;
 
 async function loadFacets(): Promise<typeof import("./_store_facets.ts")> {
   return storeFacets ??= await import("./_store_facets.ts");
@@ -2386,6 +2414,12 @@ async function loadText(): Promise<typeof import("./_store_text.ts")> {
 
 async function loadGeo(): Promise<typeof import("./_store_geo.ts")> {
   return storeGeo ??= await import("./_store_geo.ts");
+}
+
+async function loadDatetimeOrder(): Promise<
+  typeof import("./_datetime_order.ts")
+> {
+  return datetimeOrder ??= await import("./_datetime_order.ts");
 }
 
 /**

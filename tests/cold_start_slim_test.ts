@@ -6,7 +6,13 @@
  */
 import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, openFile, runScriptJson, tempDir } from "./_helpers.ts";
+import {
+  engineTest,
+  openFile,
+  runScriptJson,
+  sqliteFile,
+  tempDir,
+} from "./_helpers.ts";
 import { DataSet, integer, real, Store, text } from "../mod.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -267,5 +273,54 @@ engineTest(
       "ModelNotFoundError: Cannot retrieve one: no row has id = 2",
     ]);
     await db.close();
+  },
+);
+
+engineTest(
+  "a process's first search() ordered by datetime text loads its order forms, on an open dataset too",
+  async (engine) => {
+    // Text order 3, 5, 6, 4, 2, 1; time order 1, 6, 4, 3, 5, 2.
+    const path = await sqliteFile(
+      "create table event (id integer primary key, at datetime);" +
+        "insert into event values (1, '2024-01-01T10:00:00+02:00');" +
+        "insert into event values (2, '2024-01-01T09:00:00Z');" +
+        "insert into event values (3, '2024-01-01 08:30:00');" +
+        "insert into event values (4, '2024-01-01T08:15:00.5Z');" +
+        "insert into event values (5, '2024-01-01 08:45');" +
+        "insert into event values (6, '2024-01-01T08:15:00Z');",
+    );
+    const result = await runScriptJson(
+      ["--allow-read", "--allow-ffi", "--allow-env"],
+      `
+      import { DataSet, SQLiteBindFactory, Store, datetime, integer, text } from ${
+        JSON.stringify(MOD)
+      };
+      const db = DataSet.create("slim", { engine: ${JSON.stringify(engine)} });
+      db.bind(new SQLiteBindFactory({ paths: { slim: ${
+        JSON.stringify(path)
+      } } }));
+      class Plain extends db.Model("plain", { id: integer({ primaryKey: true }) }) {}
+      class Event extends db.Model("event", {
+        id: integer({ primaryKey: true }),
+        at: datetime(),
+      }) {}
+      // Opened by another model's query: the session is there already.
+      await db.open();
+      const ids = async (rows) => (await Array.fromAsync(rows)).map((e) => e.id);
+      const events = new Store(Event);
+      const up = await ids(events.search({}, { orderBy: "at" }));
+      const down = await ids(new Store(Event).search({}, { orderBy: "-at" }));
+      const first = (await new Store(Event).first({}, { orderBy: "at" })).id;
+      const plain = await new Store(Plain).count().catch((e) => e.constructor.name);
+      await db.close();
+      console.log(JSON.stringify({ up, down, first, plain }));
+      `,
+    );
+    assert.deepEqual(result, {
+      up: [1, 6, 4, 3, 5, 2],
+      down: [2, 5, 3, 4, 6, 1],
+      first: 1,
+      plain: "DataSetError",
+    });
   },
 );
