@@ -16,7 +16,6 @@ import type {
 import { Cursor } from "./_cursor.ts";
 import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
-import { textFreeColumns } from "./_text_free.ts";
 import {
   checkEngineChoice,
   checkInterval,
@@ -997,7 +996,7 @@ export class DataSet {
     // Generated once per list of result names (see `rawRowBuilder`).
     let build: RowBuild | undefined;
     return new Cursor({
-      session: () => this[SESSION](),
+      session: () => withTextFree(this[SESSION]()),
       sql: (session) => {
         if (session.engine.readsTextWhole) return text;
         const plan = nulChecked(session, text, action);
@@ -1417,6 +1416,27 @@ export function checkNulFlag(
   );
 }
 
+/** `_text_free.ts`, once {@linkcode withTextFree} loaded it. */
+let textFree: typeof import("./_text_free.ts") | undefined;
+
+/**
+ * `session`, once `_text_free.ts` is loaded when its engine reads text
+ * only up to a NUL (the engine that runs {@linkcode nulChecked}): a raw
+ * query's session step, so the module loads on a process's first raw
+ * query on such an engine, never on a start (cold start, issue 15).
+ */
+export function withTextFree(
+  session: Session | Promise<Session>,
+): Session | Promise<Session> {
+  if (textFree !== undefined) return session;
+  if (session instanceof Promise) return session.then(withTextFree);
+  if (session.engine.readsTextWhole) return session;
+  return import("./_text_free.ts").then((loaded) => {
+    textFree = loaded;
+    return session;
+  });
+}
+
 /**
  * The caller's query with a NUL flag column after its own
  * ({@linkcode nulCheckedSql}), for an engine that reads text only up to a
@@ -1424,7 +1444,8 @@ export function checkNulFlag(
  * result columns or cannot be wrapped as a subquery (a write with
  * `RETURNING`, a `PRAGMA`, text after its `;`). Result names that repeat
  * (`select a.id, b.id`) are renamed in a subquery, so the flag names the
- * columns as the subquery does, once the names prove distinct.
+ * columns as the subquery does, once the names prove distinct. Its session
+ * comes through {@linkcode withTextFree}.
  */
 export function nulChecked(
   session: Session,
@@ -1438,7 +1459,7 @@ export function nulChecked(
     : columnNamesOf(session, subquerySql(text), action, false);
   if (outer === undefined || !distinct(outer)) return undefined;
   // Columns that can hold no text need no look (see `textFreeColumns`).
-  const free = textFreeColumns(session, text, action);
+  const free = textFree!.textFreeColumns(session, text, action);
   if (free.size === names.length) return undefined;
   const sql = free.size === 0 ? nulCheckedSql(text, outer) : nulCheckedAmongSql(
     text,

@@ -324,3 +324,85 @@ engineTest(
     });
   },
 );
+
+engineTest(
+  "a process's first raw query loads the text-free columns where the engine cuts text at a NUL",
+  async (engine) => {
+    const path = await sqliteFile(
+      "create table item (id integer primary key, n integer, name text) strict;" +
+        "insert into item values (1, 10, 'a' || char(0) || 'b'), (2, 20, 'c');",
+    );
+    const run = (body: string) =>
+      runScriptJson(
+        ["--allow-read", "--allow-ffi", "--allow-env"],
+        `
+        import { DataSet, SQLiteBindFactory, Store, integer, text } from ${
+          JSON.stringify(MOD)
+        };
+        const seen = [];
+        const db = DataSet.create("slim", {
+          engine: ${JSON.stringify(engine)},
+          onQuery: (event) => seen.push(event.sql),
+        });
+        db.bind(new SQLiteBindFactory({ paths: { slim: ${
+          JSON.stringify(path)
+        } } }));
+        class Item extends db.Model("item", {
+          id: integer({ primaryKey: true }),
+          n: integer(),
+          name: text(),
+        }) {}
+        const store = new Store(Item);
+        const answer = async (rows) => {
+          try {
+            return (await Array.fromAsync(rows)).map((row) => ({ ...row }));
+          } catch (error) {
+            return \`\${error.constructor.name}: \${error.message}\`;
+          }
+        };
+        const result = await (async () => { ${body} })();
+        await db.close();
+        // The queries the caller's query ran as (the library's own
+        // schema reads left out).
+        const ran = seen.filter((sql) => /FROM item/.test(sql));
+        const textFree = seen.some((sql) => sql.includes("pragma_table_xinfo"));
+        console.log(JSON.stringify({ result, seen: ran, textFree }));
+        `,
+      );
+    const numbers = await run(
+      "return await answer(db.sql`SELECT id, n FROM item ORDER BY id`);",
+    );
+    const texts = await run(
+      "return await answer(db.sql`SELECT n, name FROM item ORDER BY id`);",
+    );
+    const stored = await run(
+      "return await answer(store.sql`SELECT ${store.columns()} FROM item WHERE id = 1`);",
+    );
+    // Columns that hold no text are read as they are, on both engines.
+    assert.deepEqual(numbers.result, [{ id: 1, n: 10 }, { id: 2, n: 20 }]);
+    assert.deepEqual(numbers.seen, ["SELECT id, n FROM item ORDER BY id"]);
+    // Only the engine that cuts text at a NUL asks which columns hold none.
+    assert.equal(numbers.textFree, engine === "node");
+    if (engine === "ffi") {
+      assert.deepEqual(texts.result, [{ n: 10, name: "a\0b" }, {
+        n: 20,
+        name: "c",
+      }]);
+      assert.deepEqual(texts.seen, ["SELECT n, name FROM item ORDER BY id"]);
+      assert.deepEqual(stored.result, [{ id: 1, n: 10, name: "a\0b" }]);
+      return;
+    }
+    // node:sqlite cuts text at a NUL: the text column alone is checked.
+    assert.match(
+      texts.result,
+      /^DataSetError: Cannot run sql on dataset "slim": the column "name" of row 1 holds text with a NUL character/,
+    );
+    assert.equal(texts.seen.length, 1);
+    assert.match(texts.seen[0], /instr\("name", char\(0\)\)/);
+    assert.doesNotMatch(texts.seen[0], /instr\("n"/);
+    assert.match(
+      stored.result,
+      /^DataSetError: Cannot run sql for item: .*NUL/,
+    );
+  },
+);

@@ -79,7 +79,6 @@ Deno.test("importing mod.ts loads no node: built-in and only the modules a first
       "src/_schema.ts",
       "src/_session.ts",
       "src/_sql.ts",
-      "src/_text_free.ts",
       "src/bind.ts",
       "src/columns.ts",
       "src/dataset.ts",
