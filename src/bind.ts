@@ -342,6 +342,17 @@ export function resolveSource(
   name: string,
   source: DataSetSource,
 ): ResolvedSource {
+  if (typeof source === "string" && source !== ":memory:") {
+    return { path: toPath(source, name) };
+  }
+  return resolveOther(name, source);
+}
+
+/**
+ * {@linkcode resolveSource} of every source but a path string: compiled
+ * only when one comes (cold start, issue 15).
+ */
+function resolveOther(name: string, source: DataSetSource): ResolvedSource {
   if (source instanceof Uint8Array) return { path: BYTES_PATH, bytes: source };
   if (
     typeof source === "object" && source !== null &&

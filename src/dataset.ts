@@ -280,15 +280,8 @@ function checkHeader(header: Uint8Array, size: number, where: string): void {
   for (let i = 0; i < Math.min(16, header.length); i++) {
     magic += String.fromCharCode(header[i]!);
   }
-  if (!HEADER.startsWith(magic)) {
-    const misplaced = misplacedContent(header);
-    if (misplaced !== undefined) throw new Error(`${where} is ${misplaced}`);
-    throw new Error(`not a SQLite database (wrong header): ${where}`);
-  }
-  if (header.length < 100) {
-    throw new Error(
-      `truncated (${header.length} bytes, shorter than the 100-byte header): ${where}`,
-    );
+  if (!HEADER.startsWith(magic) || header.length < 100) {
+    throw headerFailure(header, where);
   }
   const view = new DataView(header.buffer, header.byteOffset, 100);
   let pageSize = view.getUint16(16);
@@ -302,6 +295,22 @@ function checkHeader(header: Uint8Array, size: number, where: string): void {
       }): ${where}`,
     );
   }
+}
+
+/**
+ * The error of a header that is not SQLite's, or is cut short of its 100
+ * bytes: out of {@linkcode checkHeader}, compiled only on that failure
+ * (cold start, issue 15).
+ */
+function headerFailure(header: Uint8Array, where: string): Error {
+  if (!HEADER.startsWith(String.fromCharCode(...header.subarray(0, 16)))) {
+    const misplaced = misplacedContent(header);
+    if (misplaced !== undefined) return new Error(`${where} is ${misplaced}`);
+    return new Error(`not a SQLite database (wrong header): ${where}`);
+  }
+  return new Error(
+    `truncated (${header.length} bytes, shorter than the 100-byte header): ${where}`,
+  );
 }
 
 /**

@@ -13,7 +13,14 @@ import {
   sqliteFile,
   tempDir,
 } from "./_helpers.ts";
-import { DataSet, integer, real, Store, text } from "../mod.ts";
+import {
+  DataSet,
+  integer,
+  real,
+  SQLiteBindFactory,
+  Store,
+  text,
+} from "../mod.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
@@ -404,5 +411,55 @@ engineTest(
       stored.result,
       /^DataSetError: Cannot run sql for item: .*NUL/,
     );
+  },
+);
+
+engineTest(
+  "binding reads a path string first, and still names what is wrong with every other source",
+  // deno-lint-ignore require-await -- engineTest takes an async body
+  async (engine) => {
+    const answers = [
+      { path: "/x" },
+      { url: "http://127.0.0.1/x", sha256: "a" },
+      { path: ":memory:", sha256: "0".repeat(64) },
+      { path: "/x", sha256: "zz" },
+      null,
+      5,
+      new Map(),
+      "file:///tmp/a%20b.sqlite",
+      "/tmp/plain.sqlite",
+      ":memory:",
+      new URL("file:///tmp/u.sqlite"),
+      new Uint8Array(3),
+    ].map((source) => {
+      try {
+        const factory = new SQLiteBindFactory({ engine }).set(
+          "d",
+          // deno-lint-ignore no-explicit-any -- wrong sources on purpose
+          source as any,
+        );
+        return `ok ${factory.path("d")}`;
+      } catch (error) {
+        return `${(error as Error).constructor.name}: ${
+          (error as Error).message
+        }`;
+      }
+    });
+    const expected = (got: string) =>
+      `TypeError: Cannot bind dataset "d": expected a path, a file: URL, the bytes of a database (Uint8Array) or a pinned file ({ path, sha256 }), got ${got}`;
+    assert.deepEqual(answers, [
+      'TypeError: Cannot bind dataset "d": a pinned file needs both path and sha256 ({ path, sha256 }); got the keys ["path"]',
+      'TypeError: Cannot bind dataset "d": a pinned file needs both path and sha256 ({ path, sha256 }); got the keys ["url","sha256"] (a { url, sha256 } source is fetched first: fetchDataSet from @microcosm/sqlite/fetch returns the { path, sha256 } to bind)',
+      'TypeError: Cannot bind dataset "d": ":memory:" has no content to pin',
+      'TypeError: Cannot bind dataset "d": sha256 must be 64 hex digits (what sha256sum prints), got "zz"',
+      expected("null"),
+      expected("number"),
+      expected("[object Map]"),
+      "ok /tmp/a b.sqlite",
+      "ok /tmp/plain.sqlite",
+      "ok :memory:",
+      "ok /tmp/u.sqlite",
+      "ok :bytes:",
+    ]);
   },
 );
