@@ -13,7 +13,7 @@ import type {
   SQLValue,
   Statement,
 } from "./_engine.ts";
-import { Cursor } from "./_cursor.ts";
+import type { CursorSource } from "./_cursor.ts";
 import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
 import {
@@ -975,7 +975,7 @@ export class DataSet {
             undefined
           >;
         } catch (error) {
-          return new Cursor<R>(undefined, error);
+          return cursor<R>(undefined, error);
         }
       };
     }
@@ -984,7 +984,7 @@ export class DataSet {
       const { text, params } = compileTemplate(strings, values);
       return this.#cursor(text, params) as AsyncGenerator<Row, void, undefined>;
     } catch (error) {
-      return new Cursor<Row>(undefined, error);
+      return cursor<Row>(undefined, error);
     }
   }
 
@@ -996,7 +996,11 @@ export class DataSet {
     return this.#cursor(text, [...params]);
   }
 
-  #cursor(text: string, params: SQLValue[], run?: Run): Cursor<SQLRow> {
+  #cursor(
+    text: string,
+    params: SQLValue[],
+    run?: Run,
+  ): AsyncGenerator<SQLRow, void, undefined> {
     const action = `Cannot run sql on dataset "${this.name}"`;
     // On an engine that reads text only up to a NUL: the query's result
     // names and a flag column after them, or undefined when unchecked.
@@ -1004,7 +1008,7 @@ export class DataSet {
     let rows = 0;
     // Generated once per list of result names (see `rawRowBuilder`).
     let build: RowBuild | undefined;
-    return new Cursor({
+    return cursor({
       session: () => withTextFree(this[SESSION]()),
       sql: (session) => {
         if (session.engine.readsTextWhole) return text;
@@ -1606,4 +1610,105 @@ let reloadModule: typeof import("./_reload.ts") | undefined;
 /** Loads `_reload.ts` once (cold start, issue 15). */
 async function loadReload(): Promise<typeof import("./_reload.ts")> {
   return reloadModule ??= await import("./_reload.ts");
+}
+
+// Generators made once their module loads: a store's concerns
+// (`store.ts`) and every cursor (`_cursor.ts`, which a first `retrieve()`
+// never runs).
+
+/**
+ * The rows of a generator made once its module is loaded (cold start,
+ * issue 15; the store's concerns and `_cursor.ts`): the load runs on
+ * the first `next()`, and `return()` (a `break`) reaches the inner
+ * generator, so its statement is reset as before. A class that hands each
+ * call to the inner generator, not an `async function*` around it, so rows
+ * cost what the inner generator's cost (a call more each); only a
+ * process's first call of a concern comes through here, later ones get the
+ * inner generator itself.
+ */
+class Later<T> implements AsyncGenerator<T, void, undefined> {
+  #start: (() => Promise<AsyncGenerator<T, void, undefined>>) | undefined;
+  #inner: AsyncGenerator<T, void, undefined> | undefined;
+  #loading: Promise<AsyncGenerator<T, void, undefined>> | undefined;
+
+  constructor(start: () => Promise<AsyncGenerator<T, void, undefined>>) {
+    this.#start = start;
+  }
+
+  /** The inner generator, made on the first call that needs it. */
+  #load(): Promise<AsyncGenerator<T, void, undefined>> {
+    if (this.#loading === undefined) {
+      const start = this.#start!;
+      this.#start = undefined;
+      this.#loading = start().then((inner) => this.#inner = inner);
+    }
+    return this.#loading;
+  }
+
+  next(): Promise<IteratorResult<T, void>> {
+    const inner = this.#inner;
+    if (inner !== undefined) return inner.next();
+    // Ended before it started: done, nothing loaded.
+    if (this.#start === undefined && this.#loading === undefined) {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return this.#load().then((loaded) => loaded.next());
+  }
+
+  return(): Promise<IteratorResult<T, void>> {
+    if (this.#loading !== undefined) {
+      return this.#load().then((loaded) => loaded.return());
+    }
+    this.#start = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T, void>> {
+    if (this.#loading !== undefined) {
+      return this.#load().then((loaded) => loaded.throw(error));
+    }
+    this.#start = undefined;
+    return Promise.reject(error);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "AsyncGenerator";
+  }
+}
+
+/**
+ * A generator from a lazily loaded module (a store's concern, the cursor):
+ * made at once when loaded, else later.
+ */
+export function later<T>(
+  start: () => Promise<AsyncGenerator<T, void, undefined>>,
+): AsyncGenerator<T, void, undefined> {
+  return new Later(start);
+}
+
+/** `_cursor.ts`, once a first query loaded it. */
+let cursors: typeof import("./_cursor.ts") | undefined;
+
+/**
+ * A cursor over `source` (or one that rejects its first `next()` with
+ * `error`): a `Cursor` at once once `_cursor.ts` is loaded; before that,
+ * one made on the first `next()`, after the module loads.
+ */
+export function cursor<T>(
+  source: CursorSource<T> | undefined,
+  error?: unknown,
+): AsyncGenerator<T, void, undefined> {
+  if (cursors !== undefined) return new cursors.Cursor(source, error);
+  return later(async () => {
+    cursors ??= await import("./_cursor.ts");
+    return new cursors.Cursor(source, error);
+  });
 }

@@ -11,7 +11,6 @@ import {
   kindOf,
   Same,
 } from "./_kinds.ts";
-import { Cursor } from "./_cursor.ts";
 import { loopRowBuilder, rowBuilder } from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
 import {
@@ -38,7 +37,7 @@ import { SQLFragment } from "./fragment.ts";
 import type { Decoder, Plan, StoreCore } from "./_store_core.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
-import { SESSION } from "./dataset.ts";
+import { cursor, later, SESSION } from "./dataset.ts";
 import { recordedNulText } from "./metadata.ts";
 import { checkCount, fewRows, isIterable, orderCacheKey } from "./_rules.ts";
 import {
@@ -990,10 +989,10 @@ export class Store<
     action: string,
     run?: Run,
     few = false,
-  ): Cursor<Instance<M>> {
+  ): AsyncGenerator<Instance<M>, void, undefined> {
     // The NUL flag decision of this cursor's session (see #read).
     let flagged = false;
-    return new Cursor({
+    return cursor({
       session: () => this.#session(),
       sql: (session) => {
         flagged = this.#flags(session);
@@ -1056,7 +1055,7 @@ export class Store<
       query = this.#select(filter, options);
       run = Run.of(options, "search()", this.#definition.table);
     } catch (error) {
-      return new Cursor<Instance<M>>(undefined, error);
+      return cursor<Instance<M>>(undefined, error);
     }
     return this.#rows(
       (session) =>
@@ -2194,7 +2193,7 @@ export class Store<
         try {
           run = Run.of(options, "sql", table);
         } catch (error) {
-          return new Cursor<Instance<M>>(undefined, error);
+          return cursor<Instance<M>>(undefined, error);
         }
         return this.#rawSql(strings, values, run);
       };
@@ -2420,78 +2419,4 @@ async function loadDatetimeOrder(): Promise<
   typeof import("./_datetime_order.ts")
 > {
   return datetimeOrder ??= await import("./_datetime_order.ts");
-}
-
-/**
- * The rows of a generator made once its module is loaded: the load runs on
- * the first `next()`, and `return()` (a `break`) reaches the inner
- * generator, so its statement is reset as before. A class that hands each
- * call to the inner generator, not an `async function*` around it, so rows
- * cost what the inner generator's cost (a call more each); only a
- * process's first call of a concern comes through here, later ones get the
- * inner generator itself.
- */
-class Later<T> implements AsyncGenerator<T, void, undefined> {
-  #start: (() => Promise<AsyncGenerator<T, void, undefined>>) | undefined;
-  #inner: AsyncGenerator<T, void, undefined> | undefined;
-  #loading: Promise<AsyncGenerator<T, void, undefined>> | undefined;
-
-  constructor(start: () => Promise<AsyncGenerator<T, void, undefined>>) {
-    this.#start = start;
-  }
-
-  /** The inner generator, made on the first call that needs it. */
-  #load(): Promise<AsyncGenerator<T, void, undefined>> {
-    if (this.#loading === undefined) {
-      const start = this.#start!;
-      this.#start = undefined;
-      this.#loading = start().then((inner) => this.#inner = inner);
-    }
-    return this.#loading;
-  }
-
-  next(): Promise<IteratorResult<T, void>> {
-    const inner = this.#inner;
-    if (inner !== undefined) return inner.next();
-    // Ended before it started: done, nothing loaded.
-    if (this.#start === undefined && this.#loading === undefined) {
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    return this.#load().then((loaded) => loaded.next());
-  }
-
-  return(): Promise<IteratorResult<T, void>> {
-    if (this.#loading !== undefined) {
-      return this.#load().then((loaded) => loaded.return());
-    }
-    this.#start = undefined;
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(error: unknown): Promise<IteratorResult<T, void>> {
-    if (this.#loading !== undefined) {
-      return this.#load().then((loaded) => loaded.throw(error));
-    }
-    this.#start = undefined;
-    return Promise.reject(error);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return();
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  get [Symbol.toStringTag](): string {
-    return "AsyncGenerator";
-  }
-}
-
-/** A generator from a concern module: at once when loaded, else later. */
-function later<T>(
-  start: () => Promise<AsyncGenerator<T, void, undefined>>,
-): AsyncGenerator<T, void, undefined> {
-  return new Later(start);
 }

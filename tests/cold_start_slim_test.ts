@@ -463,3 +463,83 @@ engineTest(
     ]);
   },
 );
+
+engineTest(
+  "a process's first search() and dataset.sql load the cursor, with their rows, breaks and errors",
+  async (engine) => {
+    const dir = await tempDir({ prefix: "microcosm_slim_" });
+    const path = await ratesFile(engine, dir, "rates.sqlite", ["a", "b", "c"]);
+    const first = (body: string) => firstCall(engine, path, body);
+    // Rows, in order, from a first search() and a first dataset.sql.
+    assert.deepEqual(
+      await first(
+        `return (await Array.fromAsync(store.search({}, { orderBy: "-id" }))).map((r) => r.name);`,
+      ),
+      ["c", "b", "a"],
+    );
+    assert.deepEqual(
+      await first(
+        "return await Array.fromAsync(db.sql`SELECT name FROM rate WHERE id > ${1} ORDER BY id`);",
+      ),
+      [{ name: "b" }, { name: "c" }],
+    );
+    // A break ends the statement: the hook hears of it with its one row.
+    assert.deepEqual(
+      await first(`
+        const ended = [];
+        const onQuery = (event) => ended.push(event.rows);
+        for await (const r of store.search({}, { orderBy: "id", onQuery })) break;
+        for await (const r of db.sql({ onQuery })\`SELECT id FROM rate\`) break;
+        return { ended, after: await store.count() };
+      `),
+      { ended: [1, 1], after: 3 },
+    );
+    // Errors found before any SQL runs, and SQL errors, as before.
+    assert.deepEqual(
+      await first(`
+        const bad = await caught(Array.fromAsync(store.search({ nope: 1 })));
+        const limit = await caught(Array.fromAsync(store.search({}, { limit: -1 })));
+        const sql = await caught(Array.fromAsync(db.sql\`SELECT nope FROM rate\`));
+        const tag = await caught(Array.fromAsync(db.sql({ timeoutMs: -1 })\`SELECT 1\`));
+        const one = await caught(store.one({ name: "zz" }));
+        const firstRow = (await store.first({}, { orderBy: "-name" })).name;
+        return { bad, limit, sql, tag, one, firstRow };
+      `),
+      {
+        bad:
+          'TypeError: Invalid filter key "nope" for rate: expected one of id, name',
+        limit:
+          "RangeError: Invalid limit for rate: expected a non-negative integer, got -1",
+        sql:
+          'QueryError: Cannot run sql on dataset "slim": no such column: nope (in the SQL given to dataset.sql)',
+        tag:
+          'RangeError: Invalid option "timeoutMs" for sql on dataset "slim": expected a positive number of milliseconds, got -1',
+        one:
+          'ModelNotFoundError: Cannot find one rate: no row matches {"name":"zz"}',
+        firstRow: "c",
+      },
+    );
+    // Ended before it started: nothing runs; an aborted signal refuses.
+    assert.deepEqual(
+      await first(`
+        const queries = [];
+        const onQuery = (event) => queries.push(event.sql);
+        const rows = store.search({}, { onQuery });
+        const returned = await rows.return();
+        const next = await rows.next();
+        const thrown = await caught(db.sql\`SELECT 1\`.throw(new RangeError("stop")));
+        const signal = AbortSignal.abort(new Error("gone"));
+        const aborted = await caught(Array.fromAsync(store.search({}, { signal })));
+        return { returned, next, thrown, aborted, queries, tag: String(rows) };
+      `),
+      {
+        returned: { done: true },
+        next: { done: true },
+        thrown: "RangeError: stop",
+        aborted: "Error: gone",
+        queries: [],
+        tag: "[object AsyncGenerator]",
+      },
+    );
+  },
+);

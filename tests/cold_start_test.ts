@@ -68,7 +68,6 @@ Deno.test("importing mod.ts loads no node: built-in and only the modules a first
     [
       "mod.ts",
       "src/_capabilities.ts",
-      "src/_cursor.ts",
       "src/_engine.ts",
       "src/_fts.ts",
       "src/_kinds.ts",
