@@ -298,8 +298,14 @@ export class SQLiteBindFactory {
    * ```
    */
   path(name: string): string {
-    const explicit = this.#paths.get(name);
-    if (explicit !== undefined) return explicit;
+    return this.#paths.get(name) ?? this.#boundPath(name);
+  }
+
+  /**
+   * {@linkcode SQLiteBindFactory.path} of a name given no explicit path:
+   * compiled only then (cold start, issue 15).
+   */
+  #boundPath(name: string): string {
     if (this.#bytes.has(name)) return BYTES_PATH;
     const specifier = this.#prefix + name;
     if (this.#resolve !== undefined) {
