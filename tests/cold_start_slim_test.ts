@@ -5,6 +5,7 @@
  * use comes first in a fresh process, on both engines.
  */
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import type { EngineName } from "../src/_engine.ts";
 import {
   engineTest,
@@ -541,5 +542,43 @@ engineTest(
         tag: "[object AsyncGenerator]",
       },
     );
+  },
+);
+
+engineTest(
+  "the runtime's static graph has no top-level await: require() loads mod.ts and reads a file",
+  async (engine) => {
+    // A top-level await anywhere in the graph makes every module above it
+    // evaluate asynchronously (a cost of every start), and require() of an
+    // ES module refuses such a graph (ERR_REQUIRE_ASYNC_MODULE).
+    const dir = await tempDir({ prefix: "microcosm_slim_" });
+    const path = await ratesFile(engine, dir, "rates.sqlite", ["one"]);
+    const result = await runScriptJson(
+      ["--allow-read", "--allow-ffi", "--allow-env"],
+      `
+      import { createRequire } from "node:module";
+      const require = createRequire(import.meta.url);
+      let lib;
+      try {
+        lib = require(${JSON.stringify(fileURLToPath(MOD))});
+      } catch (error) {
+        console.log(JSON.stringify({ refused: \`\${error.code}: \${error.message}\` }));
+        Deno.exit(0);
+      }
+      const { DataSet, SQLiteBindFactory, Store, integer, text } = lib;
+      const db = DataSet.create("slim", { engine: ${JSON.stringify(engine)} });
+      db.bind(new SQLiteBindFactory({ paths: { slim: ${
+        JSON.stringify(path)
+      } } }));
+      class Rate extends db.Model("rate", {
+        id: integer({ primaryKey: true }),
+        name: text(),
+      }) {}
+      const name = (await new Store(Rate).retrieve(1)).name;
+      await db.close();
+      console.log(JSON.stringify({ name }));
+      `,
+    );
+    assert.deepEqual(result, { name: "one" });
   },
 );
