@@ -4,8 +4,8 @@
  * @module
  */
 import type { EngineName } from "./_engine.ts";
-import { checkEngineChoice, localPath } from "./_rules.ts";
-import { checkSha256, type PinnedFile } from "./_pin.ts";
+import { checkEngineChoice, checkSha256, localPath } from "./_rules.ts";
+import type { PinnedFile } from "./_pin.ts";
 import { DataSetError } from "./errors.ts";
 
 export type { PinnedFile } from "./_pin.ts";

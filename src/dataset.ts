@@ -24,6 +24,7 @@ import {
   identityOfInfo,
   identityOfSync,
   inodeOf,
+  misplacedContent,
 } from "./_rules.ts";
 import {
   compileTemplate,
@@ -48,7 +49,6 @@ import {
   type ResolvedSource,
   resolveSource,
 } from "./bind.ts";
-import { misplacedContent } from "./_pin.ts";
 import type { Watch, WatchOptions } from "./_reload.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";

@@ -72,7 +72,6 @@ Deno.test("importing mod.ts loads no node: built-in and only the modules a first
       "src/_fts.ts",
       "src/_kinds.ts",
       "src/_paths.ts",
-      "src/_pin.ts",
       "src/_row_builder.ts",
       "src/_rules.ts",
       "src/_schema.ts",
