@@ -1,8 +1,12 @@
 /**
- * Cold start (issue 15, branch `slim`): the modules a first `retrieve()`
- * never runs that moved out of the static graph (pinned in
- * `cold_start_test.ts`) still answer, and fail, as before when their first
- * use comes first in a fresh process, on both engines.
+ * Cold start (issue 15, branch `slim`), on both engines:
+ * - the modules a first `retrieve()` never runs that moved out of the
+ *   static graph (pinned in `cold_start_test.ts`) still answer, and fail,
+ *   as before when their first use comes first in a fresh process;
+ * - the rare branches moved out of the functions a first `retrieve()`
+ *   runs (model declaration, key shapes, binding sources) keep every
+ *   message, pinned here;
+ * - the static graph has no top-level await (`require()` loads it).
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
