@@ -18,6 +18,7 @@
  */
 import { ColumnHint, type SQLValue } from "./_engine.ts";
 import type { AnyColumn, ColumnKind, DatetimeStorage } from "./columns.ts";
+import type { ModelDefinition } from "./model.ts";
 
 /** The largest integer a `number` holds exactly: 2^53 - 1. */
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -925,4 +926,36 @@ export function builderNames(): readonly string[] {
       ),
     ),
   ].sort();
+}
+
+// Orders by a comparison form (`_datetime_order.ts`): whether a model has
+// a column that needs one is asked before that module loads, so a model
+// without one never loads it (cold start, issue 15).
+
+/** Per model definition, whether some column has a comparison form. */
+const formed = new WeakMap<ModelDefinition, boolean>();
+
+/**
+ * Whether some column of the model sorts by a comparison form (a datetime
+ * stored as text), asked once per definition: pages of other models skip
+ * the question per term.
+ */
+export function hasOrderForms(definition: ModelDefinition): boolean {
+  let has = formed.get(definition);
+  if (has === undefined) {
+    has = definition.keys.some((key) => comparedInOrder(definition, key));
+    formed.set(definition, has);
+  }
+  return has;
+}
+
+/**
+ * Whether an order on property `key` must follow the kind's comparison
+ * form rather than the stored values.
+ */
+export function comparedInOrder(
+  definition: ModelDefinition,
+  key: string,
+): boolean {
+  return kindOf(definition.columns[key]!).compared !== undefined;
 }

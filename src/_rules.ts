@@ -155,6 +155,98 @@ export function orderCacheKey(entries: readonly unknown[]): string | undefined {
   return JSON.stringify(entries);
 }
 
+// File identity (cold start, issue 15): what opening a file and watching
+// it need before `_reload.ts` loads.
+
+/**
+ * A file's identity (see `identityOf` in `_reload.ts`), synchronously,
+ * taken when a version opens. The identity rules a start needs live here
+ * and the reload's in `_reload.ts`, loaded on first use (cold start, issue
+ * 15).
+ */
+export function identityOfSync(path: string): string | undefined {
+  try {
+    return identityOfInfo(Deno.statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The same, of a file's information already read (a stat the open made
+ * for its own checks, so it stats once).
+ */
+export function identityOfInfo(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+}
+
+/**
+ * Checks an interval option: a positive finite number of milliseconds.
+ */
+export function checkInterval(value: unknown, dataset: string): number {
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `Invalid intervalMs for watching dataset "${dataset}": expected a positive number of milliseconds, got ${
+        String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Which file this is on disk, whatever its content: its device and inode
+ * (a version's identity, which also changes with a write, is
+ * `identityOf`'s). Here, not in `_hash.ts` or `_reload.ts`, because opening
+ * a file needs it and both load on first use (cold start, issue 15).
+ */
+export function inodeOf(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}`;
+}
+
+// Pinned files (`_pin.ts`): the SHA-256 a binding or a fetch is given, and
+// what a file that is not a database often is instead.
+
+const HEX64 = /^[0-9a-f]{64}$/i;
+
+/**
+ * Checks a SHA-256 given by the caller: 64 hex digits, any case; returns
+ * it in lower case. `action` starts the `TypeError` message.
+ */
+export function checkSha256(value: unknown, action: string): string {
+  if (typeof value !== "string" || !HEX64.test(value)) {
+    throw new TypeError(
+      `${action}: sha256 must be 64 hex digits (what sha256sum prints), got ${
+        typeof value === "string" ? JSON.stringify(value) : typeof value
+      }`,
+    );
+  }
+  return value.toLowerCase();
+}
+
+/** The start of every Git LFS pointer file. */
+const LFS_POINTER = "version https://git-lfs.github.com/spec/";
+
+/**
+ * Names what the first bytes of a file that is not a SQLite database are,
+ * when they are something often shipped by mistake: a Git LFS pointer (the
+ * repository holds the pointer, not the file) or an HTML page (a server's
+ * error or login page). `undefined` for anything else.
+ */
+export function misplacedContent(head: Uint8Array): string | undefined {
+  const text = new TextDecoder("latin1").decode(head.subarray(0, 512));
+  if (text.startsWith(LFS_POINTER)) {
+    const oid = /oid sha256:([0-9a-f]{64})/.exec(text)?.[1];
+    return `a Git LFS pointer file${
+      oid === undefined ? "" : ` (oid sha256:${oid})`
+    }, not the database it points to: fetch the object (\`git lfs pull\`, or LFS in your checkout or deploy step) or bind the dataset by { url, sha256 }`;
+  }
+  if (/^\s*(<!doctype html|<html|<head|<body|<\?xml|<!--)/i.test(text)) {
+    return "an HTML page, not a SQLite database (an error or login page served in place of the file)";
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------
 // The engines agree: what SQLite's tokenizer sees in a caller's SQL text.
 // ---------------------------------------------------------------------------

@@ -28,7 +28,8 @@ import {
 } from "./_page.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { checkCount, orderCacheKey } from "./_rules.ts";
-import { hasOrderForms, orderForm } from "./_datetime_order.ts";
+import { orderForm } from "./_datetime_order.ts";
+import { hasOrderForms } from "./_kinds.ts";
 import type { Condition } from "./filter.ts";
 import { type AnyModel, parseOrderKey } from "./model.ts";
 import { Run, RUN_OPTION_NAMES } from "./run.ts";
