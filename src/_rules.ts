@@ -246,3 +246,199 @@ export function misplacedContent(head: Uint8Array): string | undefined {
   }
   return undefined;
 }
+
+// ---------------------------------------------------------------------------
+// The engines agree: what SQLite's tokenizer sees in a caller's SQL text.
+// ---------------------------------------------------------------------------
+//
+// The ffi engine asks SQLite how many parameters a statement takes and
+// whether text follows it; node:sqlite answers neither (it binds NULL to
+// every parameter it was not given, skips named ones when binding by
+// position, and compiles the first statement of several, ignoring the
+// rest). These scans follow SQLite's tokenizer (`tokenize.c`) as far as
+// those questions go: string literals, quoted identifiers (`"..."`,
+// `` `...` ``, `[...]`) and comments hold no parameter and no `;`.
+
+/** Whether the code unit is one SQLite takes into an identifier. */
+function idChar(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || // 0-9
+    (code >= 0x41 && code <= 0x5a) || // A-Z
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    code === 0x5f || code === 0x24 || // _ $
+    code >= 0x80;
+}
+
+/** The index just past the quoted run that starts at `at`, or the end. */
+function pastQuoted(sql: string, at: number, close: string): number {
+  let i = at + 1;
+  for (;;) {
+    const end = sql.indexOf(close, i);
+    if (end === -1) return sql.length;
+    // A doubled quote stands for itself, except in `[...]`.
+    if (close !== "]" && sql[end + 1] === close) {
+      i = end + 2;
+      continue;
+    }
+    return end + 1;
+  }
+}
+
+/**
+ * The number of parameters in `sql`, as `sqlite3_bind_parameter_count`
+ * answers for it once prepared.
+ */
+export function parameterCount(sql: string): number {
+  let count = 0;
+  let named: Map<string, number> | undefined;
+  const length = sql.length;
+  let i = 0;
+  while (i < length) {
+    const code = sql.charCodeAt(i);
+    switch (code) {
+      case 0x27: // '
+        i = pastQuoted(sql, i, "'");
+        continue;
+      case 0x22: // "
+        i = pastQuoted(sql, i, '"');
+        continue;
+      case 0x60: // `
+        i = pastQuoted(sql, i, "`");
+        continue;
+      case 0x5b: // [
+        i = pastQuoted(sql, i, "]");
+        continue;
+      case 0x2d: // -
+        if (sql.charCodeAt(i + 1) === 0x2d) {
+          const end = sql.indexOf("\n", i + 2);
+          i = end === -1 ? length : end + 1;
+          continue;
+        }
+        break;
+      case 0x2f: // /
+        if (sql.charCodeAt(i + 1) === 0x2a) {
+          const end = sql.indexOf("*/", i + 2);
+          i = end === -1 ? length : end + 2;
+          continue;
+        }
+        break;
+      case 0x3f: { // ?
+        let j = i + 1;
+        while (j < length && isDigit(sql.charCodeAt(j))) j++;
+        if (j === i + 1) count++;
+        else {
+          const n = Number(sql.slice(i + 1, j));
+          if (n > count) count = n;
+        }
+        i = j;
+        continue;
+      }
+      case 0x3a: // :
+      case 0x40: // @
+      case 0x24: { // $
+        let j = i + 1;
+        for (;;) {
+          if (j < length && idChar(sql.charCodeAt(j))) j++;
+          else if (code === 0x24 && sql.startsWith("::", j)) j += 2;
+          else break;
+        }
+        if (code === 0x24 && j > i + 1 && sql[j] === "(") {
+          // A TCL-style suffix: `$name(...)`.
+          const end = sql.indexOf(")", j);
+          if (end !== -1) j = end + 1;
+        }
+        if (j === i + 1) break; // not a parameter (a syntax error)
+        const name = sql.slice(i, j);
+        named ??= new Map();
+        if (!named.has(name)) named.set(name, ++count);
+        i = j;
+        continue;
+      }
+      default:
+        if (idChar(code)) {
+          // A word or a number, whose `$` (a$b) is no parameter.
+          i++;
+          while (i < length && idChar(sql.charCodeAt(i))) i++;
+          continue;
+        }
+    }
+    i++;
+  }
+  return count;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/**
+ * Whether `sql` holds no statement: only whitespace, comments and `;`s,
+ * which SQLite compiles to no statement at all. node:sqlite hands out a
+ * statement object for such SQL that crashes the process when its text is
+ * read, so the node engine asks here first.
+ */
+export function holdsNoStatement(sql: string): boolean {
+  let i = 0;
+  const length = sql.length;
+  while (i < length) {
+    const code = sql.charCodeAt(i);
+    if (code === 0x2d && sql.charCodeAt(i + 1) === 0x2d) { // --
+      const end = sql.indexOf("\n", i + 2);
+      if (end === -1) return true;
+      i = end + 1;
+    } else if (code === 0x2f && sql.charCodeAt(i + 1) === 0x2a) { // /*
+      const end = sql.indexOf("*/", i + 2);
+      if (end === -1) return true;
+      i = end + 2;
+    } else if (
+      code === 0x3b || code === 0x20 || (code >= 0x09 && code <= 0x0d)
+    ) i++;
+    else return false;
+  }
+  return true;
+}
+
+/**
+ * The text of the one statement `sql` holds, without the `;` that ends it
+ * and the comments after it, for SQL that wraps it as a subquery
+ * (`SELECT * FROM (...)`): a `;` there, even one followed only by a
+ * comment, is a syntax error.
+ */
+export function statementText(sql: string): string {
+  const length = sql.length;
+  let i = 0;
+  while (i < length) {
+    const code = sql.charCodeAt(i);
+    switch (code) {
+      case 0x27: // '
+        i = pastQuoted(sql, i, "'");
+        continue;
+      case 0x22: // "
+        i = pastQuoted(sql, i, '"');
+        continue;
+      case 0x60: // `
+        i = pastQuoted(sql, i, "`");
+        continue;
+      case 0x5b: // [
+        i = pastQuoted(sql, i, "]");
+        continue;
+      case 0x2d: // -
+        if (sql.charCodeAt(i + 1) === 0x2d) {
+          const end = sql.indexOf("\n", i + 2);
+          i = end === -1 ? length : end + 1;
+          continue;
+        }
+        break;
+      case 0x2f: // /
+        if (sql.charCodeAt(i + 1) === 0x2a) {
+          const end = sql.indexOf("*/", i + 2);
+          i = end === -1 ? length : end + 2;
+          continue;
+        }
+        break;
+      case 0x3b: // ;
+        return sql.slice(0, i);
+    }
+    i++;
+  }
+  return sql;
+}

@@ -166,8 +166,10 @@ function readPage<I>(
     }
   };
   const action = `Cannot page ${table}`;
-  // A later page runs one statement per arm: all must read one version.
-  const generation = session.generation;
+  // A later page runs one statement per arm: all must read one version,
+  // the one the first arm read (a change before the call is no change
+  // between its statements: the first arm reads the new file whole).
+  let generation: number | undefined;
   for (const condition of conditions) {
     session.all(
       pageSqlOf(core, plan, flagged, selectList, condition.sql),
@@ -176,6 +178,7 @@ function readPage<I>(
       read,
       run,
     );
+    generation ??= session.generation;
     if (more) break;
   }
   if (session.generation !== generation) throw session.changed(action);
