@@ -305,16 +305,26 @@ const SQLITE_TRANSIENT = -1n;
 // Reused by every call; none of this allocates per row. The buffers SQLite
 // writes to or reads from by pointer are made from an `ArrayBuffer`, whose
 // memory lives outside V8's heap and never moves; their addresses are taken
-// when a library loads (that needs `--allow-ffi`), in `takeAddresses()`.
+// when a library loads (that needs `--allow-ffi`), in `takeAddresses()`,
+// or on first use for those a cold start does not need.
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+/** Decodes UTF-8 where a cold start never does; made on first use. */
+let decoder: TextDecoder | undefined;
+
+/** The UTF-8 decoder, made on first use. */
+function utf8Decoder(): TextDecoder {
+  return decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
+}
 /** Receives a pointer written by SQLite (`sqlite3 **`, `char **`, ...). */
 const pointerOut = new BigUint64Array(new ArrayBuffer(8));
 let outAddress: Deno.PointerValue = null;
 /** Receives the end of the first statement's SQL (`pzTail`). */
 const tailOut = new BigUint64Array(new ArrayBuffer(8));
 let tailAddress: Deno.PointerValue = null;
-/** Receive the current and highest values of a connection statistic. */
+/**
+ * Receive the current and highest values of a connection statistic; their
+ * addresses are taken by the first connection that reads it.
+ */
 const statusOut = new Int32Array(new ArrayBuffer(4));
 let statusAddress: Deno.PointerValue = null;
 const statusHigh = new Int32Array(new ArrayBuffer(4));
@@ -323,26 +333,70 @@ let statusHighAddress: Deno.PointerValue = null;
 const DBSTATUS_CACHE_MISS = 8;
 /** A non-null buffer for zero-length blobs (a null one would bind NULL). */
 const emptyBytes = new Uint8Array(new ArrayBuffer(1));
-let emptyAddress: Deno.PointerValue = null;
-/** Text parameters are encoded here unless they are large. */
+/**
+ * Text passed to SQLite (file names, SQL, text parameters) is encoded here,
+ * followed by a NUL, unless it is large ({@linkcode encodeText}).
+ */
 let scratch = new Uint8Array(new ArrayBuffer(4096));
 let scratchAddress: Deno.PointerValue = null;
 const SCRATCH_LIMIT = 1 << 20;
 
-/** Takes the addresses of the buffers above, once. */
+/** Takes the addresses of the buffers a cold start uses, once. */
 function takeAddresses(): void {
   if (outAddress !== null) return;
   outAddress = Deno.UnsafePointer.of(pointerOut);
   tailAddress = Deno.UnsafePointer.of(tailOut);
-  statusAddress = Deno.UnsafePointer.of(statusOut);
-  statusHighAddress = Deno.UnsafePointer.of(statusHigh);
-  emptyAddress = Deno.UnsafePointer.of(emptyBytes);
   scratchAddress = Deno.UnsafePointer.of(scratch);
   shortTextAddress = Deno.UnsafePointer.of(shortText);
 }
-const MAIN = encoder.encode("main\0");
-/** Drops the page cache of a connection whose file changed while idle. */
-const SHRINK_MEMORY = encoder.encode("PRAGMA shrink_memory\0");
+
+/** Takes the addresses of the statistic's buffers, once. */
+function takeStatusAddresses(): void {
+  if (statusAddress !== null) return;
+  statusAddress = Deno.UnsafePointer.of(statusOut);
+  statusHighAddress = Deno.UnsafePointer.of(statusHigh);
+}
+
+/**
+ * The bytes {@linkcode encodeText} wrote last, NUL included, and their
+ * address: the scratch buffer, or for large text a buffer of its own, held
+ * here until the next call so nothing collects it while SQLite reads it.
+ */
+let textBytes: Uint8Array = scratch;
+let textAddress: Deno.PointerValue = null;
+
+/**
+ * Encodes `text` as UTF-8 followed by a NUL into {@linkcode textBytes}
+ * (the scratch buffer unless the text is large) for one call into SQLite.
+ * Nothing is allocated, and no address taken, for text up to a third of
+ * the scratch buffer's size.
+ * @returns The number of bytes, the NUL left out.
+ */
+function encodeText(text: string): number {
+  if (text.length * 3 >= scratch.length) return encodeLarge(text);
+  const length = encoder.encodeInto(text, scratch).written;
+  scratch[length] = 0;
+  textBytes = scratch;
+  textAddress = scratchAddress;
+  return length;
+}
+
+/**
+ * {@linkcode encodeText} for text beyond the scratch buffer: the buffer
+ * grows once to {@linkcode SCRATCH_LIMIT}, and text beyond that is encoded
+ * on its own.
+ */
+function encodeLarge(text: string): number {
+  if (text.length * 3 < SCRATCH_LIMIT) {
+    scratch = new Uint8Array(new ArrayBuffer(SCRATCH_LIMIT));
+    scratchAddress = Deno.UnsafePointer.of(scratch);
+    return encodeText(text);
+  }
+  const bytes = encoder.encode(`${text}\0`);
+  textBytes = bytes;
+  textAddress = Deno.UnsafePointer.of(bytes);
+  return bytes.length - 1;
+}
 
 /**
  * How many virtual machine instructions SQLite runs between two calls of
@@ -452,6 +506,28 @@ export function loadFfiEngine(library?: string): Engine {
 }
 
 /**
+ * The symbols every engine binds when its library loads, in declaration
+ * order: the ones opening a file and reading rows by key (a cold start)
+ * calls. Each other symbol is in {@linkcode LATER}; a test checks that the
+ * two lists together hold every symbol once.
+ */
+const AT_LOAD = [
+  "sqlite3_config",
+  "sqlite3_open_v2",
+  "sqlite3_prepare_v2",
+  "sqlite3_reset",
+  "sqlite3_step",
+  "sqlite3_bind_int",
+  "sqlite3_bind_text",
+  "sqlite3_column_count",
+  "sqlite3_column_type",
+  "sqlite3_column_double",
+  "sqlite3_column_text",
+  "sqlite3_column_bytes",
+  "strcpy",
+] as const satisfies readonly (keyof typeof SYMBOLS)[];
+
+/**
  * The symbols bound one by one, each the first time it is called, rather
  * than when the library loads: Deno compiles a call stub per symbol, about
  * 0.05 ms each, and opening a file and reading rows by key (a cold start)
@@ -461,35 +537,33 @@ export function loadFfiEngine(library?: string): Engine {
  * lack one, the call that needs it throws an `Error` naming it. An optional
  * one is tested for `null` through {@linkcode boundSymbol}, which binds it.
  */
-const LATER: ReadonlySet<string> = new Set(
-  [
-    "sqlite3_errmsg",
-    "sqlite3_errstr",
-    "sqlite3_extended_errcode",
-    "sqlite3_finalize",
-    "sqlite3_close_v2",
-    "sqlite3_bind_null",
-    "sqlite3_bind_int64",
-    "sqlite3_bind_double",
-    "sqlite3_bind_blob",
-    "sqlite3_column_int64",
-    "sqlite3_column_blob",
-    "sqlite3_changes",
-    "sqlite3_deserialize",
-    "sqlite3_malloc64",
-    "sqlite3_free",
-    "sqlite3_db_status",
-    "sqlite3_progress_handler",
-    // Not called by a cold start either: result column names are read on
-    // first use, a statement's parameter count is checked by binding past
-    // it, and the version is read when asked.
-    "sqlite3_column_name",
-    "sqlite3_bind_parameter_count",
-    "sqlite3_libversion",
-    // The open sets the memory map's size with prepare and step.
-    "sqlite3_exec",
-  ] satisfies (keyof typeof SYMBOLS)[],
-);
+const LATER = [
+  "sqlite3_errmsg",
+  "sqlite3_errstr",
+  "sqlite3_extended_errcode",
+  "sqlite3_finalize",
+  "sqlite3_close_v2",
+  "sqlite3_bind_null",
+  "sqlite3_bind_int64",
+  "sqlite3_bind_double",
+  "sqlite3_bind_blob",
+  "sqlite3_column_int64",
+  "sqlite3_column_blob",
+  "sqlite3_changes",
+  "sqlite3_deserialize",
+  "sqlite3_malloc64",
+  "sqlite3_free",
+  "sqlite3_db_status",
+  "sqlite3_progress_handler",
+  // Not called by a cold start either: result column names are read on
+  // first use, a statement's parameter count is checked by binding past
+  // it, and the version is read when asked.
+  "sqlite3_column_name",
+  "sqlite3_bind_parameter_count",
+  "sqlite3_libversion",
+  // The open sets the memory map's size with prepare and step.
+  "sqlite3_exec",
+] as const satisfies readonly (keyof typeof SYMBOLS)[];
 
 /** The {@linkcode LATER} symbols bound so far, by library. */
 const boundLater = new Map<string, Set<string>>();
@@ -510,16 +584,39 @@ export function symbolsBoundLater(library: string): string[] {
  * @returns Their names, in declaration order.
  */
 export function symbolsBoundAtLoad(): string[] {
-  return Object.keys(SYMBOLS).filter((name) => !LATER.has(name));
+  return [...AT_LOAD];
 }
 
-/** The symbols of `names`, each made optional, as `Deno.dlopen` takes them. */
+/**
+ * The symbols a library declares (for tests: {@linkcode AT_LOAD} and
+ * {@linkcode LATER} together hold each once).
+ * @returns The names bound at load, and the names bound later.
+ */
+export function symbolLists(): {
+  declared: string[];
+  atLoad: string[];
+  later: string[];
+} {
+  return {
+    declared: Object.keys(SYMBOLS),
+    atLoad: [...AT_LOAD],
+    later: [...LATER],
+  };
+}
+
+/**
+ * The symbols of `names`, each made optional (so a missing one is reported
+ * by name, not by `Deno.dlopen`), as `Deno.dlopen` takes them. Each entry
+ * is a new object of one shape, copied field by field: a spread of the
+ * table's entries, whose shapes differ, costs about 0.2 ms more at load.
+ */
 function optionalSymbols(
-  names: (name: string) => boolean,
+  names: readonly (keyof typeof SYMBOLS)[],
 ): Deno.ForeignLibraryInterface {
   const chosen: Deno.ForeignLibraryInterface = {};
-  for (const [name, definition] of Object.entries(SYMBOLS)) {
-    if (names(name)) chosen[name] = { ...definition, optional: true };
+  for (const name of names) {
+    const { parameters, result } = SYMBOLS[name];
+    chosen[name] = { parameters, result, optional: true };
   }
   return chosen;
 }
@@ -547,7 +644,7 @@ function boundSymbol<K extends keyof Symbols>(
 function open(candidate: string): FfiEngine | string {
   let lib: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>;
   try {
-    lib = Deno.dlopen(candidate, optionalSymbols((name) => !LATER.has(name)));
+    lib = Deno.dlopen(candidate, optionalSymbols(AT_LOAD));
   } catch (error) {
     if (
       error instanceof Deno.errors.NotCapable ||
@@ -558,11 +655,9 @@ function open(candidate: string): FfiEngine | string {
     return describeLoadError(candidate, error);
   }
   const symbols = lib.symbols as Record<string, unknown>;
-  const missing = Object.entries(SYMBOLS)
-    .filter(([name, definition]) =>
-      !LATER.has(name) && symbols[name] == null && !("optional" in definition)
-    )
-    .map(([name]) => name);
+  const missing = AT_LOAD.filter((name) =>
+    symbols[name] == null && !("optional" in SYMBOLS[name])
+  );
   if (missing.length > 0) {
     lib.close();
     return `missing symbol${missing.length > 1 ? "s" : ""} ${
@@ -579,10 +674,10 @@ function open(candidate: string): FfiEngine | string {
       const table = sym as unknown as Record<string, unknown>;
       if (bound.has(name)) return table[name];
       bound.add(name);
-      const found = Deno.dlopen(candidate, optionalSymbols((n) => n === name))
-        .symbols[name];
+      const found =
+        Deno.dlopen(candidate, optionalSymbols([name])).symbols[name];
       table[name] = found ??
-        ("optional" in SYMBOLS[name as keyof typeof SYMBOLS] ? null : () => {
+        ("optional" in SYMBOLS[name] ? null : () => {
           throw new Error(
             `Cannot call ${name}: the SQLite library ${candidate} does not export it`,
           );
@@ -724,7 +819,7 @@ function readText(
   const text = Deno.UnsafePointerView.getCString(pointer);
   if (text.length === bytes) return text; // ASCII: nothing was cut
   if (!text.includes("\uFFFD") && utf8Length(text) === bytes) return text;
-  return decoder.decode(
+  return utf8Decoder().decode(
     new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(pointer, bytes)),
   );
 }
@@ -861,6 +956,43 @@ function engineError(
   return new EngineError(prefix + message, code);
 }
 
+/**
+ * The error of a statement SQLite refused, or failed to run: read first,
+ * then the statement (if any) is finalized.
+ */
+function refused(
+  sym: Symbols,
+  db: Deno.PointerObject,
+  handle: Deno.PointerObject | null,
+  rc: number,
+): EngineError {
+  const error = engineError(sym, db, rc);
+  if (handle !== null) sym.sqlite3_finalize(handle);
+  return error;
+}
+
+/**
+ * The error of a failed `sqlite3_open_v2` (7, `SQLITE_NOMEM`, when it
+ * made no handle), read before the handle it may still have made closes.
+ */
+function openFailed(
+  sym: Symbols,
+  db: Deno.PointerObject | null,
+  rc: number,
+): EngineError {
+  const error = engineError(sym, db, rc === 0 ? 7 : rc);
+  if (db !== null) sym.sqlite3_close_v2(db);
+  return error;
+}
+
+/** The error for SQL that holds no statement (empty, or only comments). */
+function noStatement(): EngineError {
+  return new EngineError(
+    "Cannot prepare: the SQL holds no statement",
+    ResultCode.ERROR,
+  );
+}
+
 /** Percent-encodes an absolute path into a `file:` URI without a query. */
 function fileUri(path: string): string {
   let absolute = absolutePath(path);
@@ -960,28 +1092,23 @@ class FfiEngine implements Engine {
    */
   #setMmapSize(db: Deno.PointerObject, mmapSize: number): Deno.PointerObject {
     const sym = this.#sym;
-    const sql = encoder.encode(`PRAGMA mmap_size=${mmapSize}`);
+    const length = encodeText(`PRAGMA mmap_size=${mmapSize}`);
     pointerOut[0] = 0n;
     const rc = sym.sqlite3_prepare_v2(
       db,
-      Deno.UnsafePointer.of(sql),
-      sql.length,
+      textAddress,
+      length,
       outAddress,
       null,
     );
     const handle = Deno.UnsafePointer.create(pointerOut[0]);
     if (rc !== 0 || handle === null) {
-      if (handle !== null) sym.sqlite3_finalize(handle);
-      throw engineError(sym, db, rc === 0 ? ResultCode.ERROR : rc);
+      throw refused(sym, db, handle, rc === 0 ? ResultCode.ERROR : rc);
     }
     let step = sym.sqlite3_step(handle);
     while (step === 100) step = sym.sqlite3_step(handle);
     sym.sqlite3_reset(handle);
-    if (step !== 101) {
-      const error = engineError(sym, db, step);
-      sym.sqlite3_finalize(handle);
-      throw error;
-    }
+    if (step !== 101) throw refused(sym, db, handle, step);
     return handle;
   }
 
@@ -1015,7 +1142,7 @@ class FfiEngine implements Engine {
     // call fails.
     const rc = sym.sqlite3_deserialize(
       db,
-      MAIN,
+      cStringBytes("main"),
       buffer,
       BigInt(size),
       BigInt(Math.max(size, 1)),
@@ -1033,19 +1160,10 @@ class FfiEngine implements Engine {
   #openHandle(filename: string, flags: number): Deno.PointerObject {
     const sym = this.#sym;
     pointerOut[0] = 0n;
-    const name = cStringBytes(filename);
-    const rc = sym.sqlite3_open_v2(
-      Deno.UnsafePointer.of(name),
-      outAddress,
-      flags,
-      null,
-    );
+    encodeText(filename);
+    const rc = sym.sqlite3_open_v2(textAddress, outAddress, flags, null);
     const db = Deno.UnsafePointer.create(pointerOut[0]);
-    if (rc !== 0 || db === null) {
-      const error = engineError(sym, db, rc === 0 ? 7 : rc);
-      if (db !== null) sym.sqlite3_close_v2(db);
-      throw error;
-    }
+    if (rc !== 0 || db === null) throw openFailed(sym, db, rc);
     // No sqlite3_extended_result_codes: errors take their extended code
     // from sqlite3_extended_errcode, which never masks it, and only
     // SQLITE_ROW and SQLITE_DONE are compared as returned.
@@ -1084,6 +1202,7 @@ class FfiConnection implements Connection {
     // connection binds the function.
     this.#countsReads = countsReads && watch !== undefined &&
       boundSymbol(sym, "sqlite3_db_status") !== null;
+    if (this.#countsReads) takeStatusAddresses();
   }
 
   #live(): Deno.PointerObject {
@@ -1100,64 +1219,26 @@ class FfiConnection implements Connection {
   prepare(sql: string): FfiStatement {
     const db = this.#live();
     const sym = this.#sym;
-    const bytes = encoder.encode(sql);
-    if (bytes.length === 0) {
-      throw new EngineError(
-        "Cannot prepare: the SQL holds no statement",
-        ResultCode.ERROR,
-      );
-    }
-    // Taken before the call, so SQLite sees the very address compared below.
-    const base = Deno.UnsafePointer.of(bytes);
-    if (base === null) {
-      throw new Error("Cannot prepare: no address for the SQL");
-    }
+    const length = encodeText(sql);
+    if (length === 0) throw noStatement();
     pointerOut[0] = 0n;
     tailOut[0] = 0n;
+    // The length counts the NUL, so SQLite reads the text where it is
+    // rather than copying it first.
     const rc = sym.sqlite3_prepare_v2(
       db,
-      base,
-      bytes.length,
+      textAddress,
+      length + 1,
       outAddress,
       tailAddress,
     );
     const handle = Deno.UnsafePointer.create(pointerOut[0]);
-    if (rc !== 0) {
-      if (handle !== null) sym.sqlite3_finalize(handle);
-      throw engineError(sym, db, rc);
-    }
-    if (handle === null) {
-      throw new EngineError(
-        "Cannot prepare: the SQL holds no statement",
-        ResultCode.ERROR,
-      );
-    }
+    if (rc !== 0) throw refused(sym, db, handle, rc);
+    if (handle === null) throw noStatement();
     // Addresses fit in a double exactly (user space is below 2^53).
     const used = Number(tailOut[0] ?? 0n) -
-      Number(Deno.UnsafePointer.value(base));
-    if (
-      used >= 0 && used < bytes.length &&
-      /\S/.test(decoder.decode(bytes.subarray(used)))
-    ) {
-      // Something follows: a second statement unless it is only comments.
-      pointerOut[0] = 0n;
-      const restRc = sym.sqlite3_prepare_v2(
-        db,
-        Deno.UnsafePointer.offset(base, used),
-        bytes.length - used,
-        outAddress,
-        null,
-      );
-      const next = Deno.UnsafePointer.create(pointerOut[0]);
-      if (next !== null) sym.sqlite3_finalize(next);
-      if (restRc !== 0 || next !== null) {
-        sym.sqlite3_finalize(handle);
-        throw new EngineError(
-          "Cannot prepare: the SQL holds more than one statement",
-          ResultCode.ERROR,
-        );
-      }
-    }
+      Number(Deno.UnsafePointer.value(textAddress));
+    if (used >= 0 && used < length) this.#refuseRest(db, handle, used, length);
     const statement = new FfiStatement(
       sym,
       db,
@@ -1171,18 +1252,46 @@ class FfiConnection implements Connection {
     return statement;
   }
 
+  /**
+   * Refuses SQL whose first statement, prepared as `handle` from the text
+   * {@linkcode encodeText} holds, is followed by another at byte `used`
+   * (trailing comments and whitespace are fine); `handle` is finalized.
+   */
+  #refuseRest(
+    db: Deno.PointerObject,
+    handle: Deno.PointerObject,
+    used: number,
+    length: number,
+  ): void {
+    const sym = this.#sym;
+    const rest = utf8Decoder().decode(textBytes.subarray(used, length));
+    if (!/\S/.test(rest)) return;
+    // Something follows: a second statement unless it is only comments.
+    pointerOut[0] = 0n;
+    const rc = sym.sqlite3_prepare_v2(
+      db,
+      Deno.UnsafePointer.offset(textAddress!, used),
+      length + 1 - used,
+      outAddress,
+      null,
+    );
+    const next = Deno.UnsafePointer.create(pointerOut[0]);
+    if (next !== null) sym.sqlite3_finalize(next);
+    if (rc !== 0 || next !== null) {
+      sym.sqlite3_finalize(handle);
+      throw new EngineError(
+        "Cannot prepare: the SQL holds more than one statement",
+        ResultCode.ERROR,
+      );
+    }
+  }
+
   exec(sql: string): void {
     const db = this.#live();
     const sym = this.#sym;
     pointerOut[0] = 0n;
-    const text = cStringBytes(sql);
-    const rc = sym.sqlite3_exec(
-      db,
-      Deno.UnsafePointer.of(text),
-      null,
-      null,
-      outAddress,
-    );
+    encodeText(sql);
+    const rc = sym.sqlite3_exec(db, textAddress, null, null, outAddress);
     if (rc === 0) return;
     const messagePointer = Deno.UnsafePointer.create(pointerOut[0]);
     const extended = sym.sqlite3_extended_errcode(db);
@@ -1334,6 +1443,9 @@ export class FfiStatement implements Statement {
    * Resets the statement and binds every positional parameter: `null` and
    * `undefined` as NULL, safe integers and bigints as INTEGER, other numbers
    * as REAL, booleans as 0 or 1, strings as TEXT and `Uint8Array`s as BLOB.
+   * 32-bit integers (most keys) and strings bind here; every other value in
+   * {@linkcode FfiStatement.#bindOther}, compiled only when one comes. Every
+   * parameter is bound, so no old binding survives.
    * @throws {RangeError} When the count differs from the statement's, or a
    * bigint does not fit in 64 bits.
    * @throws {TypeError} For any other kind of value.
@@ -1341,16 +1453,10 @@ export class FfiStatement implements Statement {
   bind(params: readonly SQLValue[]): void {
     const handle = this.#live();
     const sym = this.#sym;
-    if (this.#stepped) {
-      sym.sqlite3_reset(handle);
-      this.#stepped = false;
-      if (this.#watching) this.#unwatch();
-    }
-    // Every parameter is bound below, so no old binding survives.
+    if (this.#stepped) this.reset();
     let count = this.#parameters;
     if (count === -1) {
-      count = this.#countParameters(handle, params.length);
-      this.#parameters = count;
+      count = this.#parameters = this.#countParameters(handle, params.length);
     }
     if (params.length !== count) {
       throw new RangeError(
@@ -1358,93 +1464,65 @@ export class FfiStatement implements Statement {
       );
     }
     for (let i = 0; i < count; i++) {
-      const value = params[i] as unknown;
-      const at = i + 1;
+      const value = params[i];
       let rc: number;
-      switch (typeof value) {
-        case "number":
-          // 32-bit integers (most keys) skip the bigint a 64-bit bind takes.
-          // `value | 0` also turns -0, which Deno refuses as an i32, into 0.
-          rc = (value | 0) === value
-            ? sym.sqlite3_bind_int(handle, at, value | 0)
-            : Number.isSafeInteger(value)
-            ? sym.sqlite3_bind_int64(handle, at, BigInt(value))
-            : sym.sqlite3_bind_double(handle, at, value);
-          break;
-        case "string": {
-          // SQLite copies the text (SQLITE_TRANSIENT) before returning, so
-          // the scratch buffer is free again after the call.
-          let address: Deno.PointerValue;
-          let length: number;
-          if (value.length * 3 <= scratch.length) {
-            address = scratchAddress;
-            length = encoder.encodeInto(value, scratch).written;
-          } else if (value.length * 3 <= SCRATCH_LIMIT) {
-            scratch = new Uint8Array(new ArrayBuffer(SCRATCH_LIMIT));
-            scratchAddress = Deno.UnsafePointer.of(scratch);
-            address = scratchAddress;
-            length = encoder.encodeInto(value, scratch).written;
-          } else {
-            // Nothing runs between taking the address and the call, so
-            // nothing can collect the bytes before SQLite copied them.
-            const bytes = encoder.encode(value);
-            length = bytes.length;
-            address = length === 0
-              ? emptyAddress
-              : Deno.UnsafePointer.of(bytes);
-          }
-          rc = sym.sqlite3_bind_text(
-            handle,
-            at,
-            address,
-            length,
-            SQLITE_TRANSIENT,
-          );
-          break;
-        }
-        case "bigint":
-          if (value < INT64_MIN || value > INT64_MAX) {
-            throw new RangeError(
-              `Cannot bind the parameter at index ${i}: ${value} does not fit in a 64-bit integer`,
-            );
-          }
-          rc = sym.sqlite3_bind_int64(handle, at, value);
-          break;
-        case "boolean":
-          rc = sym.sqlite3_bind_int64(handle, at, value ? 1n : 0n);
-          break;
-        case "undefined":
-          rc = sym.sqlite3_bind_null(handle, at);
-          break;
-        default:
-          if (value === null) {
-            rc = sym.sqlite3_bind_null(handle, at);
-          } else if (value instanceof Uint8Array) {
-            rc = value.length === 0
-              ? sym.sqlite3_bind_blob(
-                handle,
-                at,
-                emptyBytes,
-                0,
-                SQLITE_TRANSIENT,
-              )
-              : sym.sqlite3_bind_blob(
-                handle,
-                at,
-                value,
-                value.length,
-                SQLITE_TRANSIENT,
-              );
-          } else {
-            throw new TypeError(
-              `Cannot bind the parameter at index ${i}: ${
-                describe(value)
-              } is not a SQLite value`,
-            );
-          }
-      }
+      // `value | 0` also turns -0, which Deno refuses as an i32, into 0.
+      if (typeof value === "number" && (value | 0) === value) {
+        rc = sym.sqlite3_bind_int(handle, i + 1, value | 0);
+      } else if (typeof value === "string") {
+        // SQLite copies the text (SQLITE_TRANSIENT) before returning.
+        const length = encodeText(value);
+        rc = sym.sqlite3_bind_text(
+          handle,
+          i + 1,
+          textAddress,
+          length,
+          SQLITE_TRANSIENT,
+        );
+      } else rc = this.#bindOther(handle, i, value);
       if (rc !== 0) throw engineError(sym, this.#db, rc);
     }
+  }
+
+  /**
+   * Binds a parameter other than a 32-bit integer or a string at index `i`.
+   * @returns SQLite's result code.
+   */
+  #bindOther(handle: Deno.PointerObject, i: number, value: unknown): number {
+    const sym = this.#sym;
+    const at = i + 1;
+    switch (typeof value) {
+      case "number":
+        return Number.isSafeInteger(value)
+          ? sym.sqlite3_bind_int64(handle, at, BigInt(value))
+          : sym.sqlite3_bind_double(handle, at, value);
+      case "bigint":
+        if (value < INT64_MIN || value > INT64_MAX) {
+          throw new RangeError(
+            `Cannot bind the parameter at index ${i}: ${value} does not fit in a 64-bit integer`,
+          );
+        }
+        return sym.sqlite3_bind_int64(handle, at, value);
+      case "boolean":
+        return sym.sqlite3_bind_int64(handle, at, value ? 1n : 0n);
+      case "undefined":
+        return sym.sqlite3_bind_null(handle, at);
+    }
+    if (value === null) return sym.sqlite3_bind_null(handle, at);
+    if (value instanceof Uint8Array) {
+      return sym.sqlite3_bind_blob(
+        handle,
+        at,
+        value.length === 0 ? emptyBytes : value,
+        value.length,
+        SQLITE_TRANSIENT,
+      );
+    }
+    throw new TypeError(
+      `Cannot bind the parameter at index ${i}: ${
+        describe(value)
+      } is not a SQLite value`,
+    );
   }
 
   /**
@@ -1474,13 +1552,9 @@ export class FfiStatement implements Statement {
     const watch = this.#watch!;
     if (!this.#watching) {
       if (watch.begin()) {
-        sym.sqlite3_exec(
-          this.#db,
-          Deno.UnsafePointer.of(SHRINK_MEMORY),
-          null,
-          null,
-          null,
-        );
+        // Drops the page cache: the file changed while nothing ran.
+        encodeText("PRAGMA shrink_memory");
+        sym.sqlite3_exec(this.#db, textAddress, null, null, null);
       }
       this.#watching = true;
     }
