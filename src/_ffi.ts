@@ -496,7 +496,15 @@ export function loadFfiEngine(library?: string): Engine {
     resolutions.set(key, engine);
     return engine;
   }
-  throw new Error(
+  throw loadFailed(failures, chosen);
+}
+
+/** The error when no candidate loads: each one, and why. */
+function loadFailed(
+  failures: string[],
+  chosen: { source: string } | undefined,
+): Error {
+  return new Error(
     `Cannot load SQLite through FFI: tried ${failures.join(", ")}${
       chosen
         ? `, chosen by ${chosen.source} (an explicit choice: no other library or engine is tried)`
@@ -640,64 +648,78 @@ function boundSymbol<K extends keyof Symbols>(
   return (bind === undefined ? value : bind()) as Symbols[K];
 }
 
-/** Loads one candidate: the engine, or why it could not be loaded. */
+/**
+ * Loads one candidate: the engine, or why it could not be loaded.
+ *
+ * Until bound, each later symbol is a stub that binds it alone
+ * ({@linkcode bindLater}) and calls it. The engine's table of symbols is a
+ * copy, in one literal with every symbol: Deno's symbols object holds over
+ * 20 functions, and V8 keeps such an object as a dictionary, which makes
+ * every call on a hot path look its function up by name. An object literal
+ * keeps fast properties (binding the later ones only replaces values, and
+ * the hot ones are bound at load, so never replaced).
+ */
 function open(candidate: string): FfiEngine | string {
   let lib: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>;
   try {
     lib = Deno.dlopen(candidate, optionalSymbols(AT_LOAD));
   } catch (error) {
-    if (
-      error instanceof Deno.errors.NotCapable ||
-      error instanceof Deno.errors.PermissionDenied
-    ) {
-      throw error;
-    }
     return describeLoadError(candidate, error);
   }
   const symbols = lib.symbols as Record<string, unknown>;
   const missing = AT_LOAD.filter((name) =>
     symbols[name] == null && !("optional" in SYMBOLS[name])
   );
-  if (missing.length > 0) {
-    lib.close();
-    return `missing symbol${missing.length > 1 ? "s" : ""} ${
-      missing.join(", ")
-    }`;
-  }
-  // Until bound, each later symbol is a stub that binds it alone (one more
-  // `Deno.dlopen` of the same library, about 0.06 ms) and calls it.
+  if (missing.length > 0) return missingSymbols(lib, missing);
   const bound = new Set<string>();
   boundLater.set(candidate, bound);
   const later: Record<string, unknown> = {};
   for (const name of LATER) {
-    const bind = () => {
-      const table = sym as unknown as Record<string, unknown>;
-      if (bound.has(name)) return table[name];
-      bound.add(name);
-      const found =
-        Deno.dlopen(candidate, optionalSymbols([name])).symbols[name];
-      table[name] = found ??
-        ("optional" in SYMBOLS[name] ? null : () => {
-          throw new Error(
-            `Cannot call ${name}: the SQLite library ${candidate} does not export it`,
-          );
-        });
-      return table[name];
-    };
+    const bind = () => bindLater(candidate, sym, bound, name);
     const stub = (...args: unknown[]) =>
       (bind() as (...args: unknown[]) => unknown)(...args);
     binders.set(stub, bind);
     later[name] = stub;
   }
-  // A copy, in one literal with every symbol: Deno's symbols object holds
-  // over 20 functions, and V8 keeps such an object as a dictionary, which
-  // makes every call on a hot path look its function up by name. An object
-  // literal keeps fast properties (binding the later ones only replaces
-  // values, and the hot ones are bound at load, so never replaced).
   const sym = { ...lib.symbols, ...later } as unknown as Symbols;
   configure(sym);
   takeAddresses();
   return new FfiEngine(candidate, sym);
+}
+
+/** Closes a library that lacks required symbols, and names them. */
+function missingSymbols(
+  lib: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>,
+  missing: string[],
+): string {
+  lib.close();
+  return `missing symbol${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`;
+}
+
+/**
+ * Binds the later symbol `name` into `sym`, the table of the engine loaded
+ * from `candidate`, with one more `Deno.dlopen` of the same library (about
+ * 0.06 ms), the first time only.
+ * @returns The symbol: `null` for an optional one the library lacks, a
+ * function that throws for a required one it lacks.
+ */
+function bindLater(
+  candidate: string,
+  sym: Symbols,
+  bound: Set<string>,
+  name: typeof LATER[number],
+): unknown {
+  const table = sym as unknown as Record<string, unknown>;
+  if (bound.has(name)) return table[name];
+  bound.add(name);
+  const found = Deno.dlopen(candidate, optionalSymbols([name])).symbols[name];
+  table[name] = found ??
+    ("optional" in SYMBOLS[name] ? null : () => {
+      throw new Error(
+        `Cannot call ${name}: the SQLite library ${candidate} does not export it`,
+      );
+    });
+  return table[name];
 }
 
 /** `SQLITE_CONFIG_MEMSTATUS`: whether SQLite keeps memory statistics. */
@@ -716,8 +738,17 @@ function configure(sym: Symbols): void {
   sym.sqlite3_config?.(CONFIG_MEMSTATUS, 0);
 }
 
-/** Shortens Deno's "Could not open library: ...: <reason>" message. */
+/**
+ * Shortens Deno's "Could not open library: ...: <reason>" message.
+ * @throws The error itself when FFI is not allowed.
+ */
 function describeLoadError(candidate: string, error: unknown): string {
+  if (
+    error instanceof Deno.errors.NotCapable ||
+    error instanceof Deno.errors.PermissionDenied
+  ) {
+    throw error;
+  }
   let message = error instanceof Error ? error.message : String(error);
   message = message.replace(/^(Could not open library: )+/, "");
   if (message.startsWith(`${candidate}: `)) {
@@ -993,6 +1024,11 @@ function noStatement(): EngineError {
   );
 }
 
+/** The open flags of a file opened for writing (building). */
+function writableFlags(request: OpenRequest): number {
+  return OPEN_READWRITE | (request.create ? OPEN_CREATE : 0);
+}
+
 /** Percent-encodes an absolute path into a `file:` URI without a query. */
 function fileUri(path: string): string {
   let absolute = absolutePath(path);
@@ -1042,39 +1078,36 @@ class FfiEngine implements Engine {
     return this.#version ??= cString(this.#sym.sqlite3_libversion());
   }
 
+  /**
+   * Opens a file by its `file:` URI (read-only ones with `mode=ro`, and
+   * `immutable=1` when asked), or an in-memory database. A file's memory
+   * map size is set even when 0: a library built with
+   * `SQLITE_DEFAULT_MMAP_SIZE` would map files otherwise. A file that may
+   * change is watched from here on: SQLite reads nothing before the first
+   * statement, which checks the file against this first look.
+   */
   open(request: OpenRequest): Connection {
-    let filename: string;
-    let flags: number;
     if (request.path === ":memory:") {
-      filename = ":memory:";
-      flags = OPEN_READWRITE | OPEN_CREATE;
-    } else if (request.readOnly) {
-      filename = `${fileUri(request.path)}?mode=ro${
-        request.immutable ? "&immutable=1" : ""
-      }`;
-      flags = OPEN_READONLY | OPEN_URI;
-    } else {
-      filename = fileUri(request.path);
-      flags = OPEN_READWRITE | OPEN_URI | (request.create ? OPEN_CREATE : 0);
+      const memory = this.#openHandle(
+        ":memory:",
+        OPEN_READWRITE | OPEN_CREATE | OPEN_NOMUTEX | OPEN_EXRESCODE,
+      );
+      return new FfiConnection(this.#sym, memory, undefined, true);
     }
+    const { path, readOnly, immutable } = request;
     const db = this.#openHandle(
-      filename,
-      flags | OPEN_NOMUTEX | OPEN_EXRESCODE,
+      readOnly
+        ? `${fileUri(path)}?mode=ro${immutable ? "&immutable=1" : ""}`
+        : fileUri(path),
+      (readOnly ? OPEN_READONLY : writableFlags(request)) | OPEN_URI |
+        OPEN_NOMUTEX | OPEN_EXRESCODE,
     );
     const mmapSize = request.mmapSize ?? 0;
-    // SQLite reads nothing before the first statement, which checks the
-    // file against this first look.
     let watch: FileWatch | undefined;
-    let mmapPragma: Deno.PointerObject | null = null;
+    let mmapPragma: Deno.PointerObject;
     try {
-      if (filename !== ":memory:") {
-        // Set even when 0: a library built with SQLITE_DEFAULT_MMAP_SIZE
-        // would map files otherwise.
-        mmapPragma = this.#setMmapSize(db, mmapSize);
-        if (request.readOnly && !request.immutable) {
-          watch = new FileWatch(request.path);
-        }
-      }
+      mmapPragma = this.#setMmapSize(db, mmapSize);
+      if (readOnly && !immutable) watch = new FileWatch(path);
     } catch (error) {
       this.#sym.sqlite3_close_v2(db);
       throw error;
@@ -1156,7 +1189,12 @@ class FfiEngine implements Engine {
     return new FfiConnection(sym, db, undefined, false);
   }
 
-  /** Opens a handle with `sqlite3_open_v2`; throws on failure. */
+  /**
+   * Opens a handle with `sqlite3_open_v2`; throws on failure. No
+   * `sqlite3_extended_result_codes`: errors take their extended code from
+   * `sqlite3_extended_errcode`, which never masks it, and only SQLITE_ROW
+   * and SQLITE_DONE are compared as returned.
+   */
   #openHandle(filename: string, flags: number): Deno.PointerObject {
     const sym = this.#sym;
     pointerOut[0] = 0n;
@@ -1164,9 +1202,6 @@ class FfiEngine implements Engine {
     const rc = sym.sqlite3_open_v2(textAddress, outAddress, flags, null);
     const db = Deno.UnsafePointer.create(pointerOut[0]);
     if (rc !== 0 || db === null) throw openFailed(sym, db, rc);
-    // No sqlite3_extended_result_codes: errors take their extended code
-    // from sqlite3_extended_errcode, which never masks it, and only
-    // SQLITE_ROW and SQLITE_DONE are compared as returned.
     return db;
   }
 }
@@ -1186,6 +1221,9 @@ class FfiConnection implements Connection {
    * @param countsReads Whether SQLite's cache misses count every page read
    * from the file: not when pages are memory-mapped.
    * @param mmapPragma The statement that set the memory map's size, if any.
+   *
+   * Only a watched file's steps read the statistic, so only its connection
+   * binds the function.
    */
   constructor(
     sym: Symbols,
@@ -1198,8 +1236,6 @@ class FfiConnection implements Connection {
     this.#db = db;
     this.#mmapPragma = mmapPragma;
     this.#watch = watch;
-    // Only a watched file's steps read the statistic, so only its
-    // connection binds the function.
     this.#countsReads = countsReads && watch !== undefined &&
       boundSymbol(sym, "sqlite3_db_status") !== null;
     if (this.#countsReads) takeStatusAddresses();
@@ -1705,25 +1741,29 @@ export class FfiStatement implements Statement {
 
   /** A cell by its storage class. */
   #typed(handle: Deno.PointerObject, index: number, type: number): SQLValue {
-    const sym = this.#sym;
     switch (type) {
       case SQLITE_INTEGER:
       case SQLITE_FLOAT:
         return this.#number(handle, index, type);
       case SQLITE_TEXT:
         return this.#text(handle, index) ?? "";
-      case SQLITE_BLOB: {
-        const pointer = sym.sqlite3_column_blob(handle, index);
-        const size = sym.sqlite3_column_bytes(handle, index);
-        const bytes = new Uint8Array(size);
-        if (size > 0 && pointer !== null) {
-          Deno.UnsafePointerView.copyInto(pointer, bytes);
-        }
-        return bytes;
-      }
+      case SQLITE_BLOB:
+        return this.#blob(handle, index);
       default:
         return null;
     }
+  }
+
+  /** A BLOB cell, copied. */
+  #blob(handle: Deno.PointerObject, index: number): Uint8Array {
+    const sym = this.#sym;
+    const pointer = sym.sqlite3_column_blob(handle, index);
+    const size = sym.sqlite3_column_bytes(handle, index);
+    const bytes = new Uint8Array(size);
+    if (size > 0 && pointer !== null) {
+      Deno.UnsafePointerView.copyInto(pointer, bytes);
+    }
+    return bytes;
   }
 
   /** Resets the statement so it can run again; bindings are kept. */
