@@ -80,6 +80,81 @@ engineTest(
 );
 
 engineTest(
+  "ASCII text around the copy loop's limit, and text whose one non-ASCII character comes last, pass whole",
+  async (engine) => {
+    const db = await memory(engine);
+    try {
+      // 1,024 ASCII characters are copied by a loop, 1,025 encoded; a
+      // non-ASCII character ends the loop after it wrote the text before.
+      const values = [
+        "",
+        "k",
+        "x".repeat(1_023),
+        "y".repeat(1_024),
+        "z".repeat(1_025),
+        `${"a".repeat(1_023)}é`,
+        `${"b".repeat(500)}\u{1F600}`,
+        "c".repeat(5_000),
+        "d".repeat(400_000),
+        "short",
+      ];
+      for (const value of values) {
+        const label = `${value.length} characters`;
+        // As a parameter, and inside the SQL text itself.
+        assert.equal(first(db, "select ?", [value]), value, label);
+        assert.equal(first(db, `select '${value}'`), value, label);
+        assert.equal(
+          first(db, `select length('${value}') || ':' || ?`, [value]),
+          `${[...value].length}:${value}`,
+          label,
+        );
+      }
+    } finally {
+      db.close();
+    }
+  },
+);
+
+Deno.test("a cold retrieve() on FFI makes no TextEncoder: its file name and SQL are ASCII", async () => {
+  const path = await peopleFile("ffi");
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const result = await runScriptJson(
+    ["--allow-read", "--allow-ffi", "--allow-env"],
+    `
+    let made = 0;
+    const Original = globalThis.TextEncoder;
+    globalThis.TextEncoder = class extends Original {
+      constructor() {
+        super();
+        made++;
+      }
+    };
+    const { DataSet, integer, SQLiteBindFactory, Store, text } = await import(${
+      JSON.stringify(mod)
+    });
+    const db = DataSet.create("encoders", { engine: "ffi" });
+    db.bind(new SQLiteBindFactory({ paths: { encoders: ${
+      JSON.stringify(path)
+    } } }));
+    class Person extends db.Model("person", {
+      id: integer({ primaryKey: true }),
+      first: text(),
+    }) {}
+    const first = (await new Store(Person).retrieve(1)).first;
+    const cold = made;
+    const rows = [];
+    for await (const row of db.sql\`SELECT id FROM person WHERE first = \${"Zoë"} OR first = \${"John"}\`) {
+      rows.push(row.id);
+    }
+    await db.close();
+    console.log(JSON.stringify({ first, cold, rows, after: made }));
+    `,
+  );
+  // Text that is not ASCII makes the encoder, once.
+  assert.deepEqual(result, { first: "George", cold: 0, rows: [2], after: 1 });
+});
+
+engineTest(
   "trailing comments after SQL of any size are allowed",
   async (engine) => {
     const db = await memory(engine);
