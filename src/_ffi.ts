@@ -901,12 +901,17 @@ const char = String.fromCharCode;
 /**
  * The first `n` bytes of `b` as a string when they are all ASCII, else
  * `undefined`. `n` is at most {@linkcode SHORT_TEXT}. One
- * `String.fromCharCode` call per length, so no intermediate strings.
+ * `String.fromCharCode` call per length, so no intermediate strings. The
+ * lengths beyond 8 are {@linkcode asciiLong}'s: V8 compiles a function's
+ * baseline code whole once it has run a few times, and the whole table
+ * is estimated at 8 KB of it, where a cold start reads text of up to 8
+ * bytes only (names of columns and types, short codes).
  */
 function asciiText(b: Uint8Array, n: number): string | undefined {
   let bits = 0;
   for (let i = 0; i < n; i++) bits |= b[i]!;
   if (bits > 0x7f) return undefined;
+  if (n > 8) return asciiLong(b, n);
   // One case per line, so the table reads as one: keep it unformatted.
   // deno-fmt-ignore
   switch (n) {
@@ -919,6 +924,15 @@ function asciiText(b: Uint8Array, n: number): string | undefined {
     case 6: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!);
     case 7: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!);
     case 8: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!);
+    default: return undefined;
+  }
+}
+
+/** {@linkcode asciiText} of 9 to 16 bytes, already known to be ASCII. */
+function asciiLong(b: Uint8Array, n: number): string | undefined {
+  // One case per line, so the table reads as one: keep it unformatted.
+  // deno-fmt-ignore
+  switch (n) {
     case 9: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!);
     case 10: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!, b[9]!);
     case 11: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!, b[9]!, b[10]!);

@@ -155,6 +155,39 @@ Deno.test("a cold retrieve() on FFI makes no TextEncoder: its file name and SQL 
 });
 
 engineTest(
+  "text of every short length reads back whole, ASCII or not",
+  async (engine) => {
+    const db = await memory(engine);
+    try {
+      db.exec("create table t (id integer primary key, x text)");
+      const values: string[] = [];
+      for (let length = 0; length <= 20; length++) {
+        // Each character distinct, so a byte read from the wrong place shows.
+        const ascii = Array.from(
+          { length },
+          (_, i) => String.fromCharCode(65 + i),
+        ).join("");
+        values.push(ascii, `${ascii.slice(1)}é`.slice(0, length));
+      }
+      const insert = db.prepare("insert into t (x) values (?)");
+      for (const value of values) {
+        insert.bind([value]);
+        insert.step();
+      }
+      insert.finalize();
+      const read = db.prepare("select x from t order by id");
+      read.bind([]);
+      const got: unknown[] = [];
+      while (read.step()) got.push(read.column(0));
+      read.finalize();
+      assert.deepEqual(got, values);
+    } finally {
+      db.close();
+    }
+  },
+);
+
+engineTest(
   "trailing comments after SQL of any size are allowed",
   async (engine) => {
     const db = await memory(engine);
