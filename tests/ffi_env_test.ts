@@ -80,9 +80,16 @@ Deno.test({
     ];
     for (const c of cases) {
       await t.step(c.name, async () => {
+        // Empty unless the case sets them: a variable of this process's
+        // environment would otherwise take part.
+        const env = {
+          DENO_SQLITE_PATH: "",
+          MICROCOSM_SQLITE_LIBRARY: "",
+          ...c.env,
+        };
         const run = await runDeno(
           ["run", "--allow-read", "--allow-ffi", ...c.flags, file],
-          { env: c.env, ok: true, stdin: "" },
+          { env, ok: true, stdin: "" },
         );
         assert.deepEqual(JSON.parse(run.stdout), {
           library: c.library,
@@ -120,7 +127,11 @@ Deno.test({
         // A prompt would wait for an answer: the timeout ends it.
         const output = await new Deno.Command("script", {
           args: ["-qec", command, "/dev/null"],
-          env: { NO_COLOR: "1", DENO_SQLITE_PATH: OTHER },
+          env: {
+            NO_COLOR: "1",
+            DENO_SQLITE_PATH: OTHER,
+            MICROCOSM_SQLITE_LIBRARY: "",
+          },
           stdin: "null",
           stdout: "piped",
           stderr: "piped",
