@@ -644,8 +644,9 @@ export function symbolLists(): {
 /**
  * The symbols of `names`, each made optional (so a missing one is reported
  * by name, not by `Deno.dlopen`), as `Deno.dlopen` takes them. Each entry
- * is a new object of one shape, copied field by field: a spread of the
- * table's entries, whose shapes differ, costs about 0.2 ms more at load.
+ * is a new object of one shape, copied field by field from a list of
+ * names: spreading the table's entries (whose shapes differ) after
+ * walking it with `Object.entries` cost about 0.07 ms more at load.
  */
 function optionalSymbols(
   names: readonly (keyof typeof SYMBOLS)[],

@@ -151,10 +151,12 @@ Deno.test({
   },
 });
 
+/** Whether script(1) is here and can make a pseudo-terminal. */
 async function hasScript(): Promise<boolean> {
   try {
     const { success } = await new Deno.Command("script", {
-      args: ["--version"],
+      args: ["-qec", "true", "/dev/null"],
+      stdin: "null",
       stdout: "null",
       stderr: "null",
     }).output();
