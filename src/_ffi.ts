@@ -555,7 +555,6 @@ const AT_LOAD = [
   "sqlite3_reset",
   "sqlite3_step",
   "sqlite3_bind_int",
-  "sqlite3_bind_text",
   "sqlite3_column_count",
   "sqlite3_column_type",
   "sqlite3_column_double",
@@ -600,6 +599,9 @@ const LATER = [
   "sqlite3_libversion",
   // The open sets the memory map's size with prepare and step.
   "sqlite3_exec",
+  // A model's table checks name the table in the SQL, as an identifier:
+  // a cold start binds no text.
+  "sqlite3_bind_text",
 ] as const satisfies readonly (keyof typeof SYMBOLS)[];
 
 /** The {@linkcode LATER} symbols bound so far, by library. */

@@ -24,9 +24,10 @@ import {
   SHADOW_TABLES,
   storedTypesSql,
   TABLE_COLUMNS,
-  TABLE_COLUMNS_STRICT,
   TABLE_INDEXES,
   TABLE_STRICT,
+  tableListPragma,
+  tableXinfoPragma,
   TRIGGER_SQL,
   wideIntegerSql,
 } from "./_sql.ts";
@@ -169,22 +170,33 @@ function fileColumn(
 }
 
 /**
- * The columns of a table and whether it is STRICT, in one statement
- * ({@linkcode TABLE_COLUMNS_STRICT}); `undefined` where SQLite cannot run
- * it (before 3.37), for the caller to ask apart.
+ * The columns of a table and whether it is STRICT, as two PRAGMA
+ * statements naming the table as a quoted identifier
+ * ({@linkcode tableXinfoPragma}, then {@linkcode tableListPragma} when it
+ * has columns): no text to bind, and no table-valued function to set up,
+ * on a cold start (issue 15).
  */
-function fileColumnsStrict(
+function pragmaColumnsStrict(
   session: Session,
   table: string,
   action: string,
-): { columns: FileColumn[]; strict: SQLValue | undefined } | undefined {
-  let rows: SQLValue[][];
-  try {
-    rows = readRows(session, TABLE_COLUMNS_STRICT, [table, table], action);
-  } catch {
-    return undefined;
+): { columns: FileColumn[]; strict: SQLValue | undefined } {
+  const columns: FileColumn[] = [];
+  for (const row of readRows(session, tableXinfoPragma(table), [], action)) {
+    // cid, name, type, notnull, dflt_value, pk, hidden
+    if (row[6] !== 1) {
+      columns.push(
+        fileColumn([row[1]!, row[2]!, row[3]!, row[5]!, row[4]!, row[6]!]),
+      );
+    }
   }
-  return { columns: rows.map(fileColumn), strict: rows[0]?.[6] };
+  let strict: SQLValue | undefined;
+  if (columns.length === 0) return { columns, strict };
+  for (const row of readRows(session, tableListPragma(table), [], action)) {
+    // schema, name, type, ncol, wr, strict: the least of the tables'.
+    if (row[2] === "table" && strict !== 0) strict = Number(row[5]);
+  }
+  return { columns, strict };
 }
 
 /** The indexes of a table, latest first. */
@@ -292,7 +304,7 @@ export function checkModelTable(
   // Where the read hints need whether the table is STRICT, one statement
   // answers that with the columns.
   const both = session.fixedSchema
-    ? fileColumnsStrict(session, table, action)
+    ? pragmaColumnsStrict(session, table, action)
     : undefined;
   const declared = both?.columns ?? fileColumns(session, table, action);
   const found = new Set(
