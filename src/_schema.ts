@@ -181,20 +181,30 @@ function pragmaColumnsStrict(
   table: string,
   action: string,
 ): { columns: FileColumn[]; strict: SQLValue | undefined } {
+  // Read by position, as TABLE_COLUMNS orders them (name, type, notnull,
+  // pk, dflt_value, hidden), so the column count is never asked.
   const columns: FileColumn[] = [];
-  for (const row of readRows(session, tableXinfoPragma(table), [], action)) {
-    // cid, name, type, notnull, dflt_value, pk, hidden
-    if (row[6] !== 1) {
-      columns.push(
-        fileColumn([row[1]!, row[2]!, row[3]!, row[5]!, row[4]!, row[6]!]),
-      );
-    }
-  }
+  const rows = session.all(tableXinfoPragma(table), [], action, (s) => [
+    s.column(1),
+    s.column(2),
+    s.column(3),
+    s.column(5),
+    s.column(4),
+    s.column(6),
+  ]);
+  for (const row of rows) if (row[5] !== 1) columns.push(fileColumn(row));
   let strict: SQLValue | undefined;
   if (columns.length === 0) return { columns, strict };
-  for (const row of readRows(session, tableListPragma(table), [], action)) {
-    // schema, name, type, ncol, wr, strict: the least of the tables'.
-    if (row[2] === "table" && strict !== 0) strict = Number(row[5]);
+  // schema, name, type, ncol, wr, strict: the least of the tables'.
+  for (
+    const [type, flag] of session.all(
+      tableListPragma(table),
+      [],
+      action,
+      (s) => [s.column(2), s.column(5)],
+    )
+  ) {
+    if (type === "table" && strict !== 0) strict = Number(flag);
   }
   return { columns, strict };
 }
