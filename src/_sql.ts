@@ -1319,9 +1319,11 @@ export function integerAverageSql(
  * table_xinfo` lists them (`cid, name, type, notnull, dflt_value, pk,
  * hidden`, in `cid` order): what {@linkcode TABLE_COLUMNS} reads, with the
  * hidden columns of virtual tables left for the caller to skip. The
- * statement form binds no text and sets up no table-valued function
- * (about 5 us where the function form takes 28, on 3.40 and 3.53 alike),
- * and finds the table in any ASCII case, as the function form does.
+ * statement form binds no text and sets up no table-valued function (with
+ * {@linkcode tableListPragma}, warm: about 5 us where the function forms
+ * took 28 on the FFI engine's 3.40, 16 where they took 78 on
+ * `node:sqlite`'s 3.53), and finds the table in any ASCII case, as the
+ * function form does.
  */
 export function tableXinfoPragma(table: string): string {
   return `PRAGMA table_xinfo(${quote(table)})`;
