@@ -21,9 +21,11 @@ import {
 } from "./_sql.ts";
 import {
   checksum,
+  continueShape,
   decodeToken,
   describeValues,
   encodeToken,
+  type TokenShape,
   tokenShape,
 } from "./_page.ts";
 import type { StoreCore } from "./_store_core.ts";
@@ -58,7 +60,28 @@ export interface PagePlan {
   readonly sql: Map<string, string>;
   /** The same with the NUL flag column. */
   readonly flaggedSql: Map<string, string>;
+  /** What a page derives from its filter's SQL, by that SQL. */
+  readonly filters: Map<string, FilterPlan>;
 }
+
+/**
+ * What the pages of one order derive from a filter's SQL (not its values),
+ * kept per SQL text: a page of a filter paged before hashes only its values
+ * and writes no SQL.
+ */
+interface FilterPlan {
+  /** The hash of the token shape's text up to the filter's values. */
+  readonly prefix: TokenShape;
+  /**
+   * The `WHERE` of a later page when the keyset is one term with one arm
+   * (a position after a value, not NULL, in an order whose NULLs come
+   * first or that has none): the text `keysetWhereSql` writes for it.
+   */
+  readonly oneArm: string | undefined;
+}
+
+/** How many filters' SQL texts an order keeps plans for. */
+const MAX_FILTER_PLANS = 64;
 
 /** The option names `page()` takes (made once: pages are a hot path). */
 const PAGE_OPTIONS: readonly string[] = [
@@ -118,29 +141,34 @@ function readPage<I>(
   const { table, keys } = core.definition;
   const plan = pagePlan(core, options?.orderBy, session);
   const { keyset, keyAt } = plan;
+  const filterPlan = filterPlanOf(plan, where.sql);
   // The query's shape: the model and order (hashed once per order), the
-  // filter's SQL and its values; hashed once for the token read and the
-  // token written.
-  const shape = tokenShape(
-    `${plan.shape}\0${where.sql}\0${describeValues(where.params)}`,
+  // filter's SQL (hashed once per filter SQL) and its values; hashed once
+  // for the token read and the token written.
+  const shape = continueShape(
+    filterPlan.prefix,
+    describeValues(where.params),
   );
   // The first page is one query; a later one runs the keyset's
   // conditions in order until the page (and one more row) is full.
-  const conditions = options?.after === undefined
-    ? [{ sql: where.sql, params: where.params }]
-    : keysetSql(
-      keyset,
-      decodeToken(
-        options.after,
-        shape,
-        keyset.length,
-        `Invalid page token for ${table}`,
-      ),
-    ).map((arm) => ({
-      // The position first, so SQLite seeks on it (see keysetWhereSql).
-      sql: keysetWhereSql(where.sql, arm.sql),
-      params: [...arm.params, ...where.params],
-    }));
+  let conditions: { sql: string; params: readonly SQLValue[] }[];
+  if (options?.after === undefined) {
+    conditions = [{ sql: where.sql, params: where.params }];
+  } else {
+    const position = decodeToken(
+      options.after,
+      shape,
+      keyset.length,
+      `Invalid page token for ${table}`,
+    );
+    conditions = filterPlan.oneArm !== undefined && position[0] !== null
+      ? [{ sql: filterPlan.oneArm, params: [position[0]!, ...where.params] }]
+      : keysetSql(keyset, position).map((arm) => ({
+        // The position first, so SQLite seeks on it (see keysetWhereSql).
+        sql: keysetWhereSql(where.sql, arm.sql),
+        params: [...arm.params, ...where.params],
+      }));
+  }
   // Rows carry the NUL flag after the model's columns where reads do.
   const flagged = core.flags(session);
   // Order keys not among the model's columns come after them (and the
@@ -182,6 +210,25 @@ function readPage<I>(
     rows,
     next: more && last !== undefined ? encodeToken(last, shape) : undefined,
   };
+}
+
+/**
+ * The plan of a filter's SQL under an order, made on its first page and
+ * kept (up to {@linkcode MAX_FILTER_PLANS} per order).
+ */
+function filterPlanOf(plan: PagePlan, where: string): FilterPlan {
+  let kept = plan.filters.get(where);
+  if (kept !== undefined) return kept;
+  const { keyset } = plan;
+  const only = keyset[0]!;
+  // The one arm keysetSql writes for a single term after a value that is
+  // not NULL, unless a descending order must also reach its NULLs.
+  const oneArm = keyset.length === 1 && !(only.descending && only.nullable)
+    ? keysetWhereSql(where, `${only.sql} ${only.descending ? "<" : ">"} ?`)
+    : undefined;
+  kept = { prefix: tokenShape(`${plan.shape}\0${where}\0`), oneArm };
+  if (plan.filters.size < MAX_FILTER_PLANS) plan.filters.set(where, kept);
+  return kept;
 }
 
 /**
@@ -301,6 +348,7 @@ function pagePlan(
     keyAt,
     sql: new Map(),
     flaggedSql: new Map(),
+    filters: new Map(),
   };
   if (cacheKey !== undefined && core.pagePlans.size < 64) {
     core.pagePlans.set(cacheKey, plan);
