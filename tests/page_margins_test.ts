@@ -1,0 +1,296 @@
+// The node page path's fast paths (issue 15): page tokens are written and
+// read by a base64url codec of their own for printable ASCII, a page's
+// shape is hashed from a prefix kept per filter SQL, and a one-term keyset
+// takes its one arm's WHERE from that filter's plan. Each must answer what
+// the general path answers: the token format is shared by every process
+// serving the same file, and a walk must give the rows search() gives.
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { integer, type Store, text } from "../mod.ts";
+import {
+  checksum,
+  continueShape,
+  decodeToken,
+  encodeToken,
+  tokenShape,
+} from "../src/_page.ts";
+import type { SQLValue } from "../src/_engine.ts";
+import { engineTest, oneModel } from "./_helpers.ts";
+
+const SHAPE = "a query's shape";
+const ACTION = "Cannot page t";
+
+/** base64url without padding of bytes, as the format defines it. */
+function base64url(bytes: Uint8Array): string {
+  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
+}
+
+/** The payload the format defines: base64url of the tagged values' JSON. */
+function referencePayload(values: readonly SQLValue[]): string {
+  const tagged = values.map((value) =>
+    value === null
+      ? null
+      : typeof value === "string"
+      ? ["s", value]
+      : typeof value === "number"
+      ? ["n", String(value)]
+      : typeof value === "bigint"
+      ? ["i", String(value)]
+      : ["b", base64url(value)]
+  );
+  return base64url(new TextEncoder().encode(JSON.stringify(tagged)));
+}
+
+/** A token with a valid checksum over any payload. */
+function tokenOf(payload: string): string {
+  return `${payload}.${checksum(SHAPE, payload)}`;
+}
+
+/** Every value as decoding reads it back (-0 as 0). */
+function readBack(values: readonly SQLValue[]): SQLValue[] {
+  return values.map((value) => Object.is(value, -0) ? 0 : value);
+}
+
+Deno.test("A page token of text of every length and character class is base64url of its tagged JSON and reads back", () => {
+  const texts = [
+    "",
+    "a",
+    "ab",
+    "abc",
+    "abcd",
+    "abcde",
+    "abcdef",
+    " ~", // the ends of printable ASCII
+    "\u007f", // DEL: JSON does not escape it, and it is no printable ASCII
+    "tab\there, line\nthere, \u0000 NUL",
+    'quote " and \\ backslash',
+    "é",
+    "aé",
+    "abé",
+    "日本語",
+    "emoji 🦕",
+    "lone \ud800 surrogate",
+  ];
+  const cases: SQLValue[][] = [
+    ...texts.map((text) => [text]),
+    ...texts.map((text) => [text, 7]),
+    [null],
+    [12345],
+    [-0],
+    [2 ** 53 + 2],
+    [1e21, -1.25e-7],
+    [2n ** 70n],
+    [new Uint8Array([0, 255, 128, 7])],
+    ["mixed", null, 3.5, -4n, new Uint8Array([1])],
+  ];
+  for (const values of cases) {
+    const token = encodeToken(values, SHAPE);
+    const [payload, sum] = token.split(".");
+    assert.equal(payload, referencePayload(values), JSON.stringify(token));
+    assert.equal(sum, checksum(SHAPE, payload!));
+    assert.deepEqual(
+      decodeToken(token, SHAPE, values.length, ACTION),
+      readBack(values),
+    );
+  }
+});
+
+Deno.test("A page token of any strings and numbers is the format's text and reads back", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 12 }),
+          fc.string({ maxLength: 12 }),
+          fc.double({ noNaN: true }),
+          fc.constant(null),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+      (values) => {
+        const token = encodeToken(values, SHAPE);
+        assert.equal(token.split(".")[0], referencePayload(values));
+        assert.deepEqual(
+          decodeToken(token, SHAPE, values.length, ACTION),
+          readBack(values),
+        );
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("A page token's payload drops the bits after its last byte, as base64 decoders do", () => {
+  // `[["n","123"]]` is 13 bytes: 18 characters, the last holding 2 bits
+  // of the last byte and 4 bits that no byte uses.
+  const payload = referencePayload([123]);
+  assert.equal(payload.length % 4, 2);
+  const last = payload.at(-1)!;
+  const alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const value = alphabet.indexOf(last);
+  for (let low = 0; low < 16; low++) {
+    const other = payload.slice(0, -1) + alphabet[(value & 0x30) | low];
+    assert.deepEqual(decodeToken(tokenOf(other), SHAPE, 1, ACTION), [123]);
+  }
+});
+
+Deno.test("A page token whose payload is no base64 of UTF-8 JSON is malformed", () => {
+  const malformed = [
+    "W1sibiIsIjEyIl1dA", // 4n + 1 characters: no base64 text
+    base64url(new Uint8Array([0x5b, 0x22, 0xff, 0x22, 0x5d])), // not UTF-8
+    base64url(new Uint8Array([0x5b, 0x22, 0xc3, 0x22, 0x5d])), // cut UTF-8
+    base64url(new TextEncoder().encode('[["n","12"]')), // cut JSON
+    base64url(new TextEncoder().encode('[["x","12"]]')), // unknown tag
+  ];
+  for (const payload of malformed) {
+    assert.throws(
+      () => decodeToken(tokenOf(payload), SHAPE, 1, ACTION),
+      (error: unknown) =>
+        error instanceof TypeError &&
+        error.message === `${ACTION}: the page token is malformed`,
+      payload,
+    );
+  }
+  // A character outside the alphabet is refused before the checksum.
+  assert.throws(
+    () => decodeToken(tokenOf("W1sibi+sIjEyIl1d"), SHAPE, 1, ACTION),
+    { name: "TypeError", message: `${ACTION}: the page token is malformed` },
+  );
+  // Text that is UTF-8 and not ASCII reads as UTF-8.
+  assert.deepEqual(
+    decodeToken(tokenOf(referencePayload(["日本"])), SHAPE, 1, ACTION),
+    ["日本"],
+  );
+});
+
+Deno.test("A shape hashed on from a prefix is the shape of the whole text", () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: "binary" }),
+      fc.string({ unit: "binary" }),
+      (a, b) => {
+        assert.deepEqual(continueShape(tokenShape(a), b), tokenShape(a + b));
+      },
+    ),
+  );
+});
+
+/** Every page of a store under a filter and options, walked with tokens. */
+async function walk<R>(
+  store: Store<never>,
+  filter: unknown,
+  options: object,
+): Promise<R[]> {
+  const rows: R[] = [];
+  let after: string | undefined;
+  for (let pages = 0;; pages++) {
+    assert.ok(pages <= 100, "the walk does not end");
+    const page = await store.page(
+      filter as never,
+      (after === undefined ? options : { ...options, after }) as never,
+    );
+    rows.push(...page.rows as R[]);
+    after = page.next;
+    if (after === undefined) return rows;
+  }
+}
+
+engineTest(
+  "page() walks a one-term keyset up and down under many filters as search() orders it",
+  async (engine, t) => {
+    const { db, store } = await oneModel(engine, "t", {
+      id: integer({ primaryKey: true }),
+      name: text(),
+      group: integer(),
+    });
+    try {
+      await store.createMany(
+        Array.from({ length: 40 }, (_, i) => ({
+          id: i * 3 + 1,
+          name: `n${(i * 7) % 40}`,
+          group: i % 4,
+        })),
+      );
+      // More filter SQL texts than an order keeps plans for (64), and each
+      // text paged more than once: kept plans and the ones past the bound.
+      const filters: unknown[] = [{}, { group: 2 }, { id: { gt: 30 } }];
+      for (let n = 0; n < 70; n++) {
+        filters.push({
+          id: { in: Array.from({ length: n + 1 }, (_, i) => i * 3 + 1) },
+        });
+      }
+      for (const orderBy of [undefined, "id", "-id"]) {
+        await t.step(String(orderBy), async () => {
+          for (const filter of [...filters, ...filters]) {
+            const options = orderBy === undefined ? {} : { orderBy };
+            const all = await Array.fromAsync(
+              store.search(filter as never, options as never),
+            );
+            const paged = await walk<{ id: number }>(
+              store as never,
+              filter,
+              { ...options, limit: 3 },
+            );
+            assert.deepEqual(
+              paged.map((row) => row.id),
+              all.map((row) => row.id),
+              JSON.stringify(filter),
+            );
+          }
+        });
+      }
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+engineTest(
+  "page() walks a text key and a table's rowid, each a one-term keyset",
+  async (engine) => {
+    const { db, store } = await oneModel(engine, "words", {
+      word: text({ primaryKey: true }),
+      length: integer(),
+    });
+    const rowid = await oneModel(engine, "notes", {
+      body: text(),
+    });
+    try {
+      const words = ["b", "a", "ab", "", "é", "B", "a b", "zz", "z", "~"];
+      await store.createMany(
+        words.map((word) => ({ word, length: word.length })),
+      );
+      for (const orderBy of ["word", "-word"]) {
+        const all = await Array.fromAsync(
+          store.search({}, { orderBy } as never),
+        );
+        const paged = await walk<{ word: string }>(
+          store as never,
+          {},
+          { orderBy, limit: 2 },
+        );
+        assert.deepEqual(
+          paged.map((row) => row.word),
+          all.map((row) => row.word),
+        );
+        assert.equal(paged.length, words.length);
+      }
+      await rowid.store.createMany(
+        Array.from({ length: 9 }, (_, i) => ({ body: `note ${i}` })),
+      );
+      const notes = await walk<{ body: string }>(
+        rowid.store as never,
+        { body: { ne: "note 4" } },
+        { limit: 2 },
+      );
+      assert.deepEqual(
+        notes.map((row) => row.body),
+        [0, 1, 2, 3, 5, 6, 7, 8].map((i) => `note ${i}`),
+      );
+    } finally {
+      await db.close();
+      await rowid.db.close();
+    }
+  },
+);
