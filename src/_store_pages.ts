@@ -78,6 +78,16 @@ interface FilterPlan {
    * first or that has none): the text `keysetWhereSql` writes for it.
    */
   readonly oneArm: string | undefined;
+  /**
+   * With {@linkcode FilterPlan.oneArm}, when the filter is one bound on that
+   * term on the side the pages move to (`> ?` or `>= ?` ascending, `< ?` or
+   * `<= ?` descending): the `WHERE` of the arm alone. A numeric position
+   * past the bound (as a position written by an earlier page of this
+   * query is) implies the filter, so SQLite need not test it on each row.
+   */
+  readonly implied: string | undefined;
+  /** Whether the one term is descending. */
+  readonly descending: boolean;
 }
 
 /** How many filters' SQL texts an order keeps plans for. */
@@ -161,8 +171,14 @@ function readPage<I>(
       keyset.length,
       `Invalid page token for ${table}`,
     );
-    conditions = filterPlan.oneArm !== undefined && position[0] !== null
-      ? [{ sql: filterPlan.oneArm, params: [position[0]!, ...where.params] }]
+    const value = position[0]!;
+    conditions = filterPlan.oneArm !== undefined && value !== null
+      ? [
+        filterPlan.implied !== undefined &&
+          implies(value, where.params[0]!, filterPlan.descending)
+          ? { sql: filterPlan.implied, params: [value] }
+          : { sql: filterPlan.oneArm, params: [value, ...where.params] },
+      ]
       : keysetSql(keyset, position).map((arm) => ({
         // The position first, so SQLite seeks on it (see keysetWhereSql).
         sql: keysetWhereSql(where.sql, arm.sql),
@@ -223,12 +239,39 @@ function filterPlanOf(plan: PagePlan, where: string): FilterPlan {
   const only = keyset[0]!;
   // The one arm keysetSql writes for a single term after a value that is
   // not NULL, unless a descending order must also reach its NULLs.
-  const oneArm = keyset.length === 1 && !(only.descending && only.nullable)
-    ? keysetWhereSql(where, `${only.sql} ${only.descending ? "<" : ">"} ?`)
-    : undefined;
-  kept = { prefix: tokenShape(`${plan.shape}\0${where}\0`), oneArm };
+  const one = keyset.length === 1 && !(only.descending && only.nullable);
+  const sign = only.descending ? "<" : ">";
+  const arm = `${only.sql} ${sign} ?`;
+  // The filter's SQL as filter.ts writes one bound on the term's column.
+  const bound = where === ` WHERE (${only.sql} ${sign} ?)` ||
+    where === ` WHERE (${only.sql} ${sign}= ?)`;
+  kept = {
+    prefix: tokenShape(`${plan.shape}\0${where}\0`),
+    oneArm: one ? keysetWhereSql(where, arm) : undefined,
+    implied: one && bound ? keysetWhereSql("", arm) : undefined,
+    descending: only.descending,
+  };
   if (plan.filters.size < MAX_FILTER_PLANS) plan.filters.set(where, kept);
   return kept;
+}
+
+/**
+ * Whether rows past a position (`>` it ascending, `<` it descending) all
+ * lie within a filter's bound on the same term (`>`/`>=` it ascending,
+ * `<`/`<=` descending): when both are numbers (compared exactly, as SQLite
+ * compares INTEGER and REAL) and the position is on or past the bound.
+ * Text is left to SQLite, whose collation JavaScript does not share.
+ */
+function implies(
+  position: SQLValue,
+  bound: SQLValue,
+  descending: boolean,
+): boolean {
+  const numbers = (typeof position === "number" ||
+    typeof position === "bigint") &&
+    (typeof bound === "number" || typeof bound === "bigint");
+  if (!numbers) return false;
+  return descending ? position <= bound : position >= bound;
 }
 
 /**
