@@ -11,11 +11,12 @@ import {
   checksum,
   continueShape,
   decodeToken,
+  describeValues,
   encodeToken,
   tokenShape,
 } from "../src/_page.ts";
 import type { SQLValue } from "../src/_engine.ts";
-import { engineTest, oneModel } from "./_helpers.ts";
+import { engineTest, oneModel, preparedDuring } from "./_helpers.ts";
 
 const SHAPE = "a query's shape";
 const ACTION = "Cannot page t";
@@ -291,6 +292,133 @@ engineTest(
     } finally {
       await db.close();
       await rowid.db.close();
+    }
+  },
+);
+
+/** Ids 1 to 40, with text and a bigint key beside them. */
+async function ranged(engine: "ffi" | "node") {
+  const made = await oneModel(engine, "t", {
+    id: integer({ primaryKey: true }),
+    name: text(),
+  });
+  await made.store.createMany(
+    Array.from({ length: 40 }, (_, i) => ({ id: i + 1, name: `n${i}` })),
+  );
+  return made;
+}
+
+engineTest(
+  "page() walks a range of its key, up and down, as search() orders it",
+  async (engine, t) => {
+    const { db, store } = await ranged(engine);
+    try {
+      const filters = [
+        { id: { gt: 10 } },
+        { id: { gte: 10 } },
+        { id: { lt: 30 } },
+        { id: { lte: 30 } },
+        { id: { gt: 40 } },
+        { id: { gte: 0, lt: 25 } },
+        { id: { gt: 5 }, name: { ne: "n20" } },
+      ];
+      for (const orderBy of ["id", "-id"]) {
+        for (const filter of filters) {
+          await t.step(`${orderBy} ${JSON.stringify(filter)}`, async () => {
+            const all = await Array.fromAsync(
+              store.search(filter as never, { orderBy } as never),
+            );
+            for (const limit of [1, 3, 7]) {
+              const paged = await walk<{ id: number }>(
+                store as never,
+                filter,
+                { orderBy, limit },
+              );
+              assert.deepEqual(
+                paged.map((row) => row.id),
+                all.map((row) => row.id),
+                `limit ${limit}`,
+              );
+            }
+          });
+        }
+      }
+    } finally {
+      await db.close();
+    }
+  },
+);
+
+Deno.test("A later page of a key range runs its position alone (node engine's statements)", async () => {
+  const { db, store } = await ranged("node");
+  try {
+    const first = await store.page({ id: { gt: 10 } }, { limit: 5 });
+    const prepared = await preparedDuring(() =>
+      store.page({ id: { gt: 10 } }, { limit: 5, after: first.next! })
+    );
+    assert.equal(prepared.length, 1);
+    assert.match(
+      prepared[0]!,
+      / FROM "t" WHERE "id" > \? ORDER BY "id" LIMIT \?$/,
+    );
+    // Under a bound on the other side of the order, both terms stay.
+    const down = await store.page({ id: { gt: 10 } }, {
+      limit: 5,
+      orderBy: "-id",
+    });
+    const both = await preparedDuring(() =>
+      store.page({ id: { gt: 10 } }, {
+        limit: 5,
+        orderBy: "-id",
+        after: down.next!,
+      })
+    );
+    assert.equal(both.length, 1);
+    assert.match(
+      both[0]!,
+      / FROM "t" WHERE \("id" < \?\) AND \("id" > \?\) ORDER BY "id" DESC LIMIT \?$/,
+    );
+  } finally {
+    await db.close();
+  }
+});
+
+engineTest(
+  "page() keeps a key range's bound for a position before it",
+  async (engine) => {
+    const { db, store } = await ranged(engine);
+    try {
+      // A token with a valid checksum for { id: { gt: 10 } } whose position
+      // (3) lies before the bound, as only a hand-made token can: the rows
+      // after it still lie within the filter.
+      const shape = tokenShape(
+        `${checksum('t\0 ORDER BY "id"')}\0 WHERE ("id" > ?)\0${
+          describeValues([10])
+        }`,
+      );
+      const after = encodeToken([3], shape);
+      const page = await store.page({ id: { gt: 10 } }, { limit: 4, after });
+      assert.deepEqual(page.rows.map((row) => row.id), [11, 12, 13, 14]);
+      // A position on the bound, and one past it, as pages write them.
+      for (const [position, ids] of [[10, [11, 12]], [20, [21, 22]]] as const) {
+        const next = await store.page({ id: { gt: 10 } }, {
+          limit: 2,
+          after: encodeToken([position], shape),
+        });
+        assert.deepEqual(next.rows.map((row) => row.id), ids);
+      }
+      const gte = tokenShape(
+        `${checksum('t\0 ORDER BY "id"')}\0 WHERE ("id" >= ?)\0${
+          describeValues([10])
+        }`,
+      );
+      const before = await store.page({ id: { gte: 10 } }, {
+        limit: 3,
+        after: encodeToken([3], gte),
+      });
+      assert.deepEqual(before.rows.map((row) => row.id), [10, 11, 12]);
+    } finally {
+      await db.close();
     }
   },
 );
