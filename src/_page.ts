@@ -80,101 +80,19 @@ function fromBase64url(text: string): Uint8Array {
 /** The base64url alphabet, by 6-bit value. */
 const B64URL =
   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/** The bits of the bytes a group of 0-4 characters holds, by its length. */
+const BYTES: readonly number[] = [0, 0, 0xff0000, 0xffff00, 0xffffff];
+/** The base64url alphabet's char codes, by 6-bit value. */
+const B64URL_CODES: Uint8Array = Uint8Array.from(
+  B64URL,
+  (c) => c.charCodeAt(0),
+);
 /** Each base64url character's 6-bit value, by char code; -1 outside it. */
 const B64URL_VALUES: Int8Array = (() => {
   const values = new Int8Array(128).fill(-1);
   for (let i = 0; i < 64; i++) values[B64URL.charCodeAt(i)] = i;
   return values;
 })();
-
-/**
- * The base64url text (no padding) of a JSON text's UTF-8 bytes. Printable
- * ASCII text (every token whose keys are numbers or ASCII text; JSON
- * escapes control characters) is its own UTF-8 bytes, encoded here three
- * characters at a time: a fraction of the time of `btoa` and its
- * rewriting to the URL alphabet, or of encoding the bytes and
- * `toBase64`. Any other text takes `toBase64`; the text is the same
- * either way.
- */
-function textToBase64url(text: string): string {
-  const n = text.length;
-  let out = "";
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const a = text.charCodeAt(i);
-    const b = text.charCodeAt(i + 1);
-    const c = text.charCodeAt(i + 2);
-    if (
-      ((a - 32) | (b - 32) | (c - 32) | (126 - a) | (126 - b) | (126 - c)) < 0
-    ) {
-      return base64url(UTF8.encode(text));
-    }
-    const v = (a << 16) | (b << 8) | c;
-    out += B64URL[v >> 18]! + B64URL[(v >> 12) & 63]! +
-      B64URL[(v >> 6) & 63]! + B64URL[v & 63]!;
-  }
-  if (i < n) {
-    const a = text.charCodeAt(i);
-    const b = i + 1 < n ? text.charCodeAt(i + 1) : 32;
-    if (((a - 32) | (b - 32) | (126 - a) | (126 - b)) < 0) {
-      return base64url(UTF8.encode(text));
-    }
-    const v = (a << 16) | (i + 1 < n ? b << 8 : 0);
-    out += B64URL[v >> 18]! + B64URL[(v >> 12) & 63]!;
-    if (i + 1 < n) out += B64URL[(v >> 6) & 63]!;
-  }
-  return out;
-}
-
-/**
- * The text whose UTF-8 bytes a base64url text encodes, or `undefined` when
- * it holds a character outside that alphabet; a `SyntaxError`/`TypeError`
- * when its length cannot be base64 (4n + 1). Bytes that are all ASCII are
- * their own text: decoded here four characters at a time (the bits after
- * the last whole byte are dropped, as `atob` and `fromBase64` drop them),
- * in a fraction of the time of `atob`; other bytes are read as strict
- * UTF-8.
- */
-function textFromBase64url(payload: string): string | undefined {
-  const n = payload.length;
-  let out = "";
-  let high = 0;
-  let i = 0;
-  for (; i + 3 < n; i += 4) {
-    const v = (sextet(payload, i) << 18) | (sextet(payload, i + 1) << 12) |
-      (sextet(payload, i + 2) << 6) | sextet(payload, i + 3);
-    if (v < 0) return undefined;
-    high |= v;
-    out += String.fromCharCode(v >> 16, (v >> 8) & 255, v & 255);
-  }
-  const rest = n - i;
-  if (rest > 0) {
-    let v = 0;
-    for (let k = 0; k < rest; k++) {
-      const six = sextet(payload, i + k);
-      if (six < 0) return undefined;
-      v |= six << (18 - 6 * k);
-    }
-    // Two characters hold one byte, three two; one holds none (an error
-    // fromBase64 names).
-    if (rest === 1) return STRICT_UTF8.decode(fromBase64url(payload));
-    high |= v & (rest === 2 ? 0xff0000 : 0xffff00);
-    out += rest === 2
-      ? String.fromCharCode(v >> 16)
-      : String.fromCharCode(v >> 16, (v >> 8) & 255);
-  }
-  // A byte of 0x80 or more in any position: the bytes are UTF-8.
-  if ((high & 0x808080) !== 0) {
-    return STRICT_UTF8.decode(fromBase64url(payload));
-  }
-  return out;
-}
-
-/** The 6-bit value of the base64url character at `i`, or -1. */
-function sextet(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  return c < 128 ? B64URL_VALUES[c]! : -1;
-}
 
 /** The base-36 digits. */
 const B36 = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -266,6 +184,11 @@ function finish(shape: TokenShape, more: string | undefined): string {
       h2 = Math.imul(h2 ^ c, 1597334677);
     }
   }
+  return digits(h1, h2);
+}
+
+/** The checksum's digits of a hash: cyrb53's finishing steps, in base 36. */
+function digits(h1: number, h2: number): string {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
@@ -288,13 +211,50 @@ function prepared(shape: string | TokenShape): TokenShape {
   return typeof shape === "string" ? tokenShape(shape) : shape;
 }
 
-/** Writes the token of a position under a query shape. */
+/**
+ * Writes the token of a position under a query shape: base64url (no
+ * padding) of the JSON text's UTF-8 bytes, and the checksum of the shape
+ * and that text. Printable ASCII JSON (every token whose keys are numbers
+ * or ASCII text; JSON escapes control characters) is its own UTF-8 bytes:
+ * it is encoded here three characters at a time, each character of the
+ * payload hashed as it is written (a fraction of the time of `btoa`, its
+ * rewriting to the URL alphabet and a second pass to hash it). Any other
+ * text takes `toBase64`; the token is the same either way.
+ */
 export function encodeToken(
   values: readonly SQLValue[],
   shape: string | TokenShape,
 ): string {
-  const payload = textToBase64url(describeValues(values));
-  return `${payload}.${finish(prepared(shape), payload)}`;
+  const text = describeValues(values);
+  const hash = prepared(shape);
+  // finish(hash, payload): the `\0` first, then each payload character.
+  let h1 = Math.imul(hash.h1, 2654435761);
+  let h2 = Math.imul(hash.h2, 1597334677);
+  const n = text.length;
+  let payload = "";
+  for (let i = 0; i < n; i += 3) {
+    const left = n - i;
+    const a = text.charCodeAt(i);
+    const b = left > 1 ? text.charCodeAt(i + 1) : 32;
+    const c = left > 2 ? text.charCodeAt(i + 2) : 32;
+    if (
+      ((a - 32) | (b - 32) | (c - 32) | (126 - a) | (126 - b) | (126 - c)) < 0
+    ) {
+      const utf8 = base64url(UTF8.encode(text));
+      return `${utf8}.${finish(hash, utf8)}`;
+    }
+    // One character more than the bytes it holds (4 for 3).
+    const bits = (a << 16) | (left > 1 ? b << 8 : 0) | (left > 2 ? c : 0);
+    const chars = left > 2 ? 4 : left + 1;
+    for (let k = 0; k < chars; k++) {
+      const six = (bits >> (18 - 6 * k)) & 63;
+      const code = B64URL_CODES[six]!;
+      h1 = Math.imul(h1 ^ code, 2654435761);
+      h2 = Math.imul(h2 ^ code, 1597334677);
+      payload += B64URL[six]!;
+    }
+  }
+  return `${payload}.${digits(h1, h2)}`;
 }
 
 /**
@@ -313,21 +273,54 @@ export function decodeToken(
     );
   }
   const dot = token.lastIndexOf(".");
-  const payload = token.slice(0, dot);
   const sum = token.slice(dot + 1);
-  if (
-    dot < 1 || !/^[A-Za-z0-9_-]+$/.test(payload) || !/^[0-9a-z]+$/.test(sum)
-  ) {
+  if (dot < 1 || !/^[0-9a-z]+$/.test(sum)) {
     throw new TypeError(`${action}: the page token is malformed`);
   }
-  if (finish(prepared(shape), payload) !== sum) {
+  // One pass over the payload: its alphabet checked, each character
+  // hashed as finish(hash, payload) hashes it (after the `\0`), and its
+  // bytes read four characters at a time, as their own text while they
+  // are ASCII (the bits after the last whole byte dropped, as `atob` and
+  // `fromBase64` drop them).
+  const hash = prepared(shape);
+  let h1 = Math.imul(hash.h1, 2654435761);
+  let h2 = Math.imul(hash.h2, 1597334677);
+  let ascii: string | undefined = "";
+  for (let i = 0; i < dot; i += 4) {
+    const chars = dot - i < 4 ? dot - i : 4;
+    let bits = 0;
+    for (let k = 0; k < chars; k++) {
+      const code = token.charCodeAt(i + k);
+      const six = code < 128 ? B64URL_VALUES[code]! : -1;
+      if (six < 0) {
+        throw new TypeError(`${action}: the page token is malformed`);
+      }
+      h1 = Math.imul(h1 ^ code, 2654435761);
+      h2 = Math.imul(h2 ^ code, 1597334677);
+      bits |= six << (18 - 6 * k);
+    }
+    if (ascii === undefined) continue;
+    // Four characters hold three bytes, three two, two one; one holds
+    // none (4n + 1 characters are no base64: fromBase64 names the error).
+    if (chars === 1 || (bits & 0x808080 & BYTES[chars]!) !== 0) {
+      ascii = undefined;
+    } else {
+      ascii += chars === 4
+        ? String.fromCharCode(bits >> 16, (bits >> 8) & 255, bits & 255)
+        : chars === 3
+        ? String.fromCharCode(bits >> 16, (bits >> 8) & 255)
+        : String.fromCharCode(bits >> 16);
+    }
+  }
+  if (digits(h1, h2) !== sum) {
     throw new TypeError(
       `${action}: the page token was made for another model, order or filter, or was altered`,
     );
   }
   try {
-    // The payload holds only the alphabet (checked above).
-    const text = textFromBase64url(payload)!;
+    // Bytes that are not all ASCII are read as strict UTF-8.
+    const text = ascii ??
+      STRICT_UTF8.decode(fromBase64url(token.slice(0, dot)));
     if (count === 1) {
       const only = oneNumber(text);
       if (only !== undefined) return [only];

@@ -153,11 +153,20 @@ Deno.test("A page token whose payload is no base64 of UTF-8 JSON is malformed", 
       payload,
     );
   }
-  // A character outside the alphabet is refused before the checksum.
-  assert.throws(
-    () => decodeToken(tokenOf("W1sibi+sIjEyIl1d"), SHAPE, 1, ACTION),
-    { name: "TypeError", message: `${ACTION}: the page token is malformed` },
-  );
+  // A character outside the alphabet is refused before the checksum: with
+  // a right checksum or a wrong one.
+  for (const payload of ["W1sibi+sIjEyIl1d", "W1sibi/sIjEyIl1d", "W1sibié"]) {
+    for (const token of [tokenOf(payload), `${payload}.abc`]) {
+      assert.throws(
+        () => decodeToken(token, SHAPE, 1, ACTION),
+        {
+          name: "TypeError",
+          message: `${ACTION}: the page token is malformed`,
+        },
+        token,
+      );
+    }
+  }
   // Text that is UTF-8 and not ASCII reads as UTF-8.
   assert.deepEqual(
     decodeToken(tokenOf(referencePayload(["日本"])), SHAPE, 1, ACTION),
