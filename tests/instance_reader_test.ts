@@ -9,6 +9,8 @@
 // models' reads interleave.
 import assert from "node:assert/strict";
 import { DataSetError, integer, real, Store, text } from "../mod.ts";
+import type { Statement } from "../src/_engine.ts";
+import { instanceReader } from "../src/_row_builder.ts";
 import { engineTest, freshDataSet, openFile, sqliteFile } from "./_helpers.ts";
 
 /** More rows than a store builds before it generates its reader (8). */
@@ -156,3 +158,50 @@ engineTest(
     }
   },
 );
+
+/** A statement whose current row holds `cells`, for the reader alone. */
+function rowOf(cells: readonly unknown[]): Statement {
+  return { column: (i: number) => cells[i] } as unknown as Statement;
+}
+
+Deno.test("A generated reader and its fallback without code generation read the same instance, hostile names included", () => {
+  const keys = [
+    "id",
+    "__proto__",
+    '"]; throw 1; //',
+    "constructor",
+    "a\u2028b",
+  ];
+  const cells = [7, { polluted: true }, "x", "c", "d", null];
+  const cell = (statement: Statement, i: number) => statement.column(i);
+  const refuse = (): never => {
+    throw new RangeError("refused");
+  };
+  class Model {}
+  const generated = instanceReader(Model, keys, cell, refuse);
+  const Original = globalThis.Function;
+  let fallback;
+  globalThis.Function = function () {
+    throw new EvalError("code generation is forbidden here");
+  } as unknown as FunctionConstructor;
+  try {
+    fallback = instanceReader(Model, keys, cell, refuse);
+  } finally {
+    globalThis.Function = Original;
+  }
+  for (const read of [generated, fallback]) {
+    const row = read(rowOf(cells), false);
+    assert.equal(Object.getPrototypeOf(row), Model.prototype);
+    assert.deepEqual(Object.keys(row), keys);
+    assert.deepEqual(
+      keys.map((key) => Object.getOwnPropertyDescriptor(row, key)?.value),
+      cells.slice(0, keys.length),
+    );
+    // The NUL flag (the cell after the properties) is checked when asked.
+    assert.throws(
+      () => read(rowOf([...cells.slice(0, keys.length), 1]), true),
+      RangeError,
+    );
+    assert.doesNotThrow(() => read(rowOf(cells), true));
+  }
+});
