@@ -303,6 +303,19 @@ export function checkModelNeeds(
     }
   }
   if (needs.length === 0) return readsSchema;
+  return checkProvided(session, needs, action, readsSchema);
+}
+
+/**
+ * The rest of {@linkcode checkModelNeeds} when a model or the file needs
+ * a feature: compiled only then (cold start, issue 15).
+ */
+function checkProvided(
+  session: Session,
+  needs: readonly FeatureNeed[],
+  action: string,
+  readsSchema: boolean,
+): boolean {
   const provided = capabilitiesOf(session.engine);
   const missing = needs.filter((need) => !provided[need.feature]);
   if (missing.length === 0) return readsSchema;

@@ -5,9 +5,15 @@
  *
  * @module
  */
-import type { SQLValue, Statement } from "./_engine.ts";
+import {
+  EngineError,
+  ResultCode,
+  type SQLValue,
+  type Statement,
+} from "./_engine.ts";
 import type { Lease, Session, SqlOrigin } from "./_session.ts";
 import type { Run } from "./run.ts";
+import { parameterCount } from "./_rules.ts";
 
 const DONE: IteratorReturnResult<void> = Object.freeze({
   value: undefined,
@@ -24,6 +30,37 @@ function macrotask(): Promise<void> {
   // The global, read on first use: importing `node:timers` would load
   // Deno's Node layer at import time (see `_paths.ts`).
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Per prepared statement of the caller's SQL, its parameter count. */
+const counts = new WeakMap<object, number>();
+
+/**
+ * The engine error of the caller's SQL whose parameters are not the values
+ * given: an unfilled `?` (or `:name`, `@name`, `$name`) typed into the
+ * text, which the session maps to a `QueryError` on both engines.
+ * @param statement The prepared statement (its count is kept with it).
+ * @param given How many values the template interpolated.
+ * @returns `undefined` when the counts agree.
+ */
+function parameterMismatch(
+  statement: { readonly sql: string },
+  given: number,
+): EngineError | undefined {
+  let count = counts.get(statement);
+  if (count === undefined) {
+    count = parameterCount(statement.sql);
+    counts.set(statement, count);
+  }
+  if (count === given) return undefined;
+  return new EngineError(
+    `the SQL has ${count} parameter${
+      count === 1 ? "" : "s"
+    } and ${given} value${
+      given === 1 ? " was" : "s were"
+    } interpolated: write each value as \${value} in the template; a ?, ?NNN, :name, @name or $name in the text is never filled`,
+    ResultCode.RANGE,
+  );
 }
 
 /** Where a cursor gets its rows. */
@@ -60,6 +97,14 @@ export interface CursorSource<T> {
    * @default {false}
    */
   readonly few?: boolean;
+  /**
+   * Called once the statement took its first step, so it reads the version
+   * of the file it will read to the end: a call that ran statements of its
+   * own before (`within()`'s range check) throws here when they read
+   * another version (see `Session.generation`).
+   * @default {undefined}
+   */
+  readonly begun?: ((session: Session) => void) | undefined;
 }
 
 /**
@@ -245,13 +290,31 @@ export class Cursor<T> implements AsyncGenerator<T, void, undefined> {
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
     try {
+      if (source.origin === "caller") {
+        // The caller's SQL: the same count check on both engines.
+        const mismatch = parameterMismatch(
+          this.#statement,
+          source.params.length,
+        );
+        if (mismatch !== undefined) throw mismatch;
+      }
       this.#statement.bind(source.params);
       if (source.few) this.#statement.prefetch?.();
     } catch (error) {
       throw this.#fail(error);
     }
     this.#deadline = performance.now() + this.#sliceMs;
-    return this.next();
+    const begun = source.begun;
+    if (begun === undefined) return this.next();
+    return this.next().then((result) => {
+      try {
+        begun(session);
+      } catch (error) {
+        this.#finish(error);
+        throw error;
+      }
+      return result;
+    });
   }
 
   #fail(error: unknown): unknown {

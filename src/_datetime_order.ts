@@ -9,6 +9,10 @@
  * instants' order, and the column's own order (and an index on it) is
  * kept; that is asked once per session and column, with one scan.
  *
+ * Whether a model has such a column at all (`hasOrderForms` in
+ * `_kinds.ts`) is asked before this module loads: it loads on the first
+ * query of such a model (cold start, issue 15).
+ *
  * @module
  */
 import { kindOf } from "./_kinds.ts";
@@ -18,34 +22,6 @@ import type { ModelDefinition } from "./model.ts";
 
 /** Per session, per table and column: whether every value is canonical. */
 const canonical = new WeakMap<Session, Map<string, boolean>>();
-
-/** Per model definition, whether some column has a comparison form. */
-const formed = new WeakMap<ModelDefinition, boolean>();
-
-/**
- * Whether some column of the model sorts by a comparison form (a datetime
- * stored as text), asked once per definition: pages of other models skip
- * the question per term.
- */
-export function hasOrderForms(definition: ModelDefinition): boolean {
-  let has = formed.get(definition);
-  if (has === undefined) {
-    has = definition.keys.some((key) => comparedInOrder(definition, key));
-    formed.set(definition, has);
-  }
-  return has;
-}
-
-/**
- * Whether an order on property `key` must follow the kind's comparison
- * form rather than the stored values.
- */
-export function comparedInOrder(
-  definition: ModelDefinition,
-  key: string,
-): boolean {
-  return kindOf(definition.columns[key]!).compared !== undefined;
-}
 
 /**
  * The comparison form an order on property `key` goes through on

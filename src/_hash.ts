@@ -20,7 +20,7 @@ import { findTable } from "./_schema.ts";
 import { recordedHashSql } from "./_sql.ts";
 import type { Session } from "./_session.ts";
 import { DataSetError } from "./errors.ts";
-import { inodeOf } from "./_reload.ts";
+import { inodeOf } from "./_rules.ts";
 
 /** Hex SHA-256: 64 lowercase hex digits. */
 export const SHA256_HEX: RegExp = /^[0-9a-f]{64}$/;

@@ -18,6 +18,7 @@
  */
 import { ColumnHint, type SQLValue } from "./_engine.ts";
 import type { AnyColumn, ColumnKind, DatetimeStorage } from "./columns.ts";
+import type { ModelDefinition } from "./model.ts";
 
 /** The largest integer a `number` holds exactly: 2^53 - 1. */
 export const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -698,13 +699,39 @@ const DATETIME_TEXT =
   /^\s*(?:(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?|(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)\s*(?:(Z)|([+-])(\d{2}):?(\d{2}))?\s*$/i;
 
 /**
+ * {@linkcode DATETIME_TEXT} (the same groups) as SQLite's date functions
+ * read a stored text, which the filters and orders of a `datetime()`
+ * column compare: no space before it, an upper-case `T`, a `:` in the
+ * zone. A stored text SQLite cannot read is refused rather than read as a
+ * `Date` that no filter finds and every order puts first.
+ */
+const STORED_DATETIME_TEXT =
+  /^(?:(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?|(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)[ \t\n\v\f\r]*(?:([Zz])|([+-])(\d{2}):(\d{2}))?[ \t\n\v\f\r]*$/;
+
+/**
  * Reads a date-time text in one of SQLite's forms as a `Date`; a text
  * without a zone is UTC, never local time. `undefined` when it is not one.
+ * @param stored Read a stored text only in the forms SQLite's date
+ * functions read ({@linkcode STORED_DATETIME_TEXT}); input (a loader's
+ * field, a query string) is read more leniently.
  */
-export function parseDatetime(text: string): Date | undefined {
-  const m = DATETIME_TEXT.exec(text);
+export function parseDatetime(
+  text: string,
+  stored = false,
+): Date | undefined {
+  const m = (stored ? STORED_DATETIME_TEXT : DATETIME_TEXT).exec(text);
   if (m === null) return undefined;
   const dateGiven = m[1] !== undefined;
+  // SQLite reads a zone only after a time, and within 14:59 of UTC.
+  if (
+    m[13] !== undefined && (Number(m[14]) > 14 || Number(m[15]) > 59)
+  ) {
+    return undefined;
+  }
+  const zoned = m[12] !== undefined || m[13] !== undefined;
+  if (stored && dateGiven && m[4] === undefined && zoned) {
+    return undefined;
+  }
   const year = dateGiven ? Number(m[1]) : 2000;
   const month = dateGiven ? Number(m[2]) : 1;
   const day = dateGiven ? Number(m[3]) : 1;
@@ -762,7 +789,7 @@ function datetimeKind(storage: DatetimeStorage): Kind {
   const decode = (value: SQLValue): unknown => {
     if (asText) {
       return typeof value === "string"
-        ? parseDatetime(value) ?? INVALID
+        ? parseDatetime(value, true) ?? INVALID
         : INVALID;
     }
     if (typeof value !== "number") return INVALID;
@@ -899,4 +926,36 @@ export function builderNames(): readonly string[] {
       ),
     ),
   ].sort();
+}
+
+// Orders by a comparison form (`_datetime_order.ts`): whether a model has
+// a column that needs one is asked before that module loads, so a model
+// without one never loads it (cold start, issue 15).
+
+/** Per model definition, whether some column has a comparison form. */
+const formed = new WeakMap<ModelDefinition, boolean>();
+
+/**
+ * Whether some column of the model sorts by a comparison form (a datetime
+ * stored as text), asked once per definition: pages of other models skip
+ * the question per term.
+ */
+export function hasOrderForms(definition: ModelDefinition): boolean {
+  let has = formed.get(definition);
+  if (has === undefined) {
+    has = definition.keys.some((key) => comparedInOrder(definition, key));
+    formed.set(definition, has);
+  }
+  return has;
+}
+
+/**
+ * Whether an order on property `key` must follow the kind's comparison
+ * form rather than the stored values.
+ */
+export function comparedInOrder(
+  definition: ModelDefinition,
+  key: string,
+): boolean {
+  return kindOf(definition.columns[key]!).compared !== undefined;
 }

@@ -16,10 +16,18 @@ import {
   EngineError,
   FileWatch,
   type OpenRequest,
+  ResultCode,
   type SQLValue,
   type Statement,
 } from "./_engine.ts";
 import { MAX_SAFE as MAX_SAFE_NUMBER } from "./_kinds.ts";
+import { holdsNoStatement, statementText } from "./_rules.ts";
+
+/** The error of SQL that holds no statement, as the ffi engine words it. */
+const NO_STATEMENT = "Cannot prepare: the SQL holds no statement";
+
+/** -2^63 as a number: what node:sqlite hands out for it in a read with numbers. */
+const INT64_MIN_NUMBER = -(2 ** 63);
 
 type NodeSqlite = typeof import("node:sqlite");
 
@@ -170,6 +178,11 @@ class NodeConnection implements Connection {
     if (this.#closed) throw new Error("Cannot use connection: it was closed");
   }
 
+  /**
+   * Compiles one statement. As on the ffi engine, SQL holding no statement
+   * or a second one is refused: node:sqlite compiles the first and ignores
+   * the rest, and answers "not an error" for none.
+   */
   prepare(sql: string): Statement {
     this.#check();
     let stmt: StatementSync;
@@ -185,6 +198,20 @@ class NodeConnection implements Connection {
       this.#statements,
       this.#watch,
     );
+    // Only a statement without result columns may be none at all (whose
+    // `sourceSQL` must not be read: it crashes the process).
+    if (statement.columnNames.length === 0 && holdsNoStatement(sql)) {
+      throw new EngineError(NO_STATEMENT, ResultCode.ERROR);
+    }
+    // The text SQLite compiled, up to the end of the first statement: what
+    // follows may be comments, not another statement.
+    const used = stmt.sourceSQL.length;
+    if (used < sql.length && !holdsNoStatement(sql.slice(used))) {
+      throw new EngineError(
+        "Cannot prepare: the SQL holds more than one statement",
+        ResultCode.ERROR,
+      );
+    }
     this.#statements.add(statement);
     return statement;
   }
@@ -487,9 +514,7 @@ class NodeStatement implements Statement {
   #rest(): unknown[][] {
     if (this.#tail === undefined) {
       this.#tail = this.#db.prepare(
-        `SELECT * FROM (\n${
-          this.sql.replace(/;\s*$/, "")
-        }\n) LIMIT -1 OFFSET ?`,
+        `SELECT * FROM (\n${statementText(this.sql)}\n) LIMIT -1 OFFSET ?`,
       );
       arrays(this.#tail);
       this.#tail.setReadBigInts(true);
@@ -521,7 +546,38 @@ class NodeStatement implements Statement {
     if (typeof value === "bigint") {
       return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
     }
+    // A whole read with numbers hands out the integer -2^63 as a number
+    // (node:sqlite's range check misses it; the ffi engine gives a bigint):
+    // that read is made again with bigints.
+    if (value === INT64_MIN_NUMBER && !this.#bigInts) {
+      return this.#rereadBigInts(index);
+    }
     return (value ?? null) as SQLValue;
+  }
+
+  /**
+   * Reads the current run again with bigints (the same statement over the
+   * same, watched, data gives the same rows), and whole reads of this
+   * statement take bigints from now on; answers column `index` again.
+   */
+  #rereadBigInts(index: number): SQLValue {
+    const stmt = this.#check();
+    this.#large = true;
+    this.#readBigInts(stmt, true);
+    const params = this.#params as never[];
+    try {
+      if (this.#buffer === NO_ROWS) {
+        this.#row = stmt.get(...params) as unknown[] | undefined;
+      } else {
+        const buffer = stmt.all(...params) as unknown as unknown[][];
+        this.#buffer = buffer;
+        this.#row = buffer[this.#index - 1];
+      }
+      this.#watch?.check();
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    return this.column(index);
   }
 
   reset(): void {

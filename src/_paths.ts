@@ -11,9 +11,28 @@
  * @module
  */
 
-const windows = Deno.build.os === "windows"
-  ? { path: await import("node:path"), url: await import("node:url") }
-  : undefined;
+/**
+ * On Windows, `node:path` and `node:url`, loaded synchronously through
+ * `process.getBuiltinModule`; elsewhere `undefined`. Not a top-level
+ * `await import()`: a module that awaits at its top makes every module
+ * importing it evaluate asynchronously (about 0.15 ms of a start; cold
+ * start, issue 15), and `require()` refuses such a graph.
+ */
+const windows = Deno.build.os === "windows" ? windowsModules() : undefined;
+
+/** Node's path and URL modules, for Windows' path rules. */
+function windowsModules(): {
+  path: typeof import("node:path");
+  url: typeof import("node:url");
+} {
+  const { process } = globalThis as unknown as {
+    process: { getBuiltinModule(id: string): unknown };
+  };
+  return {
+    path: process.getBuiltinModule("node:path") as typeof import("node:path"),
+    url: process.getBuiltinModule("node:url") as typeof import("node:url"),
+  };
+}
 
 /**
  * Whether `path` is absolute.

@@ -6,6 +6,7 @@
  * @module
  */
 import { kindOf } from "./_kinds.ts";
+import { identityOfInfo } from "./_rules.ts";
 import { checkModelTable, findTable } from "./_schema.ts";
 import type { Session } from "./_session.ts";
 import { METADATA_TABLE, metadataFields } from "./metadata.ts";
@@ -115,50 +116,8 @@ export interface Watch extends Disposable {
  */
 export async function identityOf(path: string): Promise<string | undefined> {
   try {
-    const info = await Deno.stat(path);
-    return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+    return identityOfInfo(await Deno.stat(path));
   } catch {
     return undefined;
   }
-}
-
-/** The same, synchronously, taken when a version opens. */
-export function identityOfSync(path: string): string | undefined {
-  try {
-    return identityOfInfo(Deno.statSync(path));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The same, of a file's information already read (a stat the open made
- * for its own checks, so it stats once).
- */
-export function identityOfInfo(info: Deno.FileInfo): string {
-  return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
-}
-
-/**
- * Checks an interval option: a positive finite number of milliseconds.
- */
-export function checkInterval(value: unknown, dataset: string): number {
-  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(
-      `Invalid intervalMs for watching dataset "${dataset}": expected a positive number of milliseconds, got ${
-        String(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-/**
- * Which file this is on disk, whatever its content: its device and inode
- * (a version's identity, which also changes with a write, is
- * {@linkcode identityOf}'s). Here, not in `_hash.ts`, because opening a file
- * needs it and hashing loads on first use (cold start, issue 15).
- */
-export function inodeOf(info: Deno.FileInfo): string {
-  return `${info.dev}:${info.ino}`;
 }

@@ -154,3 +154,291 @@ export function orderCacheKey(entries: readonly unknown[]): string | undefined {
   for (const entry of entries) if (typeof entry !== "string") return undefined;
   return JSON.stringify(entries);
 }
+
+// File identity (cold start, issue 15): what opening a file and watching
+// it need before `_reload.ts` loads.
+
+/**
+ * A file's identity (see `identityOf` in `_reload.ts`), synchronously,
+ * taken when a version opens. The identity rules a start needs live here
+ * and the reload's in `_reload.ts`, loaded on first use (cold start, issue
+ * 15).
+ */
+export function identityOfSync(path: string): string | undefined {
+  try {
+    return identityOfInfo(Deno.statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The same, of a file's information already read (a stat the open made
+ * for its own checks, so it stats once).
+ */
+export function identityOfInfo(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+}
+
+/**
+ * Checks an interval option: a positive finite number of milliseconds.
+ */
+export function checkInterval(value: unknown, dataset: string): number {
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(
+      `Invalid intervalMs for watching dataset "${dataset}": expected a positive number of milliseconds, got ${
+        String(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Which file this is on disk, whatever its content: its device and inode
+ * (a version's identity, which also changes with a write, is
+ * `identityOf`'s). Here, not in `_hash.ts` or `_reload.ts`, because opening
+ * a file needs it and both load on first use (cold start, issue 15).
+ */
+export function inodeOf(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}`;
+}
+
+// Pinned files (`_pin.ts`): the SHA-256 a binding or a fetch is given, and
+// what a file that is not a database often is instead.
+
+const HEX64 = /^[0-9a-f]{64}$/i;
+
+/**
+ * Checks a SHA-256 given by the caller: 64 hex digits, any case; returns
+ * it in lower case. `action` starts the `TypeError` message.
+ */
+export function checkSha256(value: unknown, action: string): string {
+  if (typeof value !== "string" || !HEX64.test(value)) {
+    throw new TypeError(
+      `${action}: sha256 must be 64 hex digits (what sha256sum prints), got ${
+        typeof value === "string" ? JSON.stringify(value) : typeof value
+      }`,
+    );
+  }
+  return value.toLowerCase();
+}
+
+/** The start of every Git LFS pointer file. */
+const LFS_POINTER = "version https://git-lfs.github.com/spec/";
+
+/**
+ * Names what the first bytes of a file that is not a SQLite database are,
+ * when they are something often shipped by mistake: a Git LFS pointer (the
+ * repository holds the pointer, not the file) or an HTML page (a server's
+ * error or login page). `undefined` for anything else.
+ */
+export function misplacedContent(head: Uint8Array): string | undefined {
+  const text = new TextDecoder("latin1").decode(head.subarray(0, 512));
+  if (text.startsWith(LFS_POINTER)) {
+    const oid = /oid sha256:([0-9a-f]{64})/.exec(text)?.[1];
+    return `a Git LFS pointer file${
+      oid === undefined ? "" : ` (oid sha256:${oid})`
+    }, not the database it points to: fetch the object (\`git lfs pull\`, or LFS in your checkout or deploy step) or bind the dataset by { url, sha256 }`;
+  }
+  if (/^\s*(<!doctype html|<html|<head|<body|<\?xml|<!--)/i.test(text)) {
+    return "an HTML page, not a SQLite database (an error or login page served in place of the file)";
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// The engines agree: what SQLite's tokenizer sees in a caller's SQL text.
+// ---------------------------------------------------------------------------
+//
+// The ffi engine asks SQLite how many parameters a statement takes and
+// whether text follows it; node:sqlite answers neither (it binds NULL to
+// every parameter it was not given, skips named ones when binding by
+// position, and compiles the first statement of several, ignoring the
+// rest). These scans follow SQLite's tokenizer (`tokenize.c`) as far as
+// those questions go: string literals, quoted identifiers (`"..."`,
+// `` `...` ``, `[...]`) and comments hold no parameter and no `;`.
+
+/** Whether the code unit is one SQLite takes into an identifier. */
+function idChar(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || // 0-9
+    (code >= 0x41 && code <= 0x5a) || // A-Z
+    (code >= 0x61 && code <= 0x7a) || // a-z
+    code === 0x5f || code === 0x24 || // _ $
+    code >= 0x80;
+}
+
+/** The index just past the quoted run that starts at `at`, or the end. */
+function pastQuoted(sql: string, at: number, close: string): number {
+  let i = at + 1;
+  for (;;) {
+    const end = sql.indexOf(close, i);
+    if (end === -1) return sql.length;
+    // A doubled quote stands for itself, except in `[...]`.
+    if (close !== "]" && sql[end + 1] === close) {
+      i = end + 2;
+      continue;
+    }
+    return end + 1;
+  }
+}
+
+/**
+ * The number of parameters in `sql`, as `sqlite3_bind_parameter_count`
+ * answers for it once prepared.
+ */
+export function parameterCount(sql: string): number {
+  let count = 0;
+  let named: Map<string, number> | undefined;
+  const length = sql.length;
+  let i = 0;
+  while (i < length) {
+    const code = sql.charCodeAt(i);
+    switch (code) {
+      case 0x27: // '
+        i = pastQuoted(sql, i, "'");
+        continue;
+      case 0x22: // "
+        i = pastQuoted(sql, i, '"');
+        continue;
+      case 0x60: // `
+        i = pastQuoted(sql, i, "`");
+        continue;
+      case 0x5b: // [
+        i = pastQuoted(sql, i, "]");
+        continue;
+      case 0x2d: // -
+        if (sql.charCodeAt(i + 1) === 0x2d) {
+          const end = sql.indexOf("\n", i + 2);
+          i = end === -1 ? length : end + 1;
+          continue;
+        }
+        break;
+      case 0x2f: // /
+        if (sql.charCodeAt(i + 1) === 0x2a) {
+          const end = sql.indexOf("*/", i + 2);
+          i = end === -1 ? length : end + 2;
+          continue;
+        }
+        break;
+      case 0x3f: { // ?
+        let j = i + 1;
+        while (j < length && isDigit(sql.charCodeAt(j))) j++;
+        if (j === i + 1) count++;
+        else {
+          const n = Number(sql.slice(i + 1, j));
+          if (n > count) count = n;
+        }
+        i = j;
+        continue;
+      }
+      case 0x3a: // :
+      case 0x40: // @
+      case 0x24: { // $
+        let j = i + 1;
+        for (;;) {
+          if (j < length && idChar(sql.charCodeAt(j))) j++;
+          else if (code === 0x24 && sql.startsWith("::", j)) j += 2;
+          else break;
+        }
+        if (code === 0x24 && j > i + 1 && sql[j] === "(") {
+          // A TCL-style suffix: `$name(...)`.
+          const end = sql.indexOf(")", j);
+          if (end !== -1) j = end + 1;
+        }
+        if (j === i + 1) break; // not a parameter (a syntax error)
+        const name = sql.slice(i, j);
+        named ??= new Map();
+        if (!named.has(name)) named.set(name, ++count);
+        i = j;
+        continue;
+      }
+      default:
+        if (idChar(code)) {
+          // A word or a number, whose `$` (a$b) is no parameter.
+          i++;
+          while (i < length && idChar(sql.charCodeAt(i))) i++;
+          continue;
+        }
+    }
+    i++;
+  }
+  return count;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/**
+ * Whether `sql` holds no statement: only whitespace, comments and `;`s,
+ * which SQLite compiles to no statement at all. node:sqlite hands out a
+ * statement object for such SQL that crashes the process when its text is
+ * read, so the node engine asks here first.
+ */
+export function holdsNoStatement(sql: string): boolean {
+  let i = 0;
+  const length = sql.length;
+  while (i < length) {
+    const code = sql.charCodeAt(i);
+    if (code === 0x2d && sql.charCodeAt(i + 1) === 0x2d) { // --
+      const end = sql.indexOf("\n", i + 2);
+      if (end === -1) return true;
+      i = end + 1;
+    } else if (code === 0x2f && sql.charCodeAt(i + 1) === 0x2a) { // /*
+      const end = sql.indexOf("*/", i + 2);
+      if (end === -1) return true;
+      i = end + 2;
+    } else if (
+      code === 0x3b || code === 0x20 || (code >= 0x09 && code <= 0x0d)
+    ) i++;
+    else return false;
+  }
+  return true;
+}
+
+/**
+ * The text of the one statement `sql` holds, without the `;` that ends it
+ * and the comments after it, for SQL that wraps it as a subquery
+ * (`SELECT * FROM (...)`): a `;` there, even one followed only by a
+ * comment, is a syntax error.
+ */
+export function statementText(sql: string): string {
+  const length = sql.length;
+  let i = 0;
+  while (i < length) {
+    const code = sql.charCodeAt(i);
+    switch (code) {
+      case 0x27: // '
+        i = pastQuoted(sql, i, "'");
+        continue;
+      case 0x22: // "
+        i = pastQuoted(sql, i, '"');
+        continue;
+      case 0x60: // `
+        i = pastQuoted(sql, i, "`");
+        continue;
+      case 0x5b: // [
+        i = pastQuoted(sql, i, "]");
+        continue;
+      case 0x2d: // -
+        if (sql.charCodeAt(i + 1) === 0x2d) {
+          const end = sql.indexOf("\n", i + 2);
+          i = end === -1 ? length : end + 1;
+          continue;
+        }
+        break;
+      case 0x2f: // /
+        if (sql.charCodeAt(i + 1) === 0x2a) {
+          const end = sql.indexOf("*/", i + 2);
+          i = end === -1 ? length : end + 2;
+          continue;
+        }
+        break;
+      case 0x3b: // ;
+        return sql.slice(0, i);
+    }
+    i++;
+  }
+  return sql;
+}

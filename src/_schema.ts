@@ -298,22 +298,11 @@ export function checkModelTable(
   const found = new Set(
     declared.map((column) => foldIdentifier(column.name)),
   );
-  const mismatch =
-    `${action}: dataset "${session.dataset}" does not match the model (${session.path})`;
-  if (found.size === 0) {
-    throw new DataSetError(`${mismatch}: no such table "${table}"`, {
-      dataset: session.dataset,
-    });
-  }
+  if (found.size === 0) throw modelMismatch(session, definition);
   for (const key of keys) {
     const name = columns[key]!.bound.name;
     if (!found.has(foldIdentifier(name))) {
-      throw new DataSetError(
-        `${mismatch}: table "${table}" has no column "${name}"${
-          name === key ? "" : ` (property ${key})`
-        }`,
-        { dataset: session.dataset },
-      );
+      throw modelMismatch(session, definition, key);
     }
   }
   session.checkedModels.set(
@@ -321,6 +310,33 @@ export function checkModelTable(
     readHints(session, definition, declared, both),
   );
   return session;
+}
+
+/**
+ * The `DataSetError` of a file without the model's table, or without the
+ * column of its property `key`: out of {@linkcode checkModelTable},
+ * compiled only on that failure (cold start, issue 15).
+ */
+function modelMismatch(
+  session: Session,
+  definition: ModelDefinition,
+  key?: string,
+): DataSetError {
+  const { table, columns } = definition;
+  const mismatch =
+    `Cannot use ${table}: dataset "${session.dataset}" does not match the model (${session.path})`;
+  if (key === undefined) {
+    return new DataSetError(`${mismatch}: no such table "${table}"`, {
+      dataset: session.dataset,
+    });
+  }
+  const name = columns[key]!.bound.name;
+  return new DataSetError(
+    `${mismatch}: table "${table}" has no column "${name}"${
+      name === key ? "" : ` (property ${key})`
+    }`,
+    { dataset: session.dataset },
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ import { encodeValue, sqlLiteral } from "./columns.ts";
 import type { AnyModel } from "./model.ts";
 import { type SearchDefinition, tokenizeOption } from "./_fts.ts";
 import { SQLFragment } from "./fragment.ts";
+import { statementText } from "./_rules.ts";
 
 /** Quotes an identifier (table, column, index or savepoint name). */
 export function quote(name: string): string {
@@ -376,13 +377,13 @@ export function nulCheckedSql(
   columns: readonly string[],
 ): string {
   return `SELECT *, ${nulFlagSql(columns.map(quote))} FROM (\n${
-    sql.replace(/;\s*$/, "")
+    statementText(sql)
   }\n)`;
 }
 
 /** The caller's query as a subquery: `SELECT * FROM (query)`. */
 export function subquerySql(sql: string): string {
-  return `SELECT * FROM (\n${sql.replace(/;\s*$/, "")}\n)`;
+  return `SELECT * FROM (\n${statementText(sql)}\n)`;
 }
 
 // ---------------------------------------------------------------------------
@@ -1213,7 +1214,7 @@ export function nulCheckedAmongSql(
     const column = quote(columns[i]!);
     return ` WHEN instr(${column}, char(0)) > 0 AND typeof(${column}) = 'text' THEN ${i}`;
   }).join("");
-  return `SELECT *, CASE${flag} END FROM (\n${sql.replace(/;\s*$/, "")}\n)`;
+  return `SELECT *, CASE${flag} END FROM (\n${statementText(sql)}\n)`;
 }
 
 // ---------------------------------------------------------------------------
@@ -1284,3 +1285,36 @@ export function geoOutOfRangeSql(
  */
 export const VIRTUAL_TABLES_SQL: string =
   "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%VIRTUAL%' ORDER BY rowid";
+
+// ---------------------------------------------------------------------------
+// The engines agree: an average both SQLite versions compute alike.
+// ---------------------------------------------------------------------------
+
+/**
+ * For an average of integers divided in JavaScript: their exact sum, how
+ * many values it summed, then one of its cells that is no integer (as
+ * {@linkcode aggregateSql} with `"integral"`; always NULL for `"none"`).
+ * SQLite 3.40's `avg()` adds integers as doubles, 3.43 and later exactly
+ * until they overflow, so `avg()` of 2^63 - 1 and -2^63 was 0 on the one
+ * and -0.5 on the other. The sum is `sum(x)`, or, `split`, after that
+ * overflowed, two sums that cannot overflow below 2^31 rows: `sum(x >> 32)`
+ * and `sum(x & 0xFFFFFFFF)` (SQLite shifts right keeping the sign, so x is
+ * high * 2^32 + low), in the first two columns (the second 0 unsplit).
+ */
+export function integerAverageSql(
+  table: string,
+  column: string,
+  where: string,
+  check: "integral" | "none",
+  split: boolean,
+): string {
+  const bad = check === "none"
+    ? "NULL"
+    : `min(CASE WHEN typeof(${column}) NOT IN ('integer', 'null') AND NOT (typeof(${column}) = 'real' AND ${column} = CAST(${column} AS INTEGER)) THEN ${column} END)`;
+  const sums = split
+    ? `sum(${column} >> 32), sum(${column} & 4294967295)`
+    : `sum(${column}), 0`;
+  return `SELECT ${sums}, count(${column}), ${bad} FROM ${
+    quote(table)
+  }${where}`;
+}

@@ -6,20 +6,23 @@
  *
  * @module
  */
-import { ColumnHint } from "./_engine.ts";
+import { ColumnHint, EngineError, type SQLValue } from "./_engine.ts";
+import { SQLiteError } from "./errors.ts";
+import type { Session } from "./_session.ts";
 import { kindOf } from "./_kinds.ts";
 import {
   aggregateSql,
   countBySql,
   distinctSql,
   extremeSql,
+  integerAverageSql,
   quote,
 } from "./_sql.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { checkCount } from "./_rules.ts";
 import { Run, RUN_OPTION_NAMES, type RunOptions } from "./run.ts";
 import type { CountByOptions, ValueCount } from "./store.ts";
-import type { AnyColumn } from "./columns.ts";
+import type { AnyColumn, Column } from "./columns.ts";
 
 /** The option names `countBy()` takes. */
 const COUNT_BY_OPTIONS: readonly string[] = ["limit", ...RUN_OPTION_NAMES];
@@ -154,24 +157,116 @@ export async function aggregateOf(
   const sure = core.hints()[i] === ColumnHint.NUMBER_STRICT &&
     (column.kind === "real" ||
       session.strictIntegers.get(core.definition)?.[i] === true);
-  const sql = aggregateSql(
-    table,
-    aggregate,
-    quote(column.bound.name),
-    where.sql,
-    sure ? "none" : column.kind === "real" ? "number" : "integral",
-  );
-  const [value, bad] = session.row(
-    sql,
-    where.params,
-    action,
-    (statement) => [statement.column(0), statement.column(1)] as const,
-    run,
-  )!;
+  const check = sure ? "none" : column.kind === "real" ? "number" : "integral";
+  const sqlOf = (of: "sum" | "avg") =>
+    aggregateSql(table, of, quote(column.bound.name), where.sql, check);
+  const read = (of: "sum" | "avg") =>
+    session.row(
+      sqlOf(of),
+      where.params,
+      action,
+      (statement) => [statement.column(0), statement.column(1)] as const,
+      run,
+    )!;
+  if (aggregate === "avg" && column.kind !== "real") {
+    const average = integerAverage(
+      session,
+      core,
+      column,
+      where,
+      run,
+      action,
+      check,
+    );
+    if (average !== OVERFLOWED) return average;
+  }
+  let answer: readonly [SQLValue, SQLValue];
+  try {
+    answer = read(aggregate);
+  } catch (error) {
+    if (aggregate === "sum" && check !== "none" && overflowed(error)) {
+      // SQLite 3.40 fails a sum with "integer overflow" as soon as its
+      // integers overflow, even when a later cell is no integer; 3.43 and
+      // later sum on. The cell a row read would refuse is named first on
+      // both engines: avg() reads the same cells and never overflows.
+      const generation = session.generation;
+      const [, bad] = read("avg");
+      if (bad !== null && session.generation === generation) {
+        core.decodeValue(column, bad, action);
+      }
+    }
+    throw error;
+  }
+  const [value, bad] = answer;
   // A cell a row read would refuse is refused here too, not summed.
   if (bad !== null) core.decodeValue(column, bad, action);
   if (aggregate === "avg") return value === null ? undefined : Number(value);
   return core.decodeValue(column, value, action);
+}
+
+/** What {@linkcode integerAverage} answers when the sum overflowed. */
+const OVERFLOWED = Symbol("overflowed");
+
+/**
+ * The average of an integer column: its exact sum divided by the count,
+ * the same on every SQLite version, where 3.40's `avg()` adds the
+ * integers as doubles. The sum is SQLite's `sum()`, or, when that
+ * overflows 64 bits, two sums that cannot (see `integerAverageSql`);
+ * `OVERFLOWED` when even those do (past 2^31 rows), where `avg()`
+ * answers.
+ */
+function integerAverage(
+  session: Session,
+  core: StoreCore,
+  column: Column<unknown>,
+  where: { sql: string; params: readonly SQLValue[] },
+  run: Run | undefined,
+  action: string,
+  check: "integral" | "none" | "number",
+): number | undefined | typeof OVERFLOWED {
+  const read = (split: boolean) =>
+    session.row(
+      integerAverageSql(
+        core.definition.table,
+        quote(column.bound.name),
+        where.sql,
+        check === "none" ? "none" : "integral",
+        split,
+      ),
+      where.params,
+      action,
+      (s) => [s.column(0), s.column(1), s.column(2), s.column(3)] as const,
+      run,
+    )!;
+  let row;
+  let split = false;
+  try {
+    row = read(false);
+  } catch (error) {
+    if (!overflowed(error)) throw error;
+    try {
+      split = true;
+      row = read(true);
+    } catch (again) {
+      if (overflowed(again)) return OVERFLOWED;
+      throw again;
+    }
+  }
+  const [high, low, count, bad] = row;
+  // A cell a row read would refuse is refused here too, not averaged.
+  if (bad !== null) core.decodeValue(column, bad, action);
+  if (high === null || low === null) return undefined;
+  const sum = split
+    ? BigInt(high as number | bigint) * 4294967296n +
+      BigInt(low as number | bigint)
+    : BigInt(high as number | bigint);
+  return Number(sum) / Number(count);
+}
+
+/** Whether SQLite stopped a `sum()` because its integers overflowed. */
+function overflowed(error: unknown): boolean {
+  return error instanceof SQLiteError && error.cause instanceof EngineError &&
+    error.cause.message === "integer overflow";
 }
 
 /**

@@ -71,8 +71,22 @@ export function within<I>(
     return new Cursor<I>(undefined, error);
   }
   const select = query.sql;
+  // The range check and the rows must read one version of the file.
+  let generation = 0;
+  const settle = (session: Session): Session => {
+    generation = session.generation;
+    return session;
+  };
   return new Cursor({
-    session: () => geoSession(core, action),
+    session: () => {
+      const session = geoSession(core, action);
+      return session instanceof Promise
+        ? session.then(settle)
+        : settle(session);
+    },
+    begun: (session) => {
+      if (session.generation !== generation) throw session.changed(action);
+    },
     sql: (session) =>
       select(
         core.flags(session)

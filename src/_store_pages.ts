@@ -30,7 +30,8 @@ import {
 } from "./_page.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { checkCount, orderCacheKey } from "./_rules.ts";
-import { hasOrderForms, orderForm } from "./_datetime_order.ts";
+import { orderForm } from "./_datetime_order.ts";
+import { hasOrderForms } from "./_kinds.ts";
 import type { Condition } from "./filter.ts";
 import { type AnyModel, parseOrderKey } from "./model.ts";
 import { Run, RUN_OPTION_NAMES } from "./run.ts";
@@ -209,8 +210,10 @@ function readPage<I>(
     }
   };
   const action = `Cannot page ${table}`;
-  // A later page runs one statement per arm: all must read one version.
-  const generation = session.generation;
+  // A later page runs one statement per arm: all must read one version,
+  // the one the first arm read (a change before the call is no change
+  // between its statements: the first arm reads the new file whole).
+  let generation: number | undefined;
   for (const condition of conditions) {
     session.all(
       pageSqlOf(core, plan, flagged, selectList, condition.sql),
@@ -219,6 +222,7 @@ function readPage<I>(
       read,
       run,
     );
+    generation ??= session.generation;
     if (more) break;
   }
   if (session.generation !== generation) throw session.changed(action);

@@ -21,7 +21,7 @@ import type { StoreCore } from "./_store_core.ts";
 import { fewRows, foldIdentifier } from "./_rules.ts";
 import type { Column } from "./columns.ts";
 import type { SQLParameter } from "./dataset.ts";
-import { checkNulFlag, nulChecked } from "./dataset.ts";
+import { checkNulFlag, nulChecked, withTextFree } from "./dataset.ts";
 import { DataSetError, QueryError } from "./errors.ts";
 import type { AnyModel } from "./model.ts";
 import { Run } from "./run.ts";
@@ -157,7 +157,7 @@ export function rawSql<I>(
   let flagged: readonly string[] | undefined;
   let rows = 0;
   return new Cursor({
-    session: () => core.session(),
+    session: () => withTextFree(core.session()),
     sql: (session) => {
       if (session.engine.readsTextWhole) return compiled.text;
       const plan = nulChecked(session, compiled.text, action);

@@ -4,8 +4,8 @@
  * @module
  */
 import type { EngineName } from "./_engine.ts";
-import { checkEngineChoice, localPath } from "./_rules.ts";
-import { checkSha256, type PinnedFile } from "./_pin.ts";
+import { checkEngineChoice, checkSha256, localPath } from "./_rules.ts";
+import type { PinnedFile } from "./_pin.ts";
 import { DataSetError } from "./errors.ts";
 
 export type { PinnedFile } from "./_pin.ts";
@@ -298,8 +298,14 @@ export class SQLiteBindFactory {
    * ```
    */
   path(name: string): string {
-    const explicit = this.#paths.get(name);
-    if (explicit !== undefined) return explicit;
+    return this.#paths.get(name) ?? this.#boundPath(name);
+  }
+
+  /**
+   * {@linkcode SQLiteBindFactory.path} of a name given no explicit path:
+   * compiled only then (cold start, issue 15).
+   */
+  #boundPath(name: string): string {
     if (this.#bytes.has(name)) return BYTES_PATH;
     const specifier = this.#prefix + name;
     if (this.#resolve !== undefined) {
@@ -342,6 +348,17 @@ export function resolveSource(
   name: string,
   source: DataSetSource,
 ): ResolvedSource {
+  if (typeof source === "string" && source !== ":memory:") {
+    return { path: toPath(source, name) };
+  }
+  return resolveOther(name, source);
+}
+
+/**
+ * {@linkcode resolveSource} of every source but a path string: compiled
+ * only when one comes (cold start, issue 15).
+ */
+function resolveOther(name: string, source: DataSetSource): ResolvedSource {
   if (source instanceof Uint8Array) return { path: BYTES_PATH, bytes: source };
   if (
     typeof source === "object" && source !== null &&

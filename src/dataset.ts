@@ -13,11 +13,19 @@ import type {
   SQLValue,
   Statement,
 } from "./_engine.ts";
-import { Cursor } from "./_cursor.ts";
+import type { CursorSource } from "./_cursor.ts";
 import { rawRowBuilder, type RowBuild } from "./_row_builder.ts";
 import { Session } from "./_session.ts";
-import { textFreeColumns } from "./_text_free.ts";
-import { checkEngineChoice, DATASET_NAME, foldIdentifier } from "./_rules.ts";
+import {
+  checkEngineChoice,
+  checkInterval,
+  DATASET_NAME,
+  foldIdentifier,
+  identityOfInfo,
+  identityOfSync,
+  inodeOf,
+  misplacedContent,
+} from "./_rules.ts";
 import {
   compileTemplate,
   createSearchSql,
@@ -41,17 +49,7 @@ import {
   type ResolvedSource,
   resolveSource,
 } from "./bind.ts";
-import { misplacedContent } from "./_pin.ts";
-import {
-  checkInterval,
-  checkNewVersion,
-  identityOf,
-  identityOfInfo,
-  identityOfSync,
-  inodeOf,
-  type Watch,
-  type WatchOptions,
-} from "./_reload.ts";
+import type { Watch, WatchOptions } from "./_reload.ts";
 
 import { DataSetError, SQLiteError } from "./errors.ts";
 import { checkModelNeeds } from "./_capabilities.ts";
@@ -282,15 +280,8 @@ function checkHeader(header: Uint8Array, size: number, where: string): void {
   for (let i = 0; i < Math.min(16, header.length); i++) {
     magic += String.fromCharCode(header[i]!);
   }
-  if (!HEADER.startsWith(magic)) {
-    const misplaced = misplacedContent(header);
-    if (misplaced !== undefined) throw new Error(`${where} is ${misplaced}`);
-    throw new Error(`not a SQLite database (wrong header): ${where}`);
-  }
-  if (header.length < 100) {
-    throw new Error(
-      `truncated (${header.length} bytes, shorter than the 100-byte header): ${where}`,
-    );
+  if (!HEADER.startsWith(magic) || header.length < 100) {
+    throw headerFailure(header, where);
   }
   const view = new DataView(header.buffer, header.byteOffset, 100);
   let pageSize = view.getUint16(16);
@@ -304,6 +295,22 @@ function checkHeader(header: Uint8Array, size: number, where: string): void {
       }): ${where}`,
     );
   }
+}
+
+/**
+ * The error of a header that is not SQLite's, or is cut short of its 100
+ * bytes: out of {@linkcode checkHeader}, compiled only on that failure
+ * (cold start, issue 15).
+ */
+function headerFailure(header: Uint8Array, where: string): Error {
+  if (!HEADER.startsWith(String.fromCharCode(...header.subarray(0, 16)))) {
+    const misplaced = misplacedContent(header);
+    if (misplaced !== undefined) return new Error(`${where} is ${misplaced}`);
+    return new Error(`not a SQLite database (wrong header): ${where}`);
+  }
+  return new Error(
+    `truncated (${header.length} bytes, shorter than the 100-byte header): ${where}`,
+  );
 }
 
 /**
@@ -622,6 +629,18 @@ export class DataSet {
   /**
    * Opens the dataset's connection: a file (read-only unless writable),
    * `":memory:"`, or a read-only copy of a database image.
+   *
+   * Its notes stand here, not in its body (a start compiles the body's
+   * whole text, comments included; cold start, issue 15):
+   * - a read-only file's identity before opening is its checks' stat: one
+   *   stat of the path where three were made; one stat after opening
+   *   answers both the inode and the identity;
+   * - only engines that read text cut at a NUL use the identity (for the
+   *   Store's NUL census): an immutable file, the same file from its checks
+   *   to after opening (no rename in between);
+   * - reading the file's schema for the models' needs is the probe too,
+   *   with the same errors (both statements load the schema): one
+   *   statement where the open ran two.
    */
   async #connect(
     override?: ResolvedSource,
@@ -629,17 +648,11 @@ export class DataSet {
   ): Promise<Session> {
     const factory = this.#factoryOrDefault();
     let action = `Cannot open dataset "${this.name}"`;
-    const fail = (error: unknown, where = action): DataSetError =>
-      new DataSetError(`${where}: ${(error as Error).message}`, {
-        dataset: this.name,
-        cause: error,
-      });
     let path: string;
     try {
       path = override?.path ?? this.#redirect ?? factory.path(this.name);
     } catch (error) {
-      if (error instanceof DataSetError) throw error;
-      throw fail(error);
+      throw openFailure(this.name, action, error, true);
     }
     const image = override !== undefined
       ? override.bytes
@@ -659,20 +672,9 @@ export class DataSet {
     const immutable = !writable && this.#options.immutable !== false;
     let source: Uint8Array | undefined;
     let wal = false;
-    /** The file's identity, from the stat of its checks (read-only files). */
     let checked: string | undefined;
     if (image !== undefined) {
-      if (this.#options.writable === true) {
-        throw new DataSetError(
-          `${action}: a dataset served from bytes is read-only (writable applies to files)`,
-          { dataset: this.name },
-        );
-      }
-      try {
-        source = prepareImage(image);
-      } catch (error) {
-        throw fail(error);
-      }
+      source = imageSource(this.name, action, image, this.#options.writable);
     } else if (!memory) {
       try {
         checkPathLength(path);
@@ -682,16 +684,7 @@ export class DataSet {
           checked = identityOfInfo(file.stat);
         }
       } catch (error) {
-        throw new DataSetError(
-          `${action}: ${
-            error instanceof Deno.errors.NotFound ||
-              error instanceof Deno.errors.NotCapable ||
-              error instanceof Deno.errors.PermissionDenied
-              ? describeOpenFailure(error, path)
-              : (error as Error).message
-          }`,
-          { dataset: this.name, cause: error },
-        );
+        throw fileFailure(this.name, action, path, error);
       }
       if (pinned !== undefined) await this.#checkPin(path, pinned, action);
     }
@@ -699,15 +692,7 @@ export class DataSet {
       this.#options.engine ?? factory.engine,
       this.#options.library ?? factory.library,
     );
-    if (wal) {
-      try {
-        checkWal(path, engine, immutable);
-      } catch (error) {
-        throw fail(error);
-      }
-    }
-    // A read-only file's identity before opening is its checks' stat: one
-    // stat of the path where three were made (cold start, issue 15).
+    if (wal) walCheck(this.name, action, path, engine, immutable);
     const identity = source === undefined && !memory
       ? checked ?? identityOfSync(path)
       : undefined;
@@ -723,7 +708,11 @@ export class DataSet {
           mmapSize: this.#options.mmapSize ?? 0,
         });
     } catch (error) {
-      throw fail(error, source === undefined ? `${action} (${path})` : action);
+      throw openFailure(
+        this.name,
+        source === undefined ? `${action} (${path})` : action,
+        error,
+      );
     }
     const session = new Session(
       this.name,
@@ -734,7 +723,6 @@ export class DataSet {
     );
     session.fixedSchema = !writable && (immutable || source !== undefined);
     session.onQuery = this.#options.onQuery;
-    // One stat after opening answers both the inode and the identity.
     const opened = image === undefined && !memory ? statOf(path) : undefined;
     if (image !== undefined) session.image = image;
     else if (!memory) {
@@ -743,9 +731,6 @@ export class DataSet {
     if (source !== undefined && !engine.readsTextWhole) {
       session.stableData = `${BYTES_PATH}\0${++images}`;
     } else if (
-      // Only engines that read text cut at a NUL use the identity (for the
-      // Store's NUL census): an immutable file, the same file from its
-      // checks to after opening (no rename in between).
       checked !== undefined && immutable && !engine.readsTextWhole &&
       opened !== undefined && identityOfInfo(opened) === checked
     ) {
@@ -753,9 +738,6 @@ export class DataSet {
     }
     try {
       if (writable) session.exec(FOREIGN_KEYS_ON, action);
-      // Reading the file's schema for the models' needs is the probe too,
-      // with the same errors (both statements load the schema): one
-      // statement where the open ran two (cold start, issue 15).
       if (!checkModelNeeds(session, this.#models, action)) {
         session.value(SCHEMA_PROBE, [], action);
       }
@@ -993,7 +975,7 @@ export class DataSet {
             undefined
           >;
         } catch (error) {
-          return new Cursor<R>(undefined, error);
+          return cursor<R>(undefined, error);
         }
       };
     }
@@ -1002,7 +984,7 @@ export class DataSet {
       const { text, params } = compileTemplate(strings, values);
       return this.#cursor(text, params) as AsyncGenerator<Row, void, undefined>;
     } catch (error) {
-      return new Cursor<Row>(undefined, error);
+      return cursor<Row>(undefined, error);
     }
   }
 
@@ -1014,7 +996,11 @@ export class DataSet {
     return this.#cursor(text, [...params]);
   }
 
-  #cursor(text: string, params: SQLValue[], run?: Run): Cursor<SQLRow> {
+  #cursor(
+    text: string,
+    params: SQLValue[],
+    run?: Run,
+  ): AsyncGenerator<SQLRow, void, undefined> {
     const action = `Cannot run sql on dataset "${this.name}"`;
     // On an engine that reads text only up to a NUL: the query's result
     // names and a flag column after them, or undefined when unchecked.
@@ -1022,8 +1008,8 @@ export class DataSet {
     let rows = 0;
     // Generated once per list of result names (see `rawRowBuilder`).
     let build: RowBuild | undefined;
-    return new Cursor({
-      session: () => this[SESSION](),
+    return cursor({
+      session: () => withTextFree(this[SESSION]()),
       sql: (session) => {
         if (session.engine.readsTextWhole) return text;
         const plan = nulChecked(session, text, action);
@@ -1233,6 +1219,7 @@ export class DataSet {
         dataset: this.name,
       });
     }
+    const { checkNewVersion } = await loadReload();
     if (this.#opening !== undefined) {
       try {
         await this.#opening;
@@ -1347,7 +1334,7 @@ export class DataSet {
       if (busy || session === undefined || session.closed) return;
       const opened = this.#identities.get(session);
       if (opened === undefined) return;
-      const now = await identityOf(session.path);
+      const now = await (await loadReload()).identityOf(session.path);
       if (now === undefined || now === opened || now === failed) return;
       busy = true;
       try {
@@ -1442,6 +1429,27 @@ export function checkNulFlag(
   );
 }
 
+/** `_text_free.ts`, once {@linkcode withTextFree} loaded it. */
+let textFree: typeof import("./_text_free.ts") | undefined;
+
+/**
+ * `session`, once `_text_free.ts` is loaded when its engine reads text
+ * only up to a NUL (the engine that runs {@linkcode nulChecked}): a raw
+ * query's session step, so the module loads on a process's first raw
+ * query on such an engine, never on a start (cold start, issue 15).
+ */
+export function withTextFree(
+  session: Session | Promise<Session>,
+): Session | Promise<Session> {
+  if (textFree !== undefined) return session;
+  if (session instanceof Promise) return session.then(withTextFree);
+  if (session.engine.readsTextWhole) return session;
+  return import("./_text_free.ts").then((loaded) => {
+    textFree = loaded;
+    return session;
+  });
+}
+
 /**
  * The caller's query with a NUL flag column after its own
  * ({@linkcode nulCheckedSql}), for an engine that reads text only up to a
@@ -1449,7 +1457,8 @@ export function checkNulFlag(
  * result columns or cannot be wrapped as a subquery (a write with
  * `RETURNING`, a `PRAGMA`, text after its `;`). Result names that repeat
  * (`select a.id, b.id`) are renamed in a subquery, so the flag names the
- * columns as the subquery does, once the names prove distinct.
+ * columns as the subquery does, once the names prove distinct. Its session
+ * comes through {@linkcode withTextFree}.
  */
 export function nulChecked(
   session: Session,
@@ -1463,7 +1472,7 @@ export function nulChecked(
     : columnNamesOf(session, subquerySql(text), action, false);
   if (outer === undefined || !distinct(outer)) return undefined;
   // Columns that can hold no text need no look (see `textFreeColumns`).
-  const free = textFreeColumns(session, text, action);
+  const free = textFree!.textFreeColumns(session, text, action);
   if (free.size === names.length) return undefined;
   const sql = free.size === 0 ? nulCheckedSql(text, outer) : nulCheckedAmongSql(
     text,
@@ -1502,6 +1511,82 @@ function distinct(names: readonly string[]): boolean {
   return new Set(names.map(foldIdentifier)).size === names.length;
 }
 
+// The failures of `DataSet.#connect`, out of its body: a start compiles a
+// function's whole text when it first runs, and these run only on failure
+// (cold start, issue 15).
+
+/**
+ * The `DataSetError` of a step of an open that failed with `error`
+ * (`where` starts the message); a `DataSetError` of the binding itself is
+ * thrown as it is when `binding`.
+ */
+function openFailure(
+  dataset: string,
+  where: string,
+  error: unknown,
+  binding = false,
+): DataSetError {
+  if (binding && error instanceof DataSetError) return error;
+  return new DataSetError(`${where}: ${(error as Error).message}`, {
+    dataset,
+    cause: error,
+  });
+}
+
+/** The `DataSetError` of a file that did not pass its checks. */
+function fileFailure(
+  dataset: string,
+  action: string,
+  path: string,
+  error: unknown,
+): DataSetError {
+  return new DataSetError(
+    `${action}: ${
+      error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotCapable ||
+        error instanceof Deno.errors.PermissionDenied
+        ? describeOpenFailure(error, path)
+        : (error as Error).message
+    }`,
+    { dataset, cause: error },
+  );
+}
+
+/** A database image checked and prepared for reading (read-only). */
+function imageSource(
+  dataset: string,
+  action: string,
+  image: Uint8Array,
+  writable: boolean | undefined,
+): Uint8Array {
+  if (writable === true) {
+    throw new DataSetError(
+      `${action}: a dataset served from bytes is read-only (writable applies to files)`,
+      { dataset },
+    );
+  }
+  try {
+    return prepareImage(image);
+  } catch (error) {
+    throw openFailure(dataset, action, error);
+  }
+}
+
+/** {@linkcode checkWal}, its failure a `DataSetError`. */
+function walCheck(
+  dataset: string,
+  action: string,
+  path: string,
+  engine: Engine,
+  immutable: boolean,
+): void {
+  try {
+    checkWal(path, engine, immutable);
+  } catch (error) {
+    throw openFailure(dataset, action, error);
+  }
+}
+
 /** Counts images of bytes opened, for their `Session.stableData`. */
 let images = 0;
 
@@ -1517,4 +1602,113 @@ function statOf(path: string): Deno.FileInfo | undefined {
 /** The node engine, its module loaded on first use (cold start, issue 15). */
 async function loadNodeEngine(): Promise<Engine> {
   return await (await import("./_node.ts")).loadNodeEngine();
+}
+
+/** The reload's checks, loaded on the first reload or watch tick. */
+let reloadModule: typeof import("./_reload.ts") | undefined;
+
+/** Loads `_reload.ts` once (cold start, issue 15). */
+async function loadReload(): Promise<typeof import("./_reload.ts")> {
+  return reloadModule ??= await import("./_reload.ts");
+}
+
+// Generators made once their module loads: a store's concerns
+// (`store.ts`) and every cursor (`_cursor.ts`, which a first `retrieve()`
+// never runs).
+
+/**
+ * The rows of a generator made once its module is loaded (cold start,
+ * issue 15; the store's concerns and `_cursor.ts`): the load runs on
+ * the first `next()`, and `return()` (a `break`) reaches the inner
+ * generator, so its statement is reset as before. A class that hands each
+ * call to the inner generator, not an `async function*` around it, so rows
+ * cost what the inner generator's cost (a call more each); only a
+ * process's first call of a concern comes through here, later ones get the
+ * inner generator itself.
+ */
+class Later<T> implements AsyncGenerator<T, void, undefined> {
+  #start: (() => Promise<AsyncGenerator<T, void, undefined>>) | undefined;
+  #inner: AsyncGenerator<T, void, undefined> | undefined;
+  #loading: Promise<AsyncGenerator<T, void, undefined>> | undefined;
+
+  constructor(start: () => Promise<AsyncGenerator<T, void, undefined>>) {
+    this.#start = start;
+  }
+
+  /** The inner generator, made on the first call that needs it. */
+  #load(): Promise<AsyncGenerator<T, void, undefined>> {
+    if (this.#loading === undefined) {
+      const start = this.#start!;
+      this.#start = undefined;
+      this.#loading = start().then((inner) => this.#inner = inner);
+    }
+    return this.#loading;
+  }
+
+  next(): Promise<IteratorResult<T, void>> {
+    const inner = this.#inner;
+    if (inner !== undefined) return inner.next();
+    // Ended before it started: done, nothing loaded.
+    if (this.#start === undefined && this.#loading === undefined) {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return this.#load().then((loaded) => loaded.next());
+  }
+
+  return(): Promise<IteratorResult<T, void>> {
+    if (this.#loading !== undefined) {
+      return this.#load().then((loaded) => loaded.return());
+    }
+    this.#start = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T, void>> {
+    if (this.#loading !== undefined) {
+      return this.#load().then((loaded) => loaded.throw(error));
+    }
+    this.#start = undefined;
+    return Promise.reject(error);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "AsyncGenerator";
+  }
+}
+
+/**
+ * A generator from a lazily loaded module (a store's concern, the cursor):
+ * made at once when loaded, else later.
+ */
+export function later<T>(
+  start: () => Promise<AsyncGenerator<T, void, undefined>>,
+): AsyncGenerator<T, void, undefined> {
+  return new Later(start);
+}
+
+/** `_cursor.ts`, once a first query loaded it. */
+let cursors: typeof import("./_cursor.ts") | undefined;
+
+/**
+ * A cursor over `source` (or one that rejects its first `next()` with
+ * `error`): a `Cursor` at once once `_cursor.ts` is loaded; before that,
+ * one made on the first `next()`, after the module loads.
+ */
+export function cursor<T>(
+  source: CursorSource<T> | undefined,
+  error?: unknown,
+): AsyncGenerator<T, void, undefined> {
+  if (cursors !== undefined) return new cursors.Cursor(source, error);
+  return later(async () => {
+    cursors ??= await import("./_cursor.ts");
+    return new cursors.Cursor(source, error);
+  });
 }

@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkSha256, misplacedContent, type PinnedFile } from "./_pin.ts";
+import type { PinnedFile } from "./_pin.ts";
+import { checkSha256, misplacedContent } from "./_rules.ts";
 import { DataSetError } from "./errors.ts";
 
 /** A dataset file published at a URL, named by its SHA-256. */

@@ -223,82 +223,35 @@ export function declareModel<C extends Columns>(
   columns: C,
   options: ModelOptions<C>,
 ): ModelClass<C> {
-  if (typeof table !== "string" || !TABLE_NAME.test(table)) {
-    throw new TypeError(
-      `Invalid table name ${
-        JSON.stringify(table)
-      }: expected a non-empty string without NUL characters`,
-    );
-  }
-  if (foldIdentifier(table).startsWith("sqlite_")) {
-    throw new TypeError(
-      `Invalid table name ${
-        JSON.stringify(table)
-      }: names starting with "sqlite_" are reserved by SQLite`,
-    );
+  if (
+    typeof table !== "string" || !TABLE_NAME.test(table) ||
+    foldIdentifier(table).startsWith("sqlite_")
+  ) {
+    throw invalidTable(table);
   }
   const keys = Object.keys(columns);
-  if (keys.length === 0) {
-    throw new TypeError(`Cannot declare model ${table}: it has no columns`);
-  }
+  if (keys.length === 0) throw invalidColumns(table, columns, keys);
   const sqlNames = new Set<string>();
   for (const key of keys) {
     checkIdentifier(key, "property");
     const column = columns[key];
     if (!(column instanceof Object) || !("kind" in column)) {
-      throw new TypeError(
-        `Cannot declare ${table}.${key}: expected a column from integer(), text(), ...`,
-      );
+      throw invalidColumns(table, columns, [key]);
     }
     column.bind(table, key);
     const name = foldIdentifier(column.bound.name);
-    if (sqlNames.has(name)) {
-      throw new TypeError(
-        `Cannot declare model ${table}: two properties map to the SQL column ${
-          JSON.stringify(column.bound.name)
-        }`,
-      );
-    }
+    if (sqlNames.has(name)) throw invalidColumns(table, columns, [key]);
     sqlNames.add(name);
   }
   const primaryKey = keys.filter((key) =>
     columns[key]!.options.primaryKey === true
   );
-  // The store names the table's rowid `rowid`, which a column of that name
-  // hides: rows would tie in order and pages skip them.
   if (
     sqlNames.has("rowid") &&
     (primaryKey.length === 0 || options.geo !== undefined)
   ) {
-    throw new TypeError(
-      `Cannot declare model ${table}: its column "rowid" hides the table's rowid, which ${
-        primaryKey.length === 0
-          ? "orders and pages rows without a primary key; declare a primary key"
-          : "keys the geo index"
-      }`,
-    );
+    throw rowidHidden(table, primaryKey);
   }
-  const checkGroups = (
-    groups: readonly (readonly string[])[] | undefined,
-    what: string,
-  ): readonly (readonly string[])[] =>
-    (groups ?? []).map((group) => {
-      if (!Array.isArray(group) || group.length === 0) {
-        throw new TypeError(
-          `Invalid ${what} for ${table}: expected arrays of property names`,
-        );
-      }
-      for (const key of group) {
-        if (!keys.includes(key)) {
-          throw new TypeError(
-            `Invalid ${what} for ${table}: unknown property ${
-              JSON.stringify(key)
-            }; expected one of ${keys.join(", ")}`,
-          );
-        }
-      }
-      return [...group];
-    });
   const orderBy = options.orderBy === undefined
     ? []
     : typeof options.orderBy === "string"
@@ -306,18 +259,26 @@ export function declareModel<C extends Columns>(
     : [...options.orderBy];
   for (const entry of orderBy) parseOrderKey(entry, keys, table);
 
+  // Options a plain model does not give are not checked (their checks are
+  // not even compiled on a cold start, issue 15).
   const definition: ModelDefinition = Object.freeze({
     table,
     columns: Object.freeze({ ...columns }),
     keys: Object.freeze(keys),
     primaryKey: Object.freeze(primaryKey),
-    unique: checkGroups(options.unique, "unique"),
-    indexes: checkGroups(options.indexes, "indexes"),
+    unique: options.unique === undefined || options.unique === null
+      ? []
+      : checkGroups(options.unique, "unique", table, keys),
+    indexes: options.indexes === undefined || options.indexes === null
+      ? []
+      : checkGroups(options.indexes, "indexes", table, keys),
     orderBy: Object.freeze(orderBy),
     ...(options.search === undefined
       ? {}
       : { search: checkSearchOptions(options.search, table, columns) }),
-    geo: checkGeo(options.geo, columns, table),
+    geo: options.geo === undefined
+      ? undefined
+      : checkGeo(options.geo, columns, table),
   });
   for (const key of keys) {
     const column = columns[key]!;
@@ -339,6 +300,84 @@ export function declareModel<C extends Columns>(
   };
   Object.defineProperty(Model, "name", { value: table });
   return Model as unknown as ModelClass<C>;
+}
+
+/** The error of a table name that is not a string, or is SQLite's. */
+function invalidTable(table: unknown): TypeError {
+  return new TypeError(
+    `Invalid table name ${JSON.stringify(table)}: ${
+      typeof table === "string" && TABLE_NAME.test(table)
+        ? 'names starting with "sqlite_" are reserved by SQLite'
+        : "expected a non-empty string without NUL characters"
+    }`,
+  );
+}
+
+/**
+ * The error of a model with no columns (`keys` empty), or of its property
+ * `keys[0]`: not a column, or a second property on the same SQL column.
+ */
+function invalidColumns(
+  table: string,
+  columns: Columns,
+  keys: readonly string[],
+): TypeError {
+  const key = keys[0];
+  if (key === undefined) {
+    return new TypeError(`Cannot declare model ${table}: it has no columns`);
+  }
+  const column = columns[key];
+  if (!(column instanceof Object) || !("kind" in column)) {
+    return new TypeError(
+      `Cannot declare ${table}.${key}: expected a column from integer(), text(), ...`,
+    );
+  }
+  return new TypeError(
+    `Cannot declare model ${table}: two properties map to the SQL column ${
+      JSON.stringify(column.bound.name)
+    }`,
+  );
+}
+
+/**
+ * The error of a column named `rowid` where the store needs the table's
+ * rowid, which it hides: rows would tie in order and pages skip them
+ * (no primary key), or the geo index would key the wrong rows.
+ */
+function rowidHidden(table: string, primaryKey: readonly string[]): TypeError {
+  return new TypeError(
+    `Cannot declare model ${table}: its column "rowid" hides the table's rowid, which ${
+      primaryKey.length === 0
+        ? "orders and pages rows without a primary key; declare a primary key"
+        : "keys the geo index"
+    }`,
+  );
+}
+
+/** Checks a model's `unique` or `indexes` option: arrays of properties. */
+function checkGroups(
+  groups: readonly (readonly string[])[],
+  what: string,
+  table: string,
+  keys: readonly string[],
+): readonly (readonly string[])[] {
+  return groups.map((group) => {
+    if (!Array.isArray(group) || group.length === 0) {
+      throw new TypeError(
+        `Invalid ${what} for ${table}: expected arrays of property names`,
+      );
+    }
+    for (const key of group) {
+      if (!keys.includes(key)) {
+        throw new TypeError(
+          `Invalid ${what} for ${table}: unknown property ${
+            JSON.stringify(key)
+          }; expected one of ${keys.join(", ")}`,
+        );
+      }
+    }
+    return [...group];
+  });
 }
 
 /** Checks a model's `geo` option: two distinct number properties. */

@@ -4,8 +4,13 @@
  * @module
  */
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
-import { INVALID, kindOf, Same } from "./_kinds.ts";
-import { Cursor } from "./_cursor.ts";
+import {
+  comparedInOrder,
+  hasOrderForms,
+  INVALID,
+  kindOf,
+  Same,
+} from "./_kinds.ts";
 import {
   type InstanceRead,
   instanceReader,
@@ -36,7 +41,7 @@ import { SQLFragment } from "./fragment.ts";
 import type { Decoder, Plan, StoreCore } from "./_store_core.ts";
 import type { SQLParameter } from "./dataset.ts";
 import { type Column, encodeValue } from "./columns.ts";
-import { SESSION } from "./dataset.ts";
+import { cursor, later, SESSION } from "./dataset.ts";
 import { recordedNulText } from "./metadata.ts";
 import { checkCount, fewRows, isIterable, orderCacheKey } from "./_rules.ts";
 import {
@@ -47,11 +52,6 @@ import {
   type RunOptions,
 } from "./run.ts";
 import { checkModelTable } from "./_schema.ts";
-import {
-  comparedInOrder,
-  hasOrderForms,
-  orderForm,
-} from "./_datetime_order.ts";
 import {
   DataSetError,
   ModelNotFoundError,
@@ -424,6 +424,8 @@ export class Store<
   readonly #orders = new Map<string, string>();
   /** Per order, whether a term of it sorts by a comparison form. */
   readonly #comparedOrders = new Map<string, boolean>();
+  /** Whether `_datetime_order.ts` is loaded, or the model needs none. */
+  #ordersReady = false;
   /** The internals handed to the concern modules; see {@linkcode Store.#core}. */
   #coreObject: StoreCore<Instance<M>> | undefined;
 
@@ -603,7 +605,7 @@ export class Store<
     const term = (key: string, descending: boolean): OrderTerm => {
       const compared = session === undefined
         ? undefined
-        : orderForm(session, this.#definition, key);
+        : datetimeOrder!.orderForm(session, this.#definition, key);
       return {
         column: columns[key]!.bound.name,
         descending,
@@ -759,6 +761,30 @@ export class Store<
 
   #session(): Session | Promise<Session> {
     const session = this.model.dataset[SESSION]();
+    if (!this.#ordersReady) return this.#loadOrders(session);
+    if (session instanceof Promise) {
+      return session.then((opened) => this.#checked(opened));
+    }
+    return this.#checked(session);
+  }
+
+  /**
+   * {@linkcode Store.#session} until the model's orders can be written: a
+   * model with a column ordered by a comparison form (`hasOrderForms`)
+   * waits for `_datetime_order.ts` on its first query, which every order
+   * written per session ({@linkcode Store.#comparedOrder}) runs after;
+   * other models never load it (cold start, issue 15).
+   */
+  #loadOrders(
+    session: Session | Promise<Session>,
+  ): Session | Promise<Session> {
+    if (datetimeOrder === undefined && hasOrderForms(this.#definition)) {
+      return Promise.all([session, loadDatetimeOrder()]).then(([opened]) => {
+        this.#ordersReady = true;
+        return this.#checked(opened);
+      });
+    }
+    this.#ordersReady = true;
     if (session instanceof Promise) {
       return session.then((opened) => this.#checked(opened));
     }
@@ -980,10 +1006,10 @@ export class Store<
     action: string,
     run?: Run,
     few = false,
-  ): Cursor<Instance<M>> {
+  ): AsyncGenerator<Instance<M>, void, undefined> {
     // The NUL flag decision of this cursor's session (see #read).
     let flagged = false;
-    return new Cursor({
+    return cursor({
       session: () => this.#session(),
       sql: (session) => {
         flagged = this.#flags(session);
@@ -1046,7 +1072,7 @@ export class Store<
       query = this.#select(filter, options);
       run = Run.of(options, "search()", this.#definition.table);
     } catch (error) {
-      return new Cursor<Instance<M>>(undefined, error);
+      return cursor<Instance<M>>(undefined, error);
     }
     return this.#rows(
       (session) =>
@@ -1283,8 +1309,25 @@ export class Store<
     }
   }
 
-  /** The primary key's values as parameters, checked. */
+  /**
+   * The primary key's values as parameters, checked: a number or a string
+   * for a single-column key here, every other shape (and the errors) in
+   * {@linkcode Store.#keyValues}, compiled only when one comes (cold start,
+   * issue 15).
+   */
   #keyParams(id: unknown): SQLValue[] {
+    const { primaryKey, columns } = this.#definition;
+    if (
+      primaryKey.length === 1 &&
+      (typeof id === "number" || typeof id === "string")
+    ) {
+      return [encodeValue(columns[primaryKey[0]!]!, id, "key")];
+    }
+    return this.#keyValues(id);
+  }
+
+  /** {@linkcode Store.#keyParams} of every other key and shape. */
+  #keyValues(id: unknown): SQLValue[] {
     const { table, primaryKey, columns } = this.#definition;
     if (primaryKey.length === 0) {
       throw new TypeError(`Cannot retrieve ${table}: it has no primary key`);
@@ -1292,9 +1335,6 @@ export class Store<
     let values: unknown[];
     if (primaryKey.length === 1) {
       const key = primaryKey[0]!;
-      if (typeof id === "number" || typeof id === "string") {
-        return [encodeValue(columns[key]!, id, "key")];
-      }
       const value = id !== null && typeof id === "object" &&
           !(id instanceof Uint8Array) && Object.hasOwn(id, key)
         ? (id as Record<string, unknown>)[key]
@@ -2170,7 +2210,7 @@ export class Store<
         try {
           run = Run.of(options, "sql", table);
         } catch (error) {
-          return new Cursor<Instance<M>>(undefined, error);
+          return cursor<Instance<M>>(undefined, error);
         }
         return this.#rawSql(strings, values, run);
       };
@@ -2370,6 +2410,7 @@ let storePages: typeof import("./_store_pages.ts") | undefined;
 let storeSelect: typeof import("./_store_select.ts") | undefined;
 let storeText: typeof import("./_store_text.ts") | undefined;
 let storeGeo: typeof import("./_store_geo.ts") | undefined;
+let datetimeOrder: typeof import("./_datetime_order.ts") | undefined;
 
 async function loadFacets(): Promise<typeof import("./_store_facets.ts")> {
   return storeFacets ??= await import("./_store_facets.ts");
@@ -2391,76 +2432,8 @@ async function loadGeo(): Promise<typeof import("./_store_geo.ts")> {
   return storeGeo ??= await import("./_store_geo.ts");
 }
 
-/**
- * The rows of a generator made once its module is loaded: the load runs on
- * the first `next()`, and `return()` (a `break`) reaches the inner
- * generator, so its statement is reset as before. A class that hands each
- * call to the inner generator, not an `async function*` around it, so rows
- * cost what the inner generator's cost (a call more each); only a
- * process's first call of a concern comes through here, later ones get the
- * inner generator itself.
- */
-class Later<T> implements AsyncGenerator<T, void, undefined> {
-  #start: (() => Promise<AsyncGenerator<T, void, undefined>>) | undefined;
-  #inner: AsyncGenerator<T, void, undefined> | undefined;
-  #loading: Promise<AsyncGenerator<T, void, undefined>> | undefined;
-
-  constructor(start: () => Promise<AsyncGenerator<T, void, undefined>>) {
-    this.#start = start;
-  }
-
-  /** The inner generator, made on the first call that needs it. */
-  #load(): Promise<AsyncGenerator<T, void, undefined>> {
-    if (this.#loading === undefined) {
-      const start = this.#start!;
-      this.#start = undefined;
-      this.#loading = start().then((inner) => this.#inner = inner);
-    }
-    return this.#loading;
-  }
-
-  next(): Promise<IteratorResult<T, void>> {
-    const inner = this.#inner;
-    if (inner !== undefined) return inner.next();
-    // Ended before it started: done, nothing loaded.
-    if (this.#start === undefined && this.#loading === undefined) {
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    return this.#load().then((loaded) => loaded.next());
-  }
-
-  return(): Promise<IteratorResult<T, void>> {
-    if (this.#loading !== undefined) {
-      return this.#load().then((loaded) => loaded.return());
-    }
-    this.#start = undefined;
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  throw(error: unknown): Promise<IteratorResult<T, void>> {
-    if (this.#loading !== undefined) {
-      return this.#load().then((loaded) => loaded.throw(error));
-    }
-    this.#start = undefined;
-    return Promise.reject(error);
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.return();
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  get [Symbol.toStringTag](): string {
-    return "AsyncGenerator";
-  }
-}
-
-/** A generator from a concern module: at once when loaded, else later. */
-function later<T>(
-  start: () => Promise<AsyncGenerator<T, void, undefined>>,
-): AsyncGenerator<T, void, undefined> {
-  return new Later(start);
+async function loadDatetimeOrder(): Promise<
+  typeof import("./_datetime_order.ts")
+> {
+  return datetimeOrder ??= await import("./_datetime_order.ts");
 }

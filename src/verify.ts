@@ -36,7 +36,7 @@ import {
   fileNeeds,
 } from "./_capabilities.ts";
 import type { AnyModel } from "./model.ts";
-import { metadataFieldSql } from "./_sql.ts";
+import { metadataFieldSql, SCHEMA_PROBE } from "./_sql.ts";
 import { METADATA_TABLE, NUL_TEXT_FIELD, parseNulText } from "./metadata.ts";
 import { holdingNul } from "./build.ts";
 
@@ -85,7 +85,8 @@ function badValue(column: AnyColumn, sql: string): string {
  * @returns The report; `ok` is `false` on any problem.
  * @throws {DataSetError} When the file cannot be opened, or is so damaged
  * that SQLite cannot read what the check needs (`PRAGMA integrity_check`
- * reports lesser damage as problems).
+ * reports lesser damage as problems), or when a file opened
+ * `immutable: false` changed in place between its statements.
  *
  * @example
  * ```ts
@@ -111,6 +112,11 @@ function badValue(column: AnyColumn, sql: string): string {
 export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
   const session = await dataset[SESSION]();
   const action = `Cannot verify dataset "${dataset.name}"`;
+  // One version of a file opened `immutable: false`: a first statement
+  // takes in a change made before the call, and a change between the
+  // statements after it fails the report rather than mix two versions.
+  session.value(SCHEMA_PROBE, [], action);
+  const generation = session.generation;
   const problems: VerifyProblem[] = [];
   const tables: Record<string, number> = {};
   const problem = (
@@ -249,6 +255,7 @@ export async function verifyDataSet(dataset: DataSet): Promise<VerifyReport> {
       }, which the ${session.engine.name} engine (SQLite ${session.engine.version}) does not provide`,
     );
   }
+  if (session.generation !== generation) throw session.changed(action);
   return {
     ok: problems.length === 0,
     path: session.path,

@@ -10,6 +10,7 @@ import { DataSet } from "../dataset.ts";
 import { type EngineChoice, SQLiteBindFactory } from "../bind.ts";
 import type { AnyModel } from "../model.ts";
 import { foldIdentifier } from "../_rules.ts";
+import { DataSetError } from "../errors.ts";
 
 /** Where a command writes. */
 export interface Io {
@@ -376,4 +377,57 @@ export function modelFor(dataset: DataSet, table: string): AnyModel {
     );
   }
   return model;
+}
+
+/**
+ * How many times a command reads a file again when it changed while the
+ * command read it.
+ */
+export const STEADY_ATTEMPTS = 3;
+
+/** What a file is now: its device, inode, size and modification time. */
+function fileStamp(path: string): string {
+  try {
+    const info = Deno.statSync(path);
+    return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+  } catch {
+    return "missing";
+  }
+}
+
+/**
+ * Runs `read`, a command's reads of the file at `path` (several statements
+ * and whole-file hashes, each of which would otherwise report its own
+ * version), so that its report comes from one version of the file: when
+ * the file changed (or was replaced) while `read` ran, whether it answered
+ * or failed, it runs again, up to {@linkcode STEADY_ATTEMPTS} times. `read`
+ * opens the file itself, so each attempt reads it afresh.
+ * @param action Starts the message: `Cannot inspect data/geo.sqlite`.
+ * @throws {DataSetError} When the file changed during every attempt.
+ */
+export async function readSteadily<T>(
+  path: string,
+  action: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    const before = fileStamp(path);
+    let answer: { value: T } | undefined;
+    let failed: unknown;
+    try {
+      answer = { value: await read() };
+    } catch (error) {
+      failed = error;
+    }
+    if (fileStamp(path) === before) {
+      if (answer === undefined) throw failed;
+      return answer.value;
+    }
+    if (attempt >= STEADY_ATTEMPTS) {
+      throw new DataSetError(
+        `${action}: the file changed while it was read (${STEADY_ATTEMPTS} times); run the command again once it is written`,
+        failed === undefined ? {} : { cause: failed },
+      );
+    }
+  }
 }

@@ -35,6 +35,7 @@ import {
   engineOf,
   type Io,
   openFile,
+  readSteadily,
   size,
   UsageError,
   write,
@@ -170,36 +171,44 @@ export async function inspect(args: string[], io: Io): Promise<number> {
     throw new UsageError("expected one <file.sqlite>");
   }
   const path = positionals[0]!;
-  const dataset = await openFile(path, engineOf(values.engine));
-  try {
-    const session = await dataset[SESSION]();
-    const action = `Cannot inspect ${path}`;
-    const recorded = recordedHash(session, action);
-    const contentHash = await hashSession(session, recorded, action);
-    const info: FileInfo = {
-      path,
-      bytes: (await Deno.stat(path)).size,
-      sha256: await hashFile(path, undefined),
-      contentHash,
-      contentHashMatches: recorded === undefined
-        ? null
-        : recorded === contentHash,
-      needs: fileNeeds(session, action),
-      engines: await enginesHere(),
-      pageSize: Number(session.value(PAGE_SIZE, [], action)),
-      pageCount: Number(session.value(PAGE_COUNT, [], action)),
-      tables: await readTables(dataset),
-      searchIndexes: searchIndexes(session, action),
-      metadata: (await readBuildMetadata(dataset)) ?? null,
-    };
-    await write(
-      io.out,
-      values.json ? JSON.stringify(info, null, 2) + "\n" : render(info),
-    );
-  } finally {
-    await dataset.close();
-  }
+  const info = await readSteadily(path, `Cannot inspect ${path}`, async () => {
+    const dataset = await openFile(path, engineOf(values.engine));
+    try {
+      return await fileInfo(path, dataset);
+    } finally {
+      await dataset.close();
+    }
+  });
+  await write(
+    io.out,
+    values.json ? JSON.stringify(info, null, 2) + "\n" : render(info),
+  );
   return 0;
+}
+
+/** What `inspect` reports of the file at `path`, open as `dataset`. */
+async function fileInfo(path: string, dataset: DataSet): Promise<FileInfo> {
+  const session = await dataset[SESSION]();
+  const action = `Cannot inspect ${path}`;
+  const recorded = recordedHash(session, action);
+  const contentHash = await hashSession(session, recorded, action);
+  const info: FileInfo = {
+    path,
+    bytes: (await Deno.stat(path)).size,
+    sha256: await hashFile(path, undefined),
+    contentHash,
+    contentHashMatches: recorded === undefined
+      ? null
+      : recorded === contentHash,
+    needs: fileNeeds(session, action),
+    engines: await enginesHere(),
+    pageSize: Number(session.value(PAGE_SIZE, [], action)),
+    pageCount: Number(session.value(PAGE_COUNT, [], action)),
+    tables: await readTables(dataset),
+    searchIndexes: searchIndexes(session, action),
+    metadata: (await readBuildMetadata(dataset)) ?? null,
+  };
+  return info;
 }
 
 function render(info: FileInfo): string {

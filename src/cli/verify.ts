@@ -14,6 +14,7 @@ import {
   engineOf,
   type Io,
   loadModels,
+  readSteadily,
   UsageError,
   write,
 } from "./_io.ts";
@@ -60,7 +61,18 @@ export async function verify(args: string[], io: Io): Promise<number> {
   const dataset = await loadModels(models, values.dataset);
   bindFile(dataset, path, engine);
   try {
-    const report = await verifyDataSet(dataset);
+    const report = await readSteadily(
+      path,
+      `Cannot verify ${path}`,
+      async () => {
+        try {
+          return await verifyDataSet(dataset);
+        } finally {
+          // The next attempt opens the file afresh.
+          await dataset.close();
+        }
+      },
+    );
     if (values.json) {
       await write(io.out, JSON.stringify(report, null, 2) + "\n");
     } else {

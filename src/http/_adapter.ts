@@ -73,10 +73,20 @@ export interface DataVersion {
   readonly generation: number;
 }
 
-/** The version a dataset's next query reads (opening it if closed). */
-export async function versionOf(dataset: DataSet): Promise<DataVersion> {
-  const session = await dataset[SESSION]();
-  return { session, generation: session.generation };
+/**
+ * The version a dataset's next query reads (opening it if closed): at
+ * once when it is open, so a request that reads it pays no await.
+ */
+export function versionOf(
+  dataset: DataSet,
+): DataVersion | Promise<DataVersion> {
+  const session = dataset[SESSION]();
+  return session instanceof Promise
+    ? session.then((opened) => ({
+      session: opened,
+      generation: opened.generation,
+    }))
+    : { session, generation: session.generation };
 }
 
 /**
@@ -85,11 +95,16 @@ export async function versionOf(dataset: DataSet): Promise<DataVersion> {
  * read one version only if it did from before the first to after the
  * last.
  */
-export async function stillServes(
+export function stillServes(
   dataset: DataSet,
   before: DataVersion,
-): Promise<boolean> {
-  const now = await versionOf(dataset);
-  return now.session === before.session &&
-    now.generation === before.generation;
+): boolean | Promise<boolean> {
+  const now = versionOf(dataset);
+  return now instanceof Promise
+    ? now.then((version) => sameVersion(version, before))
+    : sameVersion(now, before);
+}
+
+function sameVersion(a: DataVersion, b: DataVersion): boolean {
+  return a.session === b.session && a.generation === b.generation;
 }

@@ -14,6 +14,7 @@ import type { Store } from "../store.ts";
 import {
   budget,
   contentHash,
+  type DataVersion,
   type QueryBudget,
   stillServes,
   versionOf,
@@ -339,7 +340,6 @@ async function route(
   settings: Settings,
   datasets: Map<string, ServedDataSet>,
   format: Format,
-  attempt = 1,
 ): Promise<Answer> {
   const segments = segmentsOf(url, settings.basePath);
   if (segments === undefined || segments.length > 3) {
@@ -388,8 +388,38 @@ async function route(
     defaultSize: settings.pageSize,
     maxSize: settings.maxPageSize,
   });
-  // The hash, the rows, the total and the facets: one version, or again.
-  const version = await versionOf(dataset.dataset);
+  const answer = () =>
+    tableAnswer(
+      request,
+      url,
+      settings,
+      dataset,
+      table,
+      query,
+      format,
+      negotiated,
+      key,
+    );
+  // A row or an export is one query; a page's hash, rows, total and
+  // facets are several: one version, or again.
+  if (key !== undefined || format === "csv" || format === "jsonl") {
+    return await answer();
+  }
+  return await oneVersion([dataset], answer);
+}
+
+/** A table's page, row or export, read from one version of its data. */
+async function tableAnswer(
+  request: Request,
+  url: URL,
+  settings: Settings,
+  dataset: ServedDataSet,
+  table: ServedTable,
+  query: TableQuery,
+  format: Format,
+  negotiated: boolean,
+  key: string | undefined,
+): Promise<Answer> {
   const hash = await contentHash(dataset.dataset);
   let immutable = false;
   if (query.hash !== undefined) {
@@ -432,25 +462,12 @@ async function route(
         : exportRows(table, query, format, exportRun(request, settings)),
     };
   }
-  let page: PageResult | undefined;
-  let failed: unknown;
-  try {
-    page = await readPage(
-      table,
-      query,
-      budget(request, settings.timeoutMs, settings.onQuery),
-      settings,
-    );
-  } catch (error) {
-    failed = error;
-  }
-  if (!await stillServes(dataset.dataset, version)) {
-    if (attempt < VERSION_ATTEMPTS) {
-      return await route(request, url, settings, datasets, format, attempt + 1);
-    }
-    throw new HttpProblem(503, changedMessage(dataset.name));
-  }
-  if (page === undefined) throw failed;
+  const page = await readPage(
+    table,
+    query,
+    budget(request, settings.timeoutMs, settings.onQuery),
+    settings,
+  );
   const view = {
     dataset: dataset.name,
     table: table.name,
@@ -582,13 +599,22 @@ async function listing(
   settings: Settings,
   format: Format,
   negotiated: boolean,
-  attempt = 1,
 ): Promise<Answer> {
   // Each dataset's hash and counts: one version, or again.
-  const versions = [];
-  for (const dataset of datasets) {
-    versions.push(await versionOf(dataset.dataset));
-  }
+  return await oneVersion(
+    datasets,
+    () => listingAnswer(request, datasets, settings, format, negotiated),
+  );
+}
+
+/** The listing's hashes and counts, read from one version of each. */
+async function listingAnswer(
+  request: Request,
+  datasets: readonly ServedDataSet[],
+  settings: Settings,
+  format: Format,
+  negotiated: boolean,
+): Promise<Answer> {
   const hashes: (string | undefined)[] = [];
   for (const dataset of datasets) {
     hashes.push(await contentHash(dataset.dataset));
@@ -621,20 +647,6 @@ async function listing(
       });
     }
     body.push({ name: dataset.name, hash: hash ?? null, tables });
-  }
-  for (const [i, dataset] of datasets.entries()) {
-    if (await stillServes(dataset.dataset, versions[i]!)) continue;
-    if (attempt < VERSION_ATTEMPTS) {
-      return await listing(
-        request,
-        datasets,
-        settings,
-        format,
-        negotiated,
-        attempt + 1,
-      );
-    }
-    throw new HttpProblem(503, changedMessage(dataset.name));
   }
   return {
     hashes,
@@ -699,6 +711,50 @@ interface PageResult {
 
 function checkBudget(time: QueryBudget, settings: Settings): void {
   if (time.expired()) throw new HttpProblem(503, overBudget(settings));
+}
+
+/**
+ * Reads an answer combined from several queries (a page, its total and
+ * facets; a listing's counts) from one version of each dataset's data:
+ * when a dataset's file changed in place (or was reloaded) while `read`
+ * ran, whether `read` answered (from two versions) or failed (a query
+ * that met the other version), it runs again, up to
+ * {@linkcode VERSION_ATTEMPTS} times, then the request is a 503. The one
+ * retry of every route that reads more than one statement.
+ */
+async function oneVersion<T>(
+  datasets: readonly ServedDataSet[],
+  read: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    const versions: DataVersion[] = [];
+    for (const dataset of datasets) {
+      // Open datasets answer at once: no await on the way of every row.
+      const version = versionOf(dataset.dataset);
+      versions.push(version instanceof Promise ? await version : version);
+    }
+    let answer: { value: T } | undefined;
+    let failed: unknown;
+    try {
+      answer = { value: await read() };
+    } catch (error) {
+      failed = error;
+    }
+    let moved: ServedDataSet | undefined;
+    for (const [i, dataset] of datasets.entries()) {
+      const serves = stillServes(dataset.dataset, versions[i]!);
+      if (serves instanceof Promise ? await serves : serves) continue;
+      moved = dataset;
+      break;
+    }
+    if (moved === undefined) {
+      if (answer === undefined) throw failed;
+      return answer.value;
+    }
+    if (attempt >= VERSION_ATTEMPTS) {
+      throw new HttpProblem(503, changedMessage(moved.name));
+    }
+  }
 }
 
 /**
