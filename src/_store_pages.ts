@@ -10,9 +10,11 @@
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
 import type { Session } from "./_session.ts";
 import {
+  boundFilterSqls,
   keysetSql,
   type KeysetTerm,
   keysetWhereSql,
+  oneArmSql,
   orderBySql,
   type OrderTerm,
   orderTermSql,
@@ -244,11 +246,9 @@ function filterPlanOf(plan: PagePlan, where: string): FilterPlan {
   // The one arm keysetSql writes for a single term after a value that is
   // not NULL, unless a descending order must also reach its NULLs.
   const one = keyset.length === 1 && !(only.descending && only.nullable);
-  const sign = only.descending ? "<" : ">";
-  const arm = `${only.sql} ${sign} ?`;
-  // The filter's SQL as filter.ts writes one bound on the term's column.
-  const bound = where === ` WHERE (${only.sql} ${sign} ?)` ||
-    where === ` WHERE (${only.sql} ${sign}= ?)`;
+  const arm = oneArmSql(only);
+  // The filter's SQL as the store writes one bound on the term's column.
+  const bound = boundFilterSqls(only).includes(where);
   kept = {
     prefix: tokenShape(`${plan.shape}\0${where}\0`),
     oneArm: one ? keysetWhereSql(where, arm) : undefined,
