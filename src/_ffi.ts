@@ -305,16 +305,32 @@ const SQLITE_TRANSIENT = -1n;
 // Reused by every call; none of this allocates per row. The buffers SQLite
 // writes to or reads from by pointer are made from an `ArrayBuffer`, whose
 // memory lives outside V8's heap and never moves; their addresses are taken
-// when a library loads (that needs `--allow-ffi`), in `takeAddresses()`.
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+// when a library loads (that needs `--allow-ffi`), in `takeAddresses()`,
+// or on first use for those a cold start does not need.
+/** Encodes text that is not short ASCII; made on first use. */
+let encoder: TextEncoder | undefined;
+/** Decodes UTF-8 where a cold start never does; made on first use. */
+let decoder: TextDecoder | undefined;
+
+/** The UTF-8 encoder, made on first use. */
+function utf8Encoder(): TextEncoder {
+  return encoder ??= new TextEncoder();
+}
+
+/** The UTF-8 decoder, made on first use. */
+function utf8Decoder(): TextDecoder {
+  return decoder ??= new TextDecoder("utf-8", { ignoreBOM: true });
+}
 /** Receives a pointer written by SQLite (`sqlite3 **`, `char **`, ...). */
 const pointerOut = new BigUint64Array(new ArrayBuffer(8));
 let outAddress: Deno.PointerValue = null;
 /** Receives the end of the first statement's SQL (`pzTail`). */
 const tailOut = new BigUint64Array(new ArrayBuffer(8));
 let tailAddress: Deno.PointerValue = null;
-/** Receive the current and highest values of a connection statistic. */
+/**
+ * Receive the current and highest values of a connection statistic; their
+ * addresses are taken by the first connection that reads it.
+ */
 const statusOut = new Int32Array(new ArrayBuffer(4));
 let statusAddress: Deno.PointerValue = null;
 const statusHigh = new Int32Array(new ArrayBuffer(4));
@@ -323,26 +339,93 @@ let statusHighAddress: Deno.PointerValue = null;
 const DBSTATUS_CACHE_MISS = 8;
 /** A non-null buffer for zero-length blobs (a null one would bind NULL). */
 const emptyBytes = new Uint8Array(new ArrayBuffer(1));
-let emptyAddress: Deno.PointerValue = null;
-/** Text parameters are encoded here unless they are large. */
+/**
+ * Text passed to SQLite (file names, SQL, text parameters) is encoded here,
+ * followed by a NUL, unless it is large ({@linkcode encodeText}).
+ */
 let scratch = new Uint8Array(new ArrayBuffer(4096));
 let scratchAddress: Deno.PointerValue = null;
 const SCRATCH_LIMIT = 1 << 20;
 
-/** Takes the addresses of the buffers above, once. */
+/** Takes the addresses of the buffers a cold start uses, once. */
 function takeAddresses(): void {
   if (outAddress !== null) return;
   outAddress = Deno.UnsafePointer.of(pointerOut);
   tailAddress = Deno.UnsafePointer.of(tailOut);
-  statusAddress = Deno.UnsafePointer.of(statusOut);
-  statusHighAddress = Deno.UnsafePointer.of(statusHigh);
-  emptyAddress = Deno.UnsafePointer.of(emptyBytes);
   scratchAddress = Deno.UnsafePointer.of(scratch);
   shortTextAddress = Deno.UnsafePointer.of(shortText);
 }
-const MAIN = encoder.encode("main\0");
-/** Drops the page cache of a connection whose file changed while idle. */
-const SHRINK_MEMORY = encoder.encode("PRAGMA shrink_memory\0");
+
+/** Takes the addresses of the statistic's buffers, once. */
+function takeStatusAddresses(): void {
+  if (statusAddress !== null) return;
+  statusAddress = Deno.UnsafePointer.of(statusOut);
+  statusHighAddress = Deno.UnsafePointer.of(statusHigh);
+}
+
+/**
+ * The bytes {@linkcode encodeText} wrote last, NUL included, and their
+ * address: the scratch buffer, or for large text a buffer of its own, held
+ * here until the next call so nothing collects it while SQLite reads it.
+ */
+let textBytes: Uint8Array = scratch;
+let textAddress: Deno.PointerValue = null;
+
+/**
+ * ASCII text of at most this many characters is copied into the scratch
+ * buffer by a loop: about 0.01 µs for a short key, where `encodeInto`
+ * takes 0.06 (0.2 µs against 0.1 for 200 characters), and a cold start,
+ * whose file name and SQL are ASCII, never makes a `TextEncoder`.
+ */
+const ASCII_COPY = 1024;
+
+/**
+ * Encodes `text` as UTF-8 followed by a NUL into {@linkcode textBytes}
+ * (the scratch buffer unless the text is large) for one call into SQLite.
+ * Nothing is allocated, and no address taken, for text up to a third of
+ * the scratch buffer's size.
+ * @returns The number of bytes, the NUL left out.
+ */
+function encodeText(text: string): number {
+  const length = text.length;
+  if (length > ASCII_COPY) return encodeWide(text);
+  const bytes = scratch;
+  for (let i = 0; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit > 0x7f) return encodeWide(text);
+    bytes[i] = unit;
+  }
+  bytes[length] = 0;
+  textBytes = bytes;
+  textAddress = scratchAddress;
+  return length;
+}
+
+/**
+ * {@linkcode encodeText} for text that is not short ASCII, with
+ * `encodeInto`: the scratch buffer grows once to
+ * {@linkcode SCRATCH_LIMIT}, and text beyond that is encoded on its own.
+ */
+function encodeWide(text: string): number {
+  if (text.length * 3 >= scratch.length) {
+    if (text.length * 3 >= SCRATCH_LIMIT) return encodeApart(text);
+    scratch = new Uint8Array(new ArrayBuffer(SCRATCH_LIMIT));
+    scratchAddress = Deno.UnsafePointer.of(scratch);
+  }
+  const length = utf8Encoder().encodeInto(text, scratch).written;
+  scratch[length] = 0;
+  textBytes = scratch;
+  textAddress = scratchAddress;
+  return length;
+}
+
+/** {@linkcode encodeText} for text too large for the scratch buffer. */
+function encodeApart(text: string): number {
+  const bytes = utf8Encoder().encode(`${text}\0`);
+  textBytes = bytes;
+  textAddress = Deno.UnsafePointer.of(bytes);
+  return bytes.length - 1;
+}
 
 /**
  * How many virtual machine instructions SQLite runs between two calls of
@@ -442,7 +525,15 @@ export function loadFfiEngine(library?: string): Engine {
     resolutions.set(key, engine);
     return engine;
   }
-  throw new Error(
+  throw loadFailed(failures, chosen);
+}
+
+/** The error when no candidate loads: each one, and why. */
+function loadFailed(
+  failures: string[],
+  chosen: { source: string } | undefined,
+): Error {
+  return new Error(
     `Cannot load SQLite through FFI: tried ${failures.join(", ")}${
       chosen
         ? `, chosen by ${chosen.source} (an explicit choice: no other library or engine is tried)`
@@ -450,6 +541,28 @@ export function loadFfiEngine(library?: string): Engine {
     }`,
   );
 }
+
+/**
+ * The symbols every engine binds when its library loads, in declaration
+ * order: the ones opening a file and reading rows by key (a cold start)
+ * calls. Each other symbol is in {@linkcode LATER}; a test checks that the
+ * two lists together hold every symbol once.
+ */
+const AT_LOAD = [
+  "sqlite3_config",
+  "sqlite3_open_v2",
+  "sqlite3_prepare_v2",
+  "sqlite3_reset",
+  "sqlite3_step",
+  "sqlite3_bind_int",
+  "sqlite3_bind_text",
+  "sqlite3_column_count",
+  "sqlite3_column_type",
+  "sqlite3_column_double",
+  "sqlite3_column_text",
+  "sqlite3_column_bytes",
+  "strcpy",
+] as const satisfies readonly (keyof typeof SYMBOLS)[];
 
 /**
  * The symbols bound one by one, each the first time it is called, rather
@@ -461,35 +574,33 @@ export function loadFfiEngine(library?: string): Engine {
  * lack one, the call that needs it throws an `Error` naming it. An optional
  * one is tested for `null` through {@linkcode boundSymbol}, which binds it.
  */
-const LATER: ReadonlySet<string> = new Set(
-  [
-    "sqlite3_errmsg",
-    "sqlite3_errstr",
-    "sqlite3_extended_errcode",
-    "sqlite3_finalize",
-    "sqlite3_close_v2",
-    "sqlite3_bind_null",
-    "sqlite3_bind_int64",
-    "sqlite3_bind_double",
-    "sqlite3_bind_blob",
-    "sqlite3_column_int64",
-    "sqlite3_column_blob",
-    "sqlite3_changes",
-    "sqlite3_deserialize",
-    "sqlite3_malloc64",
-    "sqlite3_free",
-    "sqlite3_db_status",
-    "sqlite3_progress_handler",
-    // Not called by a cold start either: result column names are read on
-    // first use, a statement's parameter count is checked by binding past
-    // it, and the version is read when asked.
-    "sqlite3_column_name",
-    "sqlite3_bind_parameter_count",
-    "sqlite3_libversion",
-    // The open sets the memory map's size with prepare and step.
-    "sqlite3_exec",
-  ] satisfies (keyof typeof SYMBOLS)[],
-);
+const LATER = [
+  "sqlite3_errmsg",
+  "sqlite3_errstr",
+  "sqlite3_extended_errcode",
+  "sqlite3_finalize",
+  "sqlite3_close_v2",
+  "sqlite3_bind_null",
+  "sqlite3_bind_int64",
+  "sqlite3_bind_double",
+  "sqlite3_bind_blob",
+  "sqlite3_column_int64",
+  "sqlite3_column_blob",
+  "sqlite3_changes",
+  "sqlite3_deserialize",
+  "sqlite3_malloc64",
+  "sqlite3_free",
+  "sqlite3_db_status",
+  "sqlite3_progress_handler",
+  // Not called by a cold start either: result column names are read on
+  // first use, a statement's parameter count is checked by binding past
+  // it, and the version is read when asked.
+  "sqlite3_column_name",
+  "sqlite3_bind_parameter_count",
+  "sqlite3_libversion",
+  // The open sets the memory map's size with prepare and step.
+  "sqlite3_exec",
+] as const satisfies readonly (keyof typeof SYMBOLS)[];
 
 /** The {@linkcode LATER} symbols bound so far, by library. */
 const boundLater = new Map<string, Set<string>>();
@@ -510,16 +621,40 @@ export function symbolsBoundLater(library: string): string[] {
  * @returns Their names, in declaration order.
  */
 export function symbolsBoundAtLoad(): string[] {
-  return Object.keys(SYMBOLS).filter((name) => !LATER.has(name));
+  return [...AT_LOAD];
 }
 
-/** The symbols of `names`, each made optional, as `Deno.dlopen` takes them. */
+/**
+ * The symbols a library declares (for tests: {@linkcode AT_LOAD} and
+ * {@linkcode LATER} together hold each once).
+ * @returns The names bound at load, and the names bound later.
+ */
+export function symbolLists(): {
+  declared: string[];
+  atLoad: string[];
+  later: string[];
+} {
+  return {
+    declared: Object.keys(SYMBOLS),
+    atLoad: [...AT_LOAD],
+    later: [...LATER],
+  };
+}
+
+/**
+ * The symbols of `names`, each made optional (so a missing one is reported
+ * by name, not by `Deno.dlopen`), as `Deno.dlopen` takes them. Each entry
+ * is a new object of one shape, copied field by field from a list of
+ * names: spreading the table's entries (whose shapes differ) after
+ * walking it with `Object.entries` cost about 0.07 ms more at load.
+ */
 function optionalSymbols(
-  names: (name: string) => boolean,
+  names: readonly (keyof typeof SYMBOLS)[],
 ): Deno.ForeignLibraryInterface {
   const chosen: Deno.ForeignLibraryInterface = {};
-  for (const [name, definition] of Object.entries(SYMBOLS)) {
-    if (names(name)) chosen[name] = { ...definition, optional: true };
+  for (const name of names) {
+    const { parameters, result } = SYMBOLS[name];
+    chosen[name] = { parameters, result, optional: true };
   }
   return chosen;
 }
@@ -543,66 +678,78 @@ function boundSymbol<K extends keyof Symbols>(
   return (bind === undefined ? value : bind()) as Symbols[K];
 }
 
-/** Loads one candidate: the engine, or why it could not be loaded. */
+/**
+ * Loads one candidate: the engine, or why it could not be loaded.
+ *
+ * Until bound, each later symbol is a stub that binds it alone
+ * ({@linkcode bindLater}) and calls it. The engine's table of symbols is a
+ * copy, in one literal with every symbol: Deno's symbols object holds over
+ * 20 functions, and V8 keeps such an object as a dictionary, which makes
+ * every call on a hot path look its function up by name. An object literal
+ * keeps fast properties (binding the later ones only replaces values, and
+ * the hot ones are bound at load, so never replaced).
+ */
 function open(candidate: string): FfiEngine | string {
   let lib: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>;
   try {
-    lib = Deno.dlopen(candidate, optionalSymbols((name) => !LATER.has(name)));
+    lib = Deno.dlopen(candidate, optionalSymbols(AT_LOAD));
   } catch (error) {
-    if (
-      error instanceof Deno.errors.NotCapable ||
-      error instanceof Deno.errors.PermissionDenied
-    ) {
-      throw error;
-    }
     return describeLoadError(candidate, error);
   }
   const symbols = lib.symbols as Record<string, unknown>;
-  const missing = Object.entries(SYMBOLS)
-    .filter(([name, definition]) =>
-      !LATER.has(name) && symbols[name] == null && !("optional" in definition)
-    )
-    .map(([name]) => name);
-  if (missing.length > 0) {
-    lib.close();
-    return `missing symbol${missing.length > 1 ? "s" : ""} ${
-      missing.join(", ")
-    }`;
-  }
-  // Until bound, each later symbol is a stub that binds it alone (one more
-  // `Deno.dlopen` of the same library, about 0.06 ms) and calls it.
+  const missing = AT_LOAD.filter((name) =>
+    symbols[name] == null && !("optional" in SYMBOLS[name])
+  );
+  if (missing.length > 0) return missingSymbols(lib, missing);
   const bound = new Set<string>();
   boundLater.set(candidate, bound);
   const later: Record<string, unknown> = {};
   for (const name of LATER) {
-    const bind = () => {
-      const table = sym as unknown as Record<string, unknown>;
-      if (bound.has(name)) return table[name];
-      bound.add(name);
-      const found = Deno.dlopen(candidate, optionalSymbols((n) => n === name))
-        .symbols[name];
-      table[name] = found ??
-        ("optional" in SYMBOLS[name as keyof typeof SYMBOLS] ? null : () => {
-          throw new Error(
-            `Cannot call ${name}: the SQLite library ${candidate} does not export it`,
-          );
-        });
-      return table[name];
-    };
+    const bind = () => bindLater(candidate, sym, bound, name);
     const stub = (...args: unknown[]) =>
       (bind() as (...args: unknown[]) => unknown)(...args);
     binders.set(stub, bind);
     later[name] = stub;
   }
-  // A copy, in one literal with every symbol: Deno's symbols object holds
-  // over 20 functions, and V8 keeps such an object as a dictionary, which
-  // makes every call on a hot path look its function up by name. An object
-  // literal keeps fast properties (binding the later ones only replaces
-  // values, and the hot ones are bound at load, so never replaced).
   const sym = { ...lib.symbols, ...later } as unknown as Symbols;
   configure(sym);
   takeAddresses();
   return new FfiEngine(candidate, sym);
+}
+
+/** Closes a library that lacks required symbols, and names them. */
+function missingSymbols(
+  lib: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>,
+  missing: string[],
+): string {
+  lib.close();
+  return `missing symbol${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`;
+}
+
+/**
+ * Binds the later symbol `name` into `sym`, the table of the engine loaded
+ * from `candidate`, with one more `Deno.dlopen` of the same library (about
+ * 0.06 ms), the first time only.
+ * @returns The symbol: `null` for an optional one the library lacks, a
+ * function that throws for a required one it lacks.
+ */
+function bindLater(
+  candidate: string,
+  sym: Symbols,
+  bound: Set<string>,
+  name: typeof LATER[number],
+): unknown {
+  const table = sym as unknown as Record<string, unknown>;
+  if (bound.has(name)) return table[name];
+  bound.add(name);
+  const found = Deno.dlopen(candidate, optionalSymbols([name])).symbols[name];
+  table[name] = found ??
+    ("optional" in SYMBOLS[name] ? null : () => {
+      throw new Error(
+        `Cannot call ${name}: the SQLite library ${candidate} does not export it`,
+      );
+    });
+  return table[name];
 }
 
 /** `SQLITE_CONFIG_MEMSTATUS`: whether SQLite keeps memory statistics. */
@@ -621,8 +768,17 @@ function configure(sym: Symbols): void {
   sym.sqlite3_config?.(CONFIG_MEMSTATUS, 0);
 }
 
-/** Shortens Deno's "Could not open library: ...: <reason>" message. */
+/**
+ * Shortens Deno's "Could not open library: ...: <reason>" message.
+ * @throws The error itself when FFI is not allowed.
+ */
 function describeLoadError(candidate: string, error: unknown): string {
+  if (
+    error instanceof Deno.errors.NotCapable ||
+    error instanceof Deno.errors.PermissionDenied
+  ) {
+    throw error;
+  }
   let message = error instanceof Error ? error.message : String(error);
   message = message.replace(/^(Could not open library: )+/, "");
   if (message.startsWith(`${candidate}: `)) {
@@ -649,11 +805,23 @@ function defaultCandidates(): string[] {
   return candidates;
 }
 
-/** Reads an environment variable, or `undefined` if it is not allowed. */
+/**
+ * Reads an environment variable, or `undefined` if it is not allowed,
+ * never prompting for it. Deno prompts only when stdin is a terminal, so
+ * without one the variable is read directly (a refusal throws, and is
+ * caught); with one, its permission is queried first. The query costs
+ * about 0.15 ms of a cold start (Deno compiles its permission code on first
+ * use), and a deployed server seldom has a terminal.
+ */
 function readEnv(variable: string): string | undefined {
   try {
-    const { state } = Deno.permissions.querySync({ name: "env", variable });
-    return state === "granted" ? Deno.env.get(variable) : undefined;
+    if (
+      Deno.stdin.isTerminal() &&
+      Deno.permissions.querySync({ name: "env", variable }).state !== "granted"
+    ) {
+      return undefined;
+    }
+    return Deno.env.get(variable);
   } catch {
     return undefined;
   }
@@ -724,7 +892,7 @@ function readText(
   const text = Deno.UnsafePointerView.getCString(pointer);
   if (text.length === bytes) return text; // ASCII: nothing was cut
   if (!text.includes("\uFFFD") && utf8Length(text) === bytes) return text;
-  return decoder.decode(
+  return utf8Decoder().decode(
     new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(pointer, bytes)),
   );
 }
@@ -734,12 +902,17 @@ const char = String.fromCharCode;
 /**
  * The first `n` bytes of `b` as a string when they are all ASCII, else
  * `undefined`. `n` is at most {@linkcode SHORT_TEXT}. One
- * `String.fromCharCode` call per length, so no intermediate strings.
+ * `String.fromCharCode` call per length, so no intermediate strings. The
+ * lengths beyond 8 are {@linkcode asciiLong}'s: V8 compiles a function's
+ * baseline code whole once it has run a few times, and the whole table
+ * is estimated at 8 KB of it, where a cold start reads text of up to 8
+ * bytes only (names of columns and types, short codes).
  */
 function asciiText(b: Uint8Array, n: number): string | undefined {
   let bits = 0;
   for (let i = 0; i < n; i++) bits |= b[i]!;
   if (bits > 0x7f) return undefined;
+  if (n > 8) return asciiLong(b, n);
   // One case per line, so the table reads as one: keep it unformatted.
   // deno-fmt-ignore
   switch (n) {
@@ -752,6 +925,15 @@ function asciiText(b: Uint8Array, n: number): string | undefined {
     case 6: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!);
     case 7: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!);
     case 8: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!);
+    default: return undefined;
+  }
+}
+
+/** {@linkcode asciiText} of 9 to 16 bytes, already known to be ASCII. */
+function asciiLong(b: Uint8Array, n: number): string | undefined {
+  // One case per line, so the table reads as one: keep it unformatted.
+  // deno-fmt-ignore
+  switch (n) {
     case 9: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!);
     case 10: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!, b[9]!);
     case 11: return char(b[0]!, b[1]!, b[2]!, b[3]!, b[4]!, b[5]!, b[6]!, b[7]!, b[8]!, b[9]!, b[10]!);
@@ -861,25 +1043,69 @@ function engineError(
   return new EngineError(prefix + message, code);
 }
 
-/** Percent-encodes an absolute path into a `file:` URI without a query. */
+/**
+ * The error of a statement SQLite refused, or failed to run: read first,
+ * then the statement (if any) is finalized.
+ */
+function refused(
+  sym: Symbols,
+  db: Deno.PointerObject,
+  handle: Deno.PointerObject | null,
+  rc: number,
+): EngineError {
+  const error = engineError(sym, db, rc);
+  if (handle !== null) sym.sqlite3_finalize(handle);
+  return error;
+}
+
+/**
+ * The error of a failed `sqlite3_open_v2` (7, `SQLITE_NOMEM`, when it
+ * made no handle), read before the handle it may still have made closes.
+ */
+function openFailed(
+  sym: Symbols,
+  db: Deno.PointerObject | null,
+  rc: number,
+): EngineError {
+  const error = engineError(sym, db, rc === 0 ? 7 : rc);
+  if (db !== null) sym.sqlite3_close_v2(db);
+  return error;
+}
+
+/** The error for SQL that holds no statement (empty, or only comments). */
+function noStatement(): EngineError {
+  return new EngineError(
+    "Cannot prepare: the SQL holds no statement",
+    ResultCode.ERROR,
+  );
+}
+
+/** The open flags of a file opened for writing (building). */
+function writableFlags(request: OpenRequest): number {
+  return OPEN_READWRITE | (request.create ? OPEN_CREATE : 0);
+}
+
+/**
+ * Percent-encodes an absolute path into a `file:` URI without a query.
+ * `encodeURI` leaves `?` and `#` as they are, so they are replaced after
+ * it, by plain strings: V8 compiles a regular expression on its first use,
+ * about 0.13 ms of a cold start. An empty authority keeps a path starting
+ * with "//" from being read as a host name.
+ */
 function fileUri(path: string): string {
   let absolute = absolutePath(path);
   if (Deno.build.os === "windows") {
     absolute = absolute.replaceAll("\\", "/");
     if (/^[A-Za-z]:/.test(absolute)) absolute = `/${absolute}`;
   }
-  const encoded = encodeURI(absolute).replace(
-    /[?#]/g,
-    (c) => c === "?" ? "%3F" : "%23",
-  );
-  // An empty authority keeps a path starting with "//" from being read as
-  // a host name.
+  const encoded = encodeURI(absolute).replaceAll("?", "%3F")
+    .replaceAll("#", "%23");
   return `file://${encoded}`;
 }
 
 /** Encodes a string as a NUL-terminated C string. */
 function cStringBytes(text: string): Uint8Array {
-  return encoder.encode(`${text}\0`);
+  return utf8Encoder().encode(`${text}\0`);
 }
 
 /** SQLite loaded through FFI. */
@@ -910,39 +1136,36 @@ class FfiEngine implements Engine {
     return this.#version ??= cString(this.#sym.sqlite3_libversion());
   }
 
+  /**
+   * Opens a file by its `file:` URI (read-only ones with `mode=ro`, and
+   * `immutable=1` when asked), or an in-memory database. A file's memory
+   * map size is set even when 0: a library built with
+   * `SQLITE_DEFAULT_MMAP_SIZE` would map files otherwise. A file that may
+   * change is watched from here on: SQLite reads nothing before the first
+   * statement, which checks the file against this first look.
+   */
   open(request: OpenRequest): Connection {
-    let filename: string;
-    let flags: number;
     if (request.path === ":memory:") {
-      filename = ":memory:";
-      flags = OPEN_READWRITE | OPEN_CREATE;
-    } else if (request.readOnly) {
-      filename = `${fileUri(request.path)}?mode=ro${
-        request.immutable ? "&immutable=1" : ""
-      }`;
-      flags = OPEN_READONLY | OPEN_URI;
-    } else {
-      filename = fileUri(request.path);
-      flags = OPEN_READWRITE | OPEN_URI | (request.create ? OPEN_CREATE : 0);
+      const memory = this.#openHandle(
+        ":memory:",
+        OPEN_READWRITE | OPEN_CREATE | OPEN_NOMUTEX | OPEN_EXRESCODE,
+      );
+      return new FfiConnection(this.#sym, memory, undefined, true);
     }
+    const { path, readOnly, immutable } = request;
     const db = this.#openHandle(
-      filename,
-      flags | OPEN_NOMUTEX | OPEN_EXRESCODE,
+      readOnly
+        ? `${fileUri(path)}?mode=ro${immutable ? "&immutable=1" : ""}`
+        : fileUri(path),
+      (readOnly ? OPEN_READONLY : writableFlags(request)) | OPEN_URI |
+        OPEN_NOMUTEX | OPEN_EXRESCODE,
     );
     const mmapSize = request.mmapSize ?? 0;
-    // SQLite reads nothing before the first statement, which checks the
-    // file against this first look.
     let watch: FileWatch | undefined;
-    let mmapPragma: Deno.PointerObject | null = null;
+    let mmapPragma: Deno.PointerObject;
     try {
-      if (filename !== ":memory:") {
-        // Set even when 0: a library built with SQLITE_DEFAULT_MMAP_SIZE
-        // would map files otherwise.
-        mmapPragma = this.#setMmapSize(db, mmapSize);
-        if (request.readOnly && !request.immutable) {
-          watch = new FileWatch(request.path);
-        }
-      }
+      mmapPragma = this.#setMmapSize(db, mmapSize);
+      if (readOnly && !immutable) watch = new FileWatch(path);
     } catch (error) {
       this.#sym.sqlite3_close_v2(db);
       throw error;
@@ -960,28 +1183,23 @@ class FfiEngine implements Engine {
    */
   #setMmapSize(db: Deno.PointerObject, mmapSize: number): Deno.PointerObject {
     const sym = this.#sym;
-    const sql = encoder.encode(`PRAGMA mmap_size=${mmapSize}`);
+    const length = encodeText(`PRAGMA mmap_size=${mmapSize}`);
     pointerOut[0] = 0n;
     const rc = sym.sqlite3_prepare_v2(
       db,
-      Deno.UnsafePointer.of(sql),
-      sql.length,
+      textAddress,
+      length,
       outAddress,
       null,
     );
     const handle = Deno.UnsafePointer.create(pointerOut[0]);
     if (rc !== 0 || handle === null) {
-      if (handle !== null) sym.sqlite3_finalize(handle);
-      throw engineError(sym, db, rc === 0 ? ResultCode.ERROR : rc);
+      throw refused(sym, db, handle, rc === 0 ? ResultCode.ERROR : rc);
     }
     let step = sym.sqlite3_step(handle);
     while (step === 100) step = sym.sqlite3_step(handle);
     sym.sqlite3_reset(handle);
-    if (step !== 101) {
-      const error = engineError(sym, db, step);
-      sym.sqlite3_finalize(handle);
-      throw error;
-    }
+    if (step !== 101) throw refused(sym, db, handle, step);
     return handle;
   }
 
@@ -1015,7 +1233,7 @@ class FfiEngine implements Engine {
     // call fails.
     const rc = sym.sqlite3_deserialize(
       db,
-      MAIN,
+      cStringBytes("main"),
       buffer,
       BigInt(size),
       BigInt(Math.max(size, 1)),
@@ -1029,26 +1247,19 @@ class FfiEngine implements Engine {
     return new FfiConnection(sym, db, undefined, false);
   }
 
-  /** Opens a handle with `sqlite3_open_v2`; throws on failure. */
+  /**
+   * Opens a handle with `sqlite3_open_v2`; throws on failure. No
+   * `sqlite3_extended_result_codes`: errors take their extended code from
+   * `sqlite3_extended_errcode`, which never masks it, and only SQLITE_ROW
+   * and SQLITE_DONE are compared as returned.
+   */
   #openHandle(filename: string, flags: number): Deno.PointerObject {
     const sym = this.#sym;
     pointerOut[0] = 0n;
-    const name = cStringBytes(filename);
-    const rc = sym.sqlite3_open_v2(
-      Deno.UnsafePointer.of(name),
-      outAddress,
-      flags,
-      null,
-    );
+    encodeText(filename);
+    const rc = sym.sqlite3_open_v2(textAddress, outAddress, flags, null);
     const db = Deno.UnsafePointer.create(pointerOut[0]);
-    if (rc !== 0 || db === null) {
-      const error = engineError(sym, db, rc === 0 ? 7 : rc);
-      if (db !== null) sym.sqlite3_close_v2(db);
-      throw error;
-    }
-    // No sqlite3_extended_result_codes: errors take their extended code
-    // from sqlite3_extended_errcode, which never masks it, and only
-    // SQLITE_ROW and SQLITE_DONE are compared as returned.
+    if (rc !== 0 || db === null) throw openFailed(sym, db, rc);
     return db;
   }
 }
@@ -1068,6 +1279,9 @@ class FfiConnection implements Connection {
    * @param countsReads Whether SQLite's cache misses count every page read
    * from the file: not when pages are memory-mapped.
    * @param mmapPragma The statement that set the memory map's size, if any.
+   *
+   * Only a watched file's steps read the statistic, so only its connection
+   * binds the function.
    */
   constructor(
     sym: Symbols,
@@ -1080,10 +1294,9 @@ class FfiConnection implements Connection {
     this.#db = db;
     this.#mmapPragma = mmapPragma;
     this.#watch = watch;
-    // Only a watched file's steps read the statistic, so only its
-    // connection binds the function.
     this.#countsReads = countsReads && watch !== undefined &&
       boundSymbol(sym, "sqlite3_db_status") !== null;
+    if (this.#countsReads) takeStatusAddresses();
   }
 
   #live(): Deno.PointerObject {
@@ -1100,64 +1313,26 @@ class FfiConnection implements Connection {
   prepare(sql: string): FfiStatement {
     const db = this.#live();
     const sym = this.#sym;
-    const bytes = encoder.encode(sql);
-    if (bytes.length === 0) {
-      throw new EngineError(
-        "Cannot prepare: the SQL holds no statement",
-        ResultCode.ERROR,
-      );
-    }
-    // Taken before the call, so SQLite sees the very address compared below.
-    const base = Deno.UnsafePointer.of(bytes);
-    if (base === null) {
-      throw new Error("Cannot prepare: no address for the SQL");
-    }
+    const length = encodeText(sql);
+    if (length === 0) throw noStatement();
     pointerOut[0] = 0n;
     tailOut[0] = 0n;
+    // The length counts the NUL, so SQLite reads the text where it is
+    // rather than copying it first.
     const rc = sym.sqlite3_prepare_v2(
       db,
-      base,
-      bytes.length,
+      textAddress,
+      length + 1,
       outAddress,
       tailAddress,
     );
     const handle = Deno.UnsafePointer.create(pointerOut[0]);
-    if (rc !== 0) {
-      if (handle !== null) sym.sqlite3_finalize(handle);
-      throw engineError(sym, db, rc);
-    }
-    if (handle === null) {
-      throw new EngineError(
-        "Cannot prepare: the SQL holds no statement",
-        ResultCode.ERROR,
-      );
-    }
+    if (rc !== 0) throw refused(sym, db, handle, rc);
+    if (handle === null) throw noStatement();
     // Addresses fit in a double exactly (user space is below 2^53).
     const used = Number(tailOut[0] ?? 0n) -
-      Number(Deno.UnsafePointer.value(base));
-    if (
-      used >= 0 && used < bytes.length &&
-      /\S/.test(decoder.decode(bytes.subarray(used)))
-    ) {
-      // Something follows: a second statement unless it is only comments.
-      pointerOut[0] = 0n;
-      const restRc = sym.sqlite3_prepare_v2(
-        db,
-        Deno.UnsafePointer.offset(base, used),
-        bytes.length - used,
-        outAddress,
-        null,
-      );
-      const next = Deno.UnsafePointer.create(pointerOut[0]);
-      if (next !== null) sym.sqlite3_finalize(next);
-      if (restRc !== 0 || next !== null) {
-        sym.sqlite3_finalize(handle);
-        throw new EngineError(
-          "Cannot prepare: the SQL holds more than one statement",
-          ResultCode.ERROR,
-        );
-      }
-    }
+      Number(Deno.UnsafePointer.value(textAddress));
+    if (used >= 0 && used < length) this.#refuseRest(db, handle, used, length);
     const statement = new FfiStatement(
       sym,
       db,
@@ -1171,18 +1346,46 @@ class FfiConnection implements Connection {
     return statement;
   }
 
+  /**
+   * Refuses SQL whose first statement, prepared as `handle` from the text
+   * {@linkcode encodeText} holds, is followed by another at byte `used`
+   * (trailing comments and whitespace are fine); `handle` is finalized.
+   */
+  #refuseRest(
+    db: Deno.PointerObject,
+    handle: Deno.PointerObject,
+    used: number,
+    length: number,
+  ): void {
+    const sym = this.#sym;
+    const rest = utf8Decoder().decode(textBytes.subarray(used, length));
+    if (!/\S/.test(rest)) return;
+    // Something follows: a second statement unless it is only comments.
+    pointerOut[0] = 0n;
+    const rc = sym.sqlite3_prepare_v2(
+      db,
+      Deno.UnsafePointer.offset(textAddress!, used),
+      length + 1 - used,
+      outAddress,
+      null,
+    );
+    const next = Deno.UnsafePointer.create(pointerOut[0]);
+    if (next !== null) sym.sqlite3_finalize(next);
+    if (rc !== 0 || next !== null) {
+      sym.sqlite3_finalize(handle);
+      throw new EngineError(
+        "Cannot prepare: the SQL holds more than one statement",
+        ResultCode.ERROR,
+      );
+    }
+  }
+
   exec(sql: string): void {
     const db = this.#live();
     const sym = this.#sym;
     pointerOut[0] = 0n;
-    const text = cStringBytes(sql);
-    const rc = sym.sqlite3_exec(
-      db,
-      Deno.UnsafePointer.of(text),
-      null,
-      null,
-      outAddress,
-    );
+    encodeText(sql);
+    const rc = sym.sqlite3_exec(db, textAddress, null, null, outAddress);
     if (rc === 0) return;
     const messagePointer = Deno.UnsafePointer.create(pointerOut[0]);
     const extended = sym.sqlite3_extended_errcode(db);
@@ -1334,6 +1537,9 @@ export class FfiStatement implements Statement {
    * Resets the statement and binds every positional parameter: `null` and
    * `undefined` as NULL, safe integers and bigints as INTEGER, other numbers
    * as REAL, booleans as 0 or 1, strings as TEXT and `Uint8Array`s as BLOB.
+   * 32-bit integers (most keys) and strings bind here; every other value in
+   * {@linkcode FfiStatement.#bindOther}, compiled only when one comes. Every
+   * parameter is bound, so no old binding survives.
    * @throws {RangeError} When the count differs from the statement's, or a
    * bigint does not fit in 64 bits.
    * @throws {TypeError} For any other kind of value.
@@ -1341,16 +1547,10 @@ export class FfiStatement implements Statement {
   bind(params: readonly SQLValue[]): void {
     const handle = this.#live();
     const sym = this.#sym;
-    if (this.#stepped) {
-      sym.sqlite3_reset(handle);
-      this.#stepped = false;
-      if (this.#watching) this.#unwatch();
-    }
-    // Every parameter is bound below, so no old binding survives.
+    if (this.#stepped) this.reset();
     let count = this.#parameters;
     if (count === -1) {
-      count = this.#countParameters(handle, params.length);
-      this.#parameters = count;
+      count = this.#parameters = this.#countParameters(handle, params.length);
     }
     if (params.length !== count) {
       throw new RangeError(
@@ -1358,93 +1558,65 @@ export class FfiStatement implements Statement {
       );
     }
     for (let i = 0; i < count; i++) {
-      const value = params[i] as unknown;
-      const at = i + 1;
+      const value = params[i];
       let rc: number;
-      switch (typeof value) {
-        case "number":
-          // 32-bit integers (most keys) skip the bigint a 64-bit bind takes.
-          // `value | 0` also turns -0, which Deno refuses as an i32, into 0.
-          rc = (value | 0) === value
-            ? sym.sqlite3_bind_int(handle, at, value | 0)
-            : Number.isSafeInteger(value)
-            ? sym.sqlite3_bind_int64(handle, at, BigInt(value))
-            : sym.sqlite3_bind_double(handle, at, value);
-          break;
-        case "string": {
-          // SQLite copies the text (SQLITE_TRANSIENT) before returning, so
-          // the scratch buffer is free again after the call.
-          let address: Deno.PointerValue;
-          let length: number;
-          if (value.length * 3 <= scratch.length) {
-            address = scratchAddress;
-            length = encoder.encodeInto(value, scratch).written;
-          } else if (value.length * 3 <= SCRATCH_LIMIT) {
-            scratch = new Uint8Array(new ArrayBuffer(SCRATCH_LIMIT));
-            scratchAddress = Deno.UnsafePointer.of(scratch);
-            address = scratchAddress;
-            length = encoder.encodeInto(value, scratch).written;
-          } else {
-            // Nothing runs between taking the address and the call, so
-            // nothing can collect the bytes before SQLite copied them.
-            const bytes = encoder.encode(value);
-            length = bytes.length;
-            address = length === 0
-              ? emptyAddress
-              : Deno.UnsafePointer.of(bytes);
-          }
-          rc = sym.sqlite3_bind_text(
-            handle,
-            at,
-            address,
-            length,
-            SQLITE_TRANSIENT,
-          );
-          break;
-        }
-        case "bigint":
-          if (value < INT64_MIN || value > INT64_MAX) {
-            throw new RangeError(
-              `Cannot bind the parameter at index ${i}: ${value} does not fit in a 64-bit integer`,
-            );
-          }
-          rc = sym.sqlite3_bind_int64(handle, at, value);
-          break;
-        case "boolean":
-          rc = sym.sqlite3_bind_int64(handle, at, value ? 1n : 0n);
-          break;
-        case "undefined":
-          rc = sym.sqlite3_bind_null(handle, at);
-          break;
-        default:
-          if (value === null) {
-            rc = sym.sqlite3_bind_null(handle, at);
-          } else if (value instanceof Uint8Array) {
-            rc = value.length === 0
-              ? sym.sqlite3_bind_blob(
-                handle,
-                at,
-                emptyBytes,
-                0,
-                SQLITE_TRANSIENT,
-              )
-              : sym.sqlite3_bind_blob(
-                handle,
-                at,
-                value,
-                value.length,
-                SQLITE_TRANSIENT,
-              );
-          } else {
-            throw new TypeError(
-              `Cannot bind the parameter at index ${i}: ${
-                describe(value)
-              } is not a SQLite value`,
-            );
-          }
-      }
+      // `value | 0` also turns -0, which Deno refuses as an i32, into 0.
+      if (typeof value === "number" && (value | 0) === value) {
+        rc = sym.sqlite3_bind_int(handle, i + 1, value | 0);
+      } else if (typeof value === "string") {
+        // SQLite copies the text (SQLITE_TRANSIENT) before returning.
+        const length = encodeText(value);
+        rc = sym.sqlite3_bind_text(
+          handle,
+          i + 1,
+          textAddress,
+          length,
+          SQLITE_TRANSIENT,
+        );
+      } else rc = this.#bindOther(handle, i, value);
       if (rc !== 0) throw engineError(sym, this.#db, rc);
     }
+  }
+
+  /**
+   * Binds a parameter other than a 32-bit integer or a string at index `i`.
+   * @returns SQLite's result code.
+   */
+  #bindOther(handle: Deno.PointerObject, i: number, value: unknown): number {
+    const sym = this.#sym;
+    const at = i + 1;
+    switch (typeof value) {
+      case "number":
+        return Number.isSafeInteger(value)
+          ? sym.sqlite3_bind_int64(handle, at, BigInt(value))
+          : sym.sqlite3_bind_double(handle, at, value);
+      case "bigint":
+        if (value < INT64_MIN || value > INT64_MAX) {
+          throw new RangeError(
+            `Cannot bind the parameter at index ${i}: ${value} does not fit in a 64-bit integer`,
+          );
+        }
+        return sym.sqlite3_bind_int64(handle, at, value);
+      case "boolean":
+        return sym.sqlite3_bind_int64(handle, at, value ? 1n : 0n);
+      case "undefined":
+        return sym.sqlite3_bind_null(handle, at);
+    }
+    if (value === null) return sym.sqlite3_bind_null(handle, at);
+    if (value instanceof Uint8Array) {
+      return sym.sqlite3_bind_blob(
+        handle,
+        at,
+        value.length === 0 ? emptyBytes : value,
+        value.length,
+        SQLITE_TRANSIENT,
+      );
+    }
+    throw new TypeError(
+      `Cannot bind the parameter at index ${i}: ${
+        describe(value)
+      } is not a SQLite value`,
+    );
   }
 
   /**
@@ -1474,13 +1646,9 @@ export class FfiStatement implements Statement {
     const watch = this.#watch!;
     if (!this.#watching) {
       if (watch.begin()) {
-        sym.sqlite3_exec(
-          this.#db,
-          Deno.UnsafePointer.of(SHRINK_MEMORY),
-          null,
-          null,
-          null,
-        );
+        // Drops the page cache: the file changed while nothing ran.
+        encodeText("PRAGMA shrink_memory");
+        sym.sqlite3_exec(this.#db, textAddress, null, null, null);
       }
       this.#watching = true;
     }
@@ -1631,25 +1799,29 @@ export class FfiStatement implements Statement {
 
   /** A cell by its storage class. */
   #typed(handle: Deno.PointerObject, index: number, type: number): SQLValue {
-    const sym = this.#sym;
     switch (type) {
       case SQLITE_INTEGER:
       case SQLITE_FLOAT:
         return this.#number(handle, index, type);
       case SQLITE_TEXT:
         return this.#text(handle, index) ?? "";
-      case SQLITE_BLOB: {
-        const pointer = sym.sqlite3_column_blob(handle, index);
-        const size = sym.sqlite3_column_bytes(handle, index);
-        const bytes = new Uint8Array(size);
-        if (size > 0 && pointer !== null) {
-          Deno.UnsafePointerView.copyInto(pointer, bytes);
-        }
-        return bytes;
-      }
+      case SQLITE_BLOB:
+        return this.#blob(handle, index);
       default:
         return null;
     }
+  }
+
+  /** A BLOB cell, copied. */
+  #blob(handle: Deno.PointerObject, index: number): Uint8Array {
+    const sym = this.#sym;
+    const pointer = sym.sqlite3_column_blob(handle, index);
+    const size = sym.sqlite3_column_bytes(handle, index);
+    const bytes = new Uint8Array(size);
+    if (size > 0 && pointer !== null) {
+      Deno.UnsafePointerView.copyInto(pointer, bytes);
+    }
+    return bytes;
   }
 
   /** Resets the statement so it can run again; bindings are kept. */
