@@ -36,27 +36,40 @@ export function rowBuilder(
   keys: readonly string[],
   cell: (statement: Statement, i: number) => unknown,
 ): RowBuild {
-  const body = keys.map((key, i) =>
+  try {
+    return new Function(
+      "cell",
+      "define",
+      `return (row, statement) => {\n${assignments(keys)}\n};`,
+    )(cell, definer(keys));
+  } catch {
+    return loopRowBuilder(keys, cell);
+  }
+}
+
+/**
+ * The text of one statement per property storing its cell on `row`: its
+ * name a JSON string literal, its position a number.
+ */
+function assignments(keys: readonly string[]): string {
+  return keys.map((key, i) =>
     key === PROTO
       ? `define(row, ${i}, cell(statement, ${i}));`
       : `row[${JSON.stringify(key)}] = cell(statement, ${i});`
   ).join("\n");
-  const define = (row: Record<string, unknown>, i: number, value: unknown) =>
+}
+
+/** Defines the property at position `i` (`__proto__`) as an own property. */
+function definer(
+  keys: readonly string[],
+): (row: Record<string, unknown>, i: number, value: unknown) => void {
+  return (row, i, value) =>
     Object.defineProperty(row, keys[i]!, {
       value,
       enumerable: true,
       writable: true,
       configurable: true,
     });
-  try {
-    return new Function(
-      "cell",
-      "define",
-      `return (row, statement) => {\n${body}\n};`,
-    )(cell, define);
-  } catch {
-    return loopRowBuilder(keys, cell);
-  }
 }
 
 /**
@@ -87,6 +100,61 @@ export function loopRowBuilder(
       } else row[key] = cell(statement, i);
     }
   };
+}
+
+/** Reads the current row as a new model instance (see instanceReader). */
+export type InstanceRead = (
+  statement: Statement,
+  flagged: boolean,
+) => Record<string, unknown>;
+
+/**
+ * The function that reads the current row as a new instance of `model`:
+ * made per store, so that the instance's class and the builder are
+ * constants of code that only ever sees this model, and a scan calls one
+ * function per row where it called a constructor and a builder that every
+ * model's reads share (both calls go megamorphic once several models are
+ * read, and V8 then inlines neither). Names enter the text only as JSON
+ * string literals and positions only as numbers, as in
+ * {@linkcode rowBuilder}, which it falls back to where code cannot be
+ * generated.
+ * @param model The model class, constructed with no argument.
+ * @param keys The property names, by column position.
+ * @param cell Reads column `i` of the current row as the property's value.
+ * @param refuseNul Throws for a row whose NUL flag (the column after the
+ * properties) is set; called before any cell is read, when `flagged`.
+ * @returns The reader.
+ */
+export function instanceReader(
+  model: new () => object,
+  keys: readonly string[],
+  cell: (statement: Statement, i: number) => unknown,
+  refuseNul: (statement: Statement) => never,
+): InstanceRead {
+  try {
+    return new Function(
+      "Model",
+      "cell",
+      "define",
+      "refuseNul",
+      `return (statement, flagged) => {
+const row = new Model();
+if (flagged && statement.column(${keys.length}) !== null) refuseNul(statement);
+${assignments(keys)}
+return row;
+};`,
+    )(model, cell, definer(keys), refuseNul);
+  } catch {
+    const build = loopRowBuilder(keys, cell);
+    return (statement, flagged) => {
+      const row = new model() as Record<string, unknown>;
+      if (flagged && statement.column(keys.length) !== null) {
+        refuseNul(statement);
+      }
+      build(row, statement);
+      return row;
+    };
+  }
 }
 
 /** Reads a cell of a raw row as the engine returns it. */

@@ -284,6 +284,36 @@ function pastQuoted(sql: string, at: number, close: string): number {
 }
 
 /**
+ * The index just past the string literal, quoted identifier or comment
+ * that starts at `at` (none holds a parameter or a statement's end), or
+ * `at` itself when none starts there.
+ */
+function pastInert(sql: string, at: number): number {
+  switch (sql.charCodeAt(at)) {
+    case 0x27: // '
+      return pastQuoted(sql, at, "'");
+    case 0x22: // "
+      return pastQuoted(sql, at, '"');
+    case 0x60: // `
+      return pastQuoted(sql, at, "`");
+    case 0x5b: // [
+      return pastQuoted(sql, at, "]");
+    case 0x2d: { // --
+      if (sql.charCodeAt(at + 1) !== 0x2d) return at;
+      const end = sql.indexOf("\n", at + 2);
+      return end === -1 ? sql.length : end + 1;
+    }
+    case 0x2f: { // /*
+      if (sql.charCodeAt(at + 1) !== 0x2a) return at;
+      const end = sql.indexOf("*/", at + 2);
+      return end === -1 ? sql.length : end + 2;
+    }
+    default:
+      return at;
+  }
+}
+
+/**
  * The number of parameters in `sql`, as `sqlite3_bind_parameter_count`
  * answers for it once prepared.
  */
@@ -293,34 +323,13 @@ export function parameterCount(sql: string): number {
   const length = sql.length;
   let i = 0;
   while (i < length) {
+    const past = pastInert(sql, i);
+    if (past !== i) {
+      i = past;
+      continue;
+    }
     const code = sql.charCodeAt(i);
     switch (code) {
-      case 0x27: // '
-        i = pastQuoted(sql, i, "'");
-        continue;
-      case 0x22: // "
-        i = pastQuoted(sql, i, '"');
-        continue;
-      case 0x60: // `
-        i = pastQuoted(sql, i, "`");
-        continue;
-      case 0x5b: // [
-        i = pastQuoted(sql, i, "]");
-        continue;
-      case 0x2d: // -
-        if (sql.charCodeAt(i + 1) === 0x2d) {
-          const end = sql.indexOf("\n", i + 2);
-          i = end === -1 ? length : end + 1;
-          continue;
-        }
-        break;
-      case 0x2f: // /
-        if (sql.charCodeAt(i + 1) === 0x2a) {
-          const end = sql.indexOf("*/", i + 2);
-          i = end === -1 ? length : end + 2;
-          continue;
-        }
-        break;
       case 0x3f: { // ?
         let j = i + 1;
         while (j < length && isDigit(sql.charCodeAt(j))) j++;
@@ -381,18 +390,14 @@ export function holdsNoStatement(sql: string): boolean {
   const length = sql.length;
   while (i < length) {
     const code = sql.charCodeAt(i);
-    if (code === 0x2d && sql.charCodeAt(i + 1) === 0x2d) { // --
-      const end = sql.indexOf("\n", i + 2);
-      if (end === -1) return true;
-      i = end + 1;
-    } else if (code === 0x2f && sql.charCodeAt(i + 1) === 0x2a) { // /*
-      const end = sql.indexOf("*/", i + 2);
-      if (end === -1) return true;
-      i = end + 2;
-    } else if (
-      code === 0x3b || code === 0x20 || (code >= 0x09 && code <= 0x0d)
-    ) i++;
-    else return false;
+    if (code === 0x3b || code === 0x20 || (code >= 0x09 && code <= 0x0d)) {
+      i++;
+    } else if (code === 0x2d || code === 0x2f) {
+      // A comment, or the start of a statement.
+      const past = pastInert(sql, i);
+      if (past === i) return false;
+      i = past;
+    } else return false;
   }
   return true;
 }
@@ -407,34 +412,13 @@ export function statementText(sql: string): string {
   const length = sql.length;
   let i = 0;
   while (i < length) {
+    const past = pastInert(sql, i);
+    if (past !== i) {
+      i = past;
+      continue;
+    }
     const code = sql.charCodeAt(i);
     switch (code) {
-      case 0x27: // '
-        i = pastQuoted(sql, i, "'");
-        continue;
-      case 0x22: // "
-        i = pastQuoted(sql, i, '"');
-        continue;
-      case 0x60: // `
-        i = pastQuoted(sql, i, "`");
-        continue;
-      case 0x5b: // [
-        i = pastQuoted(sql, i, "]");
-        continue;
-      case 0x2d: // -
-        if (sql.charCodeAt(i + 1) === 0x2d) {
-          const end = sql.indexOf("\n", i + 2);
-          i = end === -1 ? length : end + 1;
-          continue;
-        }
-        break;
-      case 0x2f: // /
-        if (sql.charCodeAt(i + 1) === 0x2a) {
-          const end = sql.indexOf("*/", i + 2);
-          i = end === -1 ? length : end + 2;
-          continue;
-        }
-        break;
       case 0x3b: // ;
         return sql.slice(0, i);
     }

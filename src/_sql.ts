@@ -1311,6 +1311,34 @@ export function integerAverageSql(
 }
 
 // ---------------------------------------------------------------------------
+// Node pages with room to spare (issue 15, margins): the one keyset arm of
+// a one-term order, and a filter that is one bound on that term.
+// ---------------------------------------------------------------------------
+
+/**
+ * The arm {@linkcode keysetSql} writes for a one-term keyset after a value
+ * that is not NULL: `term > ?` ascending, `term < ?` descending. (A
+ * descending nullable term has a second arm for its NULLs.)
+ */
+export function oneArmSql(term: KeysetTerm): string {
+  return `${term.sql} ${term.descending ? "<" : ">"} ?`;
+}
+
+/**
+ * The `WHERE` texts ({@linkcode whereSql}) of a filter that is one bound on
+ * a keyset term, on the side its pages move to: `term > ?` and
+ * `term >= ?` ascending, `term < ?` and `term <= ?` descending. Rows past a
+ * position on or past such a bound all lie within it.
+ */
+export function boundFilterSqls(term: KeysetTerm): readonly string[] {
+  const sign = term.descending ? "<" : ">";
+  return [
+    whereSql([`${term.sql} ${sign} ?`]),
+    whereSql([`${term.sql} ${sign}= ?`]),
+  ];
+}
+
+// ---------------------------------------------------------------------------
 // Cold start (cold5): a model's table checks as PRAGMA statements.
 // ---------------------------------------------------------------------------
 

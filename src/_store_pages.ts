@@ -10,9 +10,11 @@
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
 import type { Session } from "./_session.ts";
 import {
+  boundFilterSqls,
   keysetSql,
   type KeysetTerm,
   keysetWhereSql,
+  oneArmSql,
   orderBySql,
   type OrderTerm,
   orderTermSql,
@@ -21,9 +23,11 @@ import {
 } from "./_sql.ts";
 import {
   checksum,
+  continueShape,
   decodeToken,
   describeValues,
   encodeToken,
+  type TokenShape,
   tokenShape,
 } from "./_page.ts";
 import type { StoreCore } from "./_store_core.ts";
@@ -59,7 +63,38 @@ export interface PagePlan {
   readonly sql: Map<string, string>;
   /** The same with the NUL flag column. */
   readonly flaggedSql: Map<string, string>;
+  /** What a page derives from its filter's SQL, by that SQL. */
+  readonly filters: Map<string, FilterPlan>;
 }
+
+/**
+ * What the pages of one order derive from a filter's SQL (not its values),
+ * kept per SQL text: a page of a filter paged before hashes only its values
+ * and writes no SQL.
+ */
+interface FilterPlan {
+  /** The hash of the token shape's text up to the filter's values. */
+  readonly prefix: TokenShape;
+  /**
+   * The `WHERE` of a later page when the keyset is one term with one arm
+   * (a position after a value, not NULL, in an order whose NULLs come
+   * first or that has none): the text `keysetWhereSql` writes for it.
+   */
+  readonly oneArm: string | undefined;
+  /**
+   * With {@linkcode FilterPlan.oneArm}, when the filter is one bound on that
+   * term on the side the pages move to (`> ?` or `>= ?` ascending, `< ?` or
+   * `<= ?` descending): the `WHERE` of the arm alone. A numeric position
+   * past the bound (as a position written by an earlier page of this
+   * query is) implies the filter, so SQLite need not test it on each row.
+   */
+  readonly implied: string | undefined;
+  /** Whether the one term is descending. */
+  readonly descending: boolean;
+}
+
+/** How many filters' SQL texts an order keeps plans for. */
+const MAX_FILTER_PLANS = 64;
 
 /** The option names `page()` takes (made once: pages are a hot path). */
 const PAGE_OPTIONS: readonly string[] = [
@@ -119,29 +154,40 @@ function readPage<I>(
   const { table, keys } = core.definition;
   const plan = pagePlan(core, options?.orderBy, session);
   const { keyset, keyAt } = plan;
+  const filterPlan = filterPlanOf(plan, where.sql);
   // The query's shape: the model and order (hashed once per order), the
-  // filter's SQL and its values; hashed once for the token read and the
-  // token written.
-  const shape = tokenShape(
-    `${plan.shape}\0${where.sql}\0${describeValues(where.params)}`,
+  // filter's SQL (hashed once per filter SQL) and its values; hashed once
+  // for the token read and the token written.
+  const shape = continueShape(
+    filterPlan.prefix,
+    describeValues(where.params),
   );
   // The first page is one query; a later one runs the keyset's
   // conditions in order until the page (and one more row) is full.
-  const conditions = options?.after === undefined
-    ? [{ sql: where.sql, params: where.params }]
-    : keysetSql(
-      keyset,
-      decodeToken(
-        options.after,
-        shape,
-        keyset.length,
-        `Invalid page token for ${table}`,
-      ),
-    ).map((arm) => ({
-      // The position first, so SQLite seeks on it (see keysetWhereSql).
-      sql: keysetWhereSql(where.sql, arm.sql),
-      params: [...arm.params, ...where.params],
-    }));
+  let conditions: { sql: string; params: readonly SQLValue[] }[];
+  if (options?.after === undefined) {
+    conditions = [{ sql: where.sql, params: where.params }];
+  } else {
+    const position = decodeToken(
+      options.after,
+      shape,
+      keyset.length,
+      `Invalid page token for ${table}`,
+    );
+    const value = position[0]!;
+    conditions = filterPlan.oneArm !== undefined && value !== null
+      ? [
+        filterPlan.implied !== undefined &&
+          implies(value, where.params[0]!, filterPlan.descending)
+          ? { sql: filterPlan.implied, params: [value] }
+          : { sql: filterPlan.oneArm, params: [value, ...where.params] },
+      ]
+      : keysetSql(keyset, position).map((arm) => ({
+        // The position first, so SQLite seeks on it (see keysetWhereSql).
+        sql: keysetWhereSql(where.sql, arm.sql),
+        params: [...arm.params, ...where.params],
+      }));
+  }
   // Rows carry the NUL flag after the model's columns where reads do.
   const flagged = core.flags(session);
   // Order keys not among the model's columns come after them (and the
@@ -186,6 +232,50 @@ function readPage<I>(
     rows,
     next: more && last !== undefined ? encodeToken(last, shape) : undefined,
   };
+}
+
+/**
+ * The plan of a filter's SQL under an order, made on its first page and
+ * kept (up to {@linkcode MAX_FILTER_PLANS} per order).
+ */
+function filterPlanOf(plan: PagePlan, where: string): FilterPlan {
+  let kept = plan.filters.get(where);
+  if (kept !== undefined) return kept;
+  const { keyset } = plan;
+  const only = keyset[0]!;
+  // The one arm keysetSql writes for a single term after a value that is
+  // not NULL, unless a descending order must also reach its NULLs.
+  const one = keyset.length === 1 && !(only.descending && only.nullable);
+  const arm = oneArmSql(only);
+  // The filter's SQL as the store writes one bound on the term's column.
+  const bound = boundFilterSqls(only).includes(where);
+  kept = {
+    prefix: tokenShape(`${plan.shape}\0${where}\0`),
+    oneArm: one ? keysetWhereSql(where, arm) : undefined,
+    implied: one && bound ? keysetWhereSql("", arm) : undefined,
+    descending: only.descending,
+  };
+  if (plan.filters.size < MAX_FILTER_PLANS) plan.filters.set(where, kept);
+  return kept;
+}
+
+/**
+ * Whether rows past a position (`>` it ascending, `<` it descending) all
+ * lie within a filter's bound on the same term (`>`/`>=` it ascending,
+ * `<`/`<=` descending): when both are numbers (compared exactly, as SQLite
+ * compares INTEGER and REAL) and the position is on or past the bound.
+ * Text is left to SQLite, whose collation JavaScript does not share.
+ */
+function implies(
+  position: SQLValue,
+  bound: SQLValue,
+  descending: boolean,
+): boolean {
+  const numbers = (typeof position === "number" ||
+    typeof position === "bigint") &&
+    (typeof bound === "number" || typeof bound === "bigint");
+  if (!numbers) return false;
+  return descending ? position <= bound : position >= bound;
 }
 
 /**
@@ -305,6 +395,7 @@ function pagePlan(
     keyAt,
     sql: new Map(),
     flaggedSql: new Map(),
+    filters: new Map(),
   };
   if (cacheKey !== undefined && core.pagePlans.size < 64) {
     core.pagePlans.set(cacheKey, plan);

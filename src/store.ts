@@ -11,7 +11,11 @@ import {
   kindOf,
   Same,
 } from "./_kinds.ts";
-import { loopRowBuilder, rowBuilder } from "./_row_builder.ts";
+import {
+  type InstanceRead,
+  instanceReader,
+  loopRowBuilder,
+} from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
 import {
   andWhereSql,
@@ -403,13 +407,17 @@ export class Store<
     this.#read(statement);
   readonly #retrieveAction: string;
   /**
-   * Stores a row's cells on an instance: a loop for the store's first
-   * {@linkcode LOOP_ROWS} rows, then the generated builder (see
-   * {@linkcode rowBuilder}).
+   * Stores a row's cells on an instance: a loop, for the store's first
+   * {@linkcode LOOP_ROWS} rows.
    */
   #build: (row: Record<string, unknown>, statement: Statement) => void;
-  /** Rows still to build with the loop; 0 once the builder is generated. */
+  /** Rows still to build with the loop; 0 once the reader is generated. */
   #loopRows = LOOP_ROWS;
+  /**
+   * Reads a row as an instance after the first {@linkcode LOOP_ROWS}: code
+   * generated for this store (see {@linkcode instanceReader}).
+   */
+  #instanceRead: InstanceRead | undefined;
   readonly #cellReader = (statement: Statement, i: number): unknown =>
     this.#cell(statement, i);
   /** The `ORDER BY` of each order searched, by its keys. */
@@ -969,6 +977,10 @@ export class Store<
    * session while the cursor still reads the old one.
    */
   #read(statement: Statement, flagged = this.#flagged): Instance<M> {
+    const generated = this.#instanceRead;
+    if (generated !== undefined) {
+      return generated(statement, flagged) as Instance<M>;
+    }
     const row = new this.model() as Record<string, unknown>;
     const keys = this.#keys;
     const n = keys.length;
@@ -976,10 +988,15 @@ export class Store<
     if (flagged && statement.column(n) !== null) {
       this.#refuseNul(statement);
     }
-    if (this.#loopRows !== 0 && --this.#loopRows === 0) {
-      this.#build = rowBuilder(keys, this.#cellReader);
-    }
     this.#build(row, statement);
+    if (--this.#loopRows === 0) {
+      this.#instanceRead = instanceReader(
+        this.model as unknown as new () => object,
+        keys,
+        this.#cellReader,
+        (statement) => this.#refuseNul(statement),
+      );
+    }
     return row as Instance<M>;
   }
 
