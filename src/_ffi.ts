@@ -555,8 +555,6 @@ const AT_LOAD = [
   "sqlite3_reset",
   "sqlite3_step",
   "sqlite3_bind_int",
-  "sqlite3_bind_text",
-  "sqlite3_column_count",
   "sqlite3_column_type",
   "sqlite3_column_double",
   "sqlite3_column_text",
@@ -600,6 +598,12 @@ const LATER = [
   "sqlite3_libversion",
   // The open sets the memory map's size with prepare and step.
   "sqlite3_exec",
+  // A model's table checks name the table in the SQL, as an identifier:
+  // a cold start binds no text.
+  "sqlite3_bind_text",
+  // A statement's column count is read when asked: a cold start reads
+  // rows by position.
+  "sqlite3_column_count",
 ] as const satisfies readonly (keyof typeof SYMBOLS)[];
 
 /** The {@linkcode LATER} symbols bound so far, by library. */
@@ -1448,8 +1452,8 @@ const SQLITE_RANGE = 25;
 export class FfiStatement implements Statement {
   /** The SQL text. */
   readonly sql: string;
-  /** The number of result columns. */
-  readonly columnCount: number;
+  /** The number of result columns, once asked: `-1` until then. */
+  #columnCount = -1;
   #columnNames: readonly string[] | undefined;
   readonly #sym: Symbols;
   readonly #db: Deno.PointerObject;
@@ -1486,7 +1490,17 @@ export class FfiStatement implements Statement {
     this.#owner = owner;
     this.#watch = watch;
     this.#countsReads = countsReads;
-    this.columnCount = sym.sqlite3_column_count(handle);
+  }
+
+  /**
+   * The number of result columns, read on first use (a cold start reads
+   * rows by position and never asks).
+   */
+  get columnCount(): number {
+    if (this.#columnCount === -1) {
+      this.#columnCount = this.#sym.sqlite3_column_count(this.#live());
+    }
+    return this.#columnCount;
   }
 
   /**

@@ -24,9 +24,10 @@ import {
   SHADOW_TABLES,
   storedTypesSql,
   TABLE_COLUMNS,
-  TABLE_COLUMNS_STRICT,
   TABLE_INDEXES,
   TABLE_STRICT,
+  tableListPragma,
+  tableXinfoPragma,
   TRIGGER_SQL,
   wideIntegerSql,
 } from "./_sql.ts";
@@ -169,22 +170,43 @@ function fileColumn(
 }
 
 /**
- * The columns of a table and whether it is STRICT, in one statement
- * ({@linkcode TABLE_COLUMNS_STRICT}); `undefined` where SQLite cannot run
- * it (before 3.37), for the caller to ask apart.
+ * The columns of a table and whether it is STRICT, as two PRAGMA
+ * statements naming the table as a quoted identifier
+ * ({@linkcode tableXinfoPragma}, then {@linkcode tableListPragma} when it
+ * has columns): no text to bind, and no table-valued function to set up,
+ * on a cold start (issue 15).
  */
-function fileColumnsStrict(
+function pragmaColumnsStrict(
   session: Session,
   table: string,
   action: string,
-): { columns: FileColumn[]; strict: SQLValue | undefined } | undefined {
-  let rows: SQLValue[][];
-  try {
-    rows = readRows(session, TABLE_COLUMNS_STRICT, [table, table], action);
-  } catch {
-    return undefined;
+): { columns: FileColumn[]; strict: SQLValue | undefined } {
+  // Read by position, as TABLE_COLUMNS orders them (name, type, notnull,
+  // pk, dflt_value, hidden), so the column count is never asked.
+  const columns: FileColumn[] = [];
+  const rows = session.all(tableXinfoPragma(table), [], action, (s) => [
+    s.column(1),
+    s.column(2),
+    s.column(3),
+    s.column(5),
+    s.column(4),
+    s.column(6),
+  ]);
+  for (const row of rows) if (row[5] !== 1) columns.push(fileColumn(row));
+  let strict: SQLValue | undefined;
+  if (columns.length === 0) return { columns, strict };
+  // schema, name, type, ncol, wr, strict: the least of the tables'.
+  for (
+    const [type, flag] of session.all(
+      tableListPragma(table),
+      [],
+      action,
+      (s) => [s.column(2), s.column(5)],
+    )
+  ) {
+    if (type === "table" && strict !== 0) strict = Number(flag);
   }
-  return { columns: rows.map(fileColumn), strict: rows[0]?.[6] };
+  return { columns, strict };
 }
 
 /** The indexes of a table, latest first. */
@@ -292,7 +314,7 @@ export function checkModelTable(
   // Where the read hints need whether the table is STRICT, one statement
   // answers that with the columns.
   const both = session.fixedSchema
-    ? fileColumnsStrict(session, table, action)
+    ? pragmaColumnsStrict(session, table, action)
     : undefined;
   const declared = both?.columns ?? fileColumns(session, table, action);
   const found = new Set(
