@@ -34,7 +34,7 @@ import {
   transactionSql,
   VACUUM,
   valueByRowidSql,
-} from "./_sql.ts";
+} from "./_sql_build.ts";
 import { DataSet, REDIRECT, SESSION } from "./dataset.ts";
 import { DataSetError, ModelIntegrityError, SQLiteError } from "./errors.ts";
 import {

@@ -17,14 +17,13 @@ import {
   tableColumns,
 } from "./_schema.ts";
 import { type SearchDefinition, tokenizeOption, tokenizerOf } from "./_fts.ts";
+import { countRowsSql, geoIndexName } from "./_sql.ts";
 import {
   aggregateJsonSql,
   countPointsSql,
-  countRowsSql,
   duplicateKeysSql,
-  geoIndexName,
   INTEGRITY_CHECK,
-} from "./_sql.ts";
+} from "./_sql_build.ts";
 import type { Session } from "./_session.ts";
 import { hashSession, recordedHash } from "./_hash.ts";
 import {

@@ -9,7 +9,7 @@
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { affinity, builderNames, DATE_LIMIT_MS } from "../_kinds.ts";
-import { largestMagnitudeSql } from "../_sql.ts";
+import { largestMagnitudeSql } from "../_sql_build.ts";
 import { tokenizerOf } from "../_fts.ts";
 import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
 import {

@@ -19,7 +19,7 @@ import {
   shadowTables,
 } from "../_schema.ts";
 import { foldIdentifier } from "../_rules.ts";
-import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
+import { PAGE_COUNT, PAGE_SIZE } from "../_sql_build.ts";
 import { hashFile, hashSession, recordedHash } from "../_hash.ts";
 import {
   enginesHere,
