@@ -22,7 +22,6 @@
  * @module
  */
 import type { SQLValue } from "./_engine.ts";
-import { MAX_SAFE } from "./_kinds.ts";
 import { SQLFragment } from "./fragment.ts";
 import { statementText } from "./_rules.ts";
 
@@ -303,10 +302,6 @@ export function subquerySql(sql: string): string {
 // Introspection: what an open file holds.
 // ---------------------------------------------------------------------------
 
-/** The file's own tables (not SQLite's), in creation order. */
-export const LIST_TABLES: string =
-  "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
-
 /**
  * A table or view by name, in any ASCII case (`?`: the name); SQLite's
  * names are unique in that case, so there is at most one.
@@ -321,42 +316,12 @@ export const FIND_TABLE: string =
 export const TABLE_COLUMNS: string =
   'SELECT name, type, "notnull", pk, dflt_value, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid';
 
-/** The indexes of a table (`?`: the table), latest first. */
-export const TABLE_INDEXES: string =
-  'SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY seq DESC';
-
-/** The columns of an index (`?`: the index); `NULL` for an expression. */
-export const INDEX_COLUMNS: string =
-  "SELECT name FROM pragma_index_info(?) ORDER BY seqno";
-
-/** The foreign keys of a table (`?`: the table), one row per column. */
-export const FOREIGN_KEYS: string =
-  'SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq';
-
 /**
  * Whether a table (`?`: the name, any ASCII case) is STRICT: 1 when every
  * table of that name is, 0 or NULL otherwise (SQLite 3.37's table_list).
  */
 export const TABLE_STRICT: string =
   "SELECT min(\"strict\") FROM pragma_table_list WHERE name = ? COLLATE NOCASE AND type = 'table'";
-
-/** The rows of a table. */
-export function countRowsSql(table: string): string {
-  return `SELECT count(*) FROM ${quote(table)}`;
-}
-
-/** The distinct storage classes of a column's values (`null` included). */
-export function storedTypesSql(table: string, column: string): string {
-  return `SELECT DISTINCT typeof(${quote(column)}) FROM ${quote(table)}`;
-}
-
-/** One row when a column holds an integer beyond 2^53, else none. */
-export function wideIntegerSql(table: string, column: string): string {
-  const name = quote(column);
-  return `SELECT 1 FROM ${
-    quote(table)
-  } WHERE typeof(${name}) = 'integer' AND (${name} > ${MAX_SAFE} OR ${name} < -${MAX_SAFE}) LIMIT 1`;
-}
 
 // ---------------------------------------------------------------------------
 // Build and verify.
@@ -465,14 +430,6 @@ export function andWhereSql(where: string, condition: string): string {
   return where === "" ? ` WHERE (${condition})` : `${where} AND (${condition})`;
 }
 
-/** The shadow tables of the file's virtual tables (SQLite 3.37). */
-export const SHADOW_TABLES: string =
-  "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'";
-
-/** A trigger's SQL text by name (`?`: the name). */
-export const TRIGGER_SQL: string =
-  "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?";
-
 // ---------------------------------------------------------------------------
 // Capabilities (issue 14): probing what an engine's SQLite provides, and
 // reading what a file's schema needs.
@@ -491,10 +448,6 @@ export const CAPABILITY_PROBES: Readonly<
   math: "SELECT sqrt(4.0) + ln(1.0)",
   strict: "CREATE TABLE probe_strict (a INTEGER) STRICT",
 };
-
-/** Every object of the file's schema with SQL text: type, name, SQL. */
-export const SCHEMA_OBJECTS_SQL: string =
-  "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid";
 
 // ---------------------------------------------------------------------------
 // Default order (perf): rowid order on data that cannot change.

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { kindOf } from "./_kinds.ts";
+import { kindOf, MAX_SAFE } from "./_kinds.ts";
 import { encodeValue, sqlLiteral } from "./columns.ts";
 import type { AnyModel } from "./model.ts";
 import { type SearchDefinition, tokenizeOption } from "./_fts.ts";
@@ -130,11 +130,32 @@ export function selectAllSql(table: string): string {
 // Introspection: what an open file holds.
 // ---------------------------------------------------------------------------
 
+/** The file's own tables (not SQLite's), in creation order. */
+export const LIST_TABLES: string =
+  "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid";
+
+/** The indexes of a table (`?`: the table), latest first. */
+export const TABLE_INDEXES: string =
+  'SELECT name, "unique", origin, partial FROM pragma_index_list(?) ORDER BY seq DESC';
+
+/** The columns of an index (`?`: the index); `NULL` for an expression. */
+export const INDEX_COLUMNS: string =
+  "SELECT name FROM pragma_index_info(?) ORDER BY seqno";
+
+/** The foreign keys of a table (`?`: the table), one row per column. */
+export const FOREIGN_KEYS: string =
+  'SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq';
+
 /** The page size of the file. */
 export const PAGE_SIZE = "PRAGMA page_size";
 
 /** The pages of the file. */
 export const PAGE_COUNT = "PRAGMA page_count";
+
+/** The rows of a table. */
+export function countRowsSql(table: string): string {
+  return `SELECT count(*) FROM ${quote(table)}`;
+}
 
 /**
  * How many values of `columns` (quoted; a model's primary key) stand in
@@ -147,6 +168,19 @@ export function duplicateKeysSql(
   return `SELECT count(*) FROM (SELECT 1 FROM ${quote(table)} GROUP BY ${
     columns.join(", ")
   } HAVING count(*) > 1)`;
+}
+
+/** The distinct storage classes of a column's values (`null` included). */
+export function storedTypesSql(table: string, column: string): string {
+  return `SELECT DISTINCT typeof(${quote(column)}) FROM ${quote(table)}`;
+}
+
+/** One row when a column holds an integer beyond 2^53, else none. */
+export function wideIntegerSql(table: string, column: string): string {
+  const name = quote(column);
+  return `SELECT 1 FROM ${
+    quote(table)
+  } WHERE typeof(${name}) = 'integer' AND (${name} > ${MAX_SAFE} OR ${name} < -${MAX_SAFE}) LIMIT 1`;
 }
 
 /** The largest magnitude among a column's values (codegen's epoch unit). */
@@ -374,6 +408,14 @@ export function modelGeoIndexSql(model: AnyModel): string[] {
   );
 }
 
+/** The shadow tables of the file's virtual tables (SQLite 3.37). */
+export const SHADOW_TABLES: string =
+  "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'";
+
+/** A trigger's SQL text by name (`?`: the name). */
+export const TRIGGER_SQL: string =
+  "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?";
+
 /** The rows of `table` whose two coordinate columns are not NULL. */
 export function countPointsSql(
   table: string,
@@ -406,3 +448,11 @@ export function nulColumnsSql(
     ).join(", ")
   } FROM ${quote(table)}`;
 }
+
+// ---------------------------------------------------------------------------
+// Capabilities (issue 14): reading what a file's schema needs.
+// ---------------------------------------------------------------------------
+
+/** Every object of the file's schema with SQL text: type, name, SQL. */
+export const SCHEMA_OBJECTS_SQL: string =
+  "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid";

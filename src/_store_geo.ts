@@ -16,7 +16,7 @@ import {
   maxRowidSql,
   rowsByRowidSql,
 } from "./_sql_lazy.ts";
-import { checkGeoIndex } from "./_schema.ts";
+import { checkGeoIndex } from "./_introspect.ts";
 import { checkGeoRange } from "./_geo_range.ts";
 import {
   boxParams,

@@ -1,13 +1,12 @@
 // The introspection module (src/_schema.ts): what an open file holds.
 import assert from "node:assert/strict";
 import { RAW_SQL, SESSION } from "../src/dataset.ts";
+import { checkModelTable, findTable } from "../src/_schema.ts";
 import {
-  checkModelTable,
-  findTable,
   holdsWideIntegers,
   readSchema,
   storedTypes,
-} from "../src/_schema.ts";
+} from "../src/_introspect.ts";
 import { bigint, DataSetError, integer, text } from "../mod.ts";
 import { engineTest, freshDataSet } from "./_helpers.ts";
 

@@ -34,7 +34,7 @@ import {
   shadowTables,
   storedTypes as readStoredTypes,
   type TableSchema as TableInfo,
-} from "../_schema.ts";
+} from "../_introspect.ts";
 
 /** The usage text of `codegen`. */
 export const CODEGEN_USAGE = `Usage: microcosm codegen <file.sqlite> [options]
