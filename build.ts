@@ -47,8 +47,5 @@ export {
   type VerifyProblem,
   type VerifyReport,
 } from "./src/verify.ts";
-export type {
-  EngineSupport,
-  FeatureNeed,
-  SQLiteFeature,
-} from "./src/_capabilities.ts";
+export type { FeatureNeed, SQLiteFeature } from "./src/_capabilities.ts";
+export type { EngineSupport } from "./src/_capability_report.ts";

@@ -17,7 +17,7 @@
  */
 import { kindOf } from "./_kinds.ts";
 import type { Session } from "./_session.ts";
-import { canonicalDatetimeSql } from "./_sql.ts";
+import { canonicalDatetimeSql } from "./_sql_lazy.ts";
 import type { ModelDefinition } from "./model.ts";
 
 /** Per session, per table and column: whether every value is canonical. */

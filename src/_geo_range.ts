@@ -11,7 +11,7 @@
 import type { SQLValue } from "./_engine.ts";
 import { readRows } from "./_schema.ts";
 import type { Session } from "./_session.ts";
-import { geoOutOfRangeSql } from "./_sql.ts";
+import { geoOutOfRangeSql } from "./_sql_lazy.ts";
 import { DataSetError } from "./errors.ts";
 import type { ModelDefinition } from "./model.ts";
 

@@ -17,7 +17,7 @@
  * @module
  */
 import { findTable } from "./_schema.ts";
-import { recordedHashSql } from "./_sql.ts";
+import { recordedHashSql } from "./_sql_lazy.ts";
 import type { Session } from "./_session.ts";
 import { DataSetError } from "./errors.ts";
 import { inodeOf } from "./_rules.ts";

@@ -10,14 +10,14 @@ import { ColumnHint, EngineError, type SQLValue } from "./_engine.ts";
 import { SQLiteError } from "./errors.ts";
 import type { Session } from "./_session.ts";
 import { kindOf } from "./_kinds.ts";
+import { quote } from "./_sql.ts";
 import {
   aggregateSql,
   countBySql,
   distinctSql,
   extremeSql,
   integerAverageSql,
-  quote,
-} from "./_sql.ts";
+} from "./_sql_lazy.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { checkCount } from "./_rules.ts";
 import { Run, RUN_OPTION_NAMES, type RunOptions } from "./run.ts";

@@ -9,14 +9,14 @@
 import { ColumnHint, type SQLValue } from "./_engine.ts";
 import { Cursor } from "./_cursor.ts";
 import type { Session } from "./_session.ts";
+import { andWhereSql } from "./_sql.ts";
 import {
-  andWhereSql,
   geoCandidatesSql,
   geoConditionSql,
   maxRowidSql,
   rowsByRowidSql,
-} from "./_sql.ts";
-import { checkGeoIndex } from "./_schema.ts";
+} from "./_sql_lazy.ts";
+import { checkGeoIndex } from "./_introspect.ts";
 import { checkGeoRange } from "./_geo_range.ts";
 import {
   boxParams,

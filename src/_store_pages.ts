@@ -9,18 +9,15 @@
  */
 import { ColumnHint, type SQLValue, type Statement } from "./_engine.ts";
 import type { Session } from "./_session.ts";
+import { orderBySql, type OrderTerm, orderTermSql, ROWID } from "./_sql.ts";
 import {
   boundFilterSqls,
   keysetSql,
   type KeysetTerm,
   keysetWhereSql,
   oneArmSql,
-  orderBySql,
-  type OrderTerm,
-  orderTermSql,
   pageSql,
-  ROWID,
-} from "./_sql.ts";
+} from "./_sql_lazy.ts";
 import {
   checksum,
   continueShape,

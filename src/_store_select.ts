@@ -10,13 +10,8 @@ import type { SQLValue } from "./_engine.ts";
 import { kindOf } from "./_kinds.ts";
 import { Cursor } from "./_cursor.ts";
 import type { Session } from "./_session.ts";
-import {
-  columnListSql,
-  compileTemplate,
-  explainSql,
-  nulFlagSql,
-  quote,
-} from "./_sql.ts";
+import { columnListSql, compileTemplate, nulFlagSql, quote } from "./_sql.ts";
+import { explainSql } from "./_sql_lazy.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { fewRows, foldIdentifier } from "./_rules.ts";
 import type { Column } from "./columns.ts";

@@ -9,7 +9,7 @@
 import { ColumnHint, type SQLValue } from "./_engine.ts";
 import { Cursor } from "./_cursor.ts";
 import type { Session } from "./_session.ts";
-import { matchSql } from "./_sql.ts";
+import { matchSql } from "./_sql_lazy.ts";
 import type { StoreCore } from "./_store_core.ts";
 import { fewRows } from "./_rules.ts";
 import {

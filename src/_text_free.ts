@@ -17,7 +17,7 @@
  * @module
  */
 import type { Session } from "./_session.ts";
-import { TEXT_FREE_COLUMNS } from "./_sql.ts";
+import { TEXT_FREE_COLUMNS } from "./_sql_lazy.ts";
 
 /** A word that may make a compound SELECT. */
 const COMPOUND = /\b(?:union|intersect|except)\b/i;

@@ -9,12 +9,12 @@ import { checkGeoRange } from "./_geo_range.ts";
 import type { Session } from "./_session.ts";
 import { hashFile, placeholderHash, writeRecordedHash } from "./_hash.ts";
 import { LIBRARY, VERSION } from "./_version.ts";
+import { readRows } from "./_schema.ts";
 import {
   countRows,
   foreignKeys,
   type ForeignKeySchema,
-  readRows,
-} from "./_schema.ts";
+} from "./_introspect.ts";
 import {
   ANALYZE,
   BUILD_PRAGMAS,
@@ -34,7 +34,7 @@ import {
   transactionSql,
   VACUUM,
   valueByRowidSql,
-} from "./_sql.ts";
+} from "./_sql_build.ts";
 import { DataSet, REDIRECT, SESSION } from "./dataset.ts";
 import { DataSetError, ModelIntegrityError, SQLiteError } from "./errors.ts";
 import {

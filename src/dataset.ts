@@ -28,20 +28,13 @@ import {
 } from "./_rules.ts";
 import {
   compileTemplate,
-  createSearchSql,
-  createTableSql,
-  dropSearchSql,
-  dropTableSql,
   FOREIGN_KEYS_OFF,
   FOREIGN_KEYS_ON,
   geoIndexName,
-  modelGeoIndexSql,
   nulCheckedAmongSql,
   nulCheckedSql,
-  rebuildSearchSql,
   SCHEMA_PROBE,
   subquerySql,
-  transactionSql,
 } from "./_sql.ts";
 import { BYTES_PATH, type EngineChoice, SQLiteBindFactory } from "./bind.ts";
 import {
@@ -828,6 +821,14 @@ export class DataSet {
    * ```
    */
   async createAll(): Promise<void> {
+    // DDL is build-time SQL, loaded on first use (not by a runtime import).
+    const {
+      createSearchSql,
+      createTableSql,
+      modelGeoIndexSql,
+      rebuildSearchSql,
+      transactionSql,
+    } = await import("./_sql_build.ts");
     const session = await this[SESSION]();
     const action = `Cannot create the tables of dataset "${this.name}"`;
     session.assertWritable(action);
@@ -867,6 +868,7 @@ export class DataSet {
    * ```
    */
   async dropAll(): Promise<void> {
+    const { dropSearchSql, dropTableSql } = await import("./_sql_build.ts");
     const session = await this[SESSION]();
     const action = `Cannot drop the tables of dataset "${this.name}"`;
     session.assertWritable(action);

@@ -18,7 +18,7 @@ import {
   SyntaxProblem,
 } from "./_csv.ts";
 import { type Savepoint, type Session, toPublicError } from "./_session.ts";
-import { insertRowsSql } from "./_sql.ts";
+import { insertRowsSql } from "./_sql_build.ts";
 import { BadValue, isIntegerText, kindOf } from "./_kinds.ts";
 import { type AnyColumn, encodeValue, storedNull } from "./columns.ts";
 import { DataFileError } from "./errors.ts";

@@ -7,7 +7,7 @@
  */
 import { EngineError, type SQLValue } from "./_engine.ts";
 import { plainTextQuery, type SearchDefinition } from "./_fts.ts";
-import type { MatchShape } from "./_sql.ts";
+import type { MatchShape } from "./_sql_lazy.ts";
 import { QueryError, SQLiteError } from "./errors.ts";
 import { checkCount } from "./_rules.ts";
 import { RUN_OPTION_NAMES, type RunOptions } from "./run.ts";

@@ -8,33 +8,33 @@ import { affinity, kindOf } from "./_kinds.ts";
 import { type AnyColumn, quote } from "./columns.ts";
 import { type DataSet, SESSION } from "./dataset.ts";
 import { foldIdentifier } from "./_rules.ts";
+import { findTable, readRows, tableColumns } from "./_schema.ts";
 import {
   countRows,
-  findTable,
-  readRows,
   searchIndexes,
   type SearchIndexSchema,
-  tableColumns,
-} from "./_schema.ts";
+} from "./_introspect.ts";
 import { type SearchDefinition, tokenizeOption, tokenizerOf } from "./_fts.ts";
+import { geoIndexName } from "./_sql.ts";
+import { countRowsSql } from "./_sql_build.ts";
 import {
   aggregateJsonSql,
   countPointsSql,
-  countRowsSql,
   duplicateKeysSql,
-  geoIndexName,
   INTEGRITY_CHECK,
-} from "./_sql.ts";
+} from "./_sql_build.ts";
 import type { Session } from "./_session.ts";
 import { hashSession, recordedHash } from "./_hash.ts";
 import {
   capabilitiesOf,
-  enginesHere,
-  type EngineSupport,
   FEATURE_NAMES,
   type FeatureNeed,
-  fileNeeds,
 } from "./_capabilities.ts";
+import {
+  enginesHere,
+  type EngineSupport,
+  fileNeeds,
+} from "./_capability_report.ts";
 import type { AnyModel } from "./model.ts";
 import { metadataFieldSql, SCHEMA_PROBE } from "./_sql.ts";
 import { METADATA_TABLE, NUL_TEXT_FIELD, parseNulText } from "./metadata.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type DataSet, integer, SQLiteBindFactory, text } from "../mod.ts";
 import { buildDataSet, verifyDataSet } from "../build.ts";
 import type { EngineName } from "../src/_engine.ts";
-import { parseFts5 } from "../src/_fts.ts";
+import { parseFts5 } from "../src/_fts_declaration.ts";
 import type { FileInfo } from "../src/cli/inspect.ts";
 import {
   engineTest,

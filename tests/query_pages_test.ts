@@ -17,14 +17,13 @@ import {
   tempDir,
 } from "./_helpers.ts";
 import type { EngineName, SQLValue } from "../src/_engine.ts";
+import { orderBySql, ROWID } from "../src/_sql.ts";
 import {
   explainSql,
   keysetSql,
   type KeysetTerm,
-  orderBySql,
   pageSql,
-  ROWID,
-} from "../src/_sql.ts";
+} from "../src/_sql_lazy.ts";
 import { RAW_SQL } from "../src/dataset.ts";
 
 function declareItems(db: DataSet) {

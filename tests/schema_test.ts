@@ -1,13 +1,12 @@
 // The introspection module (src/_schema.ts): what an open file holds.
 import assert from "node:assert/strict";
 import { RAW_SQL, SESSION } from "../src/dataset.ts";
+import { checkModelTable, findTable } from "../src/_schema.ts";
 import {
-  checkModelTable,
-  findTable,
   holdsWideIntegers,
   readSchema,
   storedTypes,
-} from "../src/_schema.ts";
+} from "../src/_introspect.ts";
 import { bigint, DataSetError, integer, text } from "../mod.ts";
 import { engineTest, freshDataSet } from "./_helpers.ts";
 
@@ -152,14 +151,16 @@ engineTest(
   },
 );
 
-Deno.test("No file but src/_sql.ts writes the introspection SQL", async () => {
+Deno.test("No file but src/_sql*.ts writes the introspection SQL", async () => {
   const src = new URL("../src/", import.meta.url);
   const offenders: string[] = [];
   const visit = async (dir: URL) => {
     for await (const entry of Deno.readDir(dir)) {
       const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
       if (entry.isDirectory) await visit(url);
-      else if (entry.name.endsWith(".ts") && entry.name !== "_sql.ts") {
+      else if (
+        entry.name.endsWith(".ts") && !/^_sql(_[a-z]+)?\.ts$/.test(entry.name)
+      ) {
         const text = await Deno.readTextFile(url);
         if (
           /pragma_(table_x?info|index_list|index_info|foreign_key)|FROM sqlite_schema WHERE/i

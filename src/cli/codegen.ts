@@ -9,7 +9,7 @@
 import { basename, extname } from "node:path";
 import { parseArgs } from "node:util";
 import { affinity, builderNames, DATE_LIMIT_MS } from "../_kinds.ts";
-import { largestMagnitudeSql } from "../_sql.ts";
+import { largestMagnitudeSql } from "../_sql_build.ts";
 import { tokenizerOf } from "../_fts.ts";
 import { DATASET_NAME, escapeRegExp, foldIdentifier } from "../_rules.ts";
 import {
@@ -34,7 +34,7 @@ import {
   shadowTables,
   storedTypes as readStoredTypes,
   type TableSchema as TableInfo,
-} from "../_schema.ts";
+} from "../_introspect.ts";
 
 /** The usage text of `codegen`. */
 export const CODEGEN_USAGE = `Usage: microcosm codegen <file.sqlite> [options]

@@ -5,7 +5,7 @@
  */
 import { extname } from "node:path";
 import { parseArgs } from "node:util";
-import { selectAllSql } from "../_sql.ts";
+import { selectAllSql } from "../_sql_build.ts";
 import { dumpCsv, dumpJsonLines, type DumpOptions } from "../dump.ts";
 import { Store } from "../store.ts";
 import {

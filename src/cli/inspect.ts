@@ -17,17 +17,17 @@ import {
   type SearchIndexSchema,
   shadowTableNames,
   shadowTables,
-} from "../_schema.ts";
+} from "../_introspect.ts";
 import { foldIdentifier } from "../_rules.ts";
-import { PAGE_COUNT, PAGE_SIZE } from "../_sql.ts";
+import { PAGE_COUNT, PAGE_SIZE } from "../_sql_build.ts";
 import { hashFile, hashSession, recordedHash } from "../_hash.ts";
+import type { FeatureNeed } from "../_capabilities.ts";
 import {
   enginesHere,
   type EngineSupport,
-  type FeatureNeed,
   fileNeeds,
   supportLines,
-} from "../_capabilities.ts";
+} from "../_capability_report.ts";
 import {
   counted,
   ENGINE_OPTION,

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { verifyDataSet } from "../verify.ts";
-import { supportLines } from "../_capabilities.ts";
+import { supportLines } from "../_capability_report.ts";
 import {
   bindFile,
   counted,

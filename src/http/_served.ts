@@ -28,7 +28,7 @@ import {
   searchIndexes,
   shadowTableNames,
   shadowTables,
-} from "../_schema.ts";
+} from "../_introspect.ts";
 import { foldIdentifier } from "../_rules.ts";
 import { Store } from "../store.ts";
 
