@@ -361,6 +361,48 @@ export async function runScriptJson(
   return JSON.parse(run.stdout);
 }
 
+/**
+ * Script text for {@linkcode runScriptJson} that defines `caught(promise)`:
+ * `"no error"`, or the class and message of what the promise rejected with.
+ */
+export const CAUGHT_JS = `const caught = async (promise) => {
+      try {
+        await promise;
+        return "no error";
+      } catch (error) {
+        return \`\${error.constructor.name}: \${error.message}\`;
+      }
+    };`;
+
+/**
+ * The modules the file at `root` loads through static imports, by
+ * specifier, as `deno info` reports its graph: what importing it loads
+ * before any dynamic `import()` runs.
+ */
+export async function staticGraph(root: string): Promise<Set<string>> {
+  const run = await runDeno(["info", "--json", root], { ok: true });
+  const info = JSON.parse(run.stdout) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const walk = (specifier: string) => {
+    if (seen.has(specifier)) return;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code !== undefined && dep.isDynamic !== true) {
+        walk(dep.code.specifier);
+      }
+    }
+  };
+  walk(info.roots[0]!);
+  return seen;
+}
+
 /** A stream that appends what is written to it, decoded, to `sink`. */
 function collect(sink: (text: string) => void): WritableStream<Uint8Array> {
   const decoder = new TextDecoder();

@@ -10,35 +10,22 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, peopleFile, runDeno, runScriptJson } from "./_helpers.ts";
+import {
+  CAUGHT_JS,
+  engineTest,
+  peopleFile,
+  runScriptJson,
+  staticGraph,
+} from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
 /** Modules of the library a runtime import loads, static imports only. */
 async function staticModules(root: string): Promise<string[]> {
-  const run = await runDeno(["info", "--json", root], { ok: true });
-  const info = JSON.parse(run.stdout) as {
-    modules: {
-      specifier: string;
-      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
-    }[];
-  };
-  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
-  const seen = new Set<string>();
-  const walk = (specifier: string) => {
-    if (seen.has(specifier)) return;
-    seen.add(specifier);
-    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
-      if (dep.code !== undefined && dep.isDynamic !== true) {
-        walk(dep.code.specifier);
-      }
-    }
-  };
-  walk(new URL(root, "file:///").href);
   const base = new URL("..", import.meta.url).href;
-  return [...seen].filter((s) => s.startsWith(base)).map((s) =>
-    s.slice(base.length)
-  );
+  return [...await staticGraph(root)].filter((s) => s.startsWith(base)).map((
+    s,
+  ) => s.slice(base.length));
 }
 
 Deno.test("a runtime import loads none of the SQL, schema reads and reports of tools and lazy features", async () => {
@@ -84,14 +71,7 @@ function fresh(engine: EngineName, body: string): Promise<any> {
     import * as lib from ${JSON.stringify(MOD)};
     const { DataSet, SQLiteBindFactory, Store, integer, real, text } = lib;
     const engine = ${JSON.stringify(engine)};
-    const caught = async (promise) => {
-      try {
-        await promise;
-        return "no error";
-      } catch (error) {
-        return \`\${error.constructor.name}: \${error.message}\`;
-      }
-    };
+    ${CAUGHT_JS}
     const result = await (async () => { ${body} })();
     console.log(JSON.stringify(result));
     `,

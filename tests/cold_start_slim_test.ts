@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import type { EngineName } from "../src/_engine.ts";
 import {
+  CAUGHT_JS,
   engineTest,
   openFile,
   runScriptJson,
@@ -75,14 +76,7 @@ async function firstCall(
       name: text(),
     }) {}
     const store = new Store(Rate);
-    const caught = async (promise) => {
-      try {
-        await promise;
-        return "no error";
-      } catch (error) {
-        return \`\${error.constructor.name}: \${error.message}\`;
-      }
-    };
+    ${CAUGHT_JS}
     const result = await (async () => { ${body} })();
     await db.close();
     console.log(JSON.stringify(result));

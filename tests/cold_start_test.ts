@@ -13,36 +13,9 @@ import {
   engineTest,
   openFile,
   peopleFile,
-  runDeno,
+  staticGraph,
   tempDir,
 } from "./_helpers.ts";
-
-/** Static (not dynamic) code imports of `root`'s graph, by specifier. */
-async function staticGraph(root: string): Promise<Set<string>> {
-  const run = await runDeno(["info", "--json", root], { ok: true });
-  const info = JSON.parse(run.stdout) as {
-    modules: {
-      specifier: string;
-      dependencies?: {
-        code?: { specifier: string };
-        isDynamic?: boolean;
-      }[];
-    }[];
-  };
-  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
-  const seen = new Set<string>();
-  const walk = (specifier: string) => {
-    if (seen.has(specifier)) return;
-    seen.add(specifier);
-    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
-      if (dep.code !== undefined && dep.isDynamic !== true) {
-        walk(dep.code.specifier);
-      }
-    }
-  };
-  walk(info.modules.find((m) => m.specifier.endsWith("/mod.ts"))!.specifier);
-  return seen;
-}
 
 Deno.test("importing mod.ts loads no node: built-in and only the modules a first retrieve() needs", async () => {
   const graph = await staticGraph(

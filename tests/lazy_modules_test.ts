@@ -8,7 +8,13 @@
  */
 import assert from "node:assert/strict";
 import type { EngineName } from "../src/_engine.ts";
-import { engineTest, openFile, runScriptJson, tempDir } from "./_helpers.ts";
+import {
+  CAUGHT_JS,
+  engineTest,
+  openFile,
+  runScriptJson,
+  tempDir,
+} from "./_helpers.ts";
 import { integer, real, Store, text } from "../mod.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -73,14 +79,7 @@ async function firstCall(
       geo: { lat: "lat", lon: "lon" },
     }) {}
     const store = new Store(Place);
-    const caught = async (promise) => {
-      try {
-        await promise;
-        return "no error";
-      } catch (error) {
-        return \`\${error.constructor.name}: \${error.message}\`;
-      }
-    };
+    ${CAUGHT_JS}
     const result = await (async () => { ${body} })();
     await db.close();
     console.log(JSON.stringify(result));
