@@ -145,16 +145,38 @@ return row;
 };`,
     )(model, cell, definer(keys), refuseNul);
   } catch {
-    const build = loopRowBuilder(keys, cell);
-    return (statement, flagged) => {
-      const row = new model() as Record<string, unknown>;
-      if (flagged && statement.column(keys.length) !== null) {
-        refuseNul(statement);
-      }
-      build(row, statement);
-      return row;
-    };
+    return loopInstanceReader(model, keys, cell, refuseNul);
   }
+}
+
+/**
+ * The same reader with no code generated, through
+ * {@linkcode loopRowBuilder}: what a store reads its first rows with (a
+ * cold start generates no code), and what {@linkcode instanceReader} falls
+ * back to where code cannot be generated.
+ * @param model The model class, constructed with no argument.
+ * @param keys The property names, by column position.
+ * @param cell Reads column `i` of the current row as the property's value.
+ * @param refuseNul Throws for a row whose NUL flag is set; called before
+ * any cell is read, when `flagged`.
+ * @returns The reader.
+ */
+export function loopInstanceReader(
+  model: new () => object,
+  keys: readonly string[],
+  cell: (statement: Statement, i: number) => unknown,
+  refuseNul: (statement: Statement) => never,
+): InstanceRead {
+  const build = loopRowBuilder(keys, cell);
+  return (statement, flagged) => {
+    const row = new model() as Record<string, unknown>;
+    // Checked before any cell: a cut text could decode (JSON, a date).
+    if (flagged && statement.column(keys.length) !== null) {
+      refuseNul(statement);
+    }
+    build(row, statement);
+    return row;
+  };
 }
 
 /** Reads a cell of a raw row as the engine returns it. */

@@ -14,7 +14,7 @@ import {
 import {
   type InstanceRead,
   instanceReader,
-  loopRowBuilder,
+  loopInstanceReader,
 } from "./_row_builder.ts";
 import type { Session } from "./_session.ts";
 import {
@@ -407,10 +407,10 @@ export class Store<
     this.#read(statement);
   readonly #retrieveAction: string;
   /**
-   * Stores a row's cells on an instance: a loop, for the store's first
-   * {@linkcode LOOP_ROWS} rows.
+   * Reads a row as an instance with a loop, for the store's first
+   * {@linkcode LOOP_ROWS} rows (see {@linkcode loopInstanceReader}).
    */
-  #build: (row: Record<string, unknown>, statement: Statement) => void;
+  #loopRead: InstanceRead;
   /** Rows still to build with the loop; 0 once the reader is generated. */
   #loopRows = LOOP_ROWS;
   /**
@@ -420,6 +420,8 @@ export class Store<
   #instanceRead: InstanceRead | undefined;
   readonly #cellReader = (statement: Statement, i: number): unknown =>
     this.#cell(statement, i);
+  readonly #nulRefuser = (statement: Statement): never =>
+    this.#refuseNul(statement);
   /** The `ORDER BY` of each order searched, by its keys. */
   readonly #orders = new Map<string, string>();
   /** Per order, whether a term of it sorts by a comparison form. */
@@ -451,7 +453,12 @@ export class Store<
     this.#same = this.#plan.same;
     this.#nullable = this.#plan.nullable;
     this.#retrieveAction = `Cannot retrieve ${this.#definition.table}`;
-    this.#build = loopRowBuilder(this.#keys, this.#cellReader);
+    this.#loopRead = loopInstanceReader(
+      this.model as unknown as new () => object,
+      this.#keys,
+      this.#cellReader,
+      this.#nulRefuser,
+    );
   }
 
   /**
@@ -981,20 +988,13 @@ export class Store<
     if (generated !== undefined) {
       return generated(statement, flagged) as Instance<M>;
     }
-    const row = new this.model() as Record<string, unknown>;
-    const keys = this.#keys;
-    const n = keys.length;
-    // Checked before any cell: a cut text could decode (JSON, a date).
-    if (flagged && statement.column(n) !== null) {
-      this.#refuseNul(statement);
-    }
-    this.#build(row, statement);
+    const row = this.#loopRead(statement, flagged);
     if (--this.#loopRows === 0) {
       this.#instanceRead = instanceReader(
         this.model as unknown as new () => object,
-        keys,
+        this.#keys,
         this.#cellReader,
-        (statement) => this.#refuseNul(statement),
+        this.#nulRefuser,
       );
     }
     return row as Instance<M>;
