@@ -239,11 +239,9 @@ export function keysetSql(
       // NULL is first ascending (every value comes after it) and last
       // descending (nothing does).
       if (!term.descending) arm(`${term.sql} IS NOT NULL`, []);
-    } else if (term.descending) {
-      arm(`${term.sql} < ?`, [value]);
-      if (term.nullable) arm(`${term.sql} IS NULL`, []);
     } else {
-      arm(`${term.sql} > ?`, [value]);
+      arm(oneArmSql(term), [value]);
+      if (term.descending && term.nullable) arm(`${term.sql} IS NULL`, []);
     }
   }
   return arms;
@@ -452,9 +450,10 @@ export function integerAverageSql(
 // ---------------------------------------------------------------------------
 
 /**
- * The arm {@linkcode keysetSql} writes for a one-term keyset after a value
- * that is not NULL: `term > ?` ascending, `term < ?` descending. (A
- * descending nullable term has a second arm for its NULLs.)
+ * The arm {@linkcode keysetSql} writes for a term after a value that is
+ * not NULL: `term > ?` ascending, `term < ?` descending (a descending
+ * nullable term has a second arm for its NULLs). A one-term keyset's page
+ * is this arm alone.
  */
 export function oneArmSql(term: KeysetTerm): string {
   return `${term.sql} ${term.descending ? "<" : ">"} ?`;
