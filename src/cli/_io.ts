@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { DataSet } from "../dataset.ts";
 import { type EngineChoice, SQLiteBindFactory } from "../bind.ts";
 import type { AnyModel } from "../model.ts";
-import { foldIdentifier } from "../_rules.ts";
+import { foldIdentifier, identityOfSync } from "../_rules.ts";
 import { DataSetError } from "../errors.ts";
 
 /** Where a command writes. */
@@ -385,16 +385,6 @@ export function modelFor(dataset: DataSet, table: string): AnyModel {
  */
 export const STEADY_ATTEMPTS = 3;
 
-/** What a file is now: its device, inode, size and modification time. */
-function fileStamp(path: string): string {
-  try {
-    const info = Deno.statSync(path);
-    return `${info.dev}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
-  } catch {
-    return "missing";
-  }
-}
-
 /**
  * Runs `read`, a command's reads of the file at `path` (several statements
  * and whole-file hashes, each of which would otherwise report its own
@@ -411,7 +401,8 @@ export async function readSteadily<T>(
   read: () => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1;; attempt++) {
-    const before = fileStamp(path);
+    // Device, inode, size and modification time; undefined while missing.
+    const before = identityOfSync(path);
     let answer: { value: T } | undefined;
     let failed: unknown;
     try {
@@ -419,7 +410,7 @@ export async function readSteadily<T>(
     } catch (error) {
       failed = error;
     }
-    if (fileStamp(path) === before) {
+    if (identityOfSync(path) === before) {
       if (answer === undefined) throw failed;
       return answer.value;
     }
