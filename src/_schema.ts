@@ -20,7 +20,6 @@ import { foldIdentifier } from "./_rules.ts";
 import {
   FIND_TABLE,
   TABLE_COLUMNS,
-  TABLE_STRICT,
   tableListPragma,
   tableXinfoPragma,
 } from "./_sql.ts";
@@ -180,7 +179,7 @@ export function checkModelTable(
   }
   session.checkedModels.set(
     definition,
-    readHints(session, definition, declared, both),
+    readHints(session, definition, declared, both?.strict),
   );
   return session;
 }
@@ -220,29 +219,18 @@ function modelMismatch(
  * (numbers) or TEXT (text). Only on a session whose schema cannot change
  * (`Session.fixedSchema`): a writable one may recreate the table through
  * raw SQL after this check, and another process may recreate it in a file
- * opened with `immutable: false`.
+ * opened with `immutable: false`. `strict` is what the table check read
+ * with the columns on such a session ({@linkcode pragmaColumnsStrict}).
  */
 function readHints(
   session: Session,
   definition: ModelDefinition,
   declaredColumns: readonly FileColumn[],
-  known?: { readonly strict: SQLValue | undefined },
+  strict: SQLValue | undefined,
 ): readonly ColumnHint[] {
-  const { table, keys, columns } = definition;
+  const { keys, columns } = definition;
   const hints = keys.map((key) => kindOf(columns[key]!).hint);
-  if (!session.fixedSchema) return hints;
-  const action = `Cannot use ${table}`;
-  let strict: SQLValue | undefined;
-  if (known !== undefined) strict = known.strict;
-  else {
-    try {
-      strict = session.value(TABLE_STRICT, [table], action);
-    } catch {
-      // SQLite before 3.37 has no table_list, and no STRICT table either.
-      return hints;
-    }
-  }
-  if (strict !== 1) return hints;
+  if (!session.fixedSchema || strict !== 1) return hints;
   const declared = new Map<string, string>();
   for (const column of declaredColumns) {
     if (!column.generated) {

@@ -316,13 +316,6 @@ export const FIND_TABLE: string =
 export const TABLE_COLUMNS: string =
   'SELECT name, type, "notnull", pk, dflt_value, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid';
 
-/**
- * Whether a table (`?`: the name, any ASCII case) is STRICT: 1 when every
- * table of that name is, 0 or NULL otherwise (SQLite 3.37's table_list).
- */
-export const TABLE_STRICT: string =
-  "SELECT min(\"strict\") FROM pragma_table_list WHERE name = ? COLLATE NOCASE AND type = 'table'";
-
 // ---------------------------------------------------------------------------
 // Build and verify.
 // ---------------------------------------------------------------------------
@@ -542,9 +535,9 @@ export function tableXinfoPragma(table: string): string {
 /**
  * The tables named `table` (an identifier, quoted) in any ASCII case, one
  * row per schema, as `PRAGMA table_list` lists them (`schema, name, type,
- * ncol, wr, strict`): {@linkcode TABLE_STRICT}'s answer is the least
- * `strict` of the rows of type `table`. SQLite before 3.37 has no such
- * pragma and ignores it (no rows: no STRICT table either).
+ * ncol, wr, strict`): a table is STRICT when every row of type `table` has
+ * `strict` 1. SQLite before 3.37 has no such pragma and ignores it (no
+ * rows: no STRICT table either).
  */
 export function tableListPragma(table: string): string {
   return `PRAGMA table_list(${quote(table)})`;
